@@ -1,0 +1,266 @@
+package io.millrace;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.millrace.cluster.LeaderElector;
+import io.millrace.cluster.MaintenanceLoop;
+import io.millrace.cluster.NodeRegistry;
+import io.millrace.health.Readiness;
+import io.millrace.jobs.EnqueueResult;
+import io.millrace.jobs.Enqueuer;
+import io.millrace.jobs.HandlerRegistry;
+import io.millrace.jobs.HistoryRetention;
+import io.millrace.jobs.JobAdmin;
+import io.millrace.jobs.JobRequest;
+import io.millrace.jobs.PeriodicJobs;
+import io.millrace.jobs.Rescuer;
+import io.millrace.jobs.Workers;
+import io.millrace.schema.SchemaMigrator;
+import io.millrace.schema.SchemaName;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Millrace node: enqueue jobs (in your transaction or standalone), run handlers for the queues
+ * it works, and take part in the cluster (heartbeat, leader election, leader maintenance).
+ *
+ * <pre>{@code
+ * Millrace millrace = Millrace.builder(dataSource)
+ *     .queue("default", 8)
+ *     .handler("email.send", EmailArgs.class, job -> { mailer.send(job.args()); return null; })
+ *     .build();
+ * millrace.migrate();
+ * millrace.start();
+ * millrace.enqueue(connection, JobRequest.of("email.send", new EmailArgs("ada@example.com")));
+ * }</pre>
+ *
+ * <p>A node without handlers is a client: it enqueues and administers but claims nothing. Every
+ * node, client or not, once started, may become the leader that rescues expired leases, fires
+ * periodic jobs and enforces history retention.
+ */
+public final class Millrace implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Millrace.class);
+
+  private final MillraceSettings settings;
+  private final DataSource dataSource;
+  private final SchemaName schema;
+  private final Enqueuer enqueuer;
+  private final JobAdmin admin;
+  private final NodeRegistry nodes;
+  private final SchemaMigrator migrator;
+  private final Readiness readiness = new Readiness();
+  private final MeterRegistry meters;
+  private Workers workers;
+  private MaintenanceLoop maintenance;
+  private LeaderElector elector;
+  private ScheduledExecutorService timer;
+  private volatile boolean started;
+  private volatile boolean closed;
+
+  Millrace(MillraceSettings settings) {
+    this.settings = settings;
+    this.dataSource = settings.dataSource();
+    this.schema = settings.schema();
+    this.meters = settings.meterRegistry() == null ? new SimpleMeterRegistry() : settings.meterRegistry();
+    HandlerRegistry handlers = settings.handlers();
+    this.enqueuer = new Enqueuer(
+        dataSource,
+        schema,
+        settings.maxArgsBytes(),
+        kind -> handlers.isEmpty() || handlers.get(kind) != null || settings.externalKinds().contains(kind));
+    this.admin = new JobAdmin(dataSource, schema);
+    this.nodes = new NodeRegistry(dataSource, schema);
+    this.migrator = new SchemaMigrator(dataSource, schema);
+    readiness.add(this::schemaStatus);
+  }
+
+  public static MillraceBuilder builder(DataSource dataSource) {
+    return new MillraceBuilder(dataSource);
+  }
+
+  /** Applies Millrace's pending schema migrations; returns the schema version. */
+  public int migrate() {
+    return migrator.migrate();
+  }
+
+  /**
+   * Joins the cluster and starts working. Refuses to start unless the schema is at exactly the
+   * version this build knows (run {@link #migrate()} first; a newer schema means a newer Millrace
+   * migrated it and this node must be upgraded).
+   */
+  public synchronized void start() {
+    if (started) {
+      throw new IllegalStateException("already started");
+    }
+    migrator.checkCompatible();
+    String nodeId = settings.nodeId();
+    List<String> queues = new ArrayList<>(settings.queues().keySet());
+    List<String> kinds = new ArrayList<>(settings.handlers().kinds());
+    MaintenanceLoop.NodeIdentity identity = new MaintenanceLoop.NodeIdentity(
+        hostName(), ProcessHandle.current().pid(), queues, kinds);
+    try {
+      nodes.register(nodeId, identity.host(), identity.pid(), queues, kinds);
+    } catch (java.sql.SQLException e) {
+      throw new MillraceException("node " + nodeId + " could not register: " + e.getMessage(), e);
+    }
+    PeriodicJobs periodic = new PeriodicJobs(dataSource, schema, settings.misfireThreshold());
+    if (!settings.periodicJobs().isEmpty()) {
+      periodic.register(settings.periodicJobs());
+    }
+    Rescuer rescuer = new Rescuer(dataSource, schema);
+    HistoryRetention retention = new HistoryRetention(dataSource, schema, settings.retention());
+    elector = new LeaderElector(dataSource, schema, nodeId);
+    maintenance = new MaintenanceLoop(
+        nodeId,
+        identity,
+        nodes,
+        elector,
+        List.of(
+            new MaintenanceLoop.Task("rescue", rescuer::rescue),
+            new MaintenanceLoop.Task("periodic-jobs", periodic::fireDue)),
+        List.of(
+            new MaintenanceLoop.Task("history-partitions", () -> retention.ensurePartitions(Instant.now())),
+            new MaintenanceLoop.Task("history-retention", () -> retention.enforce(Instant.now())),
+            new MaintenanceLoop.Task("prune-nodes", () -> nodes.prune(settings.nodeSilence()))),
+        settings.housekeepingInterval(),
+        meters);
+    if (!settings.queues().isEmpty()) {
+      workers = new Workers(dataSource, schema, settings.handlers(), settings.workerSettings(), meters);
+      workers.start();
+    }
+    timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "millrace-maintenance");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = settings.maintenanceInterval().toMillis();
+    timer.scheduleWithFixedDelay(maintenance, 0, every, TimeUnit.MILLISECONDS);
+    started = true;
+    log.info("Millrace node {} started on schema {} (queues {}, {} handlers)", nodeId, schema, queues, kinds.size());
+  }
+
+  /** Enqueues one job in a transaction of its own. */
+  public EnqueueResult enqueue(JobRequest request) {
+    return enqueuer.enqueue(List.of(request)).get(0);
+  }
+
+  /** Enqueues one job inside the caller's transaction: it exists only if the caller commits. */
+  public EnqueueResult enqueue(Connection connection, JobRequest request) {
+    return enqueuer.enqueue(connection, List.of(request)).get(0);
+  }
+
+  /** Enqueues many jobs in one statement and one transaction; results are in request order. */
+  public List<EnqueueResult> enqueueAll(List<JobRequest> requests) {
+    return enqueuer.enqueue(requests);
+  }
+
+  /** Enqueues many jobs in one statement inside the caller's transaction. */
+  public List<EnqueueResult> enqueueAll(Connection connection, List<JobRequest> requests) {
+    return enqueuer.enqueue(connection, requests);
+  }
+
+  public JobAdmin admin() {
+    return admin;
+  }
+
+  public NodeRegistry nodes() {
+    return nodes;
+  }
+
+  public Readiness readiness() {
+    return readiness;
+  }
+
+  public MeterRegistry meters() {
+    return meters;
+  }
+
+  public SchemaName schema() {
+    return schema;
+  }
+
+  public String nodeId() {
+    return settings.nodeId();
+  }
+
+  public boolean isLeader() {
+    return maintenance != null && maintenance.isLeader();
+  }
+
+  /** Last error of each failing maintenance task (empty when all is well, or not the leader). */
+  public Map<String, MaintenanceLoop.Failure> maintenanceFailures() {
+    return maintenance == null ? Map.of() : maintenance.lastFailures();
+  }
+
+  /** Runs one maintenance tick now (tests and the CLI; the node also runs them on its timer). */
+  public void runMaintenance() {
+    if (maintenance == null) {
+      throw new IllegalStateException("not started");
+    }
+    maintenance.tick();
+  }
+
+  /**
+   * Graceful shutdown: stops claiming, lets running handlers finish within the configured
+   * shutdown timeout, releases what is still running after it, flushes completions, hands over
+   * leadership and deregisters the node.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (!started) {
+      return;
+    }
+    long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+    timer.shutdown();
+    if (workers != null) {
+      workers.stop(deadline);
+    }
+    try {
+      timer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    elector.resign();
+    try {
+      nodes.deregister(settings.nodeId());
+    } catch (java.sql.SQLException e) {
+      log.warn("node {} could not deregister (the leader will prune it): {}", settings.nodeId(), e.getMessage());
+    }
+    log.info("Millrace node {} stopped", settings.nodeId());
+  }
+
+  private Readiness.Status schemaStatus() {
+    try {
+      int applied = migrator.appliedVersion();
+      if (applied == SchemaMigrator.CURRENT_VERSION) {
+        return Readiness.Status.ready("schema", "schema " + schema + " at version " + applied);
+      }
+      return Readiness.Status.notReady("schema",
+          "schema " + schema + " is at version " + applied + ", this node needs " + SchemaMigrator.CURRENT_VERSION,
+          Map.of("applied", applied, "required", SchemaMigrator.CURRENT_VERSION));
+    } catch (RuntimeException e) {
+      return Readiness.Status.notReady("schema", "database unreachable: " + e.getMessage(), Map.of());
+    }
+  }
+
+  static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "unknown-host";
+    }
+  }
+}

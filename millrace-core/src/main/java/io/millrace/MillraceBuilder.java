@@ -1,0 +1,261 @@
+package io.millrace;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.jobs.Backoff;
+import io.millrace.jobs.HandlerRegistry;
+import io.millrace.jobs.JobHandler;
+import io.millrace.jobs.JobState;
+import io.millrace.jobs.PeriodicJob;
+import io.millrace.schema.SchemaName;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * Builds a {@link Millrace} node. Every setting has a safe default; each method documents it.
+ * Values are checked here, so a bad configuration fails at {@link #build()} time with the setting
+ * named, not later in a background thread.
+ */
+public final class MillraceBuilder {
+  private final DataSource dataSource;
+  private SchemaName schema = SchemaName.of("millrace");
+  private String nodeId;
+  private final Map<String, Integer> queues = new LinkedHashMap<>();
+  private final HandlerRegistry handlers = new HandlerRegistry();
+  private final Set<String> externalKinds = new HashSet<>();
+  private final List<PeriodicJob> periodicJobs = new ArrayList<>();
+  private Duration lease = Duration.ofSeconds(30);
+  private Duration heartbeat;
+  private Duration pollInterval = Duration.ofSeconds(1);
+  private int fetchBatch = 100;
+  private int completionBatch = 500;
+  private Duration completionLinger = Duration.ofMillis(2);
+  private Backoff backoff = Backoff.DEFAULT;
+  private boolean listen = true;
+  private Duration maintenanceInterval = Duration.ofSeconds(1);
+  private Duration housekeepingInterval = Duration.ofMinutes(1);
+  private Duration nodeSilence = Duration.ofMinutes(10);
+  private final Map<JobState, Duration> retention = new EnumMap<>(Map.of(
+      JobState.COMPLETED, Duration.ofDays(1),
+      JobState.FAILED, Duration.ofDays(7),
+      JobState.CANCELLED, Duration.ofDays(7)));
+  private int maxArgsBytes = 1024 * 1024;
+  private Duration misfireThreshold = Duration.ofMinutes(1);
+  private Duration shutdownTimeout = Duration.ofSeconds(30);
+  private MeterRegistry meterRegistry;
+
+  MillraceBuilder(DataSource dataSource) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+  }
+
+  /** The PostgreSQL schema for Millrace's tables; default {@code millrace}. */
+  public MillraceBuilder schema(String schema) {
+    this.schema = SchemaName.of(schema);
+    return this;
+  }
+
+  /** This node's id in the registry and on every claim; default {@code host-pid-random}. */
+  public MillraceBuilder nodeId(String nodeId) {
+    if (nodeId == null || nodeId.isBlank() || nodeId.length() > 128) {
+      throw new ValidationException("nodeId", "must be 1 to 128 characters");
+    }
+    this.nodeId = nodeId;
+    return this;
+  }
+
+  /**
+   * Works {@code queue} with up to {@code concurrency} handlers at once on this node. A node with
+   * handlers but no queue works {@code default} with 10.
+   */
+  public MillraceBuilder queue(String queue, int concurrency) {
+    io.millrace.jobs.JobRequest.of("probe", Map.of()).queue(queue); // validates the name
+    if (concurrency < 1 || concurrency > 10_000) {
+      throw new ValidationException("concurrency", "must be between 1 and 10000 for queue " + queue);
+    }
+    queues.put(queue, concurrency);
+    return this;
+  }
+
+  /** Runs jobs of {@code kind}; their JSON args are deserialised into {@code argsType}. */
+  public <A> MillraceBuilder handler(String kind, Class<A> argsType, JobHandler<A> handler) {
+    handlers.register(kind, argsType, handler, null);
+    return this;
+  }
+
+  /** As {@link #handler(String, Class, JobHandler)}, interrupting attempts that run over {@code timeout}. */
+  public <A> MillraceBuilder handler(String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {
+    handlers.register(kind, argsType, handler, timeout);
+    return this;
+  }
+
+  /**
+   * Kinds this node may enqueue although no handler here runs them (another service does). A node
+   * with handlers rejects unknown kinds at enqueue; a node without handlers accepts any kind.
+   */
+  public MillraceBuilder externalKinds(String... kinds) {
+    externalKinds.addAll(List.of(kinds));
+    return this;
+  }
+
+  /** A job enqueued on a schedule, exactly once per tick across the cluster. */
+  public MillraceBuilder periodic(PeriodicJob job) {
+    for (PeriodicJob existing : periodicJobs) {
+      if (existing.name().equals(job.name())) {
+        throw new ValidationException("name", "periodic job '" + job.name() + "' is already registered");
+      }
+    }
+    periodicJobs.add(job);
+    return this;
+  }
+
+  /**
+   * How long a claim is valid without a heartbeat; default 30 s. A dead node's jobs are rescued
+   * about this long after its last heartbeat. Shorter means faster rescue and more heartbeat writes.
+   */
+  public MillraceBuilder lease(Duration lease) {
+    this.lease = positive("lease", lease);
+    return this;
+  }
+
+  /** How often held leases are extended; default a third of the lease. */
+  public MillraceBuilder heartbeat(Duration heartbeat) {
+    this.heartbeat = positive("heartbeat", heartbeat);
+    return this;
+  }
+
+  /** How often an idle queue polls when no notification arrives; default 1 s. */
+  public MillraceBuilder pollInterval(Duration pollInterval) {
+    this.pollInterval = positive("pollInterval", pollInterval);
+    return this;
+  }
+
+  /** The most jobs one claim statement takes; default 100. */
+  public MillraceBuilder fetchBatch(int fetchBatch) {
+    this.fetchBatch = range("fetchBatch", fetchBatch, 1, 10_000);
+    return this;
+  }
+
+  /** The most completions one statement writes; default 500. */
+  public MillraceBuilder completionBatch(int completionBatch) {
+    this.completionBatch = range("completionBatch", completionBatch, 1, 10_000);
+    return this;
+  }
+
+  /** How long a completion may wait for others to share its statement; default 2 ms. */
+  public MillraceBuilder completionLinger(Duration linger) {
+    if (linger == null || linger.isNegative()) {
+      throw new ValidationException("completionLinger", "must be zero or positive");
+    }
+    this.completionLinger = linger;
+    return this;
+  }
+
+  /** The wait between failed attempts; default 1 s doubling to 1 h, 20% jitter. */
+  public MillraceBuilder backoff(Backoff backoff) {
+    this.backoff = Objects.requireNonNull(backoff, "backoff");
+    return this;
+  }
+
+  /**
+   * Whether to LISTEN for new-job notifications; default true. Turn off behind a pooler in
+   * transaction mode (no LISTEN there); workers then rely on polling alone.
+   */
+  public MillraceBuilder listen(boolean listen) {
+    this.listen = listen;
+    return this;
+  }
+
+  /**
+   * How often the cluster loop runs (node heartbeat, leader election, and on the leader: rescue
+   * and periodic jobs); default 1 s. Leadership moves within about this long of a leader's death.
+   */
+  public MillraceBuilder maintenanceInterval(Duration interval) {
+    this.maintenanceInterval = positive("maintenanceInterval", interval);
+    return this;
+  }
+
+  /** How often the leader manages history partitions, retention and dead nodes; default 1 min. */
+  public MillraceBuilder housekeepingInterval(Duration interval) {
+    this.housekeepingInterval = positive("housekeepingInterval", interval);
+    return this;
+  }
+
+  /** How long finished jobs in {@code state} are kept (dropped by whole UTC days); defaults: completed 1 day, failed and cancelled 7 days. */
+  public MillraceBuilder retention(JobState state, Duration keep) {
+    if (!state.terminal()) {
+      throw new ValidationException("retention", state + " is not a finished state");
+    }
+    if (keep == null || keep.isNegative()) {
+      throw new ValidationException("retention", "must be zero or positive");
+    }
+    retention.put(state, keep);
+    return this;
+  }
+
+  /** The largest args document accepted at enqueue; default 1 MiB. */
+  public MillraceBuilder maxArgsBytes(int maxArgsBytes) {
+    this.maxArgsBytes = range("maxArgsBytes", maxArgsBytes, 16, 64 * 1024 * 1024);
+    return this;
+  }
+
+  /** How late a periodic tick may fire and still count as on time; default 1 min. */
+  public MillraceBuilder misfireThreshold(Duration threshold) {
+    this.misfireThreshold = positive("misfireThreshold", threshold);
+    return this;
+  }
+
+  /** How long {@link Millrace#close()} lets running handlers finish before releasing them; default 30 s. */
+  public MillraceBuilder shutdownTimeout(Duration timeout) {
+    if (timeout == null || timeout.isNegative()) {
+      throw new ValidationException("shutdownTimeout", "must be zero or positive");
+    }
+    this.shutdownTimeout = timeout;
+    return this;
+  }
+
+  /** Where meters go; default a private registry (pass your Prometheus registry to export them). */
+  public MillraceBuilder meterRegistry(MeterRegistry registry) {
+    this.meterRegistry = registry;
+    return this;
+  }
+
+  public Millrace build() {
+    Duration beat = heartbeat == null ? lease.dividedBy(3) : heartbeat;
+    if (beat.compareTo(lease) >= 0) {
+      throw new ValidationException("heartbeat", "must be shorter than the lease (" + lease + ")");
+    }
+    Map<String, Integer> workQueues = new LinkedHashMap<>(queues);
+    if (workQueues.isEmpty() && !handlers.isEmpty()) {
+      workQueues.put(io.millrace.jobs.JobRequest.DEFAULT_QUEUE, 10);
+    }
+    String id = nodeId != null ? nodeId
+        : Millrace.hostName() + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    return new Millrace(new MillraceSettings(
+        new MillraceSettings.DataSource(dataSource), schema, id, workQueues, handlers, Set.copyOf(externalKinds),
+        List.copyOf(periodicJobs), lease, beat, pollInterval, fetchBatch, completionBatch, completionLinger,
+        backoff, listen, maintenanceInterval, housekeepingInterval, nodeSilence, retention, maxArgsBytes,
+        misfireThreshold, shutdownTimeout, meterRegistry));
+  }
+
+  private static Duration positive(String field, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new ValidationException(field, "must be positive");
+    }
+    return d;
+  }
+
+  private static int range(String field, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new ValidationException(field, "must be between " + min + " and " + max + ", got " + value);
+    }
+    return value;
+  }
+}

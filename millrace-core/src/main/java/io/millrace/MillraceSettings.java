@@ -1,0 +1,52 @@
+package io.millrace;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.jobs.Backoff;
+import io.millrace.jobs.HandlerRegistry;
+import io.millrace.jobs.JobState;
+import io.millrace.jobs.PeriodicJob;
+import io.millrace.jobs.WorkerSettings;
+import io.millrace.schema.SchemaName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Everything a node was built with; see {@link MillraceBuilder} for each setting's meaning and default. */
+record MillraceSettings(
+    DataSource dataSourceHolder,
+    SchemaName schema,
+    String nodeId,
+    Map<String, Integer> queues,
+    HandlerRegistry handlers,
+    Set<String> externalKinds,
+    List<PeriodicJob> periodicJobs,
+    Duration lease,
+    Duration heartbeat,
+    Duration pollInterval,
+    int fetchBatch,
+    int completionBatch,
+    Duration completionLinger,
+    Backoff backoff,
+    boolean listen,
+    Duration maintenanceInterval,
+    Duration housekeepingInterval,
+    Duration nodeSilence,
+    Map<JobState, Duration> retention,
+    int maxArgsBytes,
+    Duration misfireThreshold,
+    Duration shutdownTimeout,
+    MeterRegistry meterRegistry) {
+
+  /** Wraps the DataSource so the record's accessor reads naturally. */
+  record DataSource(javax.sql.DataSource value) {}
+
+  javax.sql.DataSource dataSource() {
+    return dataSourceHolder.value();
+  }
+
+  WorkerSettings workerSettings() {
+    return new WorkerSettings(
+        nodeId, queues, lease, heartbeat, pollInterval, fetchBatch, completionBatch, completionLinger, backoff, listen);
+  }
+}

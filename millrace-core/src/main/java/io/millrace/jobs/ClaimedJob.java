@@ -1,0 +1,18 @@
+package io.millrace.jobs;
+
+import java.time.Instant;
+import java.util.List;
+
+/** One attempt a worker holds: (id, attempt) is the lease token every later write is fenced by. */
+record ClaimedJob(
+    long id,
+    int attempt,
+    String queue,
+    String kind,
+    String argsJson,
+    int priority,
+    int maxAttempts,
+    List<String> tags,
+    Long timeoutMs,
+    Instant createdAt,
+    Instant runAt) {}

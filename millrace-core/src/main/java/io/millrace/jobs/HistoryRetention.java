@@ -1,0 +1,160 @@
+package io.millrace.jobs;
+
+import io.millrace.schema.SchemaName;
+import io.millrace.sql.SqlFile;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leader task: keeps one history partition per state and UTC day, created a few days ahead, and
+ * enforces per-state retention by dropping whole day partitions once their last instant is older
+ * than the retention: no mass DELETE, no bloat, no vacuum debt.
+ *
+ * <p>Rows that landed in a default partition (a day partition did not exist yet) are deleted in
+ * batches by the same rule. DDL runs with a short lock timeout so it never queues the hot path
+ * behind it for long; a step that cannot get its lock is retried on the next run.
+ *
+ * <p>Idempotent: {@code CREATE TABLE IF NOT EXISTS} and {@code DROP TABLE IF EXISTS}, and a
+ * retention cut that only ever moves forward.
+ */
+public final class HistoryRetention {
+  private static final Logger log = LoggerFactory.getLogger(HistoryRetention.class);
+  private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
+  private static final Pattern PARTITION = Pattern.compile("job_history_(completed|failed|cancelled)_p(\\d{8})");
+  private static final int DAYS_AHEAD = 3;
+  private static final int DELETE_BATCH = 5_000;
+
+  private final DataSource dataSource;
+  private final SchemaName schema;
+  private final SqlFile sql;
+  private final Map<JobState, Duration> retention;
+
+  /** @param retention how long finished jobs are kept, per terminal state */
+  public HistoryRetention(DataSource dataSource, SchemaName schema, Map<JobState, Duration> retention) {
+    this.dataSource = dataSource;
+    this.schema = schema;
+    this.sql = SqlFile.load(HistoryRetention.class, "maintenance.sql", schema);
+    this.retention = Map.copyOf(retention);
+  }
+
+  /** Creates day partitions from today to a few days ahead. Returns how many were created. */
+  public int ensurePartitions(Instant now) throws SQLException {
+    int created = 0;
+    LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+    List<String> existing = partitions();
+    try (Connection c = dataSource.getConnection()) {
+      for (JobState state : terminalStates()) {
+        for (int d = 0; d <= DAYS_AHEAD; d++) {
+          LocalDate day = today.plusDays(d);
+          String name = partitionName(state, day);
+          if (existing.contains(name)) {
+            continue;
+          }
+          String ddl = "CREATE TABLE IF NOT EXISTS " + schema.quoted() + "." + name
+              + " PARTITION OF " + schema.quoted() + ".job_history_" + state.dbValue()
+              + " FOR VALUES FROM ('" + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')";
+          if (ddl(c, ddl)) {
+            created++;
+          }
+        }
+      }
+    }
+    return created;
+  }
+
+  /** Drops expired day partitions and prunes expired rows from default partitions. */
+  public int enforce(Instant now) throws SQLException {
+    int dropped = 0;
+    try (Connection c = dataSource.getConnection()) {
+      for (String name : partitions()) {
+        Matcher m = PARTITION.matcher(name);
+        if (!m.matches()) {
+          continue;
+        }
+        JobState state = JobState.fromDb(m.group(1));
+        Instant end = LocalDate.parse(m.group(2), DAY).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        if (!end.isAfter(now.minus(retention.get(state)))) {
+          if (ddl(c, "DROP TABLE IF EXISTS " + schema.quoted() + "." + name)) {
+            log.info("history retention dropped partition {} ({} older than {})", name, state.dbValue(), retention.get(state));
+            dropped++;
+          }
+        }
+      }
+      for (JobState state : terminalStates()) {
+        String statement = sql.get("prune_default_partition").replace("{table}", "job_history_" + state.dbValue() + "_default");
+        int n;
+        do {
+          try (PreparedStatement ps = c.prepareStatement(statement)) {
+            ps.setTimestamp(1, Timestamp.from(now.minus(retention.get(state))));
+            ps.setInt(2, DELETE_BATCH);
+            n = ps.executeUpdate();
+          }
+        } while (n == DELETE_BATCH);
+      }
+    }
+    return dropped;
+  }
+
+  /** The day partitions that exist now. */
+  public List<String> partitions() throws SQLException {
+    List<String> names = new ArrayList<>();
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("history_partitions"))) {
+      ps.setString(1, schema.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          names.add(rs.getString(2));
+        }
+      }
+    }
+    return names;
+  }
+
+  static String partitionName(JobState state, LocalDate day) {
+    return "job_history_" + state.dbValue() + "_p" + DAY.format(day);
+  }
+
+  private static List<JobState> terminalStates() {
+    return List.of(JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED);
+  }
+
+  /** Runs one DDL statement under a short lock timeout; false if it could not get its lock. */
+  private boolean ddl(Connection c, String ddl) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("SET LOCAL lock_timeout = '2s'");
+      s.execute(ddl);
+      c.commit();
+      return true;
+    } catch (SQLException e) {
+      c.rollback();
+      // 55P03 lock_not_available: busy now, next run. 23514: the default partition already holds
+      // rows of that day, so the day stays in the default partition and ages out from there.
+      if ("55P03".equals(e.getSQLState()) || "23514".equals(e.getSQLState())) {
+        log.warn("history partition maintenance deferred ({}): {}", e.getSQLState(), e.getMessage());
+        return false;
+      }
+      throw e;
+    } finally {
+      c.setAutoCommit(autoCommit);
+    }
+  }
+}

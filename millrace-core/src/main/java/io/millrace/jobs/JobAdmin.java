@@ -1,0 +1,277 @@
+package io.millrace.jobs;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.millrace.MillraceException;
+import io.millrace.ValidationException;
+import io.millrace.schema.SchemaName;
+import io.millrace.sql.Json;
+import io.millrace.sql.SqlFile;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * What operators do with jobs and queues: look up, list, cancel, retry, pause and resume. Used by
+ * the admin API, the CLI and the dashboard alike, so each action behaves the same everywhere.
+ */
+public final class JobAdmin {
+  public static final int MAX_PAGE = 500;
+
+  /** Filters for {@link #list}; null fields match everything. {@code beforeId} pages by id. */
+  public record Filter(String queue, JobState state, String kind, String tag, Long beforeId, int limit) {
+    public Filter {
+      if (queue != null) {
+        JobRequest.requireName("queue", queue);
+      }
+      if (kind != null) {
+        JobRequest.requireName("kind", kind);
+      }
+      if (tag != null) {
+        JobRequest.requireName("tag", tag);
+      }
+      if (limit < 1 || limit > MAX_PAGE) {
+        throw new ValidationException("limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);
+      }
+    }
+  }
+
+  /** Per-queue view of unfinished jobs; scheduled/retryable jobs that are already due count as available. */
+  public record QueueSummary(String name, boolean paused, long available, long scheduled, long retryable, long running) {}
+
+  /** What a cancel did. */
+  public enum CancelResult {
+    /** The job was waiting and is now cancelled. */
+    CANCELLED,
+    /** The job is running; its node was asked to stop it and will record the outcome. */
+    CANCEL_REQUESTED,
+    /** The job had already finished; nothing changed. */
+    ALREADY_FINISHED,
+    NOT_FOUND
+  }
+
+  /** What a retry did. */
+  public enum RetryResult {
+    /** The job is due now. */
+    RETRYING,
+    /** The job is running already; nothing changed. */
+    RUNNING,
+    NOT_FOUND
+  }
+
+  private final DataSource dataSource;
+  private final SchemaName schema;
+  private final SqlFile sql;
+
+  public JobAdmin(DataSource dataSource, SchemaName schema) {
+    this.dataSource = dataSource;
+    this.schema = schema;
+    this.sql = SqlFile.load(JobAdmin.class, "admin.sql", schema);
+  }
+
+  public Optional<Job> get(long id) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("get_job"))) {
+      ps.setLong(1, id);
+      ps.setLong(2, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new MillraceException("could not read job " + id, e);
+    }
+  }
+
+  /** Newest first. Without a state filter, unfinished jobs come before finished ones. */
+  public List<Job> list(Filter filter) {
+    List<Job> jobs = new ArrayList<>();
+    try (Connection c = dataSource.getConnection()) {
+      if (filter.state() == null || !filter.state().terminal()) {
+        jobs.addAll(query(c, "list_active", filter, filter.limit()));
+      }
+      if ((filter.state() == null || filter.state().terminal()) && jobs.size() < filter.limit()) {
+        jobs.addAll(query(c, "list_finished", filter, filter.limit() - jobs.size()));
+      }
+      return jobs;
+    } catch (SQLException e) {
+      throw new MillraceException("could not list jobs", e);
+    }
+  }
+
+  public CancelResult cancel(long id) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        CancelResult result = cancel(c, id);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new MillraceException("could not cancel job " + id, e);
+    }
+  }
+
+  private CancelResult cancel(Connection c, long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("cancel_waiting"))) {
+      ps.setLong(1, id);
+      ps.setString(2, "cancelled by an operator");
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          return CancelResult.CANCELLED;
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql.get("request_cancel_running"))) {
+      ps.setLong(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          try (PreparedStatement notify = c.prepareStatement(sql.get("notify"))) {
+            notify.setString(1, schema.cancelChannel());
+            notify.setString(2, Long.toString(id));
+            notify.executeQuery().close();
+          }
+          return CancelResult.CANCEL_REQUESTED;
+        }
+      }
+    }
+    return get(c, id) ? CancelResult.ALREADY_FINISHED : CancelResult.NOT_FOUND;
+  }
+
+  /**
+   * Runs a job again now: a waiting job skips its wait; a finished job (failed, cancelled or
+   * completed) returns to the queue under the same id with one more attempt allowed.
+   */
+  public RetryResult retry(long id) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        RetryResult result = retry(c, id);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      if ("23505".equals(e.getSQLState())) {
+        throw new ValidationException("id", "job " + id + " cannot be retried: its unique key is held by another unfinished job");
+      }
+      throw new MillraceException("could not retry job " + id, e);
+    }
+  }
+
+  private RetryResult retry(Connection c, long id) throws SQLException {
+    for (String statement : List.of("retry_waiting", "retry_finished")) {
+      try (PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
+        ps.setLong(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            return RetryResult.RETRYING;
+          }
+        }
+      }
+    }
+    return get(c, id) ? RetryResult.RUNNING : RetryResult.NOT_FOUND;
+  }
+
+  /** A paused queue keeps accepting jobs, but no node claims from it until it is resumed. */
+  public void setPaused(String queue, boolean paused) {
+    JobRequest.requireName("queue", queue);
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("set_paused"))) {
+      ps.setString(1, queue);
+      ps.setBoolean(2, paused);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new MillraceException("could not " + (paused ? "pause" : "resume") + " queue " + queue, e);
+    }
+  }
+
+  public List<QueueSummary> queues() {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("queue_summary"));
+        ResultSet rs = ps.executeQuery()) {
+      List<QueueSummary> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(new QueueSummary(rs.getString(1), rs.getBoolean(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new MillraceException("could not read queues", e);
+    }
+  }
+
+  private boolean get(Connection c, long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("get_job"))) {
+      ps.setLong(1, id);
+      ps.setLong(2, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  private List<Job> query(Connection c, String statement, Filter f, int limit) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
+      String state = f.state() == null ? null : f.state().dbValue();
+      ps.setString(1, f.queue());
+      ps.setString(2, f.queue());
+      ps.setString(3, state);
+      ps.setString(4, state);
+      ps.setString(5, f.kind());
+      ps.setString(6, f.kind());
+      ps.setString(7, f.tag());
+      ps.setString(8, f.tag());
+      ps.setLong(9, f.beforeId() == null ? Long.MAX_VALUE : f.beforeId());
+      ps.setInt(10, limit);
+      List<Job> jobs = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          jobs.add(read(rs));
+        }
+      }
+      return jobs;
+    }
+  }
+
+  private static final TypeReference<List<JobError>> ERRORS = new TypeReference<>() {};
+
+  private static Job read(ResultSet rs) throws SQLException {
+    try {
+      return new Job(
+          rs.getLong("id"),
+          rs.getString("queue"),
+          rs.getString("kind"),
+          JobState.fromDb(rs.getString("state")),
+          Json.tree(rs.getString("args")),
+          rs.getInt("priority"),
+          rs.getInt("attempt"),
+          rs.getInt("max_attempts"),
+          rs.getString("unique_key"),
+          List.of((String[]) rs.getArray("tags").getArray()),
+          Json.tree(rs.getString("result")),
+          Json.MAPPER.readValue(rs.getString("errors"), ERRORS),
+          instant(rs.getTimestamp("created_at")),
+          instant(rs.getTimestamp("run_at")),
+          instant(rs.getTimestamp("attempted_at")),
+          rs.getString("attempted_by"),
+          instant(rs.getTimestamp("finished_at")),
+          instant(rs.getTimestamp("cancel_requested_at")));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new MillraceException("stored errors of a job are not valid JSON", e);
+    }
+  }
+
+  private static Instant instant(Timestamp ts) {
+    return ts == null ? null : ts.toInstant();
+  }
+}

@@ -1,0 +1,211 @@
+package io.millrace.jobs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.ValidationException;
+import io.millrace.sql.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A job to enqueue: its kind, JSON args and options. Every setter validates its value and throws a
+ * {@link ValidationException} naming the field, so a bad request fails where it is built, before
+ * anything is written.
+ *
+ * <pre>{@code
+ * JobRequest.of("email.send", new EmailArgs("ada@example.com"))
+ *     .queue("mail").priority(10).delay(Duration.ofMinutes(5)).maxAttempts(5)
+ *     .uniqueKey("welcome:ada").tags("onboarding");
+ * }</pre>
+ */
+public final class JobRequest {
+  /** Kinds, queues and tags: letters, digits and {@code . _ : -}, 1 to 128 characters. */
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+  public static final String DEFAULT_QUEUE = "default";
+  public static final int DEFAULT_MAX_ATTEMPTS = 20;
+  public static final int MAX_PRIORITY = 1000;
+  public static final int MAX_ATTEMPTS_LIMIT = 1000;
+  public static final int MAX_TAGS = 32;
+  public static final int MAX_UNIQUE_KEY_LENGTH = 512;
+
+  private final String kind;
+  private final String argsJson;
+  private String queue = DEFAULT_QUEUE;
+  private int priority = 0;
+  private Instant runAt;
+  private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+  private String uniqueKey;
+  private List<String> tags = List.of();
+  private Duration timeout;
+
+  private JobRequest(String kind, String argsJson) {
+    this.kind = requireName("kind", kind);
+    this.argsJson = argsJson;
+  }
+
+  /** A job whose args are {@code args} serialised to JSON with Jackson. */
+  public static JobRequest of(String kind, Object args) {
+    if (args == null) {
+      throw new ValidationException("args", "must not be null; use an empty object instead");
+    }
+    String json;
+    try {
+      json = Json.MAPPER.writeValueAsString(args);
+    } catch (JsonProcessingException e) {
+      throw new ValidationException("args", "cannot be serialised to JSON: " + e.getOriginalMessage());
+    }
+    return new JobRequest(kind, json);
+  }
+
+  /** A job whose args are the given JSON text, which must parse as a JSON object or array. */
+  public static JobRequest ofJson(String kind, String argsJson) {
+    if (argsJson == null || argsJson.isBlank()) {
+      throw new ValidationException("args", "must be a JSON object, for example {}");
+    }
+    JsonNode node;
+    try {
+      node = Json.parse(argsJson);
+    } catch (JsonProcessingException e) {
+      throw new ValidationException("args", "is not valid JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !(node.isObject() || node.isArray())) {
+      throw new ValidationException("args", "must be a JSON object or array, got " + argsJson.strip());
+    }
+    return new JobRequest(kind, Json.write(node));
+  }
+
+  /** The queue to run on; default {@value #DEFAULT_QUEUE}. */
+  public JobRequest queue(String queue) {
+    this.queue = requireName("queue", queue);
+    return this;
+  }
+
+  /** Higher runs first among due jobs of a queue; -1000 to 1000, default 0. */
+  public JobRequest priority(int priority) {
+    if (priority < -MAX_PRIORITY || priority > MAX_PRIORITY) {
+      throw new ValidationException("priority", "must be between -1000 and 1000, got " + priority);
+    }
+    this.priority = priority;
+    return this;
+  }
+
+  /** Not before this instant; default: now (the database's clock). */
+  public JobRequest runAt(Instant runAt) {
+    if (runAt == null) {
+      throw new ValidationException("runAt", "must not be null");
+    }
+    this.runAt = runAt;
+    return this;
+  }
+
+  /** Not before this long from now (the application's clock). */
+  public JobRequest delay(Duration delay) {
+    if (delay == null || delay.isNegative()) {
+      throw new ValidationException("delay", "must be zero or positive");
+    }
+    this.runAt = Instant.now().plus(delay);
+    return this;
+  }
+
+  /** Attempts before the job is failed for good, 1 to 1000; default {@value #DEFAULT_MAX_ATTEMPTS}. */
+  public JobRequest maxAttempts(int maxAttempts) {
+    if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
+      throw new ValidationException(
+          "maxAttempts", "must be between 1 and " + MAX_ATTEMPTS_LIMIT + ", got " + maxAttempts);
+    }
+    this.maxAttempts = maxAttempts;
+    return this;
+  }
+
+  /**
+   * While an unfinished job holds this key, enqueueing another job with it returns the existing job
+   * instead of a second one. Finished jobs release their key.
+   */
+  public JobRequest uniqueKey(String uniqueKey) {
+    if (uniqueKey == null || uniqueKey.isEmpty() || uniqueKey.length() > MAX_UNIQUE_KEY_LENGTH) {
+      throw new ValidationException("uniqueKey", "must be 1 to " + MAX_UNIQUE_KEY_LENGTH + " characters");
+    }
+    this.uniqueKey = uniqueKey;
+    return this;
+  }
+
+  /** Labels for filtering in the API and dashboard; at most 32. */
+  public JobRequest tags(String... tags) {
+    return tags(List.of(tags));
+  }
+
+  public JobRequest tags(List<String> tags) {
+    if (tags.size() > MAX_TAGS) {
+      throw new ValidationException("tags", "at most " + MAX_TAGS + " tags, got " + tags.size());
+    }
+    for (String tag : tags) {
+      requireName("tags", tag);
+    }
+    this.tags = List.copyOf(tags);
+    return this;
+  }
+
+  /** How long one attempt may run before it is interrupted and counted as failed. */
+  public JobRequest timeout(Duration timeout) {
+    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+      throw new ValidationException("timeout", "must be positive");
+    }
+    this.timeout = timeout;
+    return this;
+  }
+
+  public String kind() {
+    return kind;
+  }
+
+  public String argsJson() {
+    return argsJson;
+  }
+
+  public String queue() {
+    return queue;
+  }
+
+  public int priority() {
+    return priority;
+  }
+
+  public Instant runAt() {
+    return runAt;
+  }
+
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  public String uniqueKey() {
+    return uniqueKey;
+  }
+
+  public List<String> tags() {
+    return tags;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  static String requireName(String field, String value) {
+    if (value == null || !NAME.matcher(value).matches()) {
+      throw new ValidationException(
+          field,
+          "'"
+              + value
+              + "' is not valid: use 1-128 characters of letters, digits and . _ : -");
+    }
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    return "JobRequest[kind=" + kind + ", queue=" + queue + ", uniqueKey=" + uniqueKey + "]";
+  }
+}

@@ -1,0 +1,47 @@
+package io.millrace.jobs;
+
+import io.millrace.ValidationException;
+import java.util.Locale;
+
+/**
+ * Where a job is in its life. The first four live in the hot {@code jobs} table; the last three
+ * are terminal and live in {@code job_history}.
+ */
+public enum JobState {
+  /** Due now and waiting for a worker. */
+  AVAILABLE,
+  /** Waiting for its run-at time (scheduled, delayed or snoozed). */
+  SCHEDULED,
+  /** Failed at least once and waiting for its backoff to pass. */
+  RETRYABLE,
+  /** Claimed by a worker whose lease has not expired. */
+  RUNNING,
+  /** The handler returned normally. Terminal. */
+  COMPLETED,
+  /** Every attempt failed, or the failure could not be retried. Terminal. */
+  FAILED,
+  /** Cancelled by an operator or by the handler. Terminal. */
+  CANCELLED;
+
+  public String dbValue() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public boolean terminal() {
+    return this == COMPLETED || this == FAILED || this == CANCELLED;
+  }
+
+  public static JobState fromDb(String value) {
+    return valueOf(value.toUpperCase(Locale.ROOT));
+  }
+
+  /** Parses user input (API, CLI), naming the field on failure. */
+  public static JobState parse(String field, String value) {
+    try {
+      return fromDb(value.trim());
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new ValidationException(
+          field, "'" + value + "' is not a job state; use one of " + java.util.Arrays.toString(values()).toLowerCase(Locale.ROOT));
+    }
+  }
+}

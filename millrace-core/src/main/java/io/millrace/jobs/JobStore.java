@@ -1,0 +1,168 @@
+package io.millrace.jobs;
+
+import io.millrace.schema.SchemaName;
+import io.millrace.sql.SqlFile;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * The worker side of the lifecycle in SQL: claim, complete, retry, finish, snooze, release and
+ * heartbeat. Every write after a claim is fenced by (id, attempt, state = 'running'): an attempt
+ * that lost its lease writes nothing, and the methods report that by returning false or leaving
+ * the id out of their result.
+ *
+ * <p>Each call is one statement on an auto-commit connection: one round trip per batch.
+ */
+final class JobStore {
+  /** The outcome of one attempt on its way to a batched completion. */
+  record Completion(long id, int attempt, String resultJson) {}
+
+  private final DataSource dataSource;
+  private final SqlFile sql;
+
+  JobStore(DataSource dataSource, SchemaName schema) {
+    this.dataSource = dataSource;
+    this.sql = SqlFile.load(JobStore.class, "jobs.sql", schema);
+  }
+
+  List<ClaimedJob> claim(String queue, int limit, String nodeId, Duration lease) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("claim"))) {
+      ps.setString(1, queue);
+      ps.setString(2, queue);
+      ps.setInt(3, limit);
+      ps.setString(4, nodeId);
+      ps.setLong(5, lease.toMillis());
+      List<ClaimedJob> claimed = new ArrayList<>(limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Array tags = rs.getArray(8);
+          long timeout = rs.getLong(9);
+          claimed.add(
+              new ClaimedJob(
+                  rs.getLong(1),
+                  rs.getInt(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getInt(6),
+                  rs.getInt(7),
+                  List.of((String[]) tags.getArray()),
+                  rs.wasNull() ? null : timeout,
+                  rs.getTimestamp(10).toInstant(),
+                  rs.getTimestamp(11).toInstant()));
+        }
+      }
+      return claimed;
+    }
+  }
+
+  /** Completes a batch; returns the ids that were still held (the rest lost their lease). */
+  Set<Long> complete(List<Completion> batch) throws SQLException {
+    Long[] ids = new Long[batch.size()];
+    Integer[] attempts = new Integer[batch.size()];
+    String[] results = new String[batch.size()];
+    for (int i = 0; i < batch.size(); i++) {
+      ids[i] = batch.get(i).id();
+      attempts[i] = batch.get(i).attempt();
+      results[i] = batch.get(i).resultJson();
+    }
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("complete_batch"))) {
+      ps.setArray(1, c.createArrayOf("int8", ids));
+      ps.setArray(2, c.createArrayOf("int4", attempts));
+      ps.setArray(3, c.createArrayOf("text", results));
+      return idSet(ps);
+    }
+  }
+
+  boolean retryLater(long id, int attempt, Duration delay, String errorJson) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("retry_later"))) {
+      ps.setLong(1, delay.toMillis());
+      ps.setString(2, errorJson);
+      ps.setLong(3, id);
+      ps.setInt(4, attempt);
+      return ps.executeUpdate() == 1;
+    }
+  }
+
+  boolean finishWithError(long id, int attempt, JobState state, String errorJson) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("finish_with_error"))) {
+      ps.setLong(1, id);
+      ps.setInt(2, attempt);
+      ps.setString(3, state.dbValue());
+      ps.setString(4, errorJson);
+      return !idSet(ps).isEmpty();
+    }
+  }
+
+  boolean snooze(long id, int attempt, Duration delay) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("snooze"))) {
+      ps.setLong(1, delay.toMillis());
+      ps.setLong(2, id);
+      ps.setInt(3, attempt);
+      return ps.executeUpdate() == 1;
+    }
+  }
+
+  int release(Collection<ClaimedJob> attempts) throws SQLException {
+    if (attempts.isEmpty()) {
+      return 0;
+    }
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("release"))) {
+      ps.setArray(1, c.createArrayOf("int8", attempts.stream().map(ClaimedJob::id).toArray()));
+      ps.setArray(2, c.createArrayOf("int4", attempts.stream().map(ClaimedJob::attempt).toArray()));
+      return ps.executeUpdate();
+    }
+  }
+
+  /** The answer to a heartbeat: which attempts are still held, and which were asked to cancel. */
+  record LeaseStatus(Set<Long> held, Set<Long> cancelRequested) {}
+
+  LeaseStatus extendLeases(Collection<ClaimedJob> attempts, Duration lease) throws SQLException {
+    Set<Long> held = new HashSet<>();
+    Set<Long> cancel = new HashSet<>();
+    if (attempts.isEmpty()) {
+      return new LeaseStatus(held, cancel);
+    }
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("extend_leases"))) {
+      ps.setLong(1, lease.toMillis());
+      ps.setArray(2, c.createArrayOf("int8", attempts.stream().map(ClaimedJob::id).toArray()));
+      ps.setArray(3, c.createArrayOf("int4", attempts.stream().map(ClaimedJob::attempt).toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          held.add(rs.getLong(1));
+          if (rs.getBoolean(2)) {
+            cancel.add(rs.getLong(1));
+          }
+        }
+      }
+    }
+    return new LeaseStatus(held, cancel);
+  }
+
+  private static Set<Long> idSet(PreparedStatement ps) throws SQLException {
+    Set<Long> ids = new HashSet<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        ids.add(rs.getLong(1));
+      }
+    }
+    return ids;
+  }
+}

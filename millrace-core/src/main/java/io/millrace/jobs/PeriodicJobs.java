@@ -1,0 +1,156 @@
+package io.millrace.jobs;
+
+import io.millrace.MillraceException;
+import io.millrace.schema.SchemaName;
+import io.millrace.sql.SqlFile;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers periodic jobs and, on the leader, fires their due ticks.
+ *
+ * <p>Exactly once per tick: a tick's jobs are inserted in the same transaction that advances the
+ * schedule's {@code next_fire_at} by compare-and-swap, so whichever of two leaders commits first
+ * fires it and the other's update matches nothing and rolls back. A crash before commit fires
+ * nothing and the next leader sees the tick still due.
+ *
+ * <p>Termination: each {@link #fireDue} handles the schedules due at its start once; every
+ * successful advance moves {@code next_fire_at} past the database's now.
+ */
+public final class PeriodicJobs {
+  private static final Logger log = LoggerFactory.getLogger(PeriodicJobs.class);
+  private static final int MAX_FIRE_ALL = 1_000;
+
+  private final DataSource dataSource;
+  private final SqlFile sql;
+  private final Enqueuer enqueuer;
+  private final Duration misfireThreshold;
+
+  public PeriodicJobs(DataSource dataSource, SchemaName schema, Duration misfireThreshold) {
+    this.dataSource = dataSource;
+    this.sql = SqlFile.load(PeriodicJobs.class, "schedules.sql", schema);
+    this.enqueuer = new Enqueuer(dataSource, schema, Integer.MAX_VALUE, kind -> true);
+    this.misfireThreshold = misfireThreshold;
+  }
+
+  public void register(List<PeriodicJob> jobs) {
+    try (Connection c = dataSource.getConnection()) {
+      for (PeriodicJob job : jobs) {
+        JobRequest t = job.template();
+        try (PreparedStatement ps = c.prepareStatement(sql.get("upsert_schedule"))) {
+          ps.setString(1, job.name());
+          ps.setString(2, job.schedule().spec());
+          ps.setString(3, t.kind());
+          ps.setString(4, t.queue());
+          ps.setString(5, t.argsJson());
+          ps.setInt(6, t.priority());
+          ps.setInt(7, t.maxAttempts());
+          ps.setString(8, job.misfire().name().toLowerCase(java.util.Locale.ROOT));
+          ps.setTimestamp(9, Timestamp.from(job.schedule().next(Instant.now())));
+          ps.executeUpdate();
+        }
+      }
+    } catch (SQLException e) {
+      throw new MillraceException("could not register periodic jobs", e);
+    }
+  }
+
+  /** Fires every due tick; returns the number of jobs enqueued. */
+  public int fireDue() throws SQLException {
+    int fired = 0;
+    try (Connection c = dataSource.getConnection()) {
+      List<Object[]> due = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(sql.get("due_schedules"));
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          due.add(new Object[] {
+              rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+              rs.getInt(6), rs.getInt(7), rs.getString(8), rs.getTimestamp(9), rs.getTimestamp(10)});
+        }
+      }
+      for (Object[] row : due) {
+        try {
+          fired += fire(c, row);
+        } catch (RuntimeException e) {
+          log.error("periodic job {} could not fire: {}", row[0], e.getMessage(), e);
+        }
+      }
+    }
+    return fired;
+  }
+
+  private int fire(Connection c, Object[] row) throws SQLException {
+    String name = (String) row[0];
+    Schedule schedule = Schedule.parse((String) row[1]);
+    Timestamp expected = (Timestamp) row[8];
+    Instant now = ((Timestamp) row[9]).toInstant();
+    MisfirePolicy policy = MisfirePolicy.valueOf(((String) row[7]).toUpperCase(java.util.Locale.ROOT));
+
+    List<Instant> ticks = new ArrayList<>();
+    Instant tick = expected.toInstant();
+    while (!tick.isAfter(now) && ticks.size() <= MAX_FIRE_ALL) {
+      ticks.add(tick);
+      tick = schedule.next(tick);
+    }
+    Instant next = tick.isAfter(now) ? tick : schedule.next(now);
+    Instant onTimeFrom = now.minus(misfireThreshold);
+    List<Instant> onTime = ticks.stream().filter(t -> !t.isBefore(onTimeFrom)).toList();
+    List<Instant> missed = ticks.stream().filter(t -> t.isBefore(onTimeFrom)).toList();
+    List<Instant> toFire = new ArrayList<>();
+    switch (policy) {
+      case FIRE_ALL -> toFire.addAll(ticks.subList(0, Math.min(ticks.size(), MAX_FIRE_ALL)));
+      case FIRE_ONCE -> {
+        if (!missed.isEmpty()) {
+          toFire.add(missed.get(missed.size() - 1));
+        }
+        toFire.addAll(onTime);
+      }
+      case SKIP -> toFire.addAll(onTime);
+    }
+    if (!missed.isEmpty()) {
+      log.warn("periodic job {} missed {} ticks (policy {}); firing {}", name, missed.size(), policy, toFire.size());
+    }
+
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      try (PreparedStatement ps = c.prepareStatement(sql.get("advance_schedule"))) {
+        ps.setTimestamp(1, Timestamp.from(next));
+        ps.setString(2, name);
+        ps.setTimestamp(3, expected);
+        if (ps.executeUpdate() == 0) {
+          c.rollback();
+          return 0; // another leader fired this tick first
+        }
+      }
+      if (!toFire.isEmpty()) {
+        List<JobRequest> jobs = new ArrayList<>();
+        for (Instant t : toFire) {
+          jobs.add(JobRequest.ofJson((String) row[2], (String) row[4])
+              .queue((String) row[3])
+              .priority((Integer) row[5])
+              .maxAttempts((Integer) row[6])
+              .tags("periodic:" + name, "tick:" + t));
+        }
+        enqueuer.enqueue(c, jobs);
+      }
+      c.commit();
+      return toFire.size();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(autoCommit);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package io.millrace.jobs;
+
+import io.millrace.schema.SchemaName;
+import io.millrace.sql.SqlFile;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/**
+ * Leader task: jobs whose lease expired (their node died, hung or lost the database) are put back
+ * to retry, or finished as failed or cancelled when no attempt is left or a cancel was requested.
+ * The lost attempt counts, and its (id, attempt) token is dead: the next claim increments attempt,
+ * so anything the old attempt writes later is fenced out.
+ *
+ * <p>Termination: each batch moves rows out of the expired set (state changes away from running),
+ * so the loop ends when a batch comes back short. Idempotence: SKIP LOCKED and the state predicate
+ * make a concurrent second run take disjoint rows or none.
+ */
+public final class Rescuer {
+  private static final int BATCH = 1_000;
+
+  private final DataSource dataSource;
+  private final SqlFile sql;
+
+  public Rescuer(DataSource dataSource, SchemaName schema) {
+    this.dataSource = dataSource;
+    this.sql = SqlFile.load(Rescuer.class, "maintenance.sql", schema);
+  }
+
+  /** Returns the number of jobs rescued. */
+  public int rescue() throws SQLException {
+    int total = 0;
+    try (Connection c = dataSource.getConnection()) {
+      for (String statement : new String[] {"rescue_exhausted", "rescue_retry"}) {
+        int n;
+        do {
+          n = run(c, statement);
+          total += n;
+        } while (n == BATCH);
+      }
+    }
+    return total;
+  }
+
+  private int run(Connection c, String statement) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
+      ps.setInt(1, BATCH);
+      int n = 0;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          n++;
+        }
+      }
+      return n;
+    }
+  }
+}

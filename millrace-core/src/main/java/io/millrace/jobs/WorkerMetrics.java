@@ -1,0 +1,56 @@
+package io.millrace.jobs;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/** The worker's Micrometer meters, tagged by queue (and kind for handler time). */
+final class WorkerMetrics {
+  private final MeterRegistry registry;
+
+  WorkerMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  void claimed(String queue, int n) {
+    counter("millrace.jobs.claimed", queue).increment(n);
+  }
+
+  void completed(String queue) {
+    counter("millrace.jobs.completed", queue).increment();
+  }
+
+  void attemptFailed(String queue) {
+    counter("millrace.jobs.attempts.failed", queue).increment();
+  }
+
+  void failed(String queue) {
+    counter("millrace.jobs.failed", queue).increment();
+  }
+
+  void cancelled(String queue) {
+    counter("millrace.jobs.cancelled", queue).increment();
+  }
+
+  void snoozed(String queue) {
+    counter("millrace.jobs.snoozed", queue).increment();
+  }
+
+  /** A write rejected by fencing: the attempt had lost its lease. */
+  void fenced(String queue) {
+    counter("millrace.jobs.fenced.writes", queue).increment();
+  }
+
+  void handlerTime(String queue, String kind, long nanos) {
+    Timer.builder("millrace.jobs.handler.duration")
+        .tag("queue", queue)
+        .tag("kind", kind)
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Counter counter(String name, String queue) {
+    return Counter.builder(name).tag("queue", queue).register(registry);
+  }
+}

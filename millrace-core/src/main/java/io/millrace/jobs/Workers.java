@@ -1,0 +1,181 @@
+package io.millrace.jobs;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.schema.SchemaName;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's workers: one claim loop and thread pool per queue, the completion batcher, the lease
+ * heartbeat and the LISTEN connection.
+ *
+ * <p>Shutdown ({@link #stop}) stops claiming at once, lets running handlers finish until the
+ * deadline, then interrupts the rest and releases their jobs (due now, the attempt not counted) so
+ * another node takes them immediately instead of after a lease expiry; pending completions are
+ * flushed before the heartbeat stops.
+ */
+public final class Workers {
+  private static final Logger log = LoggerFactory.getLogger(Workers.class);
+
+  private final WorkerSettings settings;
+  private final JobStore store;
+  private final Map<Long, Attempt> inFlight = new ConcurrentHashMap<>();
+  private final List<QueueWorker> queueWorkers = new ArrayList<>();
+  private final List<ExecutorService> pools = new ArrayList<>();
+  private final List<Thread> loops = new ArrayList<>();
+  private final ScheduledExecutorService timers;
+  private final CompletionBatcher completions;
+  private final LeaseKeeper leaseKeeper;
+  private final Wakeups wakeups;
+  private final WorkerMetrics metrics;
+  private final Thread completionThread;
+  private Thread wakeupThread;
+
+  public Workers(DataSource dataSource, SchemaName schema, HandlerRegistry handlers, WorkerSettings settings, MeterRegistry registry) {
+    this.settings = settings;
+    this.store = new JobStore(dataSource, schema);
+    this.metrics = new WorkerMetrics(registry);
+    this.timers = Executors.newScheduledThreadPool(1, daemon("millrace-worker-timers"));
+    this.completions = new CompletionBatcher(
+        store,
+        settings.completionBatch(),
+        settings.completionLinger(),
+        (completion, held) -> {
+          Attempt attempt = inFlight.remove(completion.id());
+          String queue = attempt == null ? "?" : attempt.job.queue();
+          if (held) {
+            metrics.completed(queue);
+          } else {
+            metrics.fenced(queue);
+            log.warn("completion of job {} attempt {} rejected: the attempt had lost its lease",
+                completion.id(), completion.attempt());
+          }
+        },
+        e -> {});
+    this.completionThread = daemon("millrace-completions").newThread(completions);
+    this.leaseKeeper = new LeaseKeeper(store, inFlight, settings.lease());
+    AttemptRunner runner = new AttemptRunner(
+        handlers, store, completions, inFlight, timers, settings.backoff(), settings.nodeId(), metrics);
+    for (Map.Entry<String, Integer> q : settings.queues().entrySet()) {
+      ExecutorService pool = Executors.newFixedThreadPool(q.getValue(), daemon("millrace-" + q.getKey()));
+      pools.add(pool);
+      queueWorkers.add(new QueueWorker(q.getKey(), q.getValue(), store, runner, pool, inFlight, settings, metrics));
+    }
+    this.wakeups = new Wakeups(
+        dataSource,
+        schema.jobsChannel(),
+        schema.cancelChannel(),
+        this::wake,
+        leaseKeeper::cancelNow);
+  }
+
+  public void start() {
+    completionThread.start();
+    long beat = settings.heartbeat().toMillis();
+    timers.scheduleWithFixedDelay(leaseKeeper, beat, beat, TimeUnit.MILLISECONDS);
+    if (settings.listen()) {
+      wakeupThread = daemon("millrace-listen").newThread(wakeups);
+      wakeupThread.start();
+    }
+    for (QueueWorker worker : queueWorkers) {
+      Thread t = daemon("millrace-claim-" + worker.queue()).newThread(worker);
+      loops.add(t);
+      t.start();
+    }
+    log.info("node {} working queues {}", settings.nodeId(), settings.queues());
+  }
+
+  /** True when this node listens for notifications (false: polling only). */
+  public boolean listening() {
+    return wakeups.listening();
+  }
+
+  /** Attempts this node holds right now. */
+  public int inFlight() {
+    return inFlight.size();
+  }
+
+  private void wake(String queue) {
+    for (QueueWorker worker : queueWorkers) {
+      if (worker.queue().equals(queue)) {
+        worker.wakeUp();
+      }
+    }
+  }
+
+  /** Graceful shutdown; returns within about {@code deadlineNanos} plus one database round trip. */
+  public void stop(long deadlineNanos) {
+    queueWorkers.forEach(QueueWorker::stopClaiming);
+    for (Thread t : loops) {
+      join(t, deadlineNanos);
+    }
+    boolean idle = true;
+    try {
+      for (QueueWorker worker : queueWorkers) {
+        idle &= worker.awaitIdle(deadlineNanos);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      idle = false;
+    }
+    if (!idle) {
+      List<Attempt> running = inFlight.values().stream().filter(Attempt::handlerRunning).toList();
+      log.warn("shutdown deadline reached with {} handlers running; interrupting and releasing them", running.size());
+      running.forEach(a -> a.stop(Attempt.StopCause.SHUTDOWN, "node shutting down"));
+      try {
+        for (QueueWorker worker : queueWorkers) {
+          worker.awaitIdle(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      List<ClaimedJob> stuck = inFlight.values().stream().filter(Attempt::handlerRunning).map(a -> a.job).toList();
+      if (!stuck.isEmpty()) {
+        try {
+          store.release(stuck);
+          stuck.forEach(j -> inFlight.remove(j.id()));
+        } catch (SQLException e) {
+          log.error("could not release {} jobs at shutdown; they will be rescued when their leases expire", stuck.size(), e);
+        }
+      }
+    }
+    completions.close(Math.max(deadlineNanos, System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
+    join(completionThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+    wakeups.close();
+    if (wakeupThread != null) {
+      join(wakeupThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+    }
+    timers.shutdownNow();
+    pools.forEach(ExecutorService::shutdownNow);
+  }
+
+  private static void join(Thread t, long deadlineNanos) {
+    try {
+      long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+      t.join(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,115 @@
+-- Operator statements: look jobs up, list them, cancel, retry, pause queues.
+-- {schema} is the validated, quoted schema; every value is bound.
+
+-- name: get_job
+-- A job is in exactly one of the two tables. Binds: 1 id, 2 id.
+SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, unique_key, tags,
+       NULL::text AS result, errors::text, created_at, run_at, attempted_at, attempted_by,
+       NULL::timestamptz AS finished_at, cancel_requested_at
+  FROM {schema}.jobs WHERE id = ?
+UNION ALL
+SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, unique_key, tags,
+       result::text, errors::text, created_at, NULL, NULL, NULL,
+       finished_at, NULL
+  FROM {schema}.job_history WHERE id = ?;
+
+-- name: list_active
+-- Unfinished jobs, newest first, keyset-paginated on id (the primary key).
+-- Binds: 1/2 queue, 3/4 state, 5/6 kind, 7/8 tag, 9 before id (exclusive), 10 limit.
+SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, unique_key, tags,
+       NULL::text AS result, errors::text, created_at, run_at, attempted_at, attempted_by,
+       NULL::timestamptz AS finished_at, cancel_requested_at
+  FROM {schema}.jobs
+ WHERE (?::text IS NULL OR queue = ?)
+   AND (?::text IS NULL OR state = ?)
+   AND (?::text IS NULL OR kind = ?)
+   AND (?::text IS NULL OR tags @> ARRAY[?::text])
+   AND id < ?
+ ORDER BY id DESC
+ LIMIT ?;
+
+-- name: list_finished
+-- Finished jobs, newest first. Same binds as list_active.
+SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, unique_key, tags,
+       result::text, errors::text, created_at, NULL::timestamptz AS run_at,
+       NULL::timestamptz AS attempted_at, NULL::text AS attempted_by,
+       finished_at, NULL::timestamptz AS cancel_requested_at
+  FROM {schema}.job_history
+ WHERE (?::text IS NULL OR queue = ?)
+   AND (?::text IS NULL OR state = ?)
+   AND (?::text IS NULL OR kind = ?)
+   AND (?::text IS NULL OR tags @> ARRAY[?::text])
+   AND id < ?
+ ORDER BY id DESC
+ LIMIT ?;
+
+-- name: cancel_waiting
+-- A job that is not running is cancelled at once and moves to history.
+-- Binds: 1 id, 2 reason.
+WITH done AS (
+    DELETE FROM {schema}.jobs
+     WHERE id = ? AND state IN ('available', 'scheduled', 'retryable')
+    RETURNING *
+)
+INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
+                                  unique_key, tags, result, errors, created_at, finished_at)
+SELECT id, queue, kind, args, 'cancelled', priority, attempt, max_attempts, unique_key, tags, NULL,
+       errors || jsonb_build_array(jsonb_build_object(
+           'attempt', attempt, 'at', now(), 'message', 'cancelled before running: ' || ?::text)),
+       created_at, now()
+  FROM done
+RETURNING id;
+
+-- name: request_cancel_running
+-- A running job is asked to stop: its node sees the flag on the next heartbeat (or at once through
+-- the cancel notification) and records the outcome. Binds: 1 id.
+UPDATE {schema}.jobs
+   SET cancel_requested_at = coalesce(cancel_requested_at, now())
+ WHERE id = ? AND state = 'running'
+RETURNING id, attempted_by;
+
+-- name: notify
+-- Binds: 1 channel, 2 payload.
+SELECT pg_notify(?, ?);
+
+-- name: retry_waiting
+-- A waiting job runs now instead of at its scheduled or backoff time. Binds: 1 id.
+UPDATE {schema}.jobs
+   SET run_at = now(),
+       state = CASE WHEN state = 'scheduled' THEN 'available' ELSE state END
+ WHERE id = ? AND state IN ('available', 'scheduled', 'retryable')
+RETURNING id;
+
+-- name: retry_finished
+-- A finished job goes back to the hot table under the same id, with one more attempt allowed.
+-- Its errors so far stay with it. Binds: 1 id.
+WITH h AS (
+    DELETE FROM {schema}.job_history WHERE id = ? RETURNING *
+)
+INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, attempt, max_attempts,
+                           unique_key, tags, created_at, errors)
+SELECT id, queue, kind, args, 'available', priority, now(), attempt, greatest(max_attempts, attempt + 1),
+       unique_key, tags, created_at, errors
+  FROM h
+RETURNING id;
+
+-- name: set_paused
+-- Binds: 1 queue, 2 paused.
+INSERT INTO {schema}.queues (name, paused, updated_at) VALUES (?, ?, now())
+ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = now();
+
+-- name: queue_summary
+-- Unfinished jobs per queue and state, from the hot table (small by construction), plus queues
+-- known only through a pause row.
+SELECT coalesce(j.queue, q.name) AS queue,
+       coalesce(q.paused, false) AS paused,
+       coalesce(sum(j.n) FILTER (WHERE j.state = 'available'
+                                    OR (j.state IN ('scheduled', 'retryable') AND j.due)), 0) AS available,
+       coalesce(sum(j.n) FILTER (WHERE j.state = 'scheduled' AND NOT j.due), 0) AS scheduled,
+       coalesce(sum(j.n) FILTER (WHERE j.state = 'retryable' AND NOT j.due), 0) AS retryable,
+       coalesce(sum(j.n) FILTER (WHERE j.state = 'running'), 0) AS running
+  FROM (SELECT queue, state, run_at <= now() AS due, count(*) AS n
+          FROM {schema}.jobs GROUP BY 1, 2, 3) j
+  FULL JOIN {schema}.queues q ON q.name = j.queue
+ GROUP BY 1, 2
+ ORDER BY 1;

@@ -1,0 +1,141 @@
+-- Statements of the job lifecycle. {schema} is the validated, quoted schema; every value is bound.
+-- A finished job moves to job_history in the same statement as its last transition
+-- (DELETE ... RETURNING feeding INSERT), so the hot table only ever holds unfinished jobs.
+
+-- name: insert_jobs
+-- One round trip for any number of jobs. Binds, one array element per job:
+--   1 queue text[], 2 kind text[], 3 args text[] (JSON), 4 priority int[], 5 run_at text[]
+--   (ISO-8601, null = now), 6 max_attempts int[], 7 unique_key text[], 8 tags text[] (a JSON array
+--   per job: unnest cannot carry ragged arrays), 9 timeout_ms bigint[].
+-- Ids are drawn in the input CTE so each input row's id is known whether or not it was inserted;
+-- ON CONFLICT on the partial unique index leaves a key held by an unfinished job alone (the
+-- caller then looks that job up). The CTE is materialised (volatile nextval), so ids are drawn once.
+WITH input AS (
+    SELECT nextval('{schema}.job_id_seq') AS id, t.*
+      FROM unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[])
+           WITH ORDINALITY AS t(queue, kind, args, priority, run_at, max_attempts, unique_key, tags, timeout_ms, ord)
+),
+inserted AS (
+    INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, max_attempts, unique_key, tags, timeout_ms)
+    SELECT id, queue, kind, args::jsonb,
+           CASE WHEN run_at::timestamptz > now() THEN 'scheduled' ELSE 'available' END,
+           priority, coalesce(run_at::timestamptz, now()), max_attempts, unique_key,
+           ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), timeout_ms
+      FROM input
+     ORDER BY ord
+    ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+    RETURNING id
+)
+SELECT input.ord, input.id, input.unique_key, inserted.id IS NOT NULL AS inserted
+  FROM input LEFT JOIN inserted ON inserted.id = input.id
+ ORDER BY input.ord;
+
+-- name: find_by_unique_keys
+-- Binds: 1 unique_key text[]. The jobs that hold these keys now.
+SELECT unique_key, id FROM {schema}.jobs WHERE unique_key = ANY(?::text[]);
+
+-- name: claim
+-- Claims up to N due jobs of one queue in one statement. SKIP LOCKED lets many workers claim from
+-- the same queue without waiting on each other. The literal states match jobs_claim_idx's
+-- predicate so the planner uses it; the ORDER BY is that index's order. A paused queue yields no
+-- rows for every node, because the pause flag is read by the same statement that claims.
+-- Each claim increments attempt: (id, attempt) is the lease token that fences later writes.
+-- Binds: 1 queue, 2 queue, 3 limit, 4 node id, 5 lease ms.
+WITH next AS (
+    SELECT id
+      FROM {schema}.jobs
+     WHERE state IN ('available', 'scheduled', 'retryable')
+       AND queue = ?
+       AND run_at <= now()
+       AND NOT coalesce((SELECT paused FROM {schema}.queues WHERE name = ?), false)
+     ORDER BY priority DESC, run_at, id
+     LIMIT ?
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE {schema}.jobs j
+   SET state = 'running',
+       attempt = j.attempt + 1,
+       attempted_at = now(),
+       attempted_by = ?,
+       lease_expires_at = now() + ? * interval '1 millisecond'
+  FROM next
+ WHERE j.id = next.id
+RETURNING j.id, j.attempt, j.queue, j.kind, j.args::text, j.priority, j.max_attempts, j.tags,
+          j.timeout_ms, j.created_at, j.run_at;
+
+-- name: complete_batch
+-- Completes many attempts in one statement. Fenced: a row moves only while it is still running
+-- under the same attempt; a rescued job's late completion matches nothing.
+-- Binds: 1 id bigint[], 2 attempt int[], 3 result text[] (JSON or null). Returns the ids moved.
+WITH done AS (
+    DELETE FROM {schema}.jobs j
+     USING unnest(?::bigint[], ?::int[], ?::text[]) AS c(id, attempt, result)
+     WHERE j.id = c.id AND j.attempt = c.attempt AND j.state = 'running'
+    RETURNING j.*, c.result
+)
+INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
+                                  unique_key, tags, result, errors, created_at, finished_at)
+SELECT id, queue, kind, args, 'completed', priority, attempt, max_attempts,
+       unique_key, tags, result::jsonb, errors, created_at, now()
+  FROM done
+RETURNING id;
+
+-- name: retry_later
+-- A failed attempt with attempts left. Fenced by (id, attempt, running).
+-- Binds: 1 delay ms, 2 error JSON object, 3 id, 4 attempt.
+UPDATE {schema}.jobs
+   SET state = 'retryable',
+       run_at = now() + ? * interval '1 millisecond',
+       errors = errors || jsonb_build_array(?::jsonb),
+       attempted_by = NULL,
+       lease_expires_at = NULL
+ WHERE id = ? AND attempt = ? AND state = 'running';
+
+-- name: finish_with_error
+-- The last attempt failed (state 'failed') or the handler honoured a cancellation ('cancelled').
+-- Binds: 1 id, 2 attempt, 3 final state, 4 error JSON object (what happened in this attempt).
+WITH done AS (
+    DELETE FROM {schema}.jobs j
+     WHERE j.id = ? AND j.attempt = ? AND j.state = 'running'
+    RETURNING j.*
+)
+INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
+                                  unique_key, tags, result, errors, created_at, finished_at)
+SELECT id, queue, kind, args, ?, priority, attempt, max_attempts,
+       unique_key, tags, NULL, errors || jsonb_build_array(?::jsonb), created_at, now()
+  FROM done
+RETURNING id;
+
+-- name: snooze
+-- Runs the job again later without spending an attempt: max_attempts grows by one instead of
+-- attempt shrinking, so attempt numbers (the lease tokens) never repeat.
+-- Binds: 1 delay ms, 2 id, 3 attempt.
+UPDATE {schema}.jobs
+   SET state = 'scheduled',
+       run_at = now() + ? * interval '1 millisecond',
+       max_attempts = max_attempts + 1,
+       attempted_by = NULL,
+       lease_expires_at = NULL
+ WHERE id = ? AND attempt = ? AND state = 'running';
+
+-- name: release
+-- Graceful shutdown hands back work it could not finish: due now, the attempt not counted.
+-- Binds: 1 id bigint[], 2 attempt int[].
+UPDATE {schema}.jobs j
+   SET state = 'retryable',
+       run_at = now(),
+       max_attempts = j.max_attempts + 1,
+       attempted_by = NULL,
+       lease_expires_at = NULL
+  FROM unnest(?::bigint[], ?::int[]) AS r(id, attempt)
+ WHERE j.id = r.id AND j.attempt = r.attempt AND j.state = 'running';
+
+-- name: extend_leases
+-- Heartbeat for every attempt this node holds. Touches only lease_expires_at (not indexed), so
+-- PostgreSQL can update in place (HOT). Rows not returned were rescued: the attempt lost its lease.
+-- Binds: 1 lease ms, 2 id bigint[], 3 attempt int[].
+UPDATE {schema}.jobs j
+   SET lease_expires_at = now() + ? * interval '1 millisecond'
+  FROM unnest(?::bigint[], ?::int[]) AS h(id, attempt)
+ WHERE j.id = h.id AND j.attempt = h.attempt AND j.state = 'running'
+RETURNING j.id, j.cancel_requested_at IS NOT NULL AS cancel_requested;

@@ -1,0 +1,71 @@
+-- Leader-only maintenance of the job tables: rescue of expired leases and history retention.
+-- Every statement is idempotent and batched, so a brief second leader or a re-run is harmless.
+-- {schema} is the validated, quoted schema; every value is bound.
+
+-- name: rescue_exhausted
+-- Expired leases whose job has no attempt left, or whose cancellation was requested, finish now:
+-- the lost attempt counts. Batched, SKIP LOCKED so a concurrent completion is never waited on.
+-- Binds: 1 batch size.
+WITH expired AS (
+    SELECT id FROM {schema}.jobs
+     WHERE state = 'running' AND lease_expires_at < now()
+       AND (attempt >= max_attempts OR cancel_requested_at IS NOT NULL)
+     ORDER BY id
+     LIMIT ?
+       FOR UPDATE SKIP LOCKED
+),
+done AS (
+    DELETE FROM {schema}.jobs j USING expired e WHERE j.id = e.id RETURNING j.*
+)
+INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
+                                  unique_key, tags, result, errors, created_at, finished_at)
+SELECT id, queue, kind, args,
+       CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'failed' END,
+       priority, attempt, max_attempts, unique_key, tags, NULL,
+       errors || jsonb_build_array(jsonb_build_object(
+           'attempt', attempt, 'at', now(), 'node', attempted_by,
+           'message', 'lease expired: node ' || coalesce(attempted_by, '?') || ' stopped heartbeating')),
+       created_at, now()
+  FROM done
+RETURNING id;
+
+-- name: rescue_retry
+-- Expired leases with attempts left go back to the queue, due at once; the lost attempt counts.
+-- Binds: 1 batch size.
+WITH expired AS (
+    SELECT id FROM {schema}.jobs
+     WHERE state = 'running' AND lease_expires_at < now()
+     ORDER BY id
+     LIMIT ?
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE {schema}.jobs j
+   SET state = 'retryable',
+       run_at = now(),
+       errors = j.errors || jsonb_build_array(jsonb_build_object(
+           'attempt', j.attempt, 'at', now(), 'node', j.attempted_by,
+           'message', 'lease expired: node ' || coalesce(j.attempted_by, '?') || ' stopped heartbeating')),
+       attempted_by = NULL,
+       lease_expires_at = NULL
+  FROM expired
+ WHERE j.id = expired.id
+RETURNING j.id;
+
+-- name: history_partitions
+-- Day partitions of the history tables (named <parent>_pYYYYMMDD by PartitionManager).
+-- Binds: 1 schema name.
+SELECT parent.relname AS parent, child.relname AS partition
+  FROM pg_inherits i
+  JOIN pg_class parent ON parent.oid = i.inhparent
+  JOIN pg_class child ON child.oid = i.inhrelid
+  JOIN pg_namespace ns ON ns.oid = parent.relnamespace
+ WHERE ns.nspname = ?
+   AND parent.relname IN ('job_history_completed', 'job_history_failed', 'job_history_cancelled')
+ ORDER BY 1, 2;
+
+-- name: prune_default_partition
+-- Rows that landed in a default partition (no day partition existed yet) age out row by row, in
+-- batches. {table} is one of the three fixed default-partition names, never user input.
+-- Binds: 1 cutoff, 2 batch size.
+DELETE FROM {schema}.{table}
+ WHERE ctid IN (SELECT ctid FROM {schema}.{table} WHERE finished_at < ? LIMIT ?);
