@@ -1,0 +1,44 @@
+package io.millrace.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.millrace.Millrace;
+import io.millrace.MillraceException;
+import io.millrace.testing.TestDatabase;
+import org.junit.jupiter.api.Test;
+
+class SchemaMigratorTest {
+  @Test
+  void migrateIsIdempotentAndANodeRefusesANewerSchema() {
+    try (TestDatabase db = TestDatabase.create("schema")) {
+      SchemaMigrator migrator = new SchemaMigrator(db.dataSource(), SchemaName.of(db.schema()));
+      assertThat(migrator.appliedVersion()).isZero();
+      assertThat(migrator.migrate()).isEqualTo(SchemaMigrator.CURRENT_VERSION);
+      assertThat(migrator.migrate()).isEqualTo(SchemaMigrator.CURRENT_VERSION);
+      assertThat(migrator.pendingCount()).isZero();
+
+      // A newer Millrace migrated this schema further than this build knows.
+      db.execute("INSERT INTO {schema}.millrace_schema_history (installed_rank, version, description, type,"
+          + " script, checksum, installed_by, execution_time, success)"
+          + " VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0, 'test', 0, true)");
+      Millrace node = db.builder().build();
+      assertThatThrownBy(node::start)
+          .isInstanceOf(MillraceException.class)
+          .hasMessageContaining("at version 99, newer than this Millrace build knows (" + SchemaMigrator.CURRENT_VERSION + ")");
+      assertThatThrownBy(node::migrate).hasMessageContaining("newer than this Millrace build knows");
+      assertThat(node.readiness().report().ready()).isFalse();
+    }
+  }
+
+  @Test
+  void aNodeRefusesToStartOnAnUnmigratedSchema() {
+    try (TestDatabase db = TestDatabase.create("unmigrated")) {
+      Millrace node = db.builder().build();
+      assertThatThrownBy(node::start).hasMessageContaining("run `millrace migrate`");
+      assertThat(node.readiness().report().ready()).isFalse();
+      node.migrate();
+      assertThat(node.readiness().report().ready()).isTrue();
+    }
+  }
+}
