@@ -192,6 +192,11 @@ public final class Millrace implements AutoCloseable {
     return settings.nodeId();
   }
 
+  /** True while this node's LISTEN connection is up (false: it relies on polling alone). */
+  public boolean isListening() {
+    return workers != null && workers.listening();
+  }
+
   public boolean isLeader() {
     return maintenance != null && maintenance.isLeader();
   }

@@ -1,0 +1,95 @@
+package io.millrace.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.millrace.Millrace;
+import io.millrace.jobs.JobRequest;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Bulk enqueue and backlog drain on one node: jobs/s for each, with the settings printed beside
+ * the numbers. Uses {@code DATABASE_URL} (plus {@code DATABASE_USER}/{@code DATABASE_PASSWORD})
+ * when set, else an embedded PostgreSQL 17 with default durability ({@code synchronous_commit=on}).
+ *
+ * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -jar
+ * millrace-bench/target/millrace-bench.jar [jobs=100000] [workers=16] [workMs=1]}
+ */
+public final class DrainBenchmark {
+  private DrainBenchmark() {}
+
+  public static void main(String[] argv) throws Exception {
+    int jobs = argv.length > 0 ? Integer.parseInt(argv[0]) : 100_000;
+    int workers = argv.length > 1 ? Integer.parseInt(argv[1]) : 16;
+    int workMs = argv.length > 2 ? Integer.parseInt(argv[2]) : 1;
+    String url = System.getenv("DATABASE_URL");
+    EmbeddedPostgres embedded = null;
+    if (url == null) {
+      embedded = EmbeddedPostgres.builder().start();
+      url = embedded.getJdbcUrl("postgres", "postgres");
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setUsername(System.getenv().getOrDefault("DATABASE_USER", "postgres"));
+    config.setPassword(System.getenv().getOrDefault("DATABASE_PASSWORD", "postgres"));
+    config.setMaximumPoolSize(workers + 8);
+    try (HikariDataSource ds = new HikariDataSource(config)) {
+      String schema = "bench_" + System.currentTimeMillis();
+      Millrace client = Millrace.builder(ds).schema(schema).build();
+      client.migrate();
+
+      long t0 = System.nanoTime();
+      int batch = 1_000;
+      for (int i = 0; i < jobs; i += batch) {
+        List<JobRequest> requests = new ArrayList<>(batch);
+        for (int j = i; j < Math.min(jobs, i + batch); j++) {
+          requests.add(JobRequest.of("bench", Map.of("i", j, "pad", "x".repeat(200))));
+        }
+        client.enqueueAll(requests);
+      }
+      double enqueueSeconds = (System.nanoTime() - t0) / 1e9;
+
+      Millrace node = Millrace.builder(ds)
+          .schema(schema)
+          .queue("default", workers)
+          .handler("bench", Map.class, job -> {
+            if (workMs > 0) {
+              Thread.sleep(workMs);
+            }
+            return null;
+          })
+          .build();
+      long t1 = System.nanoTime();
+      node.start();
+      while (remaining(ds, schema) > 0) {
+        Thread.sleep(50);
+      }
+      double drainSeconds = (System.nanoTime() - t1) / 1e9;
+      node.close();
+      client.close();
+
+      System.out.printf("millrace drain benchmark: %d jobs, %d workers, %d ms work/job, %s%n",
+          jobs, workers, workMs, embedded != null ? "embedded PostgreSQL 17" : url);
+      System.out.printf("  bulk enqueue (batches of %d): %.0f jobs/s%n", batch, jobs / enqueueSeconds);
+      System.out.printf("  drain (claim %d, complete batched): %.0f jobs/s%n", 100, jobs / drainSeconds);
+    } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  private static long remaining(HikariDataSource ds, String schema) throws Exception {
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + schema + "\".jobs")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}
