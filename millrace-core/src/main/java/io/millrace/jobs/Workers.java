@@ -47,7 +47,7 @@ public final class Workers {
     this.settings = settings;
     this.store = new JobStore(dataSource, schema);
     this.metrics = new WorkerMetrics(registry);
-    this.timers = Executors.newScheduledThreadPool(1, daemon("millrace-worker-timers"));
+    this.timers = Executors.newScheduledThreadPool(2, daemon("millrace-worker-timers"));
     this.completions = new CompletionBatcher(
         store,
         settings.completionBatch(),
