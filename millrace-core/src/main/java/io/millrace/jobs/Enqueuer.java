@@ -5,6 +5,7 @@ import io.millrace.ValidationException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.Json;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Transactions;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -47,19 +48,8 @@ public final class Enqueuer {
   /** Enqueues in a transaction of its own. */
   public List<EnqueueResult> enqueue(List<JobRequest> requests) {
     validate(requests);
-    try (Connection c = dataSource.getConnection()) {
-      boolean autoCommit = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try {
-        List<EnqueueResult> results = insert(c, requests);
-        c.commit();
-        return results;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(autoCommit);
-      }
+    try {
+      return Transactions.inTransaction(dataSource, c -> insert(c, requests));
     } catch (SQLException e) {
       throw new MillraceException("enqueue failed: " + e.getMessage(), e);
     }

@@ -6,6 +6,7 @@ import io.millrace.ValidationException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.Json;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -105,16 +106,8 @@ public final class JobAdmin {
   }
 
   public CancelResult cancel(long id) {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        CancelResult result = cancel(c, id);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
+    try {
+      return Transactions.inTransaction(dataSource, c -> cancel(c, id));
     } catch (SQLException e) {
       throw new MillraceException("could not cancel job " + id, e);
     }
@@ -151,16 +144,8 @@ public final class JobAdmin {
    * completed) returns to the queue under the same id with one more attempt allowed.
    */
   public RetryResult retry(long id) {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        RetryResult result = retry(c, id);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
+    try {
+      return Transactions.inTransaction(dataSource, c -> retry(c, id));
     } catch (SQLException e) {
       if ("23505".equals(e.getSQLState())) {
         throw new ValidationException("id", "job " + id + " cannot be retried: its unique key is held by another unfinished job");

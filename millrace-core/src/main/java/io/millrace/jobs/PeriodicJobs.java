@@ -3,6 +3,7 @@ package io.millrace.jobs;
 import io.millrace.MillraceException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -121,16 +122,13 @@ public final class PeriodicJobs {
       log.warn("periodic job {} missed {} ticks (policy {}); firing {}", name, missed.size(), policy, toFire.size());
     }
 
-    boolean autoCommit = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try {
-      try (PreparedStatement ps = c.prepareStatement(sql.get("advance_schedule"))) {
+    return Transactions.inTransaction(c, tx -> {
+      try (PreparedStatement ps = tx.prepareStatement(sql.get("advance_schedule"))) {
         ps.setTimestamp(1, Timestamp.from(next));
         ps.setString(2, name);
         ps.setTimestamp(3, expected);
         if (ps.executeUpdate() == 0) {
-          c.rollback();
-          return 0; // another leader fired this tick first
+          return 0; // another leader fired this tick first; nothing was written
         }
       }
       if (!toFire.isEmpty()) {
@@ -142,15 +140,9 @@ public final class PeriodicJobs {
               .maxAttempts((Integer) row[6])
               .tags("periodic:" + name, "tick:" + t));
         }
-        enqueuer.enqueue(c, jobs);
+        enqueuer.enqueue(tx, jobs);
       }
-      c.commit();
       return toFire.size();
-    } catch (SQLException | RuntimeException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(autoCommit);
-    }
+    });
   }
 }
