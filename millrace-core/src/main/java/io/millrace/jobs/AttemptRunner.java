@@ -68,7 +68,7 @@ final class AttemptRunner {
       runHandler(attempt);
     } catch (RuntimeException | Error e) {
       log.error("unexpected error running job {}; its lease will expire and it will be rescued", job.id(), e);
-      inFlight.remove(job.id());
+      inFlight.remove(job.id(), attempt);
     } finally {
       MDC.clear();
     }
@@ -144,7 +144,7 @@ final class AttemptRunner {
     if (cause == Attempt.StopCause.LEASE_LOST) {
       log.warn("job {} attempt {} lost its lease while running; the outcome is discarded", job.id(), job.attempt());
       metrics.fenced(job.queue());
-      inFlight.remove(job.id());
+      inFlight.remove(job.id(), attempt);
       return;
     }
     if (thrown != null) {
@@ -243,7 +243,7 @@ final class AttemptRunner {
         }
       }
     } finally {
-      inFlight.remove(job.id());
+      inFlight.remove(job.id(), attempt);
     }
   }
 

@@ -53,7 +53,12 @@ public final class Workers {
         settings.completionBatch(),
         settings.completionLinger(),
         (completion, held) -> {
-          Attempt attempt = inFlight.remove(completion.id());
+          // Keyed by id, but only this attempt's entry goes: after a lost lease the same node may
+          // already hold the job's next attempt.
+          Attempt attempt = inFlight.get(completion.id());
+          if (attempt != null && attempt.job.attempt() == completion.attempt()) {
+            inFlight.remove(completion.id(), attempt);
+          }
           String queue = attempt == null ? "?" : attempt.job.queue();
           if (held) {
             metrics.completed(queue);
@@ -145,7 +150,7 @@ public final class Workers {
       if (!stuck.isEmpty()) {
         try {
           store.release(stuck);
-          stuck.forEach(j -> inFlight.remove(j.id()));
+          inFlight.values().removeIf(Attempt::handlerRunning);
         } catch (SQLException e) {
           log.error("could not release {} jobs at shutdown; they will be rescued when their leases expire", stuck.size(), e);
         }
