@@ -60,7 +60,7 @@ class DatabaseRestartTest {
     cluster = new EffectNodes(SCHEMA, () -> TestDatabase.pool(url, 16));
     Millrace client = cluster.migrate();
     for (String name : new String[] {"r1", "r2", "r3"}) {
-      cluster.start(name, Duration.ofMillis(5));
+      cluster.start(name, Duration.ofMillis(20));
     }
     for (int from = 0; from < JOBS; from += 500) {
       client.enqueueAll(EffectNodes.jobs(from, 500));
@@ -85,7 +85,10 @@ class DatabaseRestartTest {
     assertThat(count(db, "SELECT count(DISTINCT job_id) FROM restart.effects")).as("every effect at least once")
         .isEqualTo(JOBS);
     assertThat(count(db, "SELECT count(*) FROM restart.jobs")).isZero();
-    Await.until("a leader again", () -> cluster.nodes().stream().anyMatch(Millrace::isLeader));
+    Await.until("a leader again", () -> cluster.nodes().stream().anyMatch(Millrace::isLeader)
+        && count(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == 1);
+    Await.until("every node listening again",
+        () -> count(db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'") == 3);
   }
 
   private EmbeddedPostgres startServer() throws IOException {
