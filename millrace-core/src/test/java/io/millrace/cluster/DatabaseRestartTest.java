@@ -47,6 +47,11 @@ class DatabaseRestartTest {
     if (server != null) {
       server.close();
     }
+    if (dataDirectory != null) {
+      try (var files = Files.walk(dataDirectory)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
   }
 
   @Test
