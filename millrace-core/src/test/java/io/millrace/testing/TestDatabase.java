@@ -11,6 +11,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
@@ -77,7 +79,16 @@ public final class TestDatabase implements AutoCloseable {
   }
 
   public static HikariDataSource pool(String jdbcUrl, int size) {
+    return pool(jdbcUrl, size, "millrace-test");
+  }
+
+  /**
+   * A pool whose sessions carry {@code applicationName}, so a fault-injection test can find (and
+   * terminate) exactly its own sessions in {@code pg_stat_activity}.
+   */
+  public static HikariDataSource pool(String jdbcUrl, int size, String applicationName) {
     HikariConfig config = new HikariConfig();
+    config.addDataSourceProperty("ApplicationName", applicationName);
     config.setJdbcUrl(jdbcUrl);
     config.setUsername("postgres");
     config.setPassword("postgres");
@@ -120,6 +131,20 @@ public final class TestDatabase implements AutoCloseable {
         rs.next();
         return rs.getLong(1);
       }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The first column of every row, as text. */
+  public List<String> column(String sql) {
+    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+        var rs = s.executeQuery(sql.replace("{schema}", '"' + schema + '"'))) {
+      List<String> values = new ArrayList<>();
+      while (rs.next()) {
+        values.add(rs.getString(1));
+      }
+      return values;
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }

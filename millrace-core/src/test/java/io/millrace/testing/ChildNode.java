@@ -1,0 +1,72 @@
+package io.millrace.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Parent side of {@link WorkerProcess}: starts it as a child JVM on this JVM's class path and
+ * kills it with SIGKILL ({@link Process#destroyForcibly()} on Unix), so nothing in the child gets
+ * to run: no shutdown hook, no release, no unlock. Its output goes to {@code target/<node>.log}.
+ */
+public final class ChildNode implements AutoCloseable {
+  private final Process process;
+  private final String nodeId;
+
+  private ChildNode(Process process, String nodeId) {
+    this.process = process;
+    this.nodeId = nodeId;
+  }
+
+  public static ChildNode start(String schema, String nodeId, Duration maintenanceInterval) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    try {
+      Path logs = Path.of("target", "child-nodes");
+      Files.createDirectories(logs);
+      File log = logs.resolve(nodeId + ".log").toFile();
+      ProcessBuilder builder = new ProcessBuilder(List.of(
+          java, "-Xmx256m", "-Duser.timezone=America/Los_Angeles",
+          "-cp", System.getProperty("java.class.path"),
+          WorkerProcess.class.getName(),
+          TestDatabase.jdbcUrl(), schema, nodeId, Long.toString(maintenanceInterval.toMillis())))
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+      return new ChildNode(builder.start(), nodeId);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start child node " + nodeId, e);
+    }
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** SIGKILL, then waits until the process is gone. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        throw new AssertionError("child node " + nodeId + " did not die after SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while killing " + nodeId, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
