@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.millrace.cluster.LeaderElector;
 import io.millrace.cluster.MaintenanceLoop;
 import io.millrace.cluster.NodeRegistry;
+import io.millrace.counts.Counts;
 import io.millrace.health.Readiness;
 import io.millrace.jobs.EnqueueResult;
 import io.millrace.jobs.Enqueuer;
@@ -55,6 +56,7 @@ public final class Millrace implements AutoCloseable {
   private final SchemaName schema;
   private final Enqueuer enqueuer;
   private final JobAdmin admin;
+  private final Counts counts;
   private final NodeRegistry nodes;
   private final SchemaMigrator migrator;
   private final Readiness readiness = new Readiness();
@@ -78,6 +80,7 @@ public final class Millrace implements AutoCloseable {
         settings.maxArgsBytes(),
         kind -> handlers.isEmpty() || handlers.get(kind) != null || settings.externalKinds().contains(kind));
     this.admin = new JobAdmin(dataSource, schema);
+    this.counts = new Counts(dataSource, schema);
     this.nodes = new NodeRegistry(dataSource, schema);
     this.migrator = new SchemaMigrator(dataSource, schema);
     readiness.add(this::schemaStatus);
@@ -170,6 +173,11 @@ public final class Millrace implements AutoCloseable {
 
   public JobAdmin admin() {
     return admin;
+  }
+
+  /** Exact and fast queue counts, counter verification and rebuild. */
+  public Counts counts() {
+    return counts;
   }
 
   public NodeRegistry nodes() {

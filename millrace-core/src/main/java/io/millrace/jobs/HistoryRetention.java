@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Leader task: keeps one history partition per state and UTC day, created a few days ahead, and
  * enforces per-state retention by dropping whole day partitions once their last instant is older
- * than the retention: no mass DELETE, no bloat, no vacuum debt.
+ * than the retention: no mass DELETE, no bloat, no vacuum debt. A dropped partition's rows are
+ * added to the count rollup in the same transaction, so queue counts stay exact.
  *
  * <p>Rows that landed in a default partition (a day partition did not exist yet) are deleted in
  * batches by the same rule. DDL runs with a short lock timeout so it never queues the hot path
@@ -91,7 +92,8 @@ public final class HistoryRetention {
         JobState state = JobState.fromDb(m.group(1));
         Instant end = LocalDate.parse(m.group(2), DAY).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
         if (!end.isAfter(now.minus(retention.get(state)))) {
-          if (ddl(c, "DROP TABLE IF EXISTS " + schema.quoted() + "." + name)) {
+          String rollUp = sql.get("roll_up_partition").replace("{table}", name);
+          if (ddl(c, rollUp, "DROP TABLE IF EXISTS " + schema.quoted() + "." + name)) {
             log.info("history retention dropped partition {} ({} older than {})", name, state.dbValue(), retention.get(state));
             dropped++;
           }
@@ -104,7 +106,10 @@ public final class HistoryRetention {
           try (PreparedStatement ps = c.prepareStatement(statement)) {
             ps.setTimestamp(1, Timestamp.from(now.minus(retention.get(state))));
             ps.setInt(2, DELETE_BATCH);
-            n = ps.executeUpdate();
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              n = rs.getInt(1);
+            }
           }
         } while (n == DELETE_BATCH);
       }
@@ -135,13 +140,18 @@ public final class HistoryRetention {
     return List.of(JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED);
   }
 
-  /** Runs one DDL statement under a short lock timeout; false if it could not get its lock. */
-  private boolean ddl(Connection c, String ddl) throws SQLException {
+  /**
+   * Runs statements in one transaction under a short lock timeout; false if they could not get
+   * their locks (nothing was changed).
+   */
+  private boolean ddl(Connection c, String... statements) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
       s.execute("SET LOCAL lock_timeout = '2s'");
-      s.execute(ddl);
+      for (String statement : statements) {
+        s.execute(statement);
+      }
       c.commit();
       return true;
     } catch (SQLException e) {

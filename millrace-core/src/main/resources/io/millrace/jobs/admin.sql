@@ -50,15 +50,24 @@ WITH done AS (
     DELETE FROM {schema}.jobs
      WHERE id = ? AND state IN ('available', 'scheduled', 'retryable')
     RETURNING *
+),
+moved AS (
+    INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
+                                      unique_key, tags, result, errors, created_at, finished_at)
+    SELECT id, queue, kind, args, 'cancelled', priority, attempt, max_attempts, unique_key, tags, NULL,
+           errors || jsonb_build_array(jsonb_build_object(
+               'attempt', attempt, 'at', now(), 'message', 'cancelled before running: ' || ?::text)),
+           created_at, now()
+      FROM done
+    RETURNING id, queue, state
+),
+counted AS (
+    -- Counted in the same statement: the counters can never disagree with a committed finish.
+    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
+    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
+    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
 )
-INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
-                                  unique_key, tags, result, errors, created_at, finished_at)
-SELECT id, queue, kind, args, 'cancelled', priority, attempt, max_attempts, unique_key, tags, NULL,
-       errors || jsonb_build_array(jsonb_build_object(
-           'attempt', attempt, 'at', now(), 'message', 'cancelled before running: ' || ?::text)),
-       created_at, now()
-  FROM done
-RETURNING id;
+SELECT id FROM moved;
 
 -- name: request_cancel_running
 -- A running job is asked to stop: its node sees the flag on the next heartbeat (or at once through
@@ -82,16 +91,24 @@ RETURNING id;
 
 -- name: retry_finished
 -- A finished job goes back to the hot table under the same id, with one more attempt allowed.
--- Its errors so far stay with it. Binds: 1 id.
+-- Its errors so far stay with it, and it no longer counts as finished. Binds: 1 id.
 WITH h AS (
     DELETE FROM {schema}.job_history WHERE id = ? RETURNING *
+),
+back AS (
+    INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, attempt, max_attempts,
+                               unique_key, tags, created_at, errors)
+    SELECT id, queue, kind, args, 'available', priority, now(), attempt, greatest(max_attempts, attempt + 1),
+           unique_key, tags, created_at, errors
+      FROM h
+    RETURNING id
+),
+counted AS (
+    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
+    SELECT queue, state, pg_backend_pid() % 16, -count(*) FROM h GROUP BY queue, state
+    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
 )
-INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, attempt, max_attempts,
-                           unique_key, tags, created_at, errors)
-SELECT id, queue, kind, args, 'available', priority, now(), attempt, greatest(max_attempts, attempt + 1),
-       unique_key, tags, created_at, errors
-  FROM h
-RETURNING id;
+SELECT id FROM back;
 
 -- name: set_paused
 -- Binds: 1 queue, 2 paused.

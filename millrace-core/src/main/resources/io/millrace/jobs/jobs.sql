@@ -72,13 +72,22 @@ WITH done AS (
      USING unnest(?::bigint[], ?::int[], ?::text[]) AS c(id, attempt, result)
      WHERE j.id = c.id AND j.attempt = c.attempt AND j.state = 'running'
     RETURNING j.*, c.result
+),
+moved AS (
+    INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
+                                      unique_key, tags, result, errors, created_at, finished_at)
+    SELECT id, queue, kind, args, 'completed', priority, attempt, max_attempts,
+           unique_key, tags, result::jsonb, errors, created_at, now()
+      FROM done
+    RETURNING id, queue, state
+),
+counted AS (
+    -- Counted in the same statement: the counters can never disagree with a committed finish.
+    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
+    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
+    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
 )
-INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
-                                  unique_key, tags, result, errors, created_at, finished_at)
-SELECT id, queue, kind, args, 'completed', priority, attempt, max_attempts,
-       unique_key, tags, result::jsonb, errors, created_at, now()
-  FROM done
-RETURNING id;
+SELECT id FROM moved;
 
 -- name: retry_later
 -- A failed attempt with attempts left. Fenced by (id, attempt, running).
@@ -98,13 +107,22 @@ WITH done AS (
     DELETE FROM {schema}.jobs j
      WHERE j.id = ? AND j.attempt = ? AND j.state = 'running'
     RETURNING j.*
+),
+moved AS (
+    INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
+                                      unique_key, tags, result, errors, created_at, finished_at)
+    SELECT id, queue, kind, args, ?, priority, attempt, max_attempts,
+           unique_key, tags, NULL, errors || jsonb_build_array(?::jsonb), created_at, now()
+      FROM done
+    RETURNING id, queue, state
+),
+counted AS (
+    -- Counted in the same statement: the counters can never disagree with a committed finish.
+    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
+    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
+    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
 )
-INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
-                                  unique_key, tags, result, errors, created_at, finished_at)
-SELECT id, queue, kind, args, ?, priority, attempt, max_attempts,
-       unique_key, tags, NULL, errors || jsonb_build_array(?::jsonb), created_at, now()
-  FROM done
-RETURNING id;
+SELECT id FROM moved;
 
 -- name: snooze
 -- Runs the job again later without spending an attempt: max_attempts grows by one instead of

@@ -16,18 +16,27 @@ WITH expired AS (
 ),
 done AS (
     DELETE FROM {schema}.jobs j USING expired e WHERE j.id = e.id RETURNING j.*
+),
+moved AS (
+    INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
+                                      unique_key, tags, result, errors, created_at, finished_at)
+    SELECT id, queue, kind, args,
+           CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'failed' END,
+           priority, attempt, max_attempts, unique_key, tags, NULL,
+           errors || jsonb_build_array(jsonb_build_object(
+               'attempt', attempt, 'at', now(), 'node', attempted_by,
+               'message', 'lease expired: node ' || coalesce(attempted_by, '?') || ' stopped heartbeating')),
+           created_at, now()
+      FROM done
+    RETURNING id, queue, state
+),
+counted AS (
+    -- Counted in the same statement: the counters can never disagree with a committed finish.
+    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
+    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
+    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
 )
-INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
-                                  unique_key, tags, result, errors, created_at, finished_at)
-SELECT id, queue, kind, args,
-       CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'failed' END,
-       priority, attempt, max_attempts, unique_key, tags, NULL,
-       errors || jsonb_build_array(jsonb_build_object(
-           'attempt', attempt, 'at', now(), 'node', attempted_by,
-           'message', 'lease expired: node ' || coalesce(attempted_by, '?') || ' stopped heartbeating')),
-       created_at, now()
-  FROM done
-RETURNING id;
+SELECT id FROM moved;
 
 -- name: rescue_retry
 -- Expired leases with attempts left go back to the queue, due at once; the lost attempt counts.
@@ -65,7 +74,23 @@ SELECT parent.relname AS parent, child.relname AS partition
 
 -- name: prune_default_partition
 -- Rows that landed in a default partition (no day partition existed yet) age out row by row, in
--- batches. {table} is one of the three fixed default-partition names, never user input.
--- Binds: 1 cutoff, 2 batch size.
-DELETE FROM {schema}.{table}
- WHERE ctid IN (SELECT ctid FROM {schema}.{table} WHERE finished_at < ? LIMIT ?);
+-- batches, into the rollup, so counts stay exact. {table} is one of the three fixed
+-- default-partition names, never user input. Binds: 1 cutoff, 2 batch size.
+WITH pruned AS (
+    DELETE FROM {schema}.{table}
+     WHERE ctid IN (SELECT ctid FROM {schema}.{table} WHERE finished_at < ? LIMIT ?)
+    RETURNING queue, state
+),
+rolled AS (
+    INSERT INTO {schema}.job_count_rollup AS r (queue, state, n)
+    SELECT queue, state, count(*) FROM pruned GROUP BY queue, state
+    ON CONFLICT (queue, state) DO UPDATE SET n = r.n + excluded.n
+)
+SELECT count(*) FROM pruned;
+
+-- name: roll_up_partition
+-- Before a day partition is dropped, its rows are added to the rollup in the same transaction.
+-- {table} is a partition name built by HistoryRetention from a fixed pattern, never user input.
+INSERT INTO {schema}.job_count_rollup AS r (queue, state, n)
+SELECT queue, state, count(*) FROM {schema}.{table} GROUP BY queue, state
+ON CONFLICT (queue, state) DO UPDATE SET n = r.n + excluded.n;
