@@ -1,0 +1,162 @@
+package io.millrace.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.millrace.Millrace;
+import io.millrace.counts.Counts;
+import io.millrace.counts.QueueCounts;
+import io.millrace.schema.SchemaName;
+import io.millrace.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Random interleavings of every transition, by several workers, against one schema: after each
+ * step, the exact counts (from the counters) equal a scan of the tables.
+ */
+class CountsProperties {
+  enum Op { ENQUEUE, ENQUEUE_LATER, CLAIM, COMPLETE, FAIL, RETRY_LATER, SNOOZE, CANCEL, RESCUE, PRUNE, RETRY_FINISHED }
+
+  record Step(Op op, int x, int y) {}
+
+  private static final List<String> QUEUES = List.of("alpha", "beta", "gamma");
+  private static final List<String> WORKERS = List.of("w1", "w2", "w3");
+
+  static TestDatabase db;
+  static Millrace client;
+  static JobStore store;
+  static Rescuer rescuer;
+  static HistoryRetention retention;
+  static Counts counts;
+
+  @BeforeContainer
+  static void start() {
+    db = TestDatabase.create("countsprop");
+    client = db.migratedClient();
+    SchemaName schema = SchemaName.of(db.schema());
+    store = new JobStore(db.dataSource(), schema);
+    rescuer = new Rescuer(db.dataSource(), schema);
+    retention = new HistoryRetention(db.dataSource(), schema, Map.of(
+        JobState.COMPLETED, Duration.ZERO, JobState.FAILED, Duration.ofDays(1), JobState.CANCELLED, Duration.ZERO));
+    counts = client.counts();
+  }
+
+  @AfterContainer
+  static void stop() {
+    client.close();
+    db.close();
+  }
+
+  @Provide
+  Arbitrary<List<Step>> steps() {
+    return Combinators.combine(Arbitraries.of(Op.class), Arbitraries.integers().between(0, 99), Arbitraries.integers().between(0, 99))
+        .as(Step::new).list().ofMinSize(5).ofMaxSize(40);
+  }
+
+  @Property(tries = 40)
+  void exactCountsAlwaysEqualAScan(@ForAll("steps") List<Step> steps) throws Exception {
+    List<ClaimedJob> held = new ArrayList<>();
+    for (Step step : steps) {
+      apply(step, held);
+      assertThat(counts.trusted()).isTrue();
+      assertThat(fromCounts()).as("after %s", step).isEqualTo(scan());
+    }
+  }
+
+  private void apply(Step s, List<ClaimedJob> held) throws Exception {
+    String queue = QUEUES.get(s.x() % QUEUES.size());
+    switch (s.op()) {
+      case ENQUEUE -> {
+        List<JobRequest> batch = new ArrayList<>();
+        for (int i = 0; i <= s.y() % 5; i++) {
+          batch.add(JobRequest.of("k", Map.of()).queue(queue).maxAttempts(1 + s.y() % 3));
+        }
+        client.enqueueAll(batch);
+      }
+      case ENQUEUE_LATER -> client.enqueue(JobRequest.of("k", Map.of()).queue(queue).delay(Duration.ofHours(1)));
+      case CLAIM -> held.addAll(store.claim(queue, 1 + s.y() % 4, WORKERS.get(s.y() % WORKERS.size()), Duration.ofMinutes(5)));
+      case COMPLETE -> take(held, s).ifPresent(j -> sql(() -> store.complete(List.of(new JobStore.Completion(j.id(), j.attempt(), null)))));
+      case FAIL -> take(held, s).ifPresent(j -> sql(() -> store.finishWithError(j.id(), j.attempt(), JobState.FAILED, "{\"message\":\"x\"}")));
+      case RETRY_LATER -> take(held, s).ifPresent(j -> sql(() -> store.retryLater(j.id(), j.attempt(), Duration.ZERO, "{\"message\":\"x\"}")));
+      case SNOOZE -> take(held, s).ifPresent(j -> sql(() -> store.snooze(j.id(), j.attempt(), Duration.ZERO)));
+      case CANCEL -> anyJob("{schema}.jobs", s).ifPresent(id -> client.admin().cancel(id));
+      case RESCUE -> {
+        db.execute("UPDATE {schema}.jobs SET lease_expires_at = now() - interval '1 second'"
+            + " WHERE state = 'running' AND id % 3 = " + (s.y() % 3));
+        rescuer.rescue();
+      }
+      case PRUNE -> {
+        retention.ensurePartitions(Instant.now());
+        retention.enforce(Instant.now().plus(Duration.ofDays(s.y() % 2 == 0 ? 0 : 2)));
+      }
+      case RETRY_FINISHED -> anyJob("{schema}.job_history", s).ifPresent(id -> client.admin().retry(id));
+    }
+  }
+
+  private static java.util.Optional<ClaimedJob> take(List<ClaimedJob> held, Step s) {
+    return held.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(held.remove(s.y() % held.size()));
+  }
+
+  private java.util.Optional<Long> anyJob(String table, Step s) throws Exception {
+    try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT id FROM " + table.replace("{schema}", '"' + db.schema() + '"')
+            + " ORDER BY id OFFSET " + s.y() % 7 + " LIMIT 1")) {
+      return rs.next() ? java.util.Optional.of(rs.getLong(1)) : java.util.Optional.empty();
+    }
+  }
+
+  private interface SqlCall {
+    Object run() throws Exception;
+  }
+
+  private static void sql(SqlCall call) {
+    try {
+      call.run();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, QueueCounts> fromCounts() {
+    Map<String, QueueCounts> out = new TreeMap<>();
+    for (QueueCounts q : counts.exact(List.of()).queues()) {
+      out.put(q.queue(), q);
+    }
+    return out;
+  }
+
+  /** The truth, straight from the tables: hot table by state and due time, history plus rollup. */
+  private static Map<String, QueueCounts> scan() throws Exception {
+    Map<String, long[]> acc = new TreeMap<>();
+    String sql = """
+        SELECT queue, CASE WHEN state IN ('scheduled','retryable') AND run_at <= now() THEN 'available' ELSE state END, count(*)
+          FROM {schema}.jobs GROUP BY 1, 2
+        UNION ALL SELECT queue, state, count(*) FROM {schema}.job_history GROUP BY 1, 2
+        UNION ALL SELECT queue, state, n FROM {schema}.job_count_rollup
+        """.replace("{schema}", '"' + db.schema() + '"');
+    List<String> states = List.of("available", "scheduled", "running", "retryable", "completed", "failed", "cancelled");
+    try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        acc.computeIfAbsent(rs.getString(1), q -> new long[7])[states.indexOf(rs.getString(2))] += rs.getLong(3);
+      }
+    }
+    Map<String, QueueCounts> out = new TreeMap<>();
+    acc.forEach((q, n) -> out.put(q, new QueueCounts(q, n[0], n[1], n[2], n[3], n[4], n[5], n[6])));
+    return out;
+  }
+}
