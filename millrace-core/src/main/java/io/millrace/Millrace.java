@@ -6,6 +6,7 @@ import io.millrace.cluster.LeaderElector;
 import io.millrace.cluster.MaintenanceLoop;
 import io.millrace.cluster.NodeRegistry;
 import io.millrace.counts.Counts;
+import io.millrace.counts.CountsMetrics;
 import io.millrace.health.Readiness;
 import io.millrace.jobs.EnqueueResult;
 import io.millrace.jobs.Enqueuer;
@@ -147,6 +148,15 @@ public final class Millrace implements AutoCloseable {
     });
     long every = settings.maintenanceInterval().toMillis();
     timer.scheduleWithFixedDelay(maintenance, 0, every, TimeUnit.MILLISECONDS);
+    CountsMetrics countsMetrics = new CountsMetrics(counts, meters);
+    long refresh = settings.countsRefreshInterval().toMillis();
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        countsMetrics.refresh();
+      } catch (RuntimeException e) {
+        log.warn("refreshing queue count gauges failed: {}", e.getMessage());
+      }
+    }, 0, refresh, TimeUnit.MILLISECONDS);
     started = true;
     log.info("Millrace node {} started on schema {} (queues {}, {} handlers)", nodeId, schema, queues, kinds.size());
   }

@@ -50,6 +50,7 @@ public final class MillraceBuilder {
   private int maxArgsBytes = 1024 * 1024;
   private Duration misfireThreshold = Duration.ofMinutes(1);
   private Duration shutdownTimeout = Duration.ofSeconds(30);
+  private Duration countsRefreshInterval = Duration.ofSeconds(15);
   private MeterRegistry meterRegistry;
 
   MillraceBuilder(DataSource dataSource) {
@@ -221,6 +222,12 @@ public final class MillraceBuilder {
     return this;
   }
 
+  /** How often the queue-count gauges are refreshed (one exact count read); default 15 s. */
+  public MillraceBuilder countsRefreshInterval(Duration interval) {
+    this.countsRefreshInterval = positive("countsRefreshInterval", interval);
+    return this;
+  }
+
   /** Where meters go; default a private registry (pass your Prometheus registry to export them). */
   public MillraceBuilder meterRegistry(MeterRegistry registry) {
     this.meterRegistry = registry;
@@ -242,7 +249,7 @@ public final class MillraceBuilder {
         new MillraceSettings.DataSource(dataSource), schema, id, workQueues, handlers, Set.copyOf(externalKinds),
         List.copyOf(periodicJobs), lease, beat, pollInterval, fetchBatch, completionBatch, completionLinger,
         backoff, listen, maintenanceInterval, housekeepingInterval, nodeSilence, retention, maxArgsBytes,
-        misfireThreshold, shutdownTimeout, meterRegistry));
+        misfireThreshold, shutdownTimeout, countsRefreshInterval, meterRegistry));
   }
 
   private static Duration positive(String field, Duration d) {

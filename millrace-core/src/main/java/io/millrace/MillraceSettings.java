@@ -36,6 +36,7 @@ record MillraceSettings(
     int maxArgsBytes,
     Duration misfireThreshold,
     Duration shutdownTimeout,
+    Duration countsRefreshInterval,
     MeterRegistry meterRegistry) {
 
   /** Wraps the DataSource so the record's accessor reads naturally. */

@@ -1,10 +1,8 @@
 package io.millrace.bench;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.millrace.Millrace;
 import io.millrace.jobs.JobRequest;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -16,7 +14,7 @@ import java.util.Map;
 /**
  * Bulk enqueue and backlog drain on one node: jobs/s for each, with the settings printed beside
  * the numbers. Uses {@code DATABASE_URL} (plus {@code DATABASE_USER}/{@code DATABASE_PASSWORD})
- * when set, else an embedded PostgreSQL 17 with default durability ({@code synchronous_commit=on}).
+ * when set, else an embedded PostgreSQL 17 with fsync and synchronous_commit on.
  *
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -jar
  * millrace-bench/target/millrace-bench.jar [jobs=100000] [workers=16] [workMs=1]}
@@ -28,18 +26,8 @@ public final class DrainBenchmark {
     int jobs = argv.length > 0 ? Integer.parseInt(argv[0]) : 100_000;
     int workers = argv.length > 1 ? Integer.parseInt(argv[1]) : 16;
     int workMs = argv.length > 2 ? Integer.parseInt(argv[2]) : 1;
-    String url = System.getenv("DATABASE_URL");
-    EmbeddedPostgres embedded = null;
-    if (url == null) {
-      embedded = EmbeddedPostgres.builder().start();
-      url = embedded.getJdbcUrl("postgres", "postgres");
-    }
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(url);
-    config.setUsername(System.getenv().getOrDefault("DATABASE_USER", "postgres"));
-    config.setPassword(System.getenv().getOrDefault("DATABASE_PASSWORD", "postgres"));
-    config.setMaximumPoolSize(workers + 8);
-    try (HikariDataSource ds = new HikariDataSource(config)) {
+    try (BenchDatabase db = BenchDatabase.open(workers + 8)) {
+      HikariDataSource ds = db.dataSource();
       String schema = "bench_" + System.currentTimeMillis();
       Millrace client = Millrace.builder(ds).schema(schema).build();
       client.migrate();
@@ -75,13 +63,9 @@ public final class DrainBenchmark {
       client.close();
 
       System.out.printf("millrace drain benchmark: %d jobs, %d workers, %d ms work/job, %s%n",
-          jobs, workers, workMs, embedded != null ? "embedded PostgreSQL 17" : url);
+          jobs, workers, workMs, db.description());
       System.out.printf("  bulk enqueue (batches of %d): %.0f jobs/s%n", batch, jobs / enqueueSeconds);
       System.out.printf("  drain (claim %d, complete batched): %.0f jobs/s%n", 100, jobs / drainSeconds);
-    } finally {
-      if (embedded != null) {
-        embedded.close();
-      }
     }
   }
 

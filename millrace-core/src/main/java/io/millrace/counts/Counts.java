@@ -35,9 +35,34 @@ public final class Counts {
     this.sql = SqlFile.load(Counts.class, "counts.sql", schema);
   }
 
-  /** Exact at the moment of the read, for the given queues (none given: every queue). */
+  /**
+   * Exact at the moment of the read, for the given queues (none given: every queue). The marker and
+   * the counts are read in one REPEATABLE READ snapshot, so a concurrent {@code verify} or
+   * {@code rebuild} can never pair a marker with counts it does not describe.
+   */
   public CountsReport exact(Collection<String> queues) {
-    return read("exact_counts", 4, queues, true);
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      int isolation = c.getTransactionIsolation();
+      c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      try {
+        boolean trusted = marker(c);
+        CountsReport report = trusted
+            ? read(c, "counts_from_counters", 2, queues, true, true)
+            : read(c, "counts_from_scan", 3, queues, false, true);
+        c.commit();
+        return report;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setTransactionIsolation(isolation);
+        c.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw new MillraceException("could not read queue counts", e);
+    }
   }
 
   /**
@@ -45,16 +70,17 @@ public final class Counts {
    * trusted; otherwise a lower bound (it misses what counter-less writers finished).
    */
   public CountsReport fast(Collection<String> queues) {
-    return read("fast_counts", 2, queues, false);
+    try (Connection c = dataSource.getConnection()) {
+      return read(c, "counts_from_counters", 2, queues, marker(c), false);
+    } catch (SQLException e) {
+      throw new MillraceException("could not read queue counts", e);
+    }
   }
 
   /** Whether exact reads currently use the counters. */
   public boolean trusted() {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("read_marker"));
-        ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return rs.getBoolean(1);
+    try (Connection c = dataSource.getConnection()) {
+      return marker(c);
     } catch (SQLException e) {
       throw new MillraceException("could not read the counters' trust marker", e);
     }
@@ -108,9 +134,18 @@ public final class Counts {
     }
   }
 
-  private CountsReport read(String statement, int filterPairs, Collection<String> queues, boolean exact) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
+  private boolean marker(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("read_marker"));
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
+  private CountsReport read(
+      Connection c, String statement, int filterPairs, Collection<String> queues, boolean fromCounters, boolean exact)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
       Array filter = queues == null || queues.isEmpty() ? null : c.createArrayOf("text", queues.toArray());
       for (int i = 1; i <= filterPairs * 2; i++) {
         if (filter == null) {
@@ -123,18 +158,14 @@ public final class Counts {
       if (queues != null) {
         queues.forEach(q -> byQueue.put(q, QueueCounts.empty(q)));
       }
-      Boolean trusted = null;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String state = rs.getString(2);
           long n = rs.getLong(3);
           byQueue.compute(rs.getString(1), (q, counts) -> (counts == null ? QueueCounts.empty(q) : counts).plus(state, n));
-          trusted = rs.getBoolean(4);
         }
       }
-      return new CountsReport(List.copyOf(byQueue.values()), trusted != null ? trusted : trusted(), exact);
-    } catch (SQLException e) {
-      throw new MillraceException("could not read queue counts", e);
+      return new CountsReport(List.copyOf(byQueue.values()), fromCounters, exact);
     }
   }
 }

@@ -3,58 +3,41 @@
 -- finished states completed, failed and cancelled (counted since install, including history that
 -- retention has since dropped).
 
--- name: exact_counts
--- One statement, so one snapshot: every number is as of the same instant.
--- Finished counts come from the counters while the trust marker is set, read in O(counter rows)
--- through the primary key; otherwise from a scan of history plus the rollup. The marker is read in
--- an InitPlan, so PostgreSQL runs only the branch it selects (a one-time filter skips the other).
--- Binds: 1/2 queue filter text[] (null = all queues).
-WITH trust AS (SELECT counters_trusted AS trusted FROM {schema}.control),
-hot AS (
-    SELECT queue,
-           CASE WHEN state IN ('scheduled', 'retryable') AND run_at <= now() THEN 'available' ELSE state END AS state,
-           count(*) AS n
-      FROM {schema}.jobs
-     WHERE (?::text[] IS NULL OR queue = ANY(?::text[]))
-     GROUP BY 1, 2
-),
-finished_counted AS (
-    SELECT queue, state, sum(n)::bigint AS n
-      FROM {schema}.job_counts
-     WHERE (SELECT trusted FROM trust)
-       AND (?::text[] IS NULL OR queue = ANY(?::text[]))
-     GROUP BY 1, 2
-),
-finished_scanned AS (
-    SELECT queue, state, sum(n)::bigint AS n
-      FROM (SELECT queue, state, count(*) AS n FROM {schema}.job_history
-             WHERE NOT (SELECT trusted FROM trust)
-               AND (?::text[] IS NULL OR queue = ANY(?::text[]))
-             GROUP BY 1, 2
-            UNION ALL
-            SELECT queue, state, n FROM {schema}.job_count_rollup
-             WHERE NOT (SELECT trusted FROM trust)
-               AND (?::text[] IS NULL OR queue = ANY(?::text[]))) s
-     GROUP BY 1, 2
-)
-SELECT queue, state, n, (SELECT trusted FROM trust) AS trusted FROM hot
-UNION ALL SELECT queue, state, n, (SELECT trusted FROM trust) FROM finished_counted
-UNION ALL SELECT queue, state, n, (SELECT trusted FROM trust) FROM finished_scanned;
-
--- name: fast_counts
--- The cheapest read: counters only, never a history scan, whatever the marker says. Exact while
--- the marker is set; without it, a lower bound that misses what counter-less writers finished.
--- Binds: 1/2 queue filter, 3/4 queue filter.
+-- name: counts_from_counters
+-- Unfinished jobs from the hot table (its size is the backlog), finished ones from the counters in
+-- O(counter rows) through the primary key. Exact while the trust marker is set (Counts reads the
+-- marker in the same snapshot); without it, the cheapest read and a lower bound.
+-- Binds: 1/2 queue filter text[] (null = all queues), 3/4 the same.
 SELECT queue,
        CASE WHEN state IN ('scheduled', 'retryable') AND run_at <= now() THEN 'available' ELSE state END AS state,
-       count(*) AS n, (SELECT counters_trusted FROM {schema}.control) AS trusted
+       count(*) AS n
   FROM {schema}.jobs
  WHERE (?::text[] IS NULL OR queue = ANY(?::text[]))
  GROUP BY 1, 2
 UNION ALL
-SELECT queue, state, sum(n)::bigint, (SELECT counters_trusted FROM {schema}.control)
+SELECT queue, state, sum(n)::bigint
   FROM {schema}.job_counts
  WHERE (?::text[] IS NULL OR queue = ANY(?::text[]))
+ GROUP BY 1, 2;
+
+-- name: counts_from_scan
+-- The fallback while the counters are not trusted: finished jobs counted in history plus the
+-- rollup of dropped history. O(history), correct whatever the counters say.
+-- Binds: 1/2, 3/4 and 5/6 the queue filter text[] (null = all queues).
+SELECT queue,
+       CASE WHEN state IN ('scheduled', 'retryable') AND run_at <= now() THEN 'available' ELSE state END AS state,
+       count(*) AS n
+  FROM {schema}.jobs
+ WHERE (?::text[] IS NULL OR queue = ANY(?::text[]))
+ GROUP BY 1, 2
+UNION ALL
+SELECT queue, state, sum(n)::bigint
+  FROM (SELECT queue, state, count(*) AS n FROM {schema}.job_history
+         WHERE (?::text[] IS NULL OR queue = ANY(?::text[]))
+         GROUP BY 1, 2
+        UNION ALL
+        SELECT queue, state, n FROM {schema}.job_count_rollup
+         WHERE (?::text[] IS NULL OR queue = ANY(?::text[]))) s
  GROUP BY 1, 2;
 
 -- name: compare

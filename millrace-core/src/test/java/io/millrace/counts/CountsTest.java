@@ -19,6 +19,11 @@ class CountsTest {
     return report.queues().stream().filter(q -> q.queue().equals(name)).findFirst().orElseThrow();
   }
 
+  private static double gauge(Millrace node, String queue, String state) {
+    var g = node.meters().find("millrace.queue.jobs").tags("queue", queue, "state", state).gauge();
+    return g == null ? -1 : g.value();
+  }
+
   private static void insertHistory(TestDatabase db, long id, String queue, String state) {
     db.execute("INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,"
         + " tags, errors, created_at, finished_at) VALUES (" + id + ", '" + queue + "', 'k', '{}', '" + state
@@ -56,6 +61,11 @@ class CountsTest {
         assertThat(node.counts().fast(List.of("q")).queues()).isEqualTo(node.counts().exact(List.of("q")).queues());
         assertThat(node.counts().verify(false)).isEmpty();
         assertThat(waiting).isPositive();
+        // The same numbers as Prometheus gauges, refreshed on the node's timer.
+        Await.until("gauges refreshed", () -> gauge(node, "q", "completed") == 30);
+        assertThat(gauge(node, "q", "terminal")).isEqualTo(32);
+        assertThat(gauge(node, "q", "scheduled")).isEqualTo(1);
+        assertThat(node.meters().get("millrace.counters.trusted").gauge().value()).isEqualTo(1);
       } finally {
         node.close();
       }

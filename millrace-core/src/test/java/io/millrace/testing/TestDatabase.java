@@ -115,6 +115,7 @@ public final class TestDatabase implements AutoCloseable {
         .heartbeat(Duration.ofMillis(500))
         .pollInterval(Duration.ofMillis(200))
         .maintenanceInterval(Duration.ofMillis(200))
+        .countsRefreshInterval(Duration.ofMillis(200))
         .shutdownTimeout(Duration.ofSeconds(5));
   }
 

@@ -1,0 +1,62 @@
+package io.millrace.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+
+/**
+ * The database a benchmark runs against: {@code DATABASE_URL} (with {@code DATABASE_USER} and
+ * {@code DATABASE_PASSWORD}) when set, else an embedded PostgreSQL 17 with production durability.
+ * The embedded server's defaults are tuned for tests (fsync and synchronous_commit off), which would
+ * flatter every figure; benchmarks turn both back on.
+ */
+final class BenchDatabase implements AutoCloseable {
+  private final EmbeddedPostgres embedded;
+  private final HikariDataSource dataSource;
+  private final String description;
+
+  private BenchDatabase(EmbeddedPostgres embedded, HikariDataSource dataSource, String description) {
+    this.embedded = embedded;
+    this.dataSource = dataSource;
+    this.description = description;
+  }
+
+  static BenchDatabase open(int poolSize) throws IOException {
+    String url = System.getenv("DATABASE_URL");
+    EmbeddedPostgres embedded = null;
+    String description = url;
+    if (url == null) {
+      embedded = EmbeddedPostgres.builder()
+          .setServerConfig("fsync", "on")
+          .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("max_wal_size", "4GB")
+          .setServerConfig("shared_buffers", "512MB")
+          .start();
+      url = embedded.getJdbcUrl("postgres", "postgres");
+      description = "embedded PostgreSQL 17, fsync=on, synchronous_commit=on";
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setUsername(System.getenv().getOrDefault("DATABASE_USER", "postgres"));
+    config.setPassword(System.getenv().getOrDefault("DATABASE_PASSWORD", "postgres"));
+    config.setMaximumPoolSize(poolSize);
+    return new BenchDatabase(embedded, new HikariDataSource(config), description);
+  }
+
+  HikariDataSource dataSource() {
+    return dataSource;
+  }
+
+  String description() {
+    return description;
+  }
+
+  @Override
+  public void close() throws IOException {
+    dataSource.close();
+    if (embedded != null) {
+      embedded.close();
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package io.millrace.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.millrace.Millrace;
+import io.millrace.counts.Counts;
+import io.millrace.schema.SchemaName;
+import io.millrace.sql.SqlFile;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What exact queue counts cost as history grows, with and without trusted counters, and what
+ * maintaining the counters costs the completion path.
+ *
+ * <p>Part 1 grows one schema's history through 10^3, 10^5, 10^6 and 10^7 rows (10 queues, three
+ * finished states), rebuilds the counters at each size and times {@code Counts.exact()} from the
+ * counters (median of 25) and from the scan fallback (median of 3). Part 2 completes 200,000 running
+ * jobs in batches of 500 with Millrace's completion statement, then with the same statement minus
+ * its counter update, alternating rounds, and reports the difference.
+ *
+ * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -cp
+ * millrace-bench/target/millrace-bench.jar io.millrace.bench.CountsBenchmark [maxRows=10000000]}
+ * ({@code DATABASE_URL} for an external PostgreSQL, else embedded PostgreSQL 17.)
+ */
+public final class CountsBenchmark {
+  private CountsBenchmark() {}
+
+  public static void main(String[] argv) throws Exception {
+    long maxRows = argv.length > 0 ? Long.parseLong(argv[0]) : 10_000_000L;
+    try (BenchDatabase db = BenchDatabase.open(4)) {
+      HikariDataSource ds = db.dataSource();
+      String schema = "counts_bench_" + System.currentTimeMillis();
+      Millrace.builder(ds).schema(schema).build().migrate();
+      Counts counts = new Counts(ds, SchemaName.of(schema));
+      System.out.printf("exact queue counts vs history size (%s)%n", db.description());
+      System.out.printf("  %12s  %16s  %16s%n", "history rows", "counters (ms)", "scan (ms)");
+      long have = 0;
+      for (long target = 1_000; target <= maxRows; target *= (target == 1_000 ? 100 : 10)) {
+        insertHistory(ds, schema, have, target);
+        have = target;
+        counts.rebuild();
+        double fromCounters = median(counts, 25, true);
+        execute(ds, "UPDATE \"" + schema + "\".control SET counters_trusted = false");
+        double scanned = median(counts, 3, false);
+        counts.rebuild();
+        System.out.printf("  %12d  %16.2f  %16.1f%n", target, fromCounters, scanned);
+      }
+      completionCost(ds, schema);
+    }
+  }
+
+  private static void insertHistory(HikariDataSource ds, String schema, long from, long to) throws Exception {
+    for (long start = from; start < to; start += 1_000_000) {
+      long end = Math.min(to, start + 1_000_000);
+      execute(ds, "INSERT INTO \"" + schema + "\".job_history (id, queue, kind, args, state, priority, attempt,"
+          + " max_attempts, tags, errors, created_at, finished_at)"
+          + " SELECT g, 'queue-' || (g % 10), 'bench', '{}', (ARRAY['completed','failed','cancelled'])[1 + g % 3],"
+          + " 0, 1, 1, '{}', '[]', now(), now() FROM generate_series(" + (start + 1) + ", " + end + ") g");
+    }
+    execute(ds, "VACUUM ANALYZE \"" + schema + "\".job_history");
+  }
+
+  private static double median(Counts counts, int runs, boolean expectTrusted) {
+    double[] ms = new double[runs];
+    for (int i = 0; i < runs; i++) {
+      long t = System.nanoTime();
+      var report = counts.exact(List.of());
+      ms[i] = (System.nanoTime() - t) / 1e6;
+      if (report.fromCounters() != expectTrusted) {
+        throw new IllegalStateException("read did not take the expected path");
+      }
+    }
+    Arrays.sort(ms);
+    return ms[runs / 2];
+  }
+
+  /** The completion statement with and without its counter update, alternating rounds. */
+  private static void completionCost(HikariDataSource ds, String schema) throws Exception {
+    String withCounters = SqlFile.load(io.millrace.jobs.JobRequest.class, "jobs.sql", SchemaName.of(schema)).get("complete_batch");
+    int cut = withCounters.indexOf("counted AS (");
+    String withoutCounters = withCounters.substring(0, cut).stripTrailing();
+    withoutCounters = withoutCounters.substring(0, withoutCounters.length() - 1) + "\nSELECT id FROM moved";
+    int jobs = 200_000;
+    int batch = 500;
+    double[] with = new double[3];
+    double[] without = new double[3];
+    for (int round = 0; round < 3; round++) {
+      without[round] = completeAll(ds, schema, withoutCounters, jobs, batch);
+      with[round] = completeAll(ds, schema, withCounters, jobs, batch);
+    }
+    Arrays.sort(with);
+    Arrays.sort(without);
+    System.out.printf("completion statement, %d jobs in batches of %d (median of 3 rounds)%n", jobs, batch);
+    System.out.printf("  without counter update: %.0f jobs/s%n", without[1]);
+    System.out.printf("  with counter update:    %.0f jobs/s (%.1f%% slower)%n", with[1], 100 * (1 - with[1] / without[1]));
+  }
+
+  private static double completeAll(HikariDataSource ds, String schema, String statement, int jobs, int batch) throws Exception {
+    String s = "\"" + schema + "\"";
+    execute(ds, "INSERT INTO " + s + ".jobs (queue, kind, args, state, max_attempts, attempt, attempted_by, lease_expires_at)"
+        + " SELECT 'queue-' || (g % 10), 'bench', '{}', 'running', 1, 1, 'bench', now() + interval '1 hour'"
+        + " FROM generate_series(1, " + jobs + ") g");
+    List<Long> ids = new ArrayList<>(jobs);
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT id FROM " + s + ".jobs ORDER BY id")) {
+      while (rs.next()) {
+        ids.add(rs.getLong(1));
+      }
+    }
+    long t = System.nanoTime();
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(statement)) {
+      for (int i = 0; i < ids.size(); i += batch) {
+        List<Long> part = ids.subList(i, Math.min(ids.size(), i + batch));
+        Integer[] attempts = new Integer[part.size()];
+        Arrays.fill(attempts, 1);
+        ps.setArray(1, c.createArrayOf("int8", part.toArray()));
+        ps.setArray(2, c.createArrayOf("int4", attempts));
+        ps.setArray(3, c.createArrayOf("text", new String[part.size()]));
+        ps.executeQuery().close();
+      }
+    }
+    return jobs / ((System.nanoTime() - t) / 1e9);
+  }
+
+  private static void execute(HikariDataSource ds, String sql) throws Exception {
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+}
