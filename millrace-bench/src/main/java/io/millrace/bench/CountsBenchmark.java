@@ -21,7 +21,7 @@ import java.util.List;
  * finished states), rebuilds the counters at each size and times {@code Counts.exact()} from the
  * counters (median of 25) and from the scan fallback (median of 3). Part 2 completes 200,000 running
  * jobs in batches of 500 with Millrace's completion statement, then with the same statement minus
- * its counter update, alternating rounds, and reports the difference.
+ * its counter update, in five alternating rounds after a warm-up, and reports the difference.
  *
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.CountsBenchmark [maxRows=10000000]}
@@ -37,6 +37,7 @@ public final class CountsBenchmark {
       String schema = "counts_bench_" + System.currentTimeMillis();
       Millrace.builder(ds).schema(schema).build().migrate();
       Counts counts = new Counts(ds, SchemaName.of(schema));
+      median(counts, 200, true); // warm the JIT, the pool and the plan cache before measuring
       System.out.printf("exact queue counts vs history size (%s)%n", db.description());
       System.out.printf("  %12s  %16s  %16s%n", "history rows", "counters (ms)", "scan (ms)");
       long have = 0;
@@ -87,17 +88,27 @@ public final class CountsBenchmark {
     withoutCounters = withoutCounters.substring(0, withoutCounters.length() - 1) + "\nSELECT id FROM moved";
     int jobs = 200_000;
     int batch = 500;
-    double[] with = new double[3];
-    double[] without = new double[3];
-    for (int round = 0; round < 3; round++) {
-      without[round] = completeAll(ds, schema, withoutCounters, jobs, batch);
-      with[round] = completeAll(ds, schema, withCounters, jobs, batch);
+    completeAll(ds, schema, withoutCounters, jobs / 4, batch); // warm-up, discarded
+    completeAll(ds, schema, withCounters, jobs / 4, batch);
+    int rounds = 5;
+    double[] with = new double[rounds];
+    double[] without = new double[rounds];
+    for (int round = 0; round < rounds; round++) {
+      // Alternate which goes first so that drift in the machine's load favours neither.
+      if (round % 2 == 0) {
+        without[round] = completeAll(ds, schema, withoutCounters, jobs, batch);
+        with[round] = completeAll(ds, schema, withCounters, jobs, batch);
+      } else {
+        with[round] = completeAll(ds, schema, withCounters, jobs, batch);
+        without[round] = completeAll(ds, schema, withoutCounters, jobs, batch);
+      }
     }
     Arrays.sort(with);
     Arrays.sort(without);
-    System.out.printf("completion statement, %d jobs in batches of %d (median of 3 rounds)%n", jobs, batch);
-    System.out.printf("  without counter update: %.0f jobs/s%n", without[1]);
-    System.out.printf("  with counter update:    %.0f jobs/s (%.1f%% slower)%n", with[1], 100 * (1 - with[1] / without[1]));
+    System.out.printf("completion statement, %d jobs in batches of %d (median of %d alternating rounds)%n", jobs, batch, rounds);
+    System.out.printf("  without counter update: %.0f jobs/s%n", without[rounds / 2]);
+    System.out.printf("  with counter update:    %.0f jobs/s (%.1f%% slower)%n",
+        with[rounds / 2], 100 * (1 - with[rounds / 2] / without[rounds / 2]));
   }
 
   private static double completeAll(HikariDataSource ds, String schema, String statement, int jobs, int batch) throws Exception {
