@@ -47,7 +47,6 @@ final class JobStore {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           Array tags = rs.getArray(8);
-          long timeout = rs.getLong(9);
           claimed.add(
               new ClaimedJob(
                   rs.getLong(1),
@@ -58,7 +57,7 @@ final class JobStore {
                   rs.getInt(6),
                   rs.getInt(7),
                   List.of((String[]) tags.getArray()),
-                  rs.wasNull() ? null : timeout,
+                  rs.getObject(9, Long.class),
                   rs.getTimestamp(10).toInstant(),
                   rs.getTimestamp(11).toInstant()));
         }
