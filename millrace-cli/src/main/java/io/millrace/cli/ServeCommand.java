@@ -5,6 +5,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.Millrace;
 import io.millrace.MillraceBuilder;
 import io.millrace.server.MillraceServer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,6 +16,8 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Runs a Millrace node with the HTTP server until the process is stopped. Without a database URL
@@ -96,16 +101,39 @@ public final class ServeCommand implements Callable<Integer> {
     MillraceServer httpServer = http;
     server = httpServer;
     shutdown = () -> close(demoTicker, node, httpServer, database);
+    // SIGINT/SIGTERM are handled here, not only by a shutdown hook: the embedded PostgreSQL
+    // registers a hook of its own that stops the database, and JVM hooks run concurrently, so the
+    // node would lose its connections halfway through its graceful close. A handled signal shuts
+    // down in order and lets call() return; the hook remains for other ways of exiting.
+    Map<Signal, SignalHandler> previous = new HashMap<>();
+    for (String name : List.of("INT", "TERM")) {
+      try {
+        Signal signal = new Signal(name);
+        previous.put(signal, Signal.handle(signal, s -> onSignal()));
+      } catch (IllegalArgumentException unsupported) {
+        // Not on this platform or already used by the JVM: the shutdown hook covers it.
+      }
+    }
     Thread hook = new Thread(this::shutdownOnce, "millrace-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     started.countDown();
     stopped.await();
+    previous.forEach(Signal::handle);
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException alreadyExiting) {
       // The JVM is exiting and ran the hook itself.
     }
     return 0;
+  }
+
+  /** The first signal shuts down gracefully; a second one while that runs exits at once. */
+  private void onSignal() {
+    if (stopping.get()) {
+      log.warn("second signal: exiting without waiting for running handlers");
+      System.exit(130);
+    }
+    shutdownOnce();
   }
 
   /** Stops a server started in-process and waits until it has shut down. */
