@@ -59,6 +59,7 @@ final class AdminApi {
     ctx.json(body);
   }
 
+  /** 201 for a new job; 200 when a unique key returned an existing one (nothing was created). */
   private void enqueue(Context ctx) {
     EnqueueResult result = millrace.enqueue(EnqueueBody.parse(ctx.body()));
     ctx.status(result.duplicate() ? HttpStatus.OK : HttpStatus.CREATED).json(result);
