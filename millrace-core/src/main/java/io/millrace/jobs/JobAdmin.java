@@ -89,17 +89,22 @@ public final class JobAdmin {
     }
   }
 
-  /** Newest first. Without a state filter, unfinished jobs come before finished ones. */
+  /**
+   * Newest first (by id, across unfinished and finished jobs), so the last id of a full page is
+   * the {@code beforeId} of the next one. Both tables are read with the full limit and merged:
+   * taking unfinished jobs first would skip finished jobs newer than the page's last id.
+   */
   public List<Job> list(Filter filter) {
     List<Job> jobs = new ArrayList<>();
     try (Connection c = dataSource.getConnection()) {
       if (filter.state() == null || !filter.state().terminal()) {
         jobs.addAll(query(c, "list_active", filter, filter.limit()));
       }
-      if ((filter.state() == null || filter.state().terminal()) && jobs.size() < filter.limit()) {
-        jobs.addAll(query(c, "list_finished", filter, filter.limit() - jobs.size()));
+      if (filter.state() == null || filter.state().terminal()) {
+        jobs.addAll(query(c, "list_finished", filter, filter.limit()));
       }
-      return jobs;
+      jobs.sort(java.util.Comparator.comparingLong(Job::id).reversed());
+      return jobs.size() > filter.limit() ? List.copyOf(jobs.subList(0, filter.limit())) : jobs;
     } catch (SQLException e) {
       throw new MillraceException("could not list jobs", e);
     }

@@ -1,0 +1,153 @@
+package io.millrace.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.sql.Json;
+import io.millrace.testing.Await;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The CLI in-process against a real embedded PostgreSQL on a temporary data directory: {@code
+ * serve} runs in a background thread, the other commands find its database through the state
+ * file, as they would from another shell.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliTest {
+  @TempDir static Path home;
+  static final HttpClient http = HttpClient.newHttpClient();
+  static ServeCommand serve;
+  static Thread serving;
+  static int port;
+  static long completedId;
+
+  record Run(int exit, String out, String err) {}
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    serve = new ServeCommand();
+    CommandLine cli = new CommandLine(serve);
+    serving = new Thread(() -> cli.execute("--data-dir", home.toString(), "--port", "0", "--demo"), "serve");
+    serving.start();
+    port = serve.awaitStarted();
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    if (serve != null) {
+      serve.stop();
+      serving.join();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void writesTheStateFileWhileServing() throws Exception {
+    JsonNode state = Json.parse(Files.readString(home.resolve(StateFile.NAME)));
+    assertThat(state.get("httpPort").asInt()).isEqualTo(port);
+    assertThat(state.get("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
+    assertThat(state.get("jdbcUrl").asText()).startsWith("jdbc:postgresql://");
+  }
+
+  @Test
+  @Order(2)
+  void enqueuedJobRunsOnTheServerThatOwnsTheDataDir() throws Exception {
+    Run run = cli("jobs", "enqueue", "demo.hello", "--args", "{\"name\":\"cli\"}", "--tag", "cli");
+    assertThat(run.exit).as(run.err).isZero();
+    long id = Long.parseLong(run.out.strip());
+    Await.until("job completed", () -> "completed".equals(apiJob(id).path("state").asText()));
+    assertThat(apiJob(id).get("result").get("greeting").asText()).isEqualTo("hello, cli!");
+    completedId = id;
+
+    Run show = cli("jobs", "show", Long.toString(id));
+    assertThat(show.exit).isZero();
+    assertThat(Json.parse(show.out).get("state").asText()).isEqualTo("completed");
+
+    Run list = cli("jobs", "list", "--tag", "cli", "--json");
+    assertThat(Json.parse(list.out).get(0).get("id").asLong()).isEqualTo(id);
+  }
+
+  @Test
+  @Order(3)
+  void badInputExitsTwoNamingTheField() {
+    Run args = cli("jobs", "enqueue", "demo.hello", "--args", "{not json");
+    assertThat(args.exit).isEqualTo(2);
+    assertThat(args.err).contains("args");
+    Run delay = cli("jobs", "enqueue", "demo.hello", "--delay", "soon");
+    assertThat(delay.exit).isEqualTo(2);
+    assertThat(delay.err).contains("--delay");
+    Run attempts = cli("jobs", "enqueue", "demo.hello", "--max-attempts", "-1");
+    assertThat(attempts.exit).isEqualTo(2);
+    assertThat(attempts.err).contains("maxAttempts");
+    Run state = cli("jobs", "list", "--state", "exploded");
+    assertThat(state.exit).isEqualTo(2);
+    assertThat(state.err).contains("state");
+    Run missing = cli("jobs", "show", "987654321");
+    assertThat(missing.exit).isEqualTo(1);
+    assertThat(missing.err).contains("not found");
+  }
+
+  @Test
+  @Order(4)
+  void queuesPauseAndResume() throws Exception {
+    assertThat(cli("queues", "pause", "default").exit).isZero();
+    assertThat(cli("queues").out).containsPattern("default\\s+paused");
+    Run queues = cli("queues", "--json");
+    assertThat(Json.parse(queues.out).get(0).get("paused").asBoolean()).isTrue();
+    assertThat(cli("queues", "resume", "default").exit).isZero();
+    assertThat(cli("queues").out).containsPattern("default\\s+active");
+  }
+
+  @Test
+  @Order(5)
+  void afterShutdownCommandsStartTheEmbeddedDatabaseThemselves() throws Exception {
+    serve.stop();
+    serving.join();
+    serve = null;
+    assertThat(home.resolve(StateFile.NAME)).doesNotExist();
+    // The job outlived the server: the data directory is persistent.
+    Run show = cli("jobs", "show", Long.toString(completedId));
+    assertThat(show.exit).as(show.err).isZero();
+    assertThat(Json.parse(show.out).get("state").asText()).isEqualTo("completed");
+  }
+
+  private static Run cli(String... args) {
+    String[] withHome = new String[args.length + 2];
+    System.arraycopy(args, 0, withHome, 0, args.length);
+    withHome[args.length] = "--data-dir";
+    withHome[args.length + 1] = home.toString();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = MillraceCli.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int exit = cli.execute(withHome);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  private static JsonNode apiJob(long id) {
+    try {
+      HttpResponse<String> r = http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/jobs/" + id)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return Json.parse(r.body());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package io.millrace.server;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.millrace.Millrace;
+import io.millrace.jobs.EnqueueResult;
+import io.millrace.jobs.Job;
+import io.millrace.jobs.JobAdmin;
+import io.millrace.jobs.JobState;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON admin API under {@code /api}: a thin mapping from HTTP to {@link JobAdmin} and
+ * {@link Millrace#enqueue}, so the API, the CLI and the dashboard behave the same. Request strings
+ * are parsed and validated here or by the core; none ever reaches SQL other than as a bound value.
+ */
+final class AdminApi {
+  /** Page size when {@code limit} is not given. */
+  static final int DEFAULT_LIMIT = 50;
+
+  private final Millrace millrace;
+
+  AdminApi(Millrace millrace) {
+    this.millrace = millrace;
+  }
+
+  void register(Javalin app) {
+    app.get("/api/jobs", this::listJobs);
+    app.post("/api/jobs", this::enqueue);
+    app.get("/api/jobs/{id}", this::getJob);
+    app.post("/api/jobs/{id}/cancel", this::cancel);
+    app.post("/api/jobs/{id}/retry", this::retry);
+    app.get("/api/queues", ctx -> ctx.json(millrace.admin().queues()));
+    app.post("/api/queues/{name}/pause", ctx -> setPaused(ctx, true));
+    app.post("/api/queues/{name}/resume", ctx -> setPaused(ctx, false));
+    app.get("/api/nodes", ctx -> ctx.json(millrace.nodes().list()));
+  }
+
+  private void listJobs(Context ctx) {
+    String state = ctx.queryParam("state");
+    String before = ctx.queryParam("before");
+    String limit = ctx.queryParam("limit");
+    JobAdmin.Filter filter = new JobAdmin.Filter(
+        blankToNull(ctx.queryParam("queue")),
+        blank(state) ? null : JobState.parse("state", state),
+        blankToNull(ctx.queryParam("kind")),
+        blankToNull(ctx.queryParam("tag")),
+        blank(before) ? null : BadInput.parseLong("before", before),
+        blank(limit) ? DEFAULT_LIMIT : BadInput.parseInt("limit", limit));
+    List<Job> jobs = millrace.admin().list(filter);
+    // A full page may have a successor; its keyset cursor is the last id shown.
+    String next = jobs.size() == filter.limit() ? Long.toString(jobs.get(jobs.size() - 1).id()) : null;
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("jobs", jobs);
+    body.put("next", next);
+    ctx.json(body);
+  }
+
+  /** 201 for a new job; 200 when a unique key returned an existing one (nothing was created). */
+  private void enqueue(Context ctx) {
+    EnqueueResult result = millrace.enqueue(EnqueueBody.parse(ctx.body()));
+    ctx.status(result.duplicate() ? HttpStatus.OK : HttpStatus.CREATED).json(result);
+  }
+
+  private void getJob(Context ctx) {
+    long id = id(ctx);
+    millrace.admin().get(id).ifPresentOrElse(ctx::json, () -> notFound(ctx, "job " + id + " not found"));
+  }
+
+  private void cancel(Context ctx) {
+    long id = id(ctx);
+    JobAdmin.CancelResult result = millrace.admin().cancel(id);
+    if (result == JobAdmin.CancelResult.NOT_FOUND) {
+      notFound(ctx, "job " + id + " not found");
+      return;
+    }
+    ctx.json(Map.of("id", id, "result", result.name().toLowerCase()));
+  }
+
+  private void retry(Context ctx) {
+    long id = id(ctx);
+    JobAdmin.RetryResult result = millrace.admin().retry(id);
+    if (result == JobAdmin.RetryResult.NOT_FOUND) {
+      notFound(ctx, "job " + id + " not found");
+      return;
+    }
+    ctx.json(Map.of("id", id, "result", result.name().toLowerCase()));
+  }
+
+  private void setPaused(Context ctx, boolean paused) {
+    String queue = ctx.pathParam("name");
+    millrace.admin().setPaused(queue, paused);
+    ctx.json(Map.of("queue", queue, "paused", paused));
+  }
+
+  private static long id(Context ctx) {
+    return BadInput.parseLong("id", ctx.pathParam("id"));
+  }
+
+  static void notFound(Context ctx, String message) {
+    ctx.status(HttpStatus.NOT_FOUND).json(new ApiError(message, null));
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static String blankToNull(String s) {
+    return blank(s) ? null : s;
+  }
+}
