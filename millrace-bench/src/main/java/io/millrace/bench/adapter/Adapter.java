@@ -45,7 +45,6 @@ import org.slf4j.LoggerFactory;
  * 2 s shutdown timeout, all within 5 s); 2 for a bad setting, named on stderr; 1 if start-up fails.
  */
 public final class Adapter {
-  private static final Logger log = LoggerFactory.getLogger(Adapter.class);
   static final SchemaName SCHEMA = SchemaName.of("millrace");
   /** Millrace's tables that benchmark events touch; job_history is partitioned by state, then day. */
   static final List<String> EVENT_TABLES = List.of("millrace.jobs", "millrace.job_history");
@@ -70,7 +69,9 @@ public final class Adapter {
   }
 
   public static void main(String[] args) {
-    // Telemetry owns the real stdout; anything else printing to System.out lands on stderr.
+    // Telemetry owns the real stdout; anything else printing to System.out lands on stderr. This
+    // must run before logging initialises (no static logger here): logback prints its own status
+    // to whatever System.out is at that moment.
     PrintStream stdout = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
     System.setOut(System.err);
     AdapterConfig config;
@@ -86,7 +87,7 @@ public final class Adapter {
     try {
       adapter.start();
     } catch (RuntimeException e) {
-      log.error("adapter failed to start", e);
+      log().error("adapter failed to start", e);
       Runtime.getRuntime().halt(1);
     }
     try {
@@ -125,7 +126,7 @@ public final class Adapter {
     producerThread = new Thread(producer, "adapter-producer");
     producerThread.setDaemon(true);
     producerThread.start();
-    log.info("adapter started: scenario {}, producer {}, {} workers, instance {}",
+    log().info("adapter started: scenario {}, producer {}, {} workers, instance {}",
         config.scenario(), config.producerMode(), config.workerCount(), config.instanceId());
   }
 
@@ -137,7 +138,7 @@ public final class Adapter {
       } catch (InterruptedException e) {
         return;
       }
-      log.warn("shutdown ran past {} ms; exiting anyway", EXIT_DEADLINE_MS);
+      log().warn("shutdown ran past {} ms; exiting anyway", EXIT_DEADLINE_MS);
       Runtime.getRuntime().halt(0);
     }, "adapter-exit-deadline");
     watchdog.setDaemon(true);
@@ -161,11 +162,15 @@ public final class Adapter {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      log.error("shutdown step failed", e);
+      log().error("shutdown step failed", e);
     }
     // Exit status 0 rather than the JVM's 143 for SIGTERM: stopping on SIGTERM is this process's
     // normal end. halt() because System.exit() from a shutdown hook would block forever.
     Runtime.getRuntime().halt(0);
+  }
+
+  private static Logger log() {
+    return LoggerFactory.getLogger(Adapter.class);
   }
 
   private long queueDepth() {
