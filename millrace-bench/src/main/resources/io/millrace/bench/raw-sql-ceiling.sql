@@ -46,19 +46,18 @@ ANALYZE {schema}.jobs;
 -- name: claim
 -- One statement, one round trip: pick up to N due jobs in index order, skipping rows another worker
 -- has locked (SKIP LOCKED: workers never queue behind each other), and mark them running.
--- Binds 1 = N. Returns the claimed ids.
-WITH next AS (
-    SELECT id FROM {schema}.jobs
-     WHERE queue = 'default' AND state = 'available' AND run_at <= now()
-     ORDER BY run_at, id
-     LIMIT ?
-       FOR UPDATE SKIP LOCKED
-)
-UPDATE {schema}.jobs j
-   SET state = 'running', attempt = j.attempt + 1, attempted_at = now()
-  FROM next
- WHERE j.id = next.id
-RETURNING j.id;
+-- id = ANY(ARRAY(...)) rather than a join with the picked rows: the planner costs such a join as a
+-- hash join over a sequential scan of the whole table, O(backlog) per claim; the array makes the
+-- update a primary-key lookup per claimed row. Binds 1 = N. Returns the claimed ids.
+UPDATE {schema}.jobs
+   SET state = 'running', attempt = attempt + 1, attempted_at = now()
+ WHERE id = ANY (ARRAY(
+        SELECT id FROM {schema}.jobs
+         WHERE queue = 'default' AND state = 'available' AND run_at <= now()
+         ORDER BY run_at, id
+         LIMIT ?
+           FOR UPDATE SKIP LOCKED))
+RETURNING id;
 
 -- name: complete
 -- One statement for the whole batch: the jobs leave the hot table and land in the archive in the
