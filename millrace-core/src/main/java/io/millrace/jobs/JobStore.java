@@ -38,11 +38,11 @@ final class JobStore {
   List<ClaimedJob> claim(String queue, int limit, String nodeId, Duration lease) throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("claim"))) {
-      ps.setString(1, queue);
-      ps.setString(2, queue);
-      ps.setInt(3, limit);
-      ps.setString(4, nodeId);
-      ps.setLong(5, lease.toMillis());
+      ps.setString(1, nodeId);
+      ps.setLong(2, lease.toMillis());
+      ps.setString(3, queue);
+      ps.setString(4, queue);
+      ps.setInt(5, limit);
       List<ClaimedJob> claimed = new ArrayList<>(limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

@@ -39,29 +39,29 @@ SELECT unique_key, id FROM {schema}.jobs WHERE unique_key = ANY(?::text[]);
 -- the same queue without waiting on each other. The literal states match jobs_claim_idx's
 -- predicate so the planner uses it; the ORDER BY is that index's order. A paused queue yields no
 -- rows for every node, because the pause flag is read by the same statement that claims.
+-- The picked ids go in as an array (id = ANY(ARRAY(...))) so the update is one primary-key lookup
+-- per row: joining the picked rows back to jobs (UPDATE ... FROM) planned a hash join over a
+-- sequential scan of the whole hot table, a claim cost that grew with the backlog.
 -- Each claim increments attempt: (id, attempt) is the lease token that fences later writes.
--- Binds: 1 queue, 2 queue, 3 limit, 4 node id, 5 lease ms.
-WITH next AS (
-    SELECT id
-      FROM {schema}.jobs
-     WHERE state IN ('available', 'scheduled', 'retryable')
-       AND queue = ?
-       AND run_at <= now()
-       AND NOT coalesce((SELECT paused FROM {schema}.queues WHERE name = ?), false)
-     ORDER BY priority DESC, run_at, id
-     LIMIT ?
-       FOR UPDATE SKIP LOCKED
-)
-UPDATE {schema}.jobs j
+-- Binds: 1 node id, 2 lease ms, 3 queue, 4 queue, 5 limit.
+UPDATE {schema}.jobs
    SET state = 'running',
-       attempt = j.attempt + 1,
+       attempt = attempt + 1,
        attempted_at = now(),
        attempted_by = ?,
        lease_expires_at = now() + ? * interval '1 millisecond'
-  FROM next
- WHERE j.id = next.id
-RETURNING j.id, j.attempt, j.queue, j.kind, j.args::text, j.priority, j.max_attempts, j.tags,
-          j.timeout_ms, j.created_at, j.run_at;
+ WHERE id = ANY(ARRAY(
+           SELECT id
+             FROM {schema}.jobs
+            WHERE state IN ('available', 'scheduled', 'retryable')
+              AND queue = ?
+              AND run_at <= now()
+              AND NOT coalesce((SELECT paused FROM {schema}.queues WHERE name = ?), false)
+            ORDER BY priority DESC, run_at, id
+            LIMIT ?
+              FOR UPDATE SKIP LOCKED))
+RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
+          timeout_ms, created_at, run_at;
 
 -- name: complete_batch
 -- Completes many attempts in one statement. Fenced: a row moves only while it is still running

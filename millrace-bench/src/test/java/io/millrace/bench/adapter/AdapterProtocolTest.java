@@ -80,7 +80,8 @@ class AdapterProtocolTest {
     assertThat(descriptor.get("event_tables")).isNotEmpty();
     assertThat(descriptor.get("extensions").isArray()).isTrue();
     assertThat(descriptor.get("version").asText()).isNotBlank();
-    assertThat(descriptor.get("schema_version").asText()).isEqualTo("1");
+    assertThat(descriptor.get("schema_version").asText())
+        .isEqualTo(Integer.toString(io.millrace.schema.SchemaMigrator.CURRENT_VERSION));
     assertThat(descriptor.get("db_name").asText()).isEqualTo("postgres");
     Instant.parse(descriptor.get("started_at").asText());
 
