@@ -7,6 +7,9 @@ import io.millrace.cluster.MaintenanceLoop;
 import io.millrace.cluster.NodeRegistry;
 import io.millrace.counts.Counts;
 import io.millrace.counts.CountsMetrics;
+import io.millrace.counts.CountsReport;
+import io.millrace.counts.QueueCounts;
+import io.millrace.counts.QueueOverview;
 import io.millrace.health.Readiness;
 import io.millrace.jobs.EnqueueResult;
 import io.millrace.jobs.Enqueuer;
@@ -188,6 +191,23 @@ public final class Millrace implements AutoCloseable {
   /** Exact and fast queue counts, counter verification and rebuild. */
   public Counts counts() {
     return counts;
+  }
+
+  /**
+   * Every queue (with jobs, finished jobs or a pause) with its counts and pause flag.
+   *
+   * @param exact an exact read, or the cheapest one (see {@link Counts#fast})
+   */
+  public QueueOverview queues(boolean exact) {
+    java.util.Set<String> paused = admin.pausedQueues();
+    CountsReport report = exact ? counts.exact(List.of()) : counts.fast(List.of());
+    java.util.Map<String, QueueCounts> byName = new java.util.TreeMap<>();
+    report.queues().forEach(q -> byName.put(q.queue(), q));
+    paused.forEach(name -> byName.computeIfAbsent(name, n -> new QueueCounts(n, 0, 0, 0, 0, 0, 0, 0)));
+    List<QueueOverview.Queue> queues = byName.values().stream()
+        .map(q -> new QueueOverview.Queue(q.queue(), paused.contains(q.queue()), q))
+        .toList();
+    return new QueueOverview(queues, report.fromCounters(), report.exact());
   }
 
   public NodeRegistry nodes() {

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "millrace 0.1.0-SNAPSHOT",
     description = "Background work on PostgreSQL: serve the engine and administer jobs and queues.",
-    subcommands = {ServeCommand.class, MigrateCommand.class, JobsCommand.class, QueuesCommand.class})
+    subcommands = {ServeCommand.class, MigrateCommand.class, JobsCommand.class, QueuesCommand.class,
+        StorageCommand.class})
 public final class MillraceCli implements Runnable {
   static final int BAD_INPUT = 2;
   static final int FAILURE = 1;

@@ -1,6 +1,8 @@
 package io.millrace.cli;
 
-import io.millrace.jobs.JobAdmin;
+import io.millrace.counts.QueueCounts;
+import io.millrace.counts.QueueOverview;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -12,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "queues", mixinStandardHelpOptions = true,
-    description = "Show queues with their unfinished jobs by state; pause or resume one.",
+    description = "Show queues with their jobs by state (exact by default); pause or resume one.",
     subcommands = {QueuesCommand.Pause.class, QueuesCommand.Resume.class})
 final class QueuesCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
@@ -21,21 +23,36 @@ final class QueuesCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON instead of a table. Default: false.")
   boolean json;
 
+  @Option(names = "--fast", description = "The cheapest read: never scans history; a lower bound while the"
+      + " counters are untrusted. Default: an exact read.")
+  boolean fast;
+
   @Override
   public Integer call() {
     try (Session session = Session.open(connection)) {
-      List<JobAdmin.QueueSummary> queues = session.millrace().admin().queues();
+      QueueOverview overview = session.millrace().queues(!fast);
+      PrintWriter out = spec.commandLine().getOut();
       if (json) {
-        Output.json(spec.commandLine().getOut(), queues);
+        Output.json(out, overview);
         return 0;
       }
       List<List<String>> rows = new ArrayList<>();
-      for (JobAdmin.QueueSummary q : queues) {
-        rows.add(List.of(q.name(), q.paused() ? "paused" : "active", Long.toString(q.available()),
-            Long.toString(q.scheduled()), Long.toString(q.retryable()), Long.toString(q.running())));
+      for (QueueOverview.Queue q : overview.queues()) {
+        QueueCounts c = q.counts();
+        rows.add(List.of(q.name(), q.paused() ? "paused" : "active",
+            Long.toString(c.available()), Long.toString(c.scheduled()), Long.toString(c.running()),
+            Long.toString(c.retryable()), Long.toString(c.completed()), Long.toString(c.failed()),
+            Long.toString(c.cancelled()), Long.toString(c.terminal())));
       }
-      Output.table(spec.commandLine().getOut(),
-          List.of("QUEUE", "STATUS", "AVAILABLE", "SCHEDULED", "RETRYABLE", "RUNNING"), rows);
+      Output.table(out, List.of("QUEUE", "STATUS", "AVAILABLE", "SCHEDULED", "RUNNING", "RETRYABLE",
+          "COMPLETED", "FAILED", "CANCELLED", "TERMINAL"), rows);
+      if (!overview.fromCounters()) {
+        out.println(overview.exact()
+            ? "note: finished counts come from a scan of history: the counters are not trusted"
+                + " (run `millrace storage verify-counters` / `rebuild-counters`)"
+            : "note: the counters are not trusted; finished counts are a lower bound");
+        out.flush();
+      }
       return 0;
     }
   }

@@ -17,11 +17,13 @@ public record QueueCounts(
     long cancelled) {
 
   /** completed + failed + cancelled. */
+  @com.fasterxml.jackson.annotation.JsonProperty("terminal")
   public long terminal() {
     return completed + failed + cancelled;
   }
 
   /** Jobs not finished yet. */
+  @com.fasterxml.jackson.annotation.JsonProperty("unfinished")
   public long unfinished() {
     return available + scheduled + running + retryable;
   }

@@ -43,9 +43,6 @@ public final class JobAdmin {
     }
   }
 
-  /** Per-queue view of unfinished jobs; scheduled/retryable jobs that are already due count as available. */
-  public record QueueSummary(String name, boolean paused, long available, long scheduled, long retryable, long running) {}
-
   /** What a cancel did. */
   public enum CancelResult {
     /** The job was waiting and is now cancelled. */
@@ -186,17 +183,18 @@ public final class JobAdmin {
     }
   }
 
-  public List<QueueSummary> queues() {
+  /** The queues that are paused now. */
+  public java.util.Set<String> pausedQueues() {
     try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("queue_summary"));
+        PreparedStatement ps = c.prepareStatement(sql.get("paused_queues"));
         ResultSet rs = ps.executeQuery()) {
-      List<QueueSummary> out = new ArrayList<>();
+      java.util.Set<String> out = new java.util.TreeSet<>();
       while (rs.next()) {
-        out.add(new QueueSummary(rs.getString(1), rs.getBoolean(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)));
+        out.add(rs.getString(1));
       }
       return out;
     } catch (SQLException e) {
-      throw new MillraceException("could not read queues", e);
+      throw new MillraceException("could not read paused queues", e);
     }
   }
 

@@ -115,18 +115,5 @@ SELECT id FROM back;
 INSERT INTO {schema}.queues (name, paused, updated_at) VALUES (?, ?, now())
 ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = now();
 
--- name: queue_summary
--- Unfinished jobs per queue and state, from the hot table (small by construction), plus queues
--- known only through a pause row.
-SELECT coalesce(j.queue, q.name) AS queue,
-       coalesce(q.paused, false) AS paused,
-       coalesce(sum(j.n) FILTER (WHERE j.state = 'available'
-                                    OR (j.state IN ('scheduled', 'retryable') AND j.due)), 0) AS available,
-       coalesce(sum(j.n) FILTER (WHERE j.state = 'scheduled' AND NOT j.due), 0) AS scheduled,
-       coalesce(sum(j.n) FILTER (WHERE j.state = 'retryable' AND NOT j.due), 0) AS retryable,
-       coalesce(sum(j.n) FILTER (WHERE j.state = 'running'), 0) AS running
-  FROM (SELECT queue, state, run_at <= now() AS due, count(*) AS n
-          FROM {schema}.jobs GROUP BY 1, 2, 3) j
-  FULL JOIN {schema}.queues q ON q.name = j.queue
- GROUP BY 1, 2
- ORDER BY 1;
+-- name: paused_queues
+SELECT name FROM {schema}.queues WHERE paused ORDER BY name;

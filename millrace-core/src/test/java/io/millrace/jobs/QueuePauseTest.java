@@ -52,10 +52,10 @@ class QueuePauseTest {
         () -> admin.admin().get(other).map(j -> j.state() == JobState.COMPLETED).orElse(false));
     Thread.sleep(600); // several poll intervals of both nodes; the assertion below is about claims, not time
     assertThat(db.count("FROM {schema}.jobs WHERE queue = 'reports' AND attempt = 0")).isEqualTo(20);
-    assertThat(admin.admin().queues()).filteredOn(q -> q.name().equals("reports"))
+    assertThat(admin.queues(true).queues()).filteredOn(q -> q.name().equals("reports"))
         .singleElement().satisfies(q -> {
           assertThat(q.paused()).isTrue();
-          assertThat(q.available()).isEqualTo(20);
+          assertThat(q.counts().available()).isEqualTo(20);
         });
 
     admin.admin().setPaused("reports", false);

@@ -33,7 +33,13 @@ final class AdminApi {
     app.get("/api/jobs/{id}", this::getJob);
     app.post("/api/jobs/{id}/cancel", this::cancel);
     app.post("/api/jobs/{id}/retry", this::retry);
-    app.get("/api/queues", ctx -> ctx.json(millrace.admin().queues()));
+    app.get("/api/queues", this::queues);
+    app.get("/api/storage/counters", ctx -> ctx.json(counters(false)));
+    app.post("/api/storage/counters/verify", ctx -> ctx.json(counters(true)));
+    app.post("/api/storage/counters/rebuild", ctx -> {
+      millrace.counts().rebuild();
+      ctx.json(counters(false));
+    });
     app.post("/api/queues/{name}/pause", ctx -> setPaused(ctx, true));
     app.post("/api/queues/{name}/resume", ctx -> setPaused(ctx, false));
     app.get("/api/nodes", ctx -> ctx.json(millrace.nodes().list()));
@@ -88,6 +94,24 @@ final class AdminApi {
       return;
     }
     ctx.json(Map.of("id", id, "result", result.name().toLowerCase()));
+  }
+
+  /** {@code ?read=exact} (default) or {@code ?read=fast} (never scans history; see Counts.fast). */
+  private void queues(Context ctx) {
+    String read = ctx.queryParam("read");
+    if (read != null && !read.equals("exact") && !read.equals("fast")) {
+      throw new io.millrace.ValidationException("read", "'" + read + "' is neither exact nor fast");
+    }
+    ctx.json(millrace.queues(!"fast".equals(read)));
+  }
+
+  /** Counter drift against history; with {@code clearOnDrift}, drift also clears the trust marker. */
+  private Map<String, Object> counters(boolean clearOnDrift) {
+    List<io.millrace.counts.Drift> drift = millrace.counts().verify(clearOnDrift);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("trusted", millrace.counts().trusted());
+    body.put("drift", drift);
+    return body;
   }
 
   private void setPaused(Context ctx, boolean paused) {

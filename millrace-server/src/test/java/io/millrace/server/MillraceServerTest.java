@@ -144,6 +144,39 @@ class MillraceServerTest {
     assertThat(post(guarded, "/api/jobs", body, "Bearer " + TOKEN).status).isEqualTo(201);
     assertThat(get(guarded, "/api/queues").status).isEqualTo(200);
     assertThat(get(guarded, "/health").status).isEqualTo(200);
+    assertThat(post(guarded, "/api/storage/counters/rebuild", "", null).status).isEqualTo(401);
+    assertThat(post(guarded, "/api/storage/counters/verify", "", null).status).isEqualTo(401);
+  }
+
+  @Test
+  void countsAndCounterVerificationOverTheApi() throws Exception {
+    long before = 0;
+    for (JsonNode q : get(open, "/api/queues").json.get("queues")) {
+      if (q.get("name").asText().equals("default")) {
+        before = q.get("counts").get("completed").asLong();
+      }
+    }
+    long id = post(open, "/api/jobs", "{\"kind\":\"greet\",\"args\":{\"name\":\"c\"}}", null)
+        .json.get("id").asLong();
+    Await.until("job completed", () -> "completed".equals(stateOf(id)));
+    Reply exact = get(open, "/api/queues?read=exact");
+    assertThat(exact.json.get("exact").asBoolean()).isTrue();
+    assertThat(exact.json.get("fromCounters").asBoolean()).isTrue();
+    JsonNode counts = queue("default").get("counts");
+    assertThat(counts.get("completed").asLong()).isGreaterThan(before);
+    assertThat(counts.get("terminal").asLong())
+        .isEqualTo(counts.get("completed").asLong() + counts.get("failed").asLong() + counts.get("cancelled").asLong());
+    assertThat(get(open, "/api/queues?read=fast").json.get("exact").asBoolean()).isFalse();
+    Reply badRead = get(open, "/api/queues?read=sometimes");
+    assertThat(badRead.status).isEqualTo(400);
+    assertThat(badRead.json.get("field").asText()).isEqualTo("read");
+
+    Reply verified = get(open, "/api/storage/counters");
+    assertThat(verified.json.get("trusted").asBoolean()).isTrue();
+    assertThat(verified.json.get("drift")).isEmpty();
+    Reply rebuilt = post(open, "/api/storage/counters/rebuild", "", null);
+    assertThat(rebuilt.status).isEqualTo(200);
+    assertThat(rebuilt.json.get("trusted").asBoolean()).isTrue();
   }
 
   @Test
@@ -154,7 +187,7 @@ class MillraceServerTest {
     long id = post(open, "/api/jobs", "{\"kind\":\"greet\",\"queue\":\"side\",\"args\":{\"name\":\"p\"}}", null)
         .json.get("id").asLong();
     assertThat(stateOf(id)).isEqualTo("available");
-    assertThat(queue("side").get("available").asLong()).isEqualTo(1);
+    assertThat(queue("side").get("counts").get("available").asLong()).isEqualTo(1);
 
     post(open, "/api/queues/side/resume", "", null);
     assertThat(queue("side").get("paused").asBoolean()).isFalse();
@@ -198,7 +231,7 @@ class MillraceServerTest {
   }
 
   private static JsonNode queue(String name) throws Exception {
-    for (JsonNode q : get(open, "/api/queues").json) {
+    for (JsonNode q : get(open, "/api/queues").json.get("queues")) {
       if (q.get("name").asText().equals(name)) {
         return q;
       }
