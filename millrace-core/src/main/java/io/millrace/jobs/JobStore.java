@@ -140,9 +140,9 @@ final class JobStore {
     }
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("extend_leases"))) {
-      ps.setLong(1, lease.toMillis());
-      ps.setArray(2, c.createArrayOf("int8", attempts.stream().map(ClaimedJob::id).toArray()));
-      ps.setArray(3, c.createArrayOf("int4", attempts.stream().map(ClaimedJob::attempt).toArray()));
+      ps.setArray(1, c.createArrayOf("int8", attempts.stream().map(ClaimedJob::id).toArray()));
+      ps.setArray(2, c.createArrayOf("int4", attempts.stream().map(ClaimedJob::attempt).toArray()));
+      ps.setLong(3, lease.toMillis());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           held.add(rs.getLong(1));

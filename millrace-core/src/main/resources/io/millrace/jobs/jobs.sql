@@ -66,19 +66,30 @@ RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
 -- name: complete_batch
 -- Completes many attempts in one statement. Fenced: a row moves only while it is still running
 -- under the same attempt; a rescued job's late completion matches nothing.
+-- Rows are locked in id order first, as the heartbeat does, so the two never deadlock on a pair of
+-- jobs they both touch; the delete then finds them by primary key.
 -- Binds: 1 id bigint[], 2 attempt int[], 3 result text[] (JSON or null). Returns the ids moved.
-WITH done AS (
+WITH c AS (
+    SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[]) AS c(id, attempt, result)
+),
+locked AS (
+    SELECT j.id
+      FROM {schema}.jobs j JOIN c ON j.id = c.id AND j.attempt = c.attempt
+     WHERE j.state = 'running'
+     ORDER BY j.id
+       FOR UPDATE OF j
+),
+done AS (
     DELETE FROM {schema}.jobs j
-     USING unnest(?::bigint[], ?::int[], ?::text[]) AS c(id, attempt, result)
-     WHERE j.id = c.id AND j.attempt = c.attempt AND j.state = 'running'
-    RETURNING j.*, c.result
+     WHERE j.id = ANY(ARRAY(SELECT id FROM locked))
+    RETURNING j.*
 ),
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
                                       unique_key, tags, result, errors, created_at, finished_at)
-    SELECT id, queue, kind, args, 'completed', priority, attempt, max_attempts,
-           unique_key, tags, result::jsonb, errors, created_at, now()
-      FROM done
+    SELECT done.id, queue, kind, args, 'completed', priority, done.attempt, max_attempts,
+           unique_key, tags, c.result::jsonb, errors, created_at, now()
+      FROM done JOIN c ON c.id = done.id
     RETURNING id, queue, state
 ),
 counted AS (
@@ -151,9 +162,17 @@ UPDATE {schema}.jobs j
 -- name: extend_leases
 -- Heartbeat for every attempt this node holds. Touches only lease_expires_at (not indexed), so
 -- PostgreSQL can update in place (HOT). Rows not returned were rescued: the attempt lost its lease.
--- Binds: 1 lease ms, 2 id bigint[], 3 attempt int[].
+-- Rows are locked in id order first, as complete_batch does, so the two never deadlock.
+-- Binds: 1 id bigint[], 2 attempt int[], 3 lease ms.
+WITH locked AS (
+    SELECT j.id
+      FROM {schema}.jobs j
+      JOIN unnest(?::bigint[], ?::int[]) AS h(id, attempt) ON j.id = h.id AND j.attempt = h.attempt
+     WHERE j.state = 'running'
+     ORDER BY j.id
+       FOR NO KEY UPDATE OF j
+)
 UPDATE {schema}.jobs j
    SET lease_expires_at = now() + ? * interval '1 millisecond'
-  FROM unnest(?::bigint[], ?::int[]) AS h(id, attempt)
- WHERE j.id = h.id AND j.attempt = h.attempt AND j.state = 'running'
+ WHERE j.id = ANY(ARRAY(SELECT id FROM locked))
 RETURNING j.id, j.cancel_requested_at IS NOT NULL AS cancel_requested;
