@@ -25,6 +25,7 @@ record MillraceSettings(
     Duration heartbeat,
     Duration pollInterval,
     int fetchBatch,
+    int prefetch,
     int completionBatch,
     Duration completionLinger,
     Backoff backoff,
@@ -48,6 +49,6 @@ record MillraceSettings(
 
   WorkerSettings workerSettings() {
     return new WorkerSettings(
-        nodeId, queues, lease, heartbeat, pollInterval, fetchBatch, completionBatch, completionLinger, backoff, listen);
+        nodeId, queues, lease, heartbeat, pollInterval, fetchBatch, prefetch, completionBatch, completionLinger, backoff, listen);
   }
 }

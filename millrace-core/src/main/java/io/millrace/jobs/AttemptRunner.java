@@ -76,6 +76,11 @@ final class AttemptRunner {
 
   private void runHandler(Attempt attempt) {
     ClaimedJob job = attempt.job;
+    if (attempt.stopCause() != null) {
+      // Cancelled, or its lease lost, while it waited in the buffer: it never starts.
+      record(attempt, null, new CancellationException(attempt.stopReason()));
+      return;
+    }
     HandlerRegistry.Registration<?> registration = handlers.get(job.kind());
     if (registration == null) {
       fail(attempt, "no handler is registered for kind '" + job.kind() + "' on node " + nodeId, null, false);

@@ -1,42 +1,59 @@
 package io.millrace.jobs;
 
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Claims jobs of one queue and hands them to a fixed pool of {@code concurrency} threads.
+ * Works one queue: a claim loop keeps a small local buffer of claimed jobs, and {@code concurrency}
+ * handler threads take from it.
  *
- * <p>A claim never takes more jobs than there are free slots, so claimed jobs start at once and
- * nothing sits leased in memory. After a full batch the loop claims again straight away; after a
- * short one it sleeps until a NOTIFY for this queue, a freed slot, or the poll interval.
+ * <p>Why a buffer: a claim is a database round trip with a commit (a WAL flush). Claiming only
+ * when a handler is already idle puts that round trip between every pair of jobs on a slot; with
+ * short jobs the slot then spends most of its time waiting. With up to {@code prefetch} jobs
+ * claimed ahead, a handler that finishes takes the next job from memory at once, and one claim
+ * statement refills many slots. Buffered jobs are leased like running ones (the heartbeat covers
+ * every attempt this node holds), a cancel or lost lease stops them before they start, and
+ * shutdown releases them without counting an attempt.
  *
- * <p>Termination: {@link #stopClaiming} ends the loop after its current claim. Claim errors (the
- * database restarting, a killed connection) are logged and retried after a growing pause, so the
- * worker resumes by itself when PostgreSQL comes back.
+ * <p>The loop claims when there is room for a worthwhile batch (a quarter of its capacity) or the
+ * buffer ran dry. After a short claim it sleeps until a NOTIFY for this queue or the poll
+ * interval; after a full one, finishing handlers wake it as room appears.
+ *
+ * <p>Termination: {@link #stopClaiming} ends the loop after its current claim; {@link
+ * #releaseUnstarted} hands back what was buffered; handler threads end once stopped and idle.
+ * Claim errors (the database restarting, a killed connection) are logged and retried after a
+ * growing pause, so the worker resumes by itself when PostgreSQL comes back.
  */
 final class QueueWorker implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(QueueWorker.class);
 
   private final String queue;
   private final int concurrency;
+  private final int capacityTotal;
   private final JobStore store;
   private final AttemptRunner runner;
   private final ExecutorService pool;
   private final Map<Long, Attempt> inFlight;
   private final WorkerSettings settings;
   private final WorkerMetrics metrics;
-  private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-
-  private final Semaphore slots;
+  /** One permit per attempt this queue may hold: running plus buffered. */
+  private final Semaphore capacity;
+  private final LinkedBlockingQueue<Attempt> ready = new LinkedBlockingQueue<>();
+  private final AtomicInteger running = new AtomicInteger();
   private final Object wake = new Object();
   private volatile boolean claiming = true;
-  /** The last claim filled every free slot, so more jobs are probably waiting. */
+  private volatile boolean stopped;
+  /** The last claim took all it asked for, so more jobs are probably waiting. */
   private volatile boolean backlogLikely;
   private boolean woken;
 
@@ -51,20 +68,28 @@ final class QueueWorker implements Runnable {
       WorkerMetrics metrics) {
     this.queue = queue;
     this.concurrency = concurrency;
+    this.capacityTotal = concurrency + settings.prefetch();
     this.store = store;
     this.runner = runner;
     this.pool = pool;
     this.inFlight = inFlight;
     this.settings = settings;
     this.metrics = metrics;
-    this.slots = new Semaphore(concurrency);
+    this.capacity = new Semaphore(capacityTotal);
   }
 
   String queue() {
     return queue;
   }
 
-  /** Wakes the loop: new jobs were announced or a slot was freed. */
+  /** Starts the handler threads; the caller runs the claim loop ({@link #run}) on its own thread. */
+  void startHandlers() {
+    for (int i = 0; i < concurrency; i++) {
+      pool.execute(this::handle);
+    }
+  }
+
+  /** Wakes the claim loop: new jobs were announced. */
   void wakeUp() {
     synchronized (wake) {
       woken = true;
@@ -79,51 +104,42 @@ final class QueueWorker implements Runnable {
 
   /** Jobs whose handlers are running now. */
   int busy() {
-    return concurrency - slots.availablePermits();
+    return running.get();
   }
 
   @Override
   public void run() {
     long errorPauseMs = 100;
+    int worthwhile = Math.max(1, Math.min(settings.fetchBatch(), capacityTotal / 4));
     while (claiming) {
-      if (backlogLikely) {
-        gatherSlots();
-      }
-      int free = slots.drainPermits();
-      if (free == 0) {
+      int room = capacity.availablePermits();
+      if (room < worthwhile && !(room > 0 && ready.isEmpty())) {
         sleep(settings.pollInterval());
         continue;
       }
-      int want = Math.min(free, settings.fetchBatch());
-      slots.release(free - want);
+      int want = Math.min(room, settings.fetchBatch());
+      if (!capacity.tryAcquire(want)) {
+        continue;
+      }
       List<ClaimedJob> claimed;
       try {
         claimed = store.claim(queue, want, settings.nodeId(), settings.lease());
         errorPauseMs = 100;
-      } catch (Exception e) {
-        slots.release(want);
+      } catch (SQLException | RuntimeException e) {
+        capacity.release(want);
         log.error("claiming from queue {} failed; retrying in {} ms: {}", queue, errorPauseMs, e.getMessage());
         sleep(Duration.ofMillis(errorPauseMs));
         errorPauseMs = Math.min(errorPauseMs * 2, 5_000);
         continue;
       }
-      slots.release(want - claimed.size());
+      capacity.release(want - claimed.size());
       if (!claimed.isEmpty()) {
         metrics.claimed(queue, claimed.size());
       }
       for (ClaimedJob job : claimed) {
         Attempt attempt = new Attempt(job);
         inFlight.put(job.id(), attempt);
-        pool.execute(() -> {
-          try {
-            runner.run(attempt);
-          } finally {
-            slots.release();
-            if (backlogLikely) {
-              wakeUp();
-            }
-          }
-        });
+        ready.add(attempt);
       }
       backlogLikely = claimed.size() == want;
       if (!backlogLikely) {
@@ -132,29 +148,50 @@ final class QueueWorker implements Runnable {
     }
   }
 
-  /**
-   * With a backlog, claiming the moment one slot frees costs one statement per job. Waiting up to
-   * {@link #GATHER_NANOS} for a quarter of the slots (or a full fetch batch) to free turns that into
-   * one claim per many jobs; handlers that finish together (as short jobs do) lose nothing.
-   */
-  private void gatherSlots() {
-    int want = Math.min(settings.fetchBatch(), Math.max(1, concurrency / 4));
-    long deadline = System.nanoTime() + GATHER_NANOS;
-    synchronized (wake) {
-      while (claiming && slots.availablePermits() < want) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          break;
-        }
-        try {
-          wake.wait(Math.max(1, left / 1_000_000));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          claiming = false;
+  /** A handler thread: runs buffered attempts until the worker is stopped and the buffer empty. */
+  private void handle() {
+    while (!stopped || !ready.isEmpty()) {
+      Attempt attempt;
+      try {
+        attempt = ready.poll(100, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (attempt == null) {
+        continue;
+      }
+      running.incrementAndGet();
+      try {
+        runner.run(attempt);
+      } finally {
+        running.decrementAndGet();
+        capacity.release();
+        if (backlogLikely) {
+          wakeUp();
         }
       }
-      woken = false;
     }
+  }
+
+  /**
+   * Shutdown: hands back every buffered attempt that has not started (due at once, the attempt not
+   * counted), so another node runs it now instead of after a lease expiry.
+   */
+  void releaseUnstarted() {
+    List<Attempt> unstarted = new ArrayList<>();
+    ready.drainTo(unstarted);
+    stopped = true;
+    if (unstarted.isEmpty()) {
+      return;
+    }
+    try {
+      store.release(unstarted.stream().map(a -> a.job).toList());
+    } catch (SQLException e) {
+      log.error("could not release {} buffered jobs of queue {}; they will be rescued when their leases"
+          + " expire", unstarted.size(), queue, e);
+    }
+    unstarted.forEach(a -> inFlight.remove(a.job.id(), a));
+    capacity.release(unstarted.size());
   }
 
   private void sleep(Duration max) {
@@ -173,7 +210,7 @@ final class QueueWorker implements Runnable {
 
   /** Waits for running handlers to return, up to the deadline. */
   boolean awaitIdle(long deadlineNanos) throws InterruptedException {
-    while (busy() > 0) {
+    while (running.get() > 0) {
       if (System.nanoTime() > deadlineNanos) {
         return false;
       }

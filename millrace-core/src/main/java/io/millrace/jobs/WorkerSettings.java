@@ -13,6 +13,7 @@ import java.util.Map;
  * @param heartbeat how often held leases are extended (well under {@code lease})
  * @param pollInterval how often an idle queue looks for work when no notification arrives
  * @param fetchBatch the most jobs one claim statement takes
+ * @param prefetch how many jobs per queue may wait claimed in memory for a free handler
  * @param completionBatch the most completions one statement writes
  * @param completionLinger how long a completion may wait for others to share its statement
  * @param backoff the wait between failed attempts
@@ -26,6 +27,7 @@ public record WorkerSettings(
     Duration heartbeat,
     Duration pollInterval,
     int fetchBatch,
+    int prefetch,
     int completionBatch,
     Duration completionLinger,
     Backoff backoff,

@@ -95,6 +95,7 @@ public final class Workers {
       wakeupThread.start();
     }
     for (QueueWorker worker : queueWorkers) {
+      worker.startHandlers();
       Thread t = daemon("millrace-claim-" + worker.queue()).newThread(worker);
       loops.add(t);
       t.start();
@@ -126,6 +127,7 @@ public final class Workers {
     for (Thread t : loops) {
       join(t, deadlineNanos);
     }
+    queueWorkers.forEach(QueueWorker::releaseUnstarted);
     boolean idle = true;
     try {
       for (QueueWorker worker : queueWorkers) {
