@@ -21,7 +21,8 @@ import java.util.List;
  * finished states), rebuilds the counters at each size and times {@code Counts.exact()} from the
  * counters (median of 25) and from the scan fallback (median of 3). Part 2 completes 200,000 running
  * jobs in batches of 500 with Millrace's completion statement, then with the same statement minus
- * its counter update, in five alternating rounds after a warm-up, and reports the difference.
+ * its counter update, in five alternating rounds after a warm-up, and reports the difference. Part
+ * 3 drains 50,000 jobs through a node with the counters maintained and suppressed, alternating.
  *
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.CountsBenchmark [maxRows=10000000]}
@@ -32,7 +33,7 @@ public final class CountsBenchmark {
 
   public static void main(String[] argv) throws Exception {
     long maxRows = argv.length > 0 ? Long.parseLong(argv[0]) : 10_000_000L;
-    try (BenchDatabase db = BenchDatabase.open(4)) {
+    try (BenchDatabase db = BenchDatabase.open(24)) {
       HikariDataSource ds = db.dataSource();
       String schema = "counts_bench_" + System.currentTimeMillis();
       Millrace.builder(ds).schema(schema).build().migrate();
@@ -52,7 +53,82 @@ public final class CountsBenchmark {
         System.out.printf("  %12d  %16.2f  %16.1f%n", target, fromCounters, scanned);
       }
       completionCost(ds, schema);
+      drainCost(ds);
     }
+  }
+
+  /**
+   * The counters' cost on a whole drain: the same node drains a backlog in two fresh schemas,
+   * one as shipped and one where a BEFORE INSERT trigger suppresses every counter write (so its
+   * completions do all the work except counting), alternating over three rounds each. The trigger
+   * itself costs a little, so the figure slightly understates the counters' cost.
+   */
+  private static void drainCost(HikariDataSource ds) throws Exception {
+    int jobs = 50_000;
+    int rounds = 3;
+    double[] with = new double[rounds];
+    double[] without = new double[rounds];
+    drain(ds, jobs / 5, false); // warm-up, discarded
+    for (int round = 0; round < rounds; round++) {
+      if (round % 2 == 0) {
+        with[round] = drain(ds, jobs, false);
+        without[round] = drain(ds, jobs, true);
+      } else {
+        without[round] = drain(ds, jobs, true);
+        with[round] = drain(ds, jobs, false);
+      }
+    }
+    Arrays.sort(with);
+    Arrays.sort(without);
+    System.out.printf("drain of %d jobs, 16 handlers, no work (median of %d alternating rounds)%n", jobs, rounds);
+    System.out.printf("  counters suppressed:  %.0f jobs/s%n", without[rounds / 2]);
+    System.out.printf("  counters maintained:  %.0f jobs/s (%.1f%% slower)%n",
+        with[rounds / 2], 100 * (1 - with[rounds / 2] / without[rounds / 2]));
+  }
+
+  private static double drain(HikariDataSource ds, int jobs, boolean suppressCounters) throws Exception {
+    String schema = "drain_bench_" + System.nanoTime();
+    Millrace client = Millrace.builder(ds).schema(schema).build();
+    client.migrate();
+    if (suppressCounters) {
+      String s = "\"" + schema + "\"";
+      execute(ds, "CREATE FUNCTION " + s + ".skip_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$");
+      execute(ds, "CREATE TRIGGER skip_counts BEFORE INSERT ON " + s + ".job_counts FOR EACH ROW EXECUTE FUNCTION "
+          + s + ".skip_row()");
+    }
+    List<io.millrace.jobs.JobRequest> batch = new ArrayList<>();
+    for (int i = 0; i < jobs; i++) {
+      batch.add(io.millrace.jobs.JobRequest.of("noop", java.util.Map.of("i", i)));
+      if (batch.size() == 1_000) {
+        client.enqueueAll(batch);
+        batch.clear();
+      }
+    }
+    Millrace node = Millrace.builder(ds).schema(schema).queue("default", 16)
+        .handler("noop", java.util.Map.class, job -> null).build();
+    long t = System.nanoTime();
+    node.start();
+    String probe = "SELECT count(*) FROM \"" + schema + "\".job_history";
+    while (true) {
+      try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+          "SELECT NOT EXISTS (SELECT 1 FROM \"" + schema + "\".jobs WHERE state IN ('available', 'running'))")) {
+        rs.next();
+        if (rs.getBoolean(1)) {
+          break;
+        }
+      }
+      Thread.sleep(100);
+    }
+    double rate = jobs / ((System.nanoTime() - t) / 1e9);
+    node.close();
+    client.close();
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(probe)) {
+      rs.next();
+      if (rs.getLong(1) != jobs) {
+        throw new IllegalStateException("drain finished " + rs.getLong(1) + " of " + jobs + " jobs");
+      }
+    }
+    return rate;
   }
 
   private static void insertHistory(HikariDataSource ds, String schema, long from, long to) throws Exception {
