@@ -14,7 +14,7 @@ import java.util.Map;
  * when set, else an embedded PostgreSQL 17 with fsync and synchronous_commit on.
  *
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -jar
- * millrace-bench/target/millrace-bench.jar [jobs=100000] [workers=16] [workMs=1]}
+ * millrace-bench/target/millrace-bench.jar [jobs=100000] [workers=16] [workMs=1] [prefetch=32]}
  */
 public final class DrainBenchmark {
   private DrainBenchmark() {}
@@ -23,6 +23,7 @@ public final class DrainBenchmark {
     int jobs = argv.length > 0 ? Integer.parseInt(argv[0]) : 100_000;
     int workers = argv.length > 1 ? Integer.parseInt(argv[1]) : 16;
     int workMs = argv.length > 2 ? Integer.parseInt(argv[2]) : 1;
+    int prefetch = argv.length > 3 ? Integer.parseInt(argv[3]) : 32;
     try (BenchDatabase db = BenchDatabase.open(workers + 8)) {
       HikariDataSource ds = db.dataSource();
       String schema = "bench_" + System.currentTimeMillis();
@@ -43,6 +44,7 @@ public final class DrainBenchmark {
       Millrace node = Millrace.builder(ds)
           .schema(schema)
           .queue("default", workers)
+          .prefetch(prefetch)
           .handler("bench", Map.class, job -> {
             if (workMs > 0) {
               Thread.sleep(workMs);
@@ -59,8 +61,8 @@ public final class DrainBenchmark {
       node.close();
       client.close();
 
-      System.out.printf("millrace drain benchmark: %d jobs, %d workers, %d ms work/job, %s%n",
-          jobs, workers, workMs, db.description());
+      System.out.printf("millrace drain benchmark: %d jobs, %d workers, %d ms work/job, prefetch %d, %s%n",
+          jobs, workers, workMs, prefetch, db.description());
       System.out.printf("  bulk enqueue (batches of %d): %.0f jobs/s%n", batch, jobs / enqueueSeconds);
       System.out.printf("  drain (claim %d, complete batched): %.0f jobs/s%n", 100, jobs / drainSeconds);
     }
