@@ -63,6 +63,11 @@ final class Attempt {
     return stopReason;
   }
 
+  /** Whether the handler was ever started (a buffered attempt may be stopped before it is). */
+  synchronized boolean started() {
+    return context != null;
+  }
+
   synchronized boolean handlerRunning() {
     return thread != null;
   }

@@ -160,7 +160,8 @@ final class AttemptRunner {
       } else if (cause == Attempt.StopCause.TIMEOUT) {
         fail(attempt, attempt.stopReason(), thrown, false);
       } else {
-        finish(attempt, JobState.CANCELLED, error(job, "cancelled while running: " + attempt.stopReason(), thrown));
+        String when = attempt.started() ? "cancelled while running: " : "cancelled before it started: ";
+        finish(attempt, JobState.CANCELLED, error(job, when + attempt.stopReason(), attempt.started() ? thrown : null));
       }
       return;
     }
