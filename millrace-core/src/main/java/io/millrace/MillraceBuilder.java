@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.jobs.Backoff;
 import io.millrace.jobs.HandlerRegistry;
 import io.millrace.jobs.JobHandler;
+import io.millrace.jobs.JobRequest;
 import io.millrace.jobs.JobState;
 import io.millrace.jobs.PeriodicJob;
 import io.millrace.schema.SchemaName;
@@ -78,7 +79,7 @@ public final class MillraceBuilder {
    * handlers but no queue works {@code default} with 10.
    */
   public MillraceBuilder queue(String queue, int concurrency) {
-    io.millrace.jobs.JobRequest.of("probe", Map.of()).queue(queue); // validates the name
+    JobRequest.requireName("queue", queue);
     if (concurrency < 1 || concurrency > 10_000) {
       throw new ValidationException("concurrency", "must be between 1 and 10000 for queue " + queue);
     }
@@ -253,12 +254,12 @@ public final class MillraceBuilder {
     }
     Map<String, Integer> workQueues = new LinkedHashMap<>(queues);
     if (workQueues.isEmpty() && !handlers.isEmpty()) {
-      workQueues.put(io.millrace.jobs.JobRequest.DEFAULT_QUEUE, 10);
+      workQueues.put(JobRequest.DEFAULT_QUEUE, 10);
     }
     String id = nodeId != null ? nodeId
         : Millrace.hostName() + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
     return new Millrace(new MillraceSettings(
-        new MillraceSettings.DataSource(dataSource), schema, id, workQueues, handlers, Set.copyOf(externalKinds),
+        dataSource, schema, id, workQueues, handlers, Set.copyOf(externalKinds),
         List.copyOf(periodicJobs), lease, beat, pollInterval, fetchBatch, prefetch, completionBatch, completionLinger,
         backoff, listen, maintenanceInterval, housekeepingInterval, nodeSilence, retention, maxArgsBytes,
         misfireThreshold, shutdownTimeout, countsRefreshInterval, meterRegistry));

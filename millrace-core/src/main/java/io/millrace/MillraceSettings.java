@@ -14,7 +14,7 @@ import java.util.Set;
 
 /** Everything a node was built with; see {@link MillraceBuilder} for each setting's meaning and default. */
 record MillraceSettings(
-    DataSource dataSourceHolder,
+    javax.sql.DataSource dataSource,
     SchemaName schema,
     String nodeId,
     Map<String, Integer> queues,
@@ -39,13 +39,6 @@ record MillraceSettings(
     Duration shutdownTimeout,
     Duration countsRefreshInterval,
     MeterRegistry meterRegistry) {
-
-  /** Wraps the DataSource so the record's accessor reads naturally. */
-  record DataSource(javax.sql.DataSource value) {}
-
-  javax.sql.DataSource dataSource() {
-    return dataSourceHolder.value();
-  }
 
   WorkerSettings workerSettings() {
     return new WorkerSettings(

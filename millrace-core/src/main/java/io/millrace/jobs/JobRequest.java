@@ -193,7 +193,11 @@ public final class JobRequest {
     return timeout;
   }
 
-  static String requireName(String field, String value) {
+  /**
+   * Checks a kind, queue, tag or other name against the rule for names (1-128 letters, digits and
+   * {@code . _ : -}) and returns it; a {@link ValidationException} names {@code field} otherwise.
+   */
+  public static String requireName(String field, String value) {
     if (value == null || !NAME.matcher(value).matches()) {
       throw new ValidationException(
           field,

@@ -70,32 +70,40 @@ public final class PeriodicJobs {
   public int fireDue() throws SQLException {
     int fired = 0;
     try (Connection c = dataSource.getConnection()) {
-      List<Object[]> due = new ArrayList<>();
+      List<Due> due = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(sql.get("due_schedules"));
           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          due.add(new Object[] {
+          due.add(new Due(
               rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-              rs.getInt(6), rs.getInt(7), rs.getString(8), rs.getTimestamp(9), rs.getTimestamp(10)});
+              rs.getInt(6), rs.getInt(7),
+              rs.getString(8),
+              rs.getTimestamp(9), rs.getTimestamp(10).toInstant()));
         }
       }
-      for (Object[] row : due) {
+      for (Due row : due) {
         try {
           fired += fire(c, row);
         } catch (RuntimeException e) {
-          log.error("periodic job {} could not fire: {}", row[0], e.getMessage(), e);
+          log.error("periodic job {} could not fire: {}", row.name(), e.getMessage(), e);
         }
       }
     }
     return fired;
   }
 
-  private int fire(Connection c, Object[] row) throws SQLException {
-    String name = (String) row[0];
-    Schedule schedule = Schedule.parse((String) row[1]);
-    Timestamp expected = (Timestamp) row[8];
-    Instant now = ((Timestamp) row[9]).toInstant();
-    MisfirePolicy policy = MisfirePolicy.valueOf(((String) row[7]).toUpperCase(java.util.Locale.ROOT));
+  /** A schedule with a tick due, as read with the database's clock ({@code now}). */
+  private record Due(
+      String name, String spec, String kind, String queue, String argsJson, int priority,
+      int maxAttempts, String policy, Timestamp expected, Instant now) {}
+
+  private int fire(Connection c, Due row) throws SQLException {
+    String name = row.name();
+    // Parsed per schedule, so one bad row cannot stop the others from firing.
+    Schedule schedule = Schedule.parse(row.spec());
+    Timestamp expected = row.expected();
+    Instant now = row.now();
+    MisfirePolicy policy = MisfirePolicy.valueOf(row.policy().toUpperCase(java.util.Locale.ROOT));
 
     List<Instant> ticks = new ArrayList<>();
     Instant tick = expected.toInstant();
@@ -134,10 +142,10 @@ public final class PeriodicJobs {
       if (!toFire.isEmpty()) {
         List<JobRequest> jobs = new ArrayList<>();
         for (Instant t : toFire) {
-          jobs.add(JobRequest.ofJson((String) row[2], (String) row[4])
-              .queue((String) row[3])
-              .priority((Integer) row[5])
-              .maxAttempts((Integer) row[6])
+          jobs.add(JobRequest.ofJson(row.kind(), row.argsJson())
+              .queue(row.queue())
+              .priority(row.priority())
+              .maxAttempts(row.maxAttempts())
               .tags("periodic:" + name, "tick:" + t));
         }
         enqueuer.enqueue(tx, jobs);
