@@ -68,16 +68,38 @@ public final class HistoryRetention {
           if (existing.contains(name)) {
             continue;
           }
-          String ddl = "CREATE TABLE IF NOT EXISTS " + schema.quoted() + "." + name
-              + " PARTITION OF " + schema.quoted() + ".job_history_" + state.dbValue()
-              + " FOR VALUES FROM ('" + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')";
-          if (ddl(c, ddl)) {
+          if (createPartition(c, state, day, name)) {
             created++;
           }
         }
       }
     }
     return created;
+  }
+
+  /**
+   * Creates one day partition. If the default partition already holds rows of that day (the
+   * leader was away for days), the partition is built beside it, those rows are moved into it and
+   * it is attached, all in one transaction: the day then ages out by a drop like any other.
+   */
+  private boolean createPartition(Connection c, JobState state, LocalDate day, String name) throws SQLException {
+    String parent = schema.quoted() + ".job_history_" + state.dbValue();
+    String table = schema.quoted() + "." + name;
+    String bounds = "FROM ('" + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')";
+    try {
+      return ddl(c, false, "CREATE TABLE IF NOT EXISTS " + table + " PARTITION OF " + parent + " FOR VALUES " + bounds);
+    } catch (SQLException e) {
+      if (!"23514".equals(e.getSQLState())) {
+        throw e;
+      }
+    }
+    log.info("moving {} rows of {} out of the default partition into {}", state.dbValue(), day, name);
+    return ddl(c, true,
+        "CREATE TABLE " + table + " (LIKE " + parent + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
+        "WITH moved AS (DELETE FROM " + parent + "_default WHERE finished_at >= '" + day + " 00:00:00+00'"
+            + " AND finished_at < '" + day.plusDays(1) + " 00:00:00+00' RETURNING *)"
+            + " INSERT INTO " + table + " SELECT * FROM moved",
+        "ALTER TABLE " + parent + " ATTACH PARTITION " + table + " FOR VALUES " + bounds);
   }
 
   /** Drops expired day partitions and prunes expired rows from default partitions. */
@@ -93,7 +115,7 @@ public final class HistoryRetention {
         Instant end = LocalDate.parse(m.group(2), DAY).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
         if (!end.isAfter(now.minus(retention.get(state)))) {
           String rollUp = sql.get("roll_up_partition").replace("{table}", name);
-          if (ddl(c, rollUp, "DROP TABLE IF EXISTS " + schema.quoted() + "." + name)) {
+          if (ddl(c, true, rollUp, "DROP TABLE IF EXISTS " + schema.quoted() + "." + name)) {
             log.info("history retention dropped partition {} ({} older than {})", name, state.dbValue(), retention.get(state));
             dropped++;
           }
@@ -142,9 +164,10 @@ public final class HistoryRetention {
 
   /**
    * Runs statements in one transaction under a short lock timeout; false if they could not get
-   * their locks (nothing was changed).
+   * their locks (nothing was changed, the next run tries again). With {@code deferOnCheck}, a
+   * partition-constraint violation (23514) is also logged and deferred rather than thrown.
    */
-  private boolean ddl(Connection c, String... statements) throws SQLException {
+  private boolean ddl(Connection c, boolean deferOnCheck, String... statements) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
@@ -156,9 +179,7 @@ public final class HistoryRetention {
       return true;
     } catch (SQLException e) {
       c.rollback();
-      // 55P03 lock_not_available: busy now, next run. 23514: the default partition already holds
-      // rows of that day, so the day stays in the default partition and ages out from there.
-      if ("55P03".equals(e.getSQLState()) || "23514".equals(e.getSQLState())) {
+      if ("55P03".equals(e.getSQLState()) || (deferOnCheck && "23514".equals(e.getSQLState()))) {
         log.warn("history partition maintenance deferred ({}): {}", e.getSQLState(), e.getMessage());
         return false;
       }

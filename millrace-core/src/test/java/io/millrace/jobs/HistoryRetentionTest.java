@@ -62,13 +62,34 @@ class HistoryRetentionTest {
 
     assertThat(retention.enforce(now)).isEqualTo(1);
     assertThat(retention.partitions()).doesNotContain(HistoryRetention.partitionName(JobState.COMPLETED, old));
-    assertThat(db.count("FROM {schema}.job_history")).isEqualTo(3);
+    assertThat(db.count("FROM {schema}.job_history WHERE id < 100")).isEqualTo(3);
     assertThat(db.count("FROM {schema}.job_history WHERE id IN (3, 4, 5)")).isEqualTo(3);
     assertThat(db.count("FROM {schema}.job_history_completed_p"
         + LocalDate.ofInstant(now, ZoneOffset.UTC).toString().replace("-", "") + " WHERE id = 4")).isEqualTo(1);
 
     // Idempotent: a second run changes nothing.
     assertThat(retention.enforce(now)).isZero();
-    assertThat(db.count("FROM {schema}.job_history")).isEqualTo(3);
+    assertThat(db.count("FROM {schema}.job_history WHERE id < 100")).isEqualTo(3);
+  }
+
+  @Test
+  void rowsOfADayInTheDefaultPartitionMoveIntoItsNewPartition() throws Exception {
+    Instant now = Instant.now();
+    HistoryRetention retention = new HistoryRetention(db.dataSource(), client.schema(), Map.of(
+        JobState.COMPLETED, Duration.ofDays(1), JobState.FAILED, Duration.ofDays(7), JobState.CANCELLED, Duration.ofDays(7)));
+    retention.ensurePartitions(now);
+    // Five days ahead has no partition yet: these rows land in the default partition.
+    Instant later = now.plus(5, ChronoUnit.DAYS);
+    insertHistory(100, "failed", later);
+    insertHistory(101, "failed", later);
+    assertThat(db.count("FROM {schema}.job_history_failed_default WHERE id IN (100, 101)")).isEqualTo(2);
+
+    // The leader comes round when that day is within reach: the day gets its partition anyway.
+    retention.ensurePartitions(later);
+    String partition = HistoryRetention.partitionName(JobState.FAILED, LocalDate.ofInstant(later, ZoneOffset.UTC));
+    assertThat(retention.partitions()).contains(partition);
+    assertThat(db.count("FROM {schema}." + partition + " WHERE id IN (100, 101)")).isEqualTo(2);
+    assertThat(db.count("FROM {schema}.job_history_failed_default WHERE id IN (100, 101)")).isZero();
+    assertThat(db.count("FROM {schema}.job_history WHERE id IN (100, 101)")).isEqualTo(2);
   }
 }
