@@ -35,7 +35,7 @@ public final class Harness {
   static final int SPARE_CONNECTIONS = 4;
 
   static final List<Peer> PEERS = List.of(
-      new RawSqlPeer(), new MillracePeer(), new DbSchedulerPeer(), new QuartzPeer());
+      new RawSqlPeer(), new MillracePeer(), new DbSchedulerPeer(), new QuartzPeer(), new JobRunrPeer());
 
   private Harness() {}
 
