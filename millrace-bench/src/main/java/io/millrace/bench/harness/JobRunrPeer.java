@@ -17,7 +17,7 @@ import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
  *
  * <p>Tuning, following JobRunr's docs: {@code andWorkerCount(W)} (the default is a multiple of the
  * CPU count) so that W jobs run at once as for every system; a poll interval of {@value
- * #POLL_SECONDS} s (default 15 s, shorter allowed by its configuration check), since JobRunr only
+ * #POLL_SECONDS} s (default 15 s; 5 s is the smallest JobRunr accepts, to spare the database), since JobRunr only
  * fetches new work on a poll and an enqueued backlog would otherwise wait for the next one. Enqueue
  * uses {@code JobScheduler.enqueue(Stream, lambda)}, the bulk API the docs name for many jobs at once
  * (saved in batches). The drain starts the background job server that the enqueue phase set up
