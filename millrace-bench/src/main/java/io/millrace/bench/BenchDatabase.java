@@ -11,7 +11,7 @@ import java.io.IOException;
  * The embedded server's defaults are tuned for tests (fsync and synchronous_commit off), which would
  * flatter every figure; benchmarks turn both back on.
  */
-final class BenchDatabase implements AutoCloseable {
+public final class BenchDatabase implements AutoCloseable {
   private final EmbeddedPostgres embedded;
   private final HikariDataSource dataSource;
   private final String description;
@@ -22,7 +22,7 @@ final class BenchDatabase implements AutoCloseable {
     this.description = description;
   }
 
-  static BenchDatabase open(int poolSize) throws IOException {
+  public static BenchDatabase open(int poolSize) throws IOException {
     String url = System.getenv("DATABASE_URL");
     EmbeddedPostgres embedded = null;
     String description = url;
@@ -44,11 +44,11 @@ final class BenchDatabase implements AutoCloseable {
     return new BenchDatabase(embedded, new HikariDataSource(config), description);
   }
 
-  HikariDataSource dataSource() {
+  public HikariDataSource dataSource() {
     return dataSource;
   }
 
-  String description() {
+  public String description() {
     return description;
   }
 

@@ -52,6 +52,11 @@ public final class RawSqlCeiling {
   private final String url;
   private final Properties credentials;
 
+  /** The ceiling on the database at {@code url}; it creates and drops its own schema there. */
+  public static RawSqlCeiling on(String url, Properties credentials) {
+    return new RawSqlCeiling(url, credentials);
+  }
+
   private RawSqlCeiling(String url, Properties credentials) {
     this.url = url;
     this.credentials = credentials;
@@ -101,6 +106,15 @@ public final class RawSqlCeiling {
 
   /** Returns {insert jobs/s, claim+complete jobs/s} for one configuration on fresh tables. */
   private double[] run(int jobs, int workers, int batch, int workMs) throws Exception {
+    return run(jobs, workers, batch, workMs, id -> {});
+  }
+
+  /**
+   * As {@link #run(int, int, int, int)}, telling {@code completed} the id of each job once its
+   * batch's completion has committed. Ids run from 1 to {@code jobs}: the tables are new.
+   */
+  public double[] run(int jobs, int workers, int batch, int workMs, java.util.function.LongConsumer completed)
+      throws Exception {
     for (String step : List.of("drop_schema", "create_schema", "create_jobs", "create_claim_index", "create_archive")) {
       execute(step);
     }
@@ -121,7 +135,7 @@ public final class RawSqlCeiling {
     long t1 = System.nanoTime();
     List<Future<Long>> done = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
-      done.add(pool.submit(() -> work(batch, workMs)));
+      done.add(pool.submit(() -> work(batch, workMs, completed)));
     }
     long finished = 0;
     for (Future<Long> f : done) {
@@ -136,8 +150,8 @@ public final class RawSqlCeiling {
   }
 
   /** One worker: claim, work, complete until a claim comes back empty. Returns jobs completed. */
-  private long work(int batch, int workMs) throws Exception {
-    long completed = 0;
+  private long work(int batch, int workMs, java.util.function.LongConsumer completed) throws Exception {
+    long done = 0;
     try (Connection c = connect();
         PreparedStatement claim = c.prepareStatement(sql.get("claim"));
         PreparedStatement complete = c.prepareStatement(sql.get("complete"))) {
@@ -150,16 +164,22 @@ public final class RawSqlCeiling {
           }
         }
         if (ids.isEmpty()) {
-          return completed;
+          return done;
         }
         if (workMs > 0) {
           Thread.sleep((long) ids.size() * workMs);
         }
         Array array = c.createArrayOf("bigint", ids.toArray());
         complete.setArray(1, array);
-        completed += complete.executeUpdate();
+        done += complete.executeUpdate();
+        ids.forEach(completed::accept);
       }
     }
+  }
+
+  /** Drops the ceiling's schema and everything in it. */
+  public void dropSchema() throws SQLException {
+    execute("drop_schema");
   }
 
   private void execute(String name) throws SQLException {

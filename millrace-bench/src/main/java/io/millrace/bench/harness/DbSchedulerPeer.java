@@ -1,0 +1,92 @@
+package io.millrace.bench.harness;
+
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
+import com.github.kagkarlsson.scheduler.task.TaskInstance;
+import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * db-scheduler 16 with one one-time task whose data is the job index.
+ *
+ * <p>Tuning, following db-scheduler's README on throughput: {@code threads(W)} so that as many
+ * executions run at once as Millrace's queue concurrency; the lock-and-fetch polling strategy
+ * ({@code pollUsingLockAndFetch(0.5, 3.0)}), which its docs recommend for PostgreSQL under high
+ * throughput: one {@code UPDATE … SKIP LOCKED … RETURNING} picks up to 3 × threads executions, and
+ * a new poll starts as soon as half the threads are free, instead of waiting for the polling
+ * interval; a 100 ms polling interval (default 10 s) so an idle moment costs little. Enqueue uses
+ * {@code SchedulerClient.scheduleBatch} (JDBC batch inserts) in batches of 1,000.
+ */
+final class DbSchedulerPeer implements Peer {
+  static final int ENQUEUE_BATCH = 1_000;
+
+  @Override
+  public String name() {
+    return "db-scheduler 16.12";
+  }
+
+  @Override
+  public Result run(DataSource ds, String schema, Settings s, Completions done) throws Exception {
+    String table = schema + ".scheduled_tasks";
+    createTable(ds, table);
+    OneTimeTask<Integer> task = Tasks.oneTime("harness", Integer.class)
+        .execute((instance, context) -> {
+          try {
+            s.work();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+          }
+          done.record(instance.getData());
+        });
+
+    SchedulerClient client = SchedulerClient.Builder.create(ds, task).tableName(table).build();
+    long t0 = System.nanoTime();
+    Instant now = Instant.now();
+    for (int i = 0; i < s.jobs(); i += ENQUEUE_BATCH) {
+      List<TaskInstance<?>> batch = new ArrayList<>(ENQUEUE_BATCH);
+      for (int j = i; j < Math.min(s.jobs(), i + ENQUEUE_BATCH); j++) {
+        batch.add(task.instance(Integer.toString(j), j));
+      }
+      client.scheduleBatch(batch, now);
+    }
+    double enqueue = s.jobs() / ((System.nanoTime() - t0) / 1e9);
+
+    Scheduler scheduler = Scheduler.create(ds, task)
+        .tableName(table)
+        .threads(s.workers())
+        .pollUsingLockAndFetch(0.5, 3.0)
+        .pollingInterval(Duration.ofMillis(100))
+        .shutdownMaxWait(Duration.ofSeconds(5))
+        .build();
+    long t1 = System.nanoTime();
+    scheduler.start();
+    try {
+      return new Result(enqueue, s.jobs() / done.await(t1, Duration.ofSeconds(60)));
+    } finally {
+      scheduler.stop();
+    }
+  }
+
+  /** The PostgreSQL table from db-scheduler's documented DDL (postgresql_tables.sql). */
+  private static void createTable(DataSource ds, String table) throws Exception {
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE " + table + " ("
+          + " task_name text NOT NULL, task_instance text NOT NULL, task_data bytea,"
+          + " execution_time timestamptz NOT NULL, picked boolean NOT NULL, picked_by text,"
+          + " last_success timestamptz, last_failure timestamptz, consecutive_failures int,"
+          + " last_heartbeat timestamptz, version bigint NOT NULL, priority smallint,"
+          + " PRIMARY KEY (task_name, task_instance))");
+      st.execute("CREATE INDEX ON " + table + " (execution_time)");
+      st.execute("CREATE INDEX ON " + table + " (last_heartbeat)");
+      st.execute("CREATE INDEX ON " + table + " (priority DESC, execution_time ASC)");
+    }
+  }
+}

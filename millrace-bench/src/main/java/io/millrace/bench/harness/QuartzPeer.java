@@ -1,0 +1,146 @@
+package io.millrace.bench.harness;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobExecutionContext;
+import org.quartz.JobExecutionException;
+import org.quartz.Scheduler;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.utils.ConnectionProvider;
+import org.quartz.utils.DBConnectionManager;
+
+/**
+ * Quartz 2.5 with the JDBC job store ({@code JobStoreTX}, {@code PostgreSQLDelegate}) on the
+ * harness's pool, tables from the {@code tables_postgres.sql} shipped in the Quartz jar, created in
+ * the harness schema. A job is a non-durable {@link JobDetail} carrying its index plus one
+ * fire-once trigger due now; Quartz deletes both after the job runs.
+ *
+ * <p>Tuning, following the Quartz configuration reference on throughput: {@code threadCount = W};
+ * {@code batchTriggerAcquisitionMaxCount = W}, so that one acquisition round trip can hand a trigger
+ * to every free thread instead of one trigger per round (the default is 1);
+ * {@code batchTriggerAcquisitionFireAheadTimeWindow} of 1 s, which lets a batch include triggers due
+ * shortly; {@code acquireTriggersWithinLock = true}, which the docs require with batch acquisition
+ * so that no two threads acquire the same triggers. Two settings keep the measure about throughput:
+ * a misfire threshold of one hour, since a backlog that waits is the point here and must not be
+ * rerouted through misfire handling, and an idle wait of 1 s (default 30 s). Enqueue uses
+ * {@code Scheduler.scheduleJobs}, the batch API (one transaction per call), with 1,000 jobs a call,
+ * on a scheduler in standby; the drain starts it.
+ */
+final class QuartzPeer implements Peer {
+  static final int ENQUEUE_BATCH = 1_000;
+  private static final String DATA_SOURCE = "harness";
+  private static volatile Completions completions;
+  private static volatile Settings settings;
+
+  @Override
+  public String name() {
+    return "Quartz 2.5.2";
+  }
+
+  @Override
+  public Result run(DataSource ds, String schema, Settings s, Completions done) throws Exception {
+    createTables(ds, schema);
+    completions = done;
+    settings = s;
+    DBConnectionManager.getInstance().addConnectionProvider(DATA_SOURCE, new ConnectionProvider() {
+      @Override
+      public Connection getConnection() throws java.sql.SQLException {
+        return ds.getConnection();
+      }
+
+      @Override
+      public void shutdown() {
+        // the harness owns the pool
+      }
+
+      @Override
+      public void initialize() {
+        // nothing: the pool is already open
+      }
+    });
+    Properties p = new Properties();
+    p.setProperty("org.quartz.scheduler.instanceName", "harness");
+    p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+    p.setProperty("org.quartz.scheduler.idleWaitTime", "1000");
+    p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(s.workers()));
+    p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionFireAheadTimeWindow", "1000");
+    p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
+    p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(s.workers()));
+    p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
+    p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+    p.setProperty("org.quartz.jobStore.dataSource", DATA_SOURCE);
+    p.setProperty("org.quartz.jobStore.tablePrefix", schema + ".qrtz_");
+    p.setProperty("org.quartz.jobStore.misfireThreshold", "3600000");
+    p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+    Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
+    try {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < s.jobs(); i += ENQUEUE_BATCH) {
+        Map<JobDetail, Set<? extends Trigger>> batch = new HashMap<>();
+        for (int j = i; j < Math.min(s.jobs(), i + ENQUEUE_BATCH); j++) {
+          JobDetail job = JobBuilder.newJob(HarnessJob.class).withIdentity("j" + j).usingJobData("i", j).build();
+          batch.put(job, Set.of(TriggerBuilder.newTrigger().withIdentity("t" + j).startNow().build()));
+        }
+        scheduler.scheduleJobs(batch, false);
+      }
+      double enqueue = s.jobs() / ((System.nanoTime() - t0) / 1e9);
+
+      long t1 = System.nanoTime();
+      scheduler.start();
+      return new Result(enqueue, s.jobs() / done.await(t1, Duration.ofSeconds(60)));
+    } finally {
+      scheduler.shutdown(true);
+    }
+  }
+
+  /** Runs Quartz's own PostgreSQL script with the harness schema first on the search path. */
+  private static void createTables(DataSource ds, String schema) throws Exception {
+    String script;
+    try (InputStream in = Scheduler.class.getResourceAsStream("/org/quartz/impl/jdbcjobstore/tables_postgres.sql")) {
+      if (in == null) {
+        throw new IllegalStateException("tables_postgres.sql is not on the class path");
+      }
+      script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+      st.execute("SET search_path TO " + schema);
+      try {
+        for (String statement : script.replaceAll("(?m)--.*$", "").split(";")) {
+          String sql = statement.strip();
+          if (!sql.isEmpty() && !sql.equalsIgnoreCase("COMMIT")) {
+            st.execute(sql);
+          }
+        }
+      } finally {
+        st.execute("RESET search_path");
+      }
+    }
+  }
+
+  /** The synthetic work; Quartz instantiates it per execution. */
+  public static final class HarnessJob implements Job {
+    @Override
+    public void execute(JobExecutionContext context) throws JobExecutionException {
+      try {
+        settings.work();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JobExecutionException(e);
+      }
+      completions.record(context.getMergedJobDataMap().getInt("i"));
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package io.millrace.bench.harness;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.millrace.bench.RawSqlCeiling;
+import java.util.Properties;
+import javax.sql.DataSource;
+
+/**
+ * The raw-SQL ceiling ({@link RawSqlCeiling}) at claim batch 100: the fewest statements that do
+ * Millrace's lifecycle, in its own schema {@code raw_ceiling}. Its workers each hold one connection
+ * (W + 1 in all, within the harness's budget of W + 4). A job counts as completed once its batch's
+ * completion has committed, which, if anything, understates the ceiling.
+ */
+final class RawSqlPeer implements Peer {
+  static final int CLAIM_BATCH = 100;
+
+  @Override
+  public String name() {
+    return "raw SQL (batch " + CLAIM_BATCH + ")";
+  }
+
+  @Override
+  public Result run(DataSource ds, String schema, Settings s, Completions done) throws Exception {
+    HikariDataSource pool = (HikariDataSource) ds;
+    Properties credentials = new Properties();
+    credentials.setProperty("user", pool.getUsername());
+    credentials.setProperty("password", pool.getPassword());
+    RawSqlCeiling ceiling = RawSqlCeiling.on(pool.getJdbcUrl(), credentials);
+    try {
+      double[] rates = ceiling.run(s.jobs(), s.workers(), CLAIM_BATCH, s.workMs(), id -> done.record((int) id - 1));
+      done.verify();
+      return new Result(rates[0], rates[1]);
+    } finally {
+      ceiling.dropSchema();
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.millrace.bench.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.millrace.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The harness in-process on a small backlog against the test kit's server: one row per system,
+ * every figure positive, the same table printed and written. Shape only, never speed (the test
+ * server runs without fsync, and CI machines vary).
+ */
+class HarnessTest {
+  @Test
+  void producesARowPerSystemWithPositiveFigures(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("results.md");
+    Harness.Options options = Harness.Options.parse("--jobs", "200", "--workers", "4", "--work-ms", "1",
+        "--out", out.toString());
+    String table;
+    try (HikariDataSource admin = TestDatabase.pool(TestDatabase.jdbcUrl(), 2)) {
+      table = Harness.runAndReport(options, admin, "test server");
+    }
+
+    assertThat(Files.readString(out)).isEqualTo(table);
+    List<String> rows = table.lines().filter(line -> line.startsWith("| ") && !line.startsWith("| system")).toList();
+    assertThat(rows).hasSize(Harness.PEERS.size());
+    for (int i = 0; i < rows.size(); i++) {
+      String[] cells = rows.get(i).split("\\|");
+      assertThat(cells[1].strip()).isEqualTo(Harness.PEERS.get(i).name());
+      for (int c = 2; c <= 7; c++) {
+        double value = Double.parseDouble(cells[c].strip().replace("%", ""));
+        assertThat(value).as("column %d of %s", c, cells[1].strip()).isPositive();
+      }
+    }
+  }
+}
