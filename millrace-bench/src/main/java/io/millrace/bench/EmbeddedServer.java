@@ -26,8 +26,10 @@ public final class EmbeddedServer {
         .setServerConfig("max_connections", "300")
         .start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("stopping embedded PostgreSQL");
       try {
         server.close();
+        System.err.println("embedded PostgreSQL stopped");
       } catch (IOException e) {
         System.err.println("embedded PostgreSQL did not stop cleanly: " + e.getMessage());
       }
