@@ -35,6 +35,10 @@ class PrefetchTest {
         Await.until("second job claimed into the buffer",
             () -> node.admin().get(buffered).map(j -> j.state() == JobState.RUNNING).orElse(false));
         assertThat(node.admin().cancel(buffered)).isEqualTo(JobAdmin.CancelResult.CANCEL_REQUESTED);
+        // The node learns of the cancel from its NOTIFY at once, or from the next heartbeat (every
+        // 500 ms here). Only then may the handler thread free up; released earlier, it would start
+        // the job before the cancel arrived (a legitimate outcome, but not the one under test).
+        Thread.sleep(2_000);
         release.countDown();
         Await.until("buffered job cancelled",
             () -> node.admin().get(buffered).map(j -> j.state() == JobState.CANCELLED).orElse(false));
