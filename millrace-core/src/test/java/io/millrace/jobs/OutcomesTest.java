@@ -187,7 +187,7 @@ class OutcomesTest {
 
   @Test
   void scheduledJobsWaitForTheirTime() {
-    long id = node.enqueue(JobRequest.of("typed", new Count(1)).delay(Duration.ofMillis(700))).id();
+    long id = node.enqueue(JobRequest.of("typed", new Count(1)).delay(Duration.ofSeconds(3))).id();
     Job waiting = node.admin().get(id).orElseThrow();
     assertThat(waiting.state()).isEqualTo(JobState.SCHEDULED);
     Job done = awaitState(id, JobState.COMPLETED);
