@@ -35,6 +35,7 @@ final class CompletionBatcher implements Runnable {
   private final Duration linger;
   private final Listener listener;
   private final BlockingQueue<JobStore.Completion> pending = new LinkedBlockingQueue<>();
+  /** Told of every failed flush (for metrics); the batcher logs and retries by itself. */
   private final Consumer<Throwable> onFlushError;
   private volatile boolean closing;
   private volatile long closeDeadlineNanos;

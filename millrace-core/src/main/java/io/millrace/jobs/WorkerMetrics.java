@@ -42,6 +42,11 @@ final class WorkerMetrics {
     counter("millrace.jobs.fenced.writes", queue).increment();
   }
 
+  /** A completion batch failed to write and will be retried (the database was unreachable, say). */
+  void completionFlushFailed() {
+    Counter.builder("millrace.jobs.completion.flush.errors").register(registry).increment();
+  }
+
   void handlerTime(String queue, String kind, long nanos) {
     Timer.builder("millrace.jobs.handler.duration")
         .tag("queue", queue)

@@ -68,7 +68,7 @@ public final class Workers {
                 completion.id(), completion.attempt());
           }
         },
-        e -> {});
+        e -> metrics.completionFlushFailed());
     this.completionThread = daemon("millrace-completions").newThread(completions);
     this.leaseKeeper = new LeaseKeeper(store, inFlight, settings.lease());
     AttemptRunner runner = new AttemptRunner(

@@ -79,21 +79,22 @@ final class AdminApi {
   private void cancel(Context ctx) {
     long id = id(ctx);
     JobAdmin.CancelResult result = millrace.admin().cancel(id);
-    if (result == JobAdmin.CancelResult.NOT_FOUND) {
-      notFound(ctx, "job " + id + " not found");
-      return;
-    }
-    ctx.json(Map.of("id", id, "result", result.name().toLowerCase()));
+    answer(ctx, id, result.name(), result == JobAdmin.CancelResult.NOT_FOUND);
   }
 
   private void retry(Context ctx) {
     long id = id(ctx);
     JobAdmin.RetryResult result = millrace.admin().retry(id);
-    if (result == JobAdmin.RetryResult.NOT_FOUND) {
+    answer(ctx, id, result.name(), result == JobAdmin.RetryResult.NOT_FOUND);
+  }
+
+  /** One answer shape for job actions: 404 when the job does not exist, else what the action did. */
+  private static void answer(Context ctx, long id, String result, boolean notFound) {
+    if (notFound) {
       notFound(ctx, "job " + id + " not found");
       return;
     }
-    ctx.json(Map.of("id", id, "result", result.name().toLowerCase()));
+    ctx.json(Map.of("id", id, "result", result.toLowerCase(java.util.Locale.ROOT)));
   }
 
   /** {@code ?read=exact} (default) or {@code ?read=fast} (never scans history; see Counts.fast). */
