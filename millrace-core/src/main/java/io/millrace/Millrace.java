@@ -61,6 +61,7 @@ public final class Millrace implements AutoCloseable {
   private final Enqueuer enqueuer;
   private final JobAdmin admin;
   private final Counts counts;
+  private final io.millrace.workflows.Workflows workflows;
   private final NodeRegistry nodes;
   private final SchemaMigrator migrator;
   private final Readiness readiness = new Readiness();
@@ -78,13 +79,13 @@ public final class Millrace implements AutoCloseable {
     this.schema = settings.schema();
     this.meters = settings.meterRegistry() == null ? new SimpleMeterRegistry() : settings.meterRegistry();
     HandlerRegistry handlers = settings.handlers();
-    this.enqueuer = new Enqueuer(
-        dataSource,
-        schema,
-        settings.maxArgsBytes(),
-        kind -> handlers.isEmpty() || handlers.get(kind) != null || settings.externalKinds().contains(kind));
+    java.util.function.Predicate<String> kindAccepted =
+        kind -> handlers.isEmpty() || handlers.get(kind) != null || settings.externalKinds().contains(kind);
+    this.enqueuer = new Enqueuer(dataSource, schema, settings.maxArgsBytes(), kindAccepted);
     this.admin = new JobAdmin(dataSource, schema);
     this.counts = new Counts(dataSource, schema);
+    this.workflows = new io.millrace.workflows.Workflows(
+        dataSource, schema, settings.maxArgsBytes(), kindAccepted, settings.workflowOptions(), meters);
     this.nodes = new NodeRegistry(dataSource, schema);
     this.migrator = new SchemaMigrator(dataSource, schema);
     readiness.add(this::schemaStatus);
@@ -140,7 +141,8 @@ public final class Millrace implements AutoCloseable {
         elector,
         List.of(
             new MaintenanceLoop.Task("rescue", rescuer::rescue),
-            new MaintenanceLoop.Task("periodic-jobs", periodic::fireDue)),
+            new MaintenanceLoop.Task("periodic-jobs", periodic::fireDue),
+            new MaintenanceLoop.Task("workflow-reconciler", workflows::reconcile)),
         List.of(
             new MaintenanceLoop.Task("history-partitions", () -> retention.ensurePartitions(Instant.now())),
             new MaintenanceLoop.Task("history-retention", () -> retention.enforce(Instant.now())),
@@ -151,6 +153,7 @@ public final class Millrace implements AutoCloseable {
       workers = new Workers(dataSource, schema, settings.handlers(), settings.workerSettings(), meters);
       workers.start();
     }
+    workflows.start();
     timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "millrace-maintenance");
       t.setDaemon(true);
@@ -195,6 +198,11 @@ public final class Millrace implements AutoCloseable {
     return admin;
   }
 
+  /** Submit, read and cancel workflows (jobs that depend on jobs). */
+  public io.millrace.workflows.Workflows workflows() {
+    return workflows;
+  }
+
   /** Exact and fast queue counts, counter verification and rebuild. */
   public Counts counts() {
     return counts;
@@ -210,7 +218,7 @@ public final class Millrace implements AutoCloseable {
     CountsReport report = exact ? counts.exact(List.of()) : counts.fast(List.of());
     java.util.Map<String, QueueCounts> byName = new java.util.TreeMap<>();
     report.queues().forEach(q -> byName.put(q.queue(), q));
-    paused.forEach(name -> byName.computeIfAbsent(name, n -> new QueueCounts(n, 0, 0, 0, 0, 0, 0, 0)));
+    paused.forEach(name -> byName.computeIfAbsent(name, n -> QueueCounts.empty(n)));
     List<QueueOverview.Queue> queues = byName.values().stream()
         .map(q -> new QueueOverview.Queue(q.queue(), paused.contains(q.queue()), q))
         .toList();
@@ -283,6 +291,7 @@ public final class Millrace implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    workflows.stop();
     elector.resign();
     try {
       nodes.deregister(settings.nodeId());

@@ -48,12 +48,14 @@ public final class MillraceBuilder {
   private final Map<JobState, Duration> retention = new EnumMap<>(Map.of(
       JobState.COMPLETED, Duration.ofDays(1),
       JobState.FAILED, Duration.ofDays(7),
-      JobState.CANCELLED, Duration.ofDays(7)));
+      JobState.CANCELLED, Duration.ofDays(7),
+      JobState.SKIPPED, Duration.ofDays(7)));
   private int maxArgsBytes = 1024 * 1024;
   private Duration misfireThreshold = Duration.ofMinutes(1);
   private Duration shutdownTimeout = Duration.ofSeconds(30);
   private Duration countsRefreshInterval = Duration.ofSeconds(15);
   private MeterRegistry meterRegistry;
+  private io.millrace.workflows.WorkflowOptions workflowOptions = io.millrace.workflows.WorkflowOptions.DEFAULT;
 
   MillraceBuilder(DataSource dataSource) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -202,7 +204,7 @@ public final class MillraceBuilder {
     return this;
   }
 
-  /** How long finished jobs in {@code state} are kept (dropped by whole UTC days); defaults: completed 1 day, failed and cancelled 7 days. */
+  /** How long finished jobs in {@code state} are kept (dropped by whole UTC days); defaults: completed 1 day, failed, cancelled and skipped 7 days. */
   public MillraceBuilder retention(JobState state, Duration keep) {
     if (!state.terminal()) {
       throw new ValidationException("retention", state + " is not a finished state");
@@ -247,6 +249,16 @@ public final class MillraceBuilder {
     return this;
   }
 
+  /**
+   * How this node advances workflows: the reconciler's stale threshold (default 1 s) and batch
+   * (default 1,000), an optional namespace or tag it is limited to, and whether this node
+   * dispatches completion events live (default true). See {@link io.millrace.workflows.WorkflowOptions}.
+   */
+  public MillraceBuilder workflows(io.millrace.workflows.WorkflowOptions options) {
+    this.workflowOptions = Objects.requireNonNull(options, "workflows");
+    return this;
+  }
+
   public Millrace build() {
     Duration beat = heartbeat == null ? lease.dividedBy(3) : heartbeat;
     if (beat.compareTo(lease) >= 0) {
@@ -262,7 +274,7 @@ public final class MillraceBuilder {
         dataSource, schema, id, workQueues, handlers, Set.copyOf(externalKinds),
         List.copyOf(periodicJobs), lease, beat, pollInterval, fetchBatch, prefetch, completionBatch, completionLinger,
         backoff, listen, maintenanceInterval, housekeepingInterval, nodeSilence, retention, maxArgsBytes,
-        misfireThreshold, shutdownTimeout, countsRefreshInterval, meterRegistry));
+        misfireThreshold, shutdownTimeout, countsRefreshInterval, meterRegistry, workflowOptions));
   }
 
   private static Duration positive(String field, Duration d) {

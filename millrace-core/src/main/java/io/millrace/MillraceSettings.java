@@ -38,7 +38,8 @@ record MillraceSettings(
     Duration misfireThreshold,
     Duration shutdownTimeout,
     Duration countsRefreshInterval,
-    MeterRegistry meterRegistry) {
+    MeterRegistry meterRegistry,
+    io.millrace.workflows.WorkflowOptions workflowOptions) {
 
   WorkerSettings workerSettings() {
     return new WorkerSettings(

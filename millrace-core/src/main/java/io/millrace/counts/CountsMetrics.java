@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Publishes queue counts as gauges: {@code millrace.queue.jobs{queue, state}} (state one of the
- * seven states, plus {@code terminal}) and {@code millrace.counters.trusted} (1 while exact reads
+ * nine states, plus {@code terminal}) and {@code millrace.counters.trusted} (1 while exact reads
  * use the counters). Refreshed on the node's timer from one exact read, so a scrape never runs SQL.
  */
 public final class CountsMetrics {
@@ -37,9 +37,11 @@ public final class CountsMetrics {
       add(rows, q.queue(), "scheduled", q.scheduled());
       add(rows, q.queue(), "running", q.running());
       add(rows, q.queue(), "retryable", q.retryable());
+      add(rows, q.queue(), "pending", q.pending());
       add(rows, q.queue(), "completed", q.completed());
       add(rows, q.queue(), "failed", q.failed());
       add(rows, q.queue(), "cancelled", q.cancelled());
+      add(rows, q.queue(), "skipped", q.skipped());
       add(rows, q.queue(), "terminal", q.terminal());
     }
     jobs.register(rows, true);

@@ -3,8 +3,9 @@ package io.millrace.counts;
 /**
  * Jobs of one queue by state. {@code available} counts jobs due now (including scheduled and
  * retryable jobs whose time has come); {@code scheduled} and {@code retryable} count those still
- * waiting. The finished states count every job that finished since install, including history that
- * retention has dropped since.
+ * waiting; {@code pending} counts workflow members waiting for their parents. The finished states
+ * count every job that finished since install, including history that retention has dropped since;
+ * {@code skipped} counts workflow members whose parents made them moot.
  */
 public record QueueCounts(
     String queue,
@@ -12,36 +13,44 @@ public record QueueCounts(
     long scheduled,
     long running,
     long retryable,
+    long pending,
     long completed,
     long failed,
-    long cancelled) {
+    long cancelled,
+    long skipped) {
 
-  /** completed + failed + cancelled. */
+  /** completed + failed + cancelled + skipped. */
   @com.fasterxml.jackson.annotation.JsonProperty("terminal")
   public long terminal() {
-    return completed + failed + cancelled;
+    return completed + failed + cancelled + skipped;
   }
 
   /** Jobs not finished yet. */
   @com.fasterxml.jackson.annotation.JsonProperty("unfinished")
   public long unfinished() {
-    return available + scheduled + running + retryable;
+    return available + scheduled + running + retryable + pending;
   }
 
   QueueCounts plus(String state, long n) {
-    return switch (state) {
-      case "available" -> new QueueCounts(queue, available + n, scheduled, running, retryable, completed, failed, cancelled);
-      case "scheduled" -> new QueueCounts(queue, available, scheduled + n, running, retryable, completed, failed, cancelled);
-      case "running" -> new QueueCounts(queue, available, scheduled, running + n, retryable, completed, failed, cancelled);
-      case "retryable" -> new QueueCounts(queue, available, scheduled, running, retryable + n, completed, failed, cancelled);
-      case "completed" -> new QueueCounts(queue, available, scheduled, running, retryable, completed + n, failed, cancelled);
-      case "failed" -> new QueueCounts(queue, available, scheduled, running, retryable, completed, failed + n, cancelled);
-      case "cancelled" -> new QueueCounts(queue, available, scheduled, running, retryable, completed, failed, cancelled + n);
+    long[] v = {available, scheduled, running, retryable, pending, completed, failed, cancelled, skipped};
+    int i = switch (state) {
+      case "available" -> 0;
+      case "scheduled" -> 1;
+      case "running" -> 2;
+      case "retryable" -> 3;
+      case "pending" -> 4;
+      case "completed" -> 5;
+      case "failed" -> 6;
+      case "cancelled" -> 7;
+      case "skipped" -> 8;
       default -> throw new IllegalArgumentException("unknown state " + state);
     };
+    v[i] += n;
+    return new QueueCounts(queue, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
   }
 
-  static QueueCounts empty(String queue) {
-    return new QueueCounts(queue, 0, 0, 0, 0, 0, 0, 0);
+  /** A queue with no jobs in any state. */
+  public static QueueCounts empty(String queue) {
+    return new QueueCounts(queue, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 }

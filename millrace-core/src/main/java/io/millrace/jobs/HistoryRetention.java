@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class HistoryRetention {
   private static final Logger log = LoggerFactory.getLogger(HistoryRetention.class);
   private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
-  private static final Pattern PARTITION = Pattern.compile("job_history_(completed|failed|cancelled)_p(\\d{8})");
+  private static final Pattern PARTITION = Pattern.compile("job_history_(completed|failed|cancelled|skipped)_p(\\d{8})");
   private static final int DAYS_AHEAD = 3;
   private static final int DELETE_BATCH = 5_000;
 
@@ -113,10 +113,10 @@ public final class HistoryRetention {
         }
         JobState state = JobState.fromDb(m.group(1));
         Instant end = LocalDate.parse(m.group(2), DAY).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        if (!end.isAfter(now.minus(retention.get(state)))) {
+        if (!end.isAfter(now.minus(keep(state)))) {
           String rollUp = sql.get("roll_up_partition").replace("{table}", name);
           if (ddl(c, true, rollUp, "DROP TABLE IF EXISTS " + schema.quoted() + "." + name)) {
-            log.info("history retention dropped partition {} ({} older than {})", name, state.dbValue(), retention.get(state));
+            log.info("history retention dropped partition {} ({} older than {})", name, state.dbValue(), keep(state));
             dropped++;
           }
         }
@@ -126,7 +126,7 @@ public final class HistoryRetention {
         int n;
         do {
           try (PreparedStatement ps = c.prepareStatement(statement)) {
-            ps.setTimestamp(1, Timestamp.from(now.minus(retention.get(state))));
+            ps.setTimestamp(1, Timestamp.from(now.minus(keep(state))));
             ps.setInt(2, DELETE_BATCH);
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
@@ -154,12 +154,18 @@ public final class HistoryRetention {
     return names;
   }
 
+  /** Skipped workflow members are kept as long as cancelled jobs unless a retention names them. */
+  private Duration keep(JobState state) {
+    Duration keep = retention.get(state);
+    return keep != null ? keep : retention.get(JobState.CANCELLED);
+  }
+
   static String partitionName(JobState state, LocalDate day) {
     return "job_history_" + state.dbValue() + "_p" + DAY.format(day);
   }
 
   private static List<JobState> terminalStates() {
-    return List.of(JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED);
+    return List.of(JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED, JobState.SKIPPED);
   }
 
   /**

@@ -4,7 +4,7 @@ import io.millrace.ValidationException;
 import java.util.Locale;
 
 /**
- * Where a job is in its life. The first four live in the hot {@code jobs} table; the last three
+ * Where a job is in its life. The first five live in the hot {@code jobs} table; the last four
  * are terminal and live in {@code job_history}.
  */
 public enum JobState {
@@ -16,19 +16,23 @@ public enum JobState {
   RETRYABLE,
   /** Claimed by a worker whose lease has not expired. */
   RUNNING,
+  /** A workflow member waiting for its parents; not claimable until its join is met. */
+  PENDING,
   /** The handler returned normally. Terminal. */
   COMPLETED,
   /** Every attempt failed, or the failure could not be retried. Terminal. */
   FAILED,
   /** Cancelled by an operator or by the handler. Terminal. */
-  CANCELLED;
+  CANCELLED,
+  /** A workflow member whose parents can no longer meet its join; it never ran. Terminal. */
+  SKIPPED;
 
   public String dbValue() {
     return name().toLowerCase(Locale.ROOT);
   }
 
   public boolean terminal() {
-    return this == COMPLETED || this == FAILED || this == CANCELLED;
+    return this == COMPLETED || this == FAILED || this == CANCELLED || this == SKIPPED;
   }
 
   public static JobState fromDb(String value) {

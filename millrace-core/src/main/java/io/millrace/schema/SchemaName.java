@@ -43,6 +43,11 @@ public record SchemaName(String value) {
     return "millrace_cancel_" + value;
   }
 
+  /** The LISTEN/NOTIFY channel that announces workflow completion events (payload: event id). */
+  public String workflowsChannel() {
+    return "millrace_wf_" + value;
+  }
+
   /** A stable key for the session advisory lock that elects this schema's leader. */
   public long leaderLockKey() {
     long hash = 0xcbf29ce484222325L; // FNV-1a: stable across JVMs and releases, unlike hashCode

@@ -1,7 +1,7 @@
 -- Queue counts. {schema} is the validated, quoted schema; every value is bound.
--- States: available (due now), scheduled and retryable (waiting for their time), running, and the
--- finished states completed, failed and cancelled (counted since install, including history that
--- retention has since dropped).
+-- States: available (due now), scheduled and retryable (waiting for their time), running, pending
+-- (workflow members waiting for parents), and the finished states completed, failed, cancelled and
+-- skipped (counted since install, including history that retention has since dropped).
 
 -- name: counts_from_counters
 -- Unfinished jobs from the hot table (its size is the backlog), finished ones from the counters in

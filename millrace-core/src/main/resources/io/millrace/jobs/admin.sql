@@ -44,11 +44,12 @@ SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, uniq
  LIMIT ?;
 
 -- name: cancel_waiting
--- A job that is not running is cancelled at once and moves to history.
+-- A job that is not running (a workflow member waiting on its parents included) is cancelled at
+-- once and moves to history.
 -- Binds: 1 id, 2 reason.
 WITH done AS (
     DELETE FROM {schema}.jobs
-     WHERE id = ? AND state IN ('available', 'scheduled', 'retryable')
+     WHERE id = ? AND state IN ('available', 'scheduled', 'retryable', 'pending')
     RETURNING *
 ),
 moved AS (
@@ -66,6 +67,11 @@ counted AS (
     INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
     SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
     ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
+),
+workflow_events AS (
+    -- Workflow members only: the completion event commits with the cancel itself.
+    INSERT INTO {schema}.workflow_events (workflow_id, job_id, state)
+    SELECT workflow_id, id, 'cancelled' FROM done WHERE workflow_id IS NOT NULL
 )
 SELECT id FROM moved;
 

@@ -35,6 +35,13 @@ counted AS (
     INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
     SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
     ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
+),
+workflow_events AS (
+    -- Workflow members only: the completion event commits with the rescue itself.
+    INSERT INTO {schema}.workflow_events (workflow_id, job_id, state)
+    SELECT done.workflow_id, moved.id, moved.state
+      FROM done JOIN moved ON moved.id = done.id
+     WHERE done.workflow_id IS NOT NULL
 )
 SELECT id FROM moved;
 
@@ -69,7 +76,8 @@ SELECT parent.relname AS parent, child.relname AS partition
   JOIN pg_class child ON child.oid = i.inhrelid
   JOIN pg_namespace ns ON ns.oid = parent.relnamespace
  WHERE ns.nspname = ?
-   AND parent.relname IN ('job_history_completed', 'job_history_failed', 'job_history_cancelled')
+   AND parent.relname IN ('job_history_completed', 'job_history_failed', 'job_history_cancelled',
+                          'job_history_skipped')
  ORDER BY 1, 2;
 
 -- name: prune_default_partition

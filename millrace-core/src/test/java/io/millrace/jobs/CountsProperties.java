@@ -149,14 +149,15 @@ class CountsProperties {
         UNION ALL SELECT queue, state, count(*) FROM {schema}.job_history GROUP BY 1, 2
         UNION ALL SELECT queue, state, n FROM {schema}.job_count_rollup
         """.replace("{schema}", '"' + db.schema() + '"');
-    List<String> states = List.of("available", "scheduled", "running", "retryable", "completed", "failed", "cancelled");
+    List<String> states = List.of(
+        "available", "scheduled", "running", "retryable", "pending", "completed", "failed", "cancelled", "skipped");
     try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
-        acc.computeIfAbsent(rs.getString(1), q -> new long[7])[states.indexOf(rs.getString(2))] += rs.getLong(3);
+        acc.computeIfAbsent(rs.getString(1), q -> new long[9])[states.indexOf(rs.getString(2))] += rs.getLong(3);
       }
     }
     Map<String, QueueCounts> out = new TreeMap<>();
-    acc.forEach((q, n) -> out.put(q, new QueueCounts(q, n[0], n[1], n[2], n[3], n[4], n[5], n[6])));
+    acc.forEach((q, n) -> out.put(q, new QueueCounts(q, n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8])));
     return out;
   }
 }

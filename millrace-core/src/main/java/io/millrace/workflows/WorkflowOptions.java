@@ -1,0 +1,53 @@
+package io.millrace.workflows;
+
+import io.millrace.ValidationException;
+import io.millrace.jobs.JobRequest;
+import java.time.Duration;
+
+/**
+ * How a node advances workflows. Every node that has started dispatches completion events it
+ * hears about (LISTEN); the leader also runs the reconciler.
+ *
+ * @param staleAfter how old an undispatched event must be before the reconciler takes it; default
+ *     1 s. Shorter finishes interrupted cascades sooner but races live dispatchers more often
+ *     (harmless: the loser's claim matches nothing).
+ * @param reconcileBatch the most events one reconciler tick takes; default 1,000
+ * @param namespace when set, this node's reconciler serves only workflows in this namespace
+ * @param tag when set, this node's reconciler serves only workflows with this tag
+ * @param dispatch whether this node LISTENs for completion events and dispatches them; default
+ *     true. Off, the cascade still advances through other nodes or, slower, the reconciler.
+ */
+public record WorkflowOptions(Duration staleAfter, int reconcileBatch, String namespace, String tag, boolean dispatch) {
+  public static final WorkflowOptions DEFAULT = new WorkflowOptions(Duration.ofSeconds(1), 1_000, null, null, true);
+
+  public WorkflowOptions {
+    if (staleAfter == null || staleAfter.isNegative()) {
+      throw new ValidationException("staleAfter", "must be zero or positive");
+    }
+    if (reconcileBatch < 1 || reconcileBatch > 100_000) {
+      throw new ValidationException("reconcileBatch", "must be between 1 and 100000, got " + reconcileBatch);
+    }
+    if (namespace != null) {
+      JobRequest.requireName("namespace", namespace);
+    }
+    if (tag != null) {
+      JobRequest.requireName("tag", tag);
+    }
+  }
+
+  public WorkflowOptions staleAfter(Duration staleAfter) {
+    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch);
+  }
+
+  public WorkflowOptions reconcileBatch(int reconcileBatch) {
+    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch);
+  }
+
+  public WorkflowOptions only(String namespace, String tag) {
+    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch);
+  }
+
+  public WorkflowOptions dispatch(boolean dispatch) {
+    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch);
+  }
+}

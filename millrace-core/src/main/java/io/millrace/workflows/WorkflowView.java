@@ -1,0 +1,67 @@
+package io.millrace.workflows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.jobs.JobState;
+import java.time.Instant;
+import java.util.List;
+
+/** Workflows as operators see them (admin API, CLI). */
+public final class WorkflowView {
+  private WorkflowView() {}
+
+  /** Where a workflow is, derived from its members. */
+  public enum Status {
+    /** Some member has not finished (or its completion is not dispatched yet). */
+    RUNNING,
+    /** Every member completed. */
+    COMPLETED,
+    /** Every member finished and at least one did not complete (failed, cancelled or skipped). */
+    FINISHED_WITH_FAILURES,
+    /** Cancelled by an operator; members still running may take a moment to stop. */
+    CANCELLED
+  }
+
+  /**
+   * @param open members whose completion has not been dispatched yet
+   * @param finishedAt when the last member's completion was dispatched, once nothing is open
+   */
+  public record Summary(
+      long id,
+      String name,
+      String namespace,
+      List<String> tags,
+      Status status,
+      int members,
+      int open,
+      int completed,
+      Instant createdAt,
+      Instant cancelledAt,
+      Instant finishedAt) {}
+
+  /**
+   * @param state the member job's state now (pending while it waits for its parents)
+   * @param succeeded parents that completed, as dispatched so far
+   * @param failed parents that failed, were cancelled or skipped, as dispatched so far
+   * @param result what the handler returned, once completed
+   */
+  public record Member(
+      long jobId,
+      String name,
+      String kind,
+      String queue,
+      JobState state,
+      String join,
+      int parents,
+      int succeeded,
+      int failed,
+      JsonNode result,
+      Instant finishedAt) {}
+
+  /** parent -> child. */
+  public record Edge(long parentId, String parent, long childId, String child) {}
+
+  public record Detail(Summary workflow, List<Member> members, List<Edge> edges) {}
+
+  /** What a child's handler sees of one parent. {@code result} is null unless it completed. */
+  public record ParentResult(String name, long jobId, JobState state, JsonNode result) {}
+}
