@@ -45,7 +45,11 @@ class CrashCascadeTest {
   }
 
   static long eventOf(long jobId) {
-    return Long.parseLong(db.column("SELECT id FROM {schema}.workflow_events WHERE job_id = " + jobId).get(0));
+    return eventOf(jobId, db);
+  }
+
+  static long eventOf(long jobId, TestDatabase in) {
+    return Long.parseLong(in.column("SELECT id FROM {schema}.workflow_events WHERE job_id = " + jobId).get(0));
   }
 
   @Test
