@@ -18,7 +18,13 @@ public final class WorkflowView {
     /** Every member finished and at least one did not complete (failed, cancelled or skipped). */
     FINISHED_WITH_FAILURES,
     /** Cancelled by an operator; members still running may take a moment to stop. */
-    CANCELLED
+    CANCELLED;
+
+    /** Lower case, as the API and the CLI show it. */
+    @com.fasterxml.jackson.annotation.JsonValue
+    public String value() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
   }
 
   /**
