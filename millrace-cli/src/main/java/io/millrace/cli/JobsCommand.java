@@ -114,7 +114,7 @@ final class JobsCommand implements Runnable {
     String queue;
 
     @Option(names = "--state", description = "Only this state (available, scheduled, retryable, running, "
-        + "completed, failed, cancelled). Default: all.")
+        + "pending, completed, failed, cancelled, skipped). Default: all.")
     String state;
 
     @Option(names = "--kind", description = "Only this kind. Default: all.")

@@ -41,11 +41,12 @@ final class QueuesCommand implements Callable<Integer> {
         QueueCounts c = q.counts();
         rows.add(List.of(q.name(), q.paused() ? "paused" : "active",
             Long.toString(c.available()), Long.toString(c.scheduled()), Long.toString(c.running()),
-            Long.toString(c.retryable()), Long.toString(c.completed()), Long.toString(c.failed()),
-            Long.toString(c.cancelled()), Long.toString(c.terminal())));
+            Long.toString(c.retryable()), Long.toString(c.pending()), Long.toString(c.completed()),
+            Long.toString(c.failed()), Long.toString(c.cancelled()), Long.toString(c.skipped()),
+            Long.toString(c.terminal())));
       }
-      Output.table(out, List.of("QUEUE", "STATUS", "AVAILABLE", "SCHEDULED", "RUNNING", "RETRYABLE",
-          "COMPLETED", "FAILED", "CANCELLED", "TERMINAL"), rows);
+      Output.table(out, List.of("QUEUE", "STATUS", "AVAILABLE", "SCHEDULED", "RUNNING", "RETRYABLE", "PENDING",
+          "COMPLETED", "FAILED", "CANCELLED", "SKIPPED", "TERMINAL"), rows);
       if (!overview.fromCounters()) {
         out.println(overview.exact()
             ? "note: finished counts come from a scan of history: the counters are not trusted"
