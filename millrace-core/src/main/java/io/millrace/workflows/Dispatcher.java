@@ -35,6 +35,14 @@ import javax.sql.DataSource;
  * dispatchers racing on one event serialise on its row: the second waits for the first, then its
  * claim matches nothing.
  *
+ * <p>A hop commits without waiting for its WAL flush ({@code synchronous_commit = off} for that
+ * transaction only). A crash can lose only the last such commits, each whole (claim and
+ * advancement together), leaving their events undispatched for the reconciler. WAL is written and
+ * replayed in order, so a crash loses a suffix of commits, never a hop while keeping something that
+ * depended on it (a later hop over its skip event included); and a worker's claim of a released
+ * child commits synchronously, which flushes the hop first, so no handler runs on a lost release.
+ * Measured: 31 → 104 ten-node workflows per second (see WorkflowBenchmark).
+ *
  * <p>A hop that loses to a serialization failure, a deadlock or a lock timeout is retried from the
  * start (a fresh transaction) with bounded, jittered backoff; anything else, or too many losses,
  * is thrown to the caller, with the event still undispatched.
@@ -113,6 +121,9 @@ final class Dispatcher {
   }
 
   private Hop hop(Connection c, long eventId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("hop_commit_async"))) {
+      ps.execute();
+    }
     String state;
     long jobId;
     try (PreparedStatement ps = c.prepareStatement(sql.get("claim_event"))) {
@@ -135,7 +146,9 @@ final class Dispatcher {
       ps.setLong(3, jobId);
       ps.setInt(4, ok ? 1 : 0);
       ps.setInt(5, ok ? 0 : 1);
-      ps.setString(6, "skipped: parent " + jobId + " " + state + " and the join can no longer be met");
+      ps.setBoolean(6, ok);
+      ps.setBoolean(7, !ok);
+      ps.setString(8, "skipped: parent " + jobId + " " + state + " and the join can no longer be met");
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           if ("released".equals(rs.getString(1))) {

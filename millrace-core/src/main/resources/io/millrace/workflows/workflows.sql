@@ -38,6 +38,13 @@ SELECT ?, job_id, name, policy, needed, parents
 INSERT INTO {schema}.workflow_edges (workflow_id, parent_id, child_id)
 SELECT ?, parent_id, child_id FROM unnest(?::bigint[], ?::bigint[]) AS t(parent_id, child_id);
 
+-- name: hop_commit_async
+-- A hop need not wait for its WAL flush: a crash loses a suffix of the WAL, so it loses the claim
+-- with the advancement (and anything later that built on them) and the reconciler redoes them; a
+-- worker's claim of a released child commits synchronously, which flushes this commit first.
+-- Transaction-scoped, so a pooled connection keeps its own setting.
+SET LOCAL synchronous_commit TO off;
+
 -- name: claim_event
 -- The hop's claim. It commits with the hop's edge advancement or not at all: a crash anywhere in
 -- the hop rolls the claim back and leaves the event for the next dispatcher or the reconciler; a
@@ -50,13 +57,17 @@ RETURNING workflow_id, job_id, state;
 
 -- name: advance
 -- One hop: record the finished member's own state, add its outcome to each child's counters,
--- release the children whose join is now met and skip those whose join can no longer be met (a
+-- release the children whose join this hop met and skip those whose join it made impossible (a
 -- skip moves the child to history, counts it and inserts its own completion event, so the cascade
 -- continues hop by hop). Children are locked in id order first so two hops sharing children never
--- deadlock on them. Only 'pending' children move: a child released by an earlier parent (any-of,
--- quorum) or cancelled meanwhile is left alone, so no child is ever released twice.
+-- deadlock on them. Only the hop whose increment crosses the threshold acts on a child: succeeded
+-- reaches needed exactly once, and parents - failed drops to needed - 1 exactly once, because
+-- increments of one child are serialised by its member row lock and add one each. A later hop
+-- (the second success of an any-of) never touches the child's job row; if it did, its row lock
+-- would make the workers' SKIP LOCKED claim pass over the just-released child until the next poll.
+-- And only a 'pending' child moves, so one cancelled meanwhile is left alone.
 -- Binds: 1 finished state, 2 finished job id, 3 finished job id, 4 succeeded increment,
--- 5 failed increment, 6 skip reason.
+-- 5 failed increment, 6 succeeded (boolean), 7 not succeeded (boolean), 8 skip reason.
 WITH own AS (
     UPDATE {schema}.workflow_members
        SET finished_state = ?, finished_at = now()
@@ -73,7 +84,9 @@ advanced AS (
     UPDATE {schema}.workflow_members m
        SET succeeded = m.succeeded + ?, failed = m.failed + ?
      WHERE m.job_id = ANY(ARRAY(SELECT job_id FROM locked))
-    RETURNING m.job_id, m.succeeded >= m.needed AS ready, m.parents - m.failed < m.needed AS impossible
+    RETURNING m.job_id,
+              ?::boolean AND m.succeeded = m.needed AS ready,
+              ?::boolean AND m.parents - m.failed = m.needed - 1 AS impossible
 ),
 released AS (
     UPDATE {schema}.jobs j
