@@ -27,10 +27,12 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Random interleavings of every transition, by several workers, against one schema: after each
- * step, the exact counts (from the counters) equal a scan of the tables.
+ * step, the exact counts (from the counters) equal a scan of the tables. Workflow members take part
+ * (pending until a DISPATCH step advances their workflow, then released or skipped).
  */
 class CountsProperties {
-  enum Op { ENQUEUE, ENQUEUE_LATER, CLAIM, COMPLETE, FAIL, RETRY_LATER, SNOOZE, CANCEL, RESCUE, PRUNE, RETRY_FINISHED }
+  enum Op { ENQUEUE, ENQUEUE_LATER, CLAIM, COMPLETE, FAIL, RETRY_LATER, SNOOZE, CANCEL, RESCUE, PRUNE, RETRY_FINISHED,
+    WORKFLOW, DISPATCH }
 
   record Step(Op op, int x, int y) {}
 
@@ -43,6 +45,7 @@ class CountsProperties {
   static Rescuer rescuer;
   static HistoryRetention retention;
   static Counts counts;
+  static io.millrace.workflows.Workflows workflows;
 
   @BeforeContainer
   static void start() {
@@ -54,6 +57,10 @@ class CountsProperties {
     retention = new HistoryRetention(db.dataSource(), schema, Map.of(
         JobState.COMPLETED, Duration.ZERO, JobState.FAILED, Duration.ofDays(1), JobState.CANCELLED, Duration.ZERO));
     counts = client.counts();
+    // Dispatches every undispatched workflow event on each DISPATCH step (releases and skips).
+    workflows = new io.millrace.workflows.Workflows(db.dataSource(), schema, 1 << 20, kind -> true,
+        io.millrace.workflows.WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO),
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
   }
 
   @AfterContainer
@@ -105,6 +112,13 @@ class CountsProperties {
         retention.enforce(Instant.now().plus(Duration.ofDays(s.y() % 2 == 0 ? 0 : 2)));
       }
       case RETRY_FINISHED -> anyJob("{schema}.job_history", s).ifPresent(id -> client.admin().retry(id));
+      case WORKFLOW -> client.workflows().submit(io.millrace.workflows.WorkflowRequest.named("w")
+          .step("a", JobRequest.of("k", Map.of()).queue(queue).maxAttempts(1))
+          .step("b", JobRequest.of("k", Map.of()).queue(queue).maxAttempts(1))
+          .step("c", JobRequest.of("k", Map.of()).queue(queue),
+              s.y() % 2 == 0 ? io.millrace.workflows.JoinPolicy.allOf() : io.millrace.workflows.JoinPolicy.anyOf(), "a", "b")
+          .step("d", JobRequest.of("k", Map.of()).queue(QUEUES.get((s.x() + 1) % QUEUES.size())), "c"));
+      case DISPATCH -> workflows.reconcile();
     }
   }
 
