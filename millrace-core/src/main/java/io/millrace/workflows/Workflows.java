@@ -89,6 +89,8 @@ public final class Workflows {
   /** A workflow with its members (and their states) and edges. */
   public Optional<WorkflowView.Detail> get(long id) {
     try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      int isolation = c.getTransactionIsolation();
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       try {
@@ -96,6 +98,8 @@ public final class Workflows {
         return reader.get(c, id);
       } finally {
         c.rollback();
+        c.setTransactionIsolation(isolation);
+        c.setAutoCommit(autoCommit);
       }
     } catch (SQLException e) {
       throw new MillraceException("could not read workflow " + id, e);

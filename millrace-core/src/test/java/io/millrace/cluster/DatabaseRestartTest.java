@@ -92,8 +92,10 @@ class DatabaseRestartTest {
     assertThat(count(db, "SELECT count(*) FROM restart.jobs")).isZero();
     Await.until("a leader again", () -> cluster.nodes().stream().anyMatch(Millrace::isLeader)
         && count(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == 1);
+    // Each node holds two LISTEN sessions: new jobs and cancels, and workflow completion events.
     Await.until("every node listening again",
-        () -> count(db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'") == 3);
+        () -> count(db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN \"millrace_cancel_%'") == 3
+            && count(db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN \"millrace_wf_%'") == 3);
   }
 
   private EmbeddedPostgres startServer() throws IOException {

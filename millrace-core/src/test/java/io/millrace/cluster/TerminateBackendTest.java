@@ -75,8 +75,12 @@ class TerminateBackendTest {
     assertThat(db.count("FROM {schema}.jobs")).isZero();
     Await.until("a leader again, holding the lock",
         () -> cluster.nodes().stream().filter(Millrace::isLeader).count() >= 1 && holdsAdvisoryLock(application));
+    // Each node holds two LISTEN sessions: new jobs and cancels (last statement LISTEN "millrace_cancel_…"),
+    // and workflow completion events.
     Await.until("every node listening again", () -> queryLong("SELECT count(*) FROM pg_stat_activity"
-        + " WHERE application_name = ? AND query LIKE 'LISTEN%'", application) == 3);
+        + " WHERE application_name = ? AND query LIKE 'LISTEN \"millrace_cancel_%'", application) == 3
+        && queryLong("SELECT count(*) FROM pg_stat_activity"
+        + " WHERE application_name = ? AND query LIKE 'LISTEN \"millrace_wf_%'", application) == 3);
   }
 
   private long sessions(String application) {

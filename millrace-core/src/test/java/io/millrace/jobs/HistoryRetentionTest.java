@@ -44,7 +44,8 @@ class HistoryRetentionTest {
         JobState.COMPLETED, Duration.ofDays(1),
         JobState.FAILED, Duration.ofDays(7),
         JobState.CANCELLED, Duration.ofDays(7)));
-    assertThat(retention.ensurePartitions(now)).isEqualTo(12);
+    // Today and three days ahead for each of the four finished states (skipped: kept like cancelled).
+    assertThat(retention.ensurePartitions(now)).isEqualTo(16);
     assertThat(retention.ensurePartitions(now)).isZero();
 
     // An old day partition, as if created ten days ago, holding a completed job of that day.
