@@ -17,9 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's backfill thread: registers this node's definitions (in order), then repeatedly tries
- * to lease each runnable one and runs it. A node runs one backfill at a time; other nodes take the
- * others. Started and stopped by {@code Millrace}; not meant to be used on its own.
+ * The node's backfill loop: registers this node's definitions (in order), then repeatedly tries to
+ * lease each runnable one and runs it on a thread of its own, so an independent backfill is not
+ * held up by a throttled or slow one on the same node (ordered ones wait in the acquire statement
+ * itself). Started and stopped by {@code Millrace}; not meant to be used on its own.
  *
  * <p><b>Termination and idempotence.</b> The thread ends when the node closes: the run in flight
  * finishes its current batch, releases its lease (back to pending, so another node continues from
@@ -37,6 +38,7 @@ public final class BackfillWorker {
   private final Duration poll;
   private final BackfillMetrics metrics;
   private final CountDownLatch stopping = new CountDownLatch(1);
+  private final Map<String, Thread> runs = new java.util.concurrent.ConcurrentHashMap<>();
   private Thread thread;
 
   public BackfillWorker(DataSource dataSource, SchemaName schema, String nodeId, List<Backfill> definitions,
@@ -82,6 +84,10 @@ public final class BackfillWorker {
         if (stopping.getCount() == 0) {
           break;
         }
+        Thread running = runs.get(b.name());
+        if (running != null && running.isAlive()) {
+          continue;
+        }
         OptionalLong fence;
         try {
           fence = registry.acquire(b.name(), nodeId, lease);
@@ -90,8 +96,11 @@ public final class BackfillWorker {
           continue;
         }
         if (fence.isPresent()) {
-          BackfillRun.End end = new BackfillRun(b, targets.get(b.name()), registry, fence.getAsLong(), lease, stopping, metrics).run();
-          log.debug("backfill {} run ended: {}", b.name(), end);
+          BackfillRun run = new BackfillRun(b, targets.get(b.name()), registry, fence.getAsLong(), lease, stopping, metrics);
+          Thread t = new Thread(() -> log.debug("backfill {} run ended: {}", b.name(), run.run()), "millrace-backfill-" + b.name());
+          t.setDaemon(true);
+          runs.put(b.name(), t);
+          t.start();
         }
       }
       try {
@@ -106,14 +115,20 @@ public final class BackfillWorker {
   /** Stops after the batch in flight and releases the lease; waits up to {@code timeout}. */
   public void stop(Duration timeout) {
     stopping.countDown();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Thread> threads = new java.util.ArrayList<>(runs.values());
     if (thread != null) {
+      threads.add(thread);
+    }
+    for (Thread t : threads) {
       try {
-        thread.join(Math.max(1, timeout.toMillis()));
+        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        return;
       }
-      if (thread.isAlive()) {
-        log.warn("backfill thread still in a batch after {}; its lease expires on its own", timeout);
+      if (t.isAlive()) {
+        log.warn("{} still in a batch after {}; its lease expires on its own", t.getName(), timeout);
       }
     }
   }
