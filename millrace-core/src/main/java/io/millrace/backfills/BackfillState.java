@@ -1,5 +1,6 @@
 package io.millrace.backfills;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import io.millrace.ValidationException;
 import java.util.Locale;
 
@@ -14,6 +15,7 @@ public enum BackfillState {
   PENDING, RUNNING, PAUSED, SUCCEEDED, FAILED, CANCELLED;
 
   /** The name stored in the database and shown by the API and CLI: lower case. */
+  @JsonValue
   public String dbName() {
     return name().toLowerCase(Locale.ROOT);
   }

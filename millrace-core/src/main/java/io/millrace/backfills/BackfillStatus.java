@@ -1,5 +1,6 @@
 package io.millrace.backfills;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 
 /**
@@ -38,6 +39,7 @@ public record BackfillStatus(
     Instant updatedAt) {
 
   /** Percent of the estimated total walked, or null when the total is unknown. */
+  @JsonProperty("percent")
   public Double percent() {
     if (state == BackfillState.SUCCEEDED) {
       return 100.0;
