@@ -45,10 +45,11 @@ final class BackfillMetrics {
         .register(meters);
   }
 
-  void update(String name, Progress p, int batchSize, boolean running) {
+  void update(String name, Progress p, BatchSizer sizer, boolean running) {
+    int batchSize = sizer.size();
     Long total = p.total();
     Double rate = p.rate();
-    Double eta = p.etaSeconds();
+    Double eta = p.etaSeconds(sizer);
     snapshots.put(name, new Snapshot(p.processed(), total == null ? Double.NaN : total,
         rate == null ? Double.NaN : rate, eta == null ? Double.NaN : eta, batchSize, running));
   }

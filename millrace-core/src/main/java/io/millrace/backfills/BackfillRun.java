@@ -44,6 +44,7 @@ final class BackfillRun {
   private final CountDownLatch stopping;
   private final BackfillMetrics metrics;
   private final Throttle.Target throttleTarget;
+
   private int attempts;
   private String throttledBy;
 
@@ -115,6 +116,8 @@ final class BackfillRun {
       if (stopping.getCount() == 0) {
         return release();
       }
+      // Every batch: the lease, the mirror and the operator's pause or cancel are checked before
+      // each batch, so an action lands after at most the batch in flight. One single-row HOT update.
       End control = heartbeat(state, progress, sizer);
       if (control != null) {
         return control;
@@ -132,10 +135,10 @@ final class BackfillRun {
         TargetStore.Outcome outcome = target.batch(fence, state, progress.cursor(), sizer.size());
         long elapsed = System.nanoTime() - start;
         if (outcome instanceof TargetStore.Outcome.Advanced a) {
-          progress.advanced(a.cursor(), a.keys(), a.affected(), System.nanoTime());
-          metrics.batch(def.name(), "committed", elapsed);
-          metrics.update(def.name(), progress, sizer.size(), true);
+          progress.advanced(a.cursor(), a.keys(), a.affected(), elapsed, System.nanoTime());
           sizer.completed(elapsed);
+          metrics.batch(def.name(), "committed", elapsed);
+          metrics.update(def.name(), progress, sizer, true);
           attempts = 0;
           pause(def.yieldBetweenBatches());
         } else if (outcome instanceof TargetStore.Outcome.Done) {
@@ -176,7 +179,7 @@ final class BackfillRun {
   private End heartbeat(TargetStore.State state, Progress progress, BatchSizer sizer) {
     Registry.Heartbeat beat = new Registry.Heartbeat(TargetStore.text(progress.cursor()), TargetStore.text(state.upper()),
         progress.processed(), progress.affected(), progress.total(), progress.batches(), sizer.size(),
-        progress.rate(), progress.etaSeconds(), throttledBy, attempts);
+        progress.rate(), progress.etaSeconds(sizer), throttledBy, attempts);
     try {
       if (registry.heartbeat(def.name(), fence, lease, beat)) {
         return null;

@@ -4,14 +4,17 @@ package io.millrace.backfills;
  * Progress of one run: counters (seeded from the target's state row, so they survive restarts), a
  * smoothed rate and the ETA derived from them.
  *
- * <p>The rate is an exponentially weighted moving average of keys per second over wall time
- * between committed batches (yields and throttle waits included, since they are part of what the
- * remaining work will cost), with a 10 s time constant: steady enough for an ETA, quick to follow a
- * throttle or a change in row cost. For integer keys the total is refined from the observed key
- * density (keys walked per unit of key span), so sparse keys do not inflate the ETA.
+ * <p>The rate is keys walked per second over a sliding window of the last 5 s of wall time between
+ * committed batches (yields and throttle waits included). The ETA is not remaining ÷ rate: the batch
+ * size is still ramping up (at most 1.2× per batch) for a good part of a short run, so today's rate
+ * underestimates tomorrow's and such an ETA overshoots by 2–5× (measured in ReaderLatencyBenchmark).
+ * Instead the window gives the cost per key inside a batch and the overhead per batch outside it, and
+ * {@link BatchSizer#nanosFor} replays the sizer's growth rule over the remaining keys. For integer
+ * keys the total is refined from the observed key density (keys walked per unit of key span), so
+ * sparse keys do not inflate it.
  */
 final class Progress {
-  private static final double TAU_SECONDS = 10.0;
+  private static final long WINDOW_NANOS = 5_000_000_000L;
 
   private final KeyType keyType;
   private final Object lower;
@@ -21,10 +24,8 @@ final class Progress {
   private long affected;
   private long batches;
   private Object cursor;
-  private double rate = Double.NaN;
-  private long lastNanos;
-  private long runProcessed;
-  private long runStartNanos;
+  /** (time, keys walked, cumulative nanos inside batches) at each commit, the oldest about one window old. */
+  private final java.util.ArrayDeque<long[]> window = new java.util.ArrayDeque<>();
 
   Progress(TargetStore.State state, long nowNanos) {
     this.keyType = state.lower() instanceof Long ? KeyType.INTEGER : KeyType.TEXT;
@@ -35,29 +36,26 @@ final class Progress {
     this.affected = state.rowsAffected();
     this.batches = state.batches();
     this.cursor = state.cursor();
-    this.lastNanos = nowNanos;
-    this.runStartNanos = nowNanos;
+    window.add(new long[] {nowNanos, processed, 0});
   }
 
-  void advanced(Object newCursor, long keys, long rowsAffected, long nowNanos) {
-    double dt = (nowNanos - lastNanos) / 1e9;
-    if (dt > 0) {
-      double instant = keys / dt;
-      double alpha = 1 - Math.exp(-dt / TAU_SECONDS);
-      // Before the first full time constant, weigh the run's average instead of one noisy batch.
-      double elapsed = (nowNanos - runStartNanos) / 1e9;
-      if (Double.isNaN(rate) || elapsed < TAU_SECONDS) {
-        rate = elapsed > 0 ? (runProcessed + keys) / elapsed : instant;
-      } else {
-        rate = rate + alpha * (instant - rate);
-      }
-    }
-    lastNanos = nowNanos;
+  private long batchNanos;
+
+  void advanced(Object newCursor, long keys, long rowsAffected, long elapsedNanos, long nowNanos) {
+    batchNanos += elapsedNanos;
     cursor = newCursor;
     processed += keys;
-    runProcessed += keys;
     affected += rowsAffected;
     batches++;
+    window.add(new long[] {nowNanos, processed, batchNanos});
+    // Keep one sample at or before the window's start so the window always spans ~5 s once it can.
+    while (window.size() > 2) {
+      long[] second = window.stream().skip(1).findFirst().orElseThrow();
+      if (nowNanos - second[0] < WINDOW_NANOS) {
+        break;
+      }
+      window.removeFirst();
+    }
   }
 
   long processed() {
@@ -78,7 +76,13 @@ final class Progress {
 
   /** Keys per second, or null before the first batch of this run. */
   Double rate() {
-    return Double.isNaN(rate) ? null : rate;
+    if (window.size() < 2) {
+      return null;
+    }
+    long[] first = window.peekFirst();
+    long[] last = window.peekLast();
+    double seconds = (last[0] - first[0]) / 1e9;
+    return seconds <= 0 ? null : (last[1] - first[1]) / seconds;
   }
 
   /** Estimated keys in the walk, or null when unknown. */
@@ -95,14 +99,24 @@ final class Progress {
     return initialTotal == null ? null : Math.max(initialTotal, processed);
   }
 
-  /** Seconds left at the current rate, or null when rate or total is unknown. */
-  Double etaSeconds() {
+  /** Seconds left, or null before two batches or when the total is unknown (see the class comment). */
+  Double etaSeconds(BatchSizer sizer) {
     Long total = total();
-    Double r = rate();
-    if (total == null || r == null || r <= 0) {
+    if (total == null || window.size() < 3) {
       return null;
     }
-    return Math.max(0, total - processed) / r;
+    long[] first = window.peekFirst();
+    long[] last = window.peekLast();
+    long keys = last[1] - first[1];
+    long inside = last[2] - first[2];
+    long wall = last[0] - first[0];
+    int batchesInWindow = window.size() - 1;
+    if (keys <= 0 || wall <= 0) {
+      return null;
+    }
+    double perKey = (double) inside / keys;
+    double overhead = Math.max(0, (double) (wall - inside) / batchesInWindow);
+    return sizer.nanosFor(Math.max(0, total - processed), perKey, overhead) / 1e9;
   }
 
   void finished() {

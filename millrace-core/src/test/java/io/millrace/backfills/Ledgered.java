@@ -30,7 +30,8 @@ final class Ledgered {
   /** The definition; each batch sleeps {@code sleepMillis} inside its transaction (a slow body). */
   static Backfill.Builder definition(String name, DataSource ds, String node, long sleepMillis) {
     return Backfill.builder(name).target(ds).table("items").key("id")
-        .initialBatchSize(100).maxBatchSize(100)
+        // Always 100 keys a batch (a 10 s target never shrinks it), so tests can count batches.
+        .initialBatchSize(100).maxBatchSize(100).targetBatchTime(java.time.Duration.ofSeconds(10))
         .yieldBetweenBatches(java.time.Duration.ZERO)
         .batch((c, range) -> {
           long changed;
