@@ -194,8 +194,10 @@ public final class ReaderLatencyBenchmark {
       Backfill def = b.build();
       try (Millrace node = Millrace.builder(db.dataSource()).schema(schema).pollInterval(Duration.ofMillis(100))
           .backfill(def).build()) {
+        long t0 = System.nanoTime();
         node.migrate();
         node.start();
+        System.out.printf("%s: Millrace schema migrated and node started in %.1f s%n", target, (System.nanoTime() - t0) / 1e9);
         java.time.Instant finished;
         while (true) {
           BackfillStatus s = node.backfills().get("last-seen").orElseThrow();
@@ -215,6 +217,9 @@ public final class ReaderLatencyBenchmark {
           }
           Thread.sleep(100);
         }
+        BackfillStatus done = node.backfills().get("last-seen").orElseThrow();
+        System.out.printf("%s: backfill ran %.1f s (started to finished), %d batches, last batch size %d%n", target,
+            java.time.Duration.between(done.startedAt(), done.finishedAt()).toMillis() / 1e3, done.batches(), done.batchSize());
         double end = finished.toEpochMilli() / 1e3;
         etaSamples.forEach(sample -> sample[0] = end - sample[0]); // now: actual remaining seconds
       }

@@ -122,8 +122,17 @@ final class BackfillRun {
       if (control != null) {
         return control;
       }
+      String reason;
       try {
-        String reason = throttleReason();
+        reason = throttleReason();
+      } catch (SQLException | RuntimeException e) {
+        End end = failedAttempt("a throttle failed", e, progress);
+        if (end != null) {
+          return end;
+        }
+        continue;
+      }
+      try {
         if (reason != null) {
           throttledBy = reason;
           metrics.throttled(def.name());

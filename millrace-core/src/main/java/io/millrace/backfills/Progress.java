@@ -8,8 +8,10 @@ package io.millrace.backfills;
  * committed batches (yields and throttle waits included). The ETA is not remaining ÷ rate: the batch
  * size is still ramping up (at most 1.2× per batch) for a good part of a short run, so today's rate
  * underestimates tomorrow's and such an ETA overshoots by 2–5× (measured in ReaderLatencyBenchmark).
- * Instead the window gives the cost per key inside a batch and the overhead per batch outside it, and
- * {@link BatchSizer#nanosFor} replays the sizer's growth rule over the remaining keys. For integer
+ * Instead the window's batches give a batch's cost as fixed + per key (a least-squares line through
+ * (keys, time) — the fixed part, begin/lookup/commit, is why small early batches look expensive per
+ * key) and the overhead per batch outside it, and {@link BatchSizer#nanosFor} replays the sizer's
+ * growth rule over the remaining keys. For integer
  * keys the total is refined from the observed key density (keys walked per unit of key span), so
  * sparse keys do not inflate it.
  */
@@ -115,8 +117,31 @@ final class Progress {
       return null;
     }
     double perKey = (double) inside / keys;
+    double fixed = 0;
+    // Least squares over the window's batches: time = fixed + perKey × keys, when the sizes vary
+    // enough to tell the two apart (they do while the size ramps; at a steady size the ratio is exact).
+    long[][] samples = window.toArray(new long[0][]);
+    int n = samples.length - 1;
+    double meanK = (double) keys / n;
+    double meanT = (double) inside / n;
+    double cov = 0;
+    double var = 0;
+    for (int i = 1; i < samples.length; i++) {
+      double k = samples[i][1] - samples[i - 1][1] - meanK;
+      double t = samples[i][2] - samples[i - 1][2] - meanT;
+      cov += k * t;
+      var += k * k;
+    }
+    if (var > 0) {
+      double slope = cov / var;
+      double intercept = meanT - slope * meanK;
+      if (slope > 0 && intercept >= 0) {
+        perKey = slope;
+        fixed = intercept;
+      }
+    }
     double overhead = Math.max(0, (double) (wall - inside) / batchesInWindow);
-    return sizer.nanosFor(Math.max(0, total - processed), perKey, overhead) / 1e9;
+    return sizer.nanosFor(Math.max(0, total - processed), fixed, perKey, overhead) / 1e9;
   }
 
   void finished() {

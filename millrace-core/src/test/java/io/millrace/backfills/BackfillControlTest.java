@@ -219,6 +219,40 @@ class BackfillControlTest {
     assertThat(status("empty").rowsProcessed()).isZero();
   }
 
+  @Test
+  void aThrowingThrottleFailsTheBackfillInsteadOfLettingWorkThrough() throws Exception {
+    DataSource target = target("postgres");
+    Ledgered.create(target, true, 500);
+    node = db.builder().backfill(Ledgered.definition("guarded", target, "n1", 0).maxAttempts(2)
+        .throttle(t -> {
+          throw new java.sql.SQLException("load probe unreachable");
+        }).build()).build();
+    node.start();
+    Await.until("the backfill fails", () -> state("guarded") == BackfillState.FAILED);
+    assertThat(status("guarded").lastError()).contains("a throttle failed: load probe unreachable");
+    assertThat(ledger(target)).isZero();
+  }
+
+  @Test
+  void closingANodeReleasesItsBackfillAndAnotherNodeFinishesItExactlyOnce() throws Exception {
+    DataSource target = target("sqlite");
+    Ledgered.create(target, false, ROWS);
+    Millrace first = db.builder().nodeId("first").backfill(Ledgered.definition("handover", target, "first", 10).build()).build();
+    first.start();
+    Await.until("some batches ran", () -> ledger(target) >= 3);
+    first.close();
+    BackfillStatus released = status("handover");
+    assertThat(released.state()).isEqualTo(BackfillState.PENDING);
+    assertThat(released.leaseOwner()).isNull();
+
+    node = db.builder().nodeId("second").backfill(Ledgered.definition("handover", target, "second", 0).build()).build();
+    node.start();
+    assertThat(node.backfills().awaitFinished("handover", Duration.ofMinutes(1))).isTrue();
+    assertThat(Targets.scalar(target, "SELECT count(*) FROM items WHERE v <> 1")).isZero();
+    assertThat(ledger(target)).isEqualTo(ROWS / 100);
+    assertThat(status("handover").fence()).isEqualTo(2);
+  }
+
   private BackfillState state(String name) {
     return status(name).state();
   }
