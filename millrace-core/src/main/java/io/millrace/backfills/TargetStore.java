@@ -49,6 +49,7 @@ final class TargetStore {
 
   TargetStore(Backfill def) {
     this.def = def;
+    // These statements run outside Millrace's schema and contain no {schema}; SqlFile needs one anyway.
     this.sql = SqlFile.load(TargetStore.class, "target.sql", SchemaName.of("millrace"));
   }
 

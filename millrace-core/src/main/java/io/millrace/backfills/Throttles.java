@@ -16,6 +16,7 @@ import java.util.function.BooleanSupplier;
  * short batch transaction, and the yield between batches is what lets other writers in).
  */
 public final class Throttles {
+  // These statements run outside Millrace's schema and contain no {schema}; SqlFile needs one anyway.
   private static final SqlFile SQL = SqlFile.load(Throttles.class, "throttles.sql", SchemaName.of("millrace"));
 
   private Throttles() {}

@@ -241,7 +241,7 @@ class BackfillControlTest {
     first.start();
     Await.until("some batches ran", () -> ledger(target) >= 3);
     first.close();
-    BackfillStatus released = status("handover");
+    BackfillStatus released = db.migratedClient().backfills().get("handover").orElseThrow();
     assertThat(released.state()).isEqualTo(BackfillState.PENDING);
     assertThat(released.leaseOwner()).isNull();
 
