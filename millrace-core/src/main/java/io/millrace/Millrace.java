@@ -2,6 +2,8 @@ package io.millrace;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.millrace.backfills.BackfillWorker;
+import io.millrace.backfills.Backfills;
 import io.millrace.cluster.LeaderElector;
 import io.millrace.cluster.MaintenanceLoop;
 import io.millrace.cluster.NodeRegistry;
@@ -66,6 +68,8 @@ public final class Millrace implements AutoCloseable {
   private final SchemaMigrator migrator;
   private final Readiness readiness = new Readiness();
   private final MeterRegistry meters;
+  private final Backfills backfills;
+  private BackfillWorker backfillWorker;
   private Workers workers;
   private MaintenanceLoop maintenance;
   private LeaderElector elector;
@@ -89,6 +93,10 @@ public final class Millrace implements AutoCloseable {
     this.nodes = new NodeRegistry(dataSource, schema);
     this.migrator = new SchemaMigrator(dataSource, schema);
     readiness.add(this::schemaStatus);
+    this.backfills = new Backfills(dataSource, schema, settings.backfills());
+    if (settings.backfills().stream().anyMatch(io.millrace.backfills.Backfill::blocking)) {
+      readiness.add(backfills.readinessCheck());
+    }
   }
 
   public static MillraceBuilder builder(DataSource dataSource) {
@@ -154,6 +162,11 @@ public final class Millrace implements AutoCloseable {
       workers.start();
     }
     workflows.start();
+    if (!settings.backfills().isEmpty()) {
+      backfillWorker = new BackfillWorker(dataSource, schema, nodeId, settings.backfills(), settings.lease(),
+          settings.pollInterval(), meters);
+      backfillWorker.start();
+    }
     timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "millrace-maintenance");
       t.setDaemon(true);
@@ -225,6 +238,11 @@ public final class Millrace implements AutoCloseable {
     return new QueueOverview(queues, report.fromCounters(), report.exact());
   }
 
+  /** Backfills: status, pause/resume/cancel/retry, {@code isFinished} and {@code awaitFinished}. */
+  public Backfills backfills() {
+    return backfills;
+  }
+
   public NodeRegistry nodes() {
     return nodes;
   }
@@ -285,6 +303,9 @@ public final class Millrace implements AutoCloseable {
     timer.shutdown();
     if (workers != null) {
       workers.stop(deadline);
+    }
+    if (backfillWorker != null) {
+      backfillWorker.stop(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
     try {
       timer.awaitTermination(10, TimeUnit.SECONDS);

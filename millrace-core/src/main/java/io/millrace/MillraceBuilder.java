@@ -56,6 +56,7 @@ public final class MillraceBuilder {
   private Duration countsRefreshInterval = Duration.ofSeconds(15);
   private MeterRegistry meterRegistry;
   private io.millrace.workflows.WorkflowOptions workflowOptions = io.millrace.workflows.WorkflowOptions.DEFAULT;
+  private final List<io.millrace.backfills.Backfill> backfills = new ArrayList<>();
 
   MillraceBuilder(DataSource dataSource) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -259,6 +260,21 @@ public final class MillraceBuilder {
     return this;
   }
 
+  /**
+   * A backfill this node may run (once, cluster-wide, on one node at a time), in registration order
+   * unless it is declared independent. See {@link io.millrace.backfills.Backfill}.
+   */
+  public MillraceBuilder backfill(io.millrace.backfills.Backfill backfill) {
+    Objects.requireNonNull(backfill, "backfill");
+    for (io.millrace.backfills.Backfill existing : backfills) {
+      if (existing.name().equals(backfill.name())) {
+        throw new ValidationException("name", "backfill '" + backfill.name() + "' is already registered");
+      }
+    }
+    backfills.add(backfill);
+    return this;
+  }
+
   public Millrace build() {
     Duration beat = heartbeat == null ? lease.dividedBy(3) : heartbeat;
     if (beat.compareTo(lease) >= 0) {
@@ -274,7 +290,8 @@ public final class MillraceBuilder {
         dataSource, schema, id, workQueues, handlers, Set.copyOf(externalKinds),
         List.copyOf(periodicJobs), lease, beat, pollInterval, fetchBatch, prefetch, completionBatch, completionLinger,
         backoff, listen, maintenanceInterval, housekeepingInterval, nodeSilence, retention, maxArgsBytes,
-        misfireThreshold, shutdownTimeout, countsRefreshInterval, meterRegistry, workflowOptions));
+        misfireThreshold, shutdownTimeout, countsRefreshInterval, meterRegistry, workflowOptions,
+        List.copyOf(backfills)));
   }
 
   private static Duration positive(String field, Duration d) {

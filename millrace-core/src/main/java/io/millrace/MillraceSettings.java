@@ -39,7 +39,8 @@ record MillraceSettings(
     Duration shutdownTimeout,
     Duration countsRefreshInterval,
     MeterRegistry meterRegistry,
-    io.millrace.workflows.WorkflowOptions workflowOptions) {
+    io.millrace.workflows.WorkflowOptions workflowOptions,
+    List<io.millrace.backfills.Backfill> backfills) {
 
   WorkerSettings workerSettings() {
     return new WorkerSettings(

@@ -24,16 +24,23 @@ public final class ChildNode implements AutoCloseable {
   }
 
   public static ChildNode start(String schema, String nodeId, Duration maintenanceInterval) {
+    return start(WorkerProcess.class, nodeId,
+        TestDatabase.jdbcUrl(), schema, nodeId, Long.toString(maintenanceInterval.toMillis()));
+  }
+
+  /** Starts {@code main} (a class with a main method on the test class path) as a child JVM with {@code args}. */
+  public static ChildNode start(Class<?> main, String nodeId, String... args) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     try {
       Path logs = Path.of("target", "child-nodes");
       Files.createDirectories(logs);
       File log = logs.resolve(nodeId + ".log").toFile();
-      ProcessBuilder builder = new ProcessBuilder(List.of(
+      List<String> command = new java.util.ArrayList<>(List.of(
           java, "-Xmx256m", "-Duser.timezone=America/Los_Angeles",
           "-cp", System.getProperty("java.class.path"),
-          WorkerProcess.class.getName(),
-          TestDatabase.jdbcUrl(), schema, nodeId, Long.toString(maintenanceInterval.toMillis())))
+          main.getName()));
+      command.addAll(List.of(args));
+      ProcessBuilder builder = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
       return new ChildNode(builder.start(), nodeId);

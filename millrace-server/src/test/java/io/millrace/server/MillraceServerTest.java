@@ -273,6 +273,11 @@ class MillraceServerTest {
     return send(b.build());
   }
 
+  /** The body of a GET as text (for /metrics). */
+  static String send(MillraceServer server, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(server, path)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
   private static Reply send(HttpRequest request) throws Exception {
     HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
     return new Reply(r.statusCode(), Json.parse(r.body().isEmpty() ? "null" : r.body()));

@@ -1,0 +1,315 @@
+package io.millrace.backfills;
+
+import io.millrace.MillraceException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One leased run of one backfill on this node: from acquiring the lease until the backfill
+ * succeeds, fails, is paused or cancelled, loses its lease, or the node shuts down.
+ *
+ * <p><b>Termination.</b> Each committed batch moves the cursor strictly forward (its end is the
+ * largest of N ≥ 1 keys greater than the cursor) and never past the upper bound snapshotted at the
+ * first start; the keys in (cursor, bound] are finite, so the walk ends with a batch that finds no
+ * key, which marks the target's state finished in its own transaction. Rows the body leaves
+ * unchanged (no match, filtered out) cost nothing extra: the walk is over keys, not over matches.
+ *
+ * <p><b>Idempotence.</b> The body, the cursor and the counters commit in one target transaction
+ * guarded by the fence, so a crash or kill at any instant leaves either the whole batch or none of
+ * it, and the next run (any node, new fence) starts at exactly the committed cursor. A node that
+ * lost its lease can at most finish the batch already past its fence check; the new owner's claim
+ * waits for that transaction (row lock on PostgreSQL, the writer lock on SQLite) before taking the
+ * fence, so that batch is already in the cursor the new owner reads.
+ *
+ * <p><b>Errors.</b> A failing step (target claim and bound snapshot, throttle, batch, heartbeat) is
+ * retried with backoff up to the definition's attempts, then the backfill is {@code failed} with the
+ * message and the cursor kept. A timed-out batch is retried at half the size without spending an
+ * attempt; a locked target waits as if throttled.
+ */
+final class BackfillRun {
+  private static final Logger log = LoggerFactory.getLogger(BackfillRun.class);
+
+  /** How a run ended. */
+  enum End { SUCCEEDED, FAILED, STOPPED_BY_OPERATOR, LOST_LEASE, RELEASED, REGISTRY_UNREACHABLE }
+
+  private final Backfill def;
+  private final TargetStore target;
+  private final Registry registry;
+  private final long fence;
+  private final Duration lease;
+  private final CountDownLatch stopping;
+  private final BackfillMetrics metrics;
+  private final Throttle.Target throttleTarget;
+
+  private int attempts;
+  private String throttledBy;
+
+  BackfillRun(Backfill def, TargetStore target, Registry registry, long fence, Duration lease,
+      CountDownLatch stopping, BackfillMetrics metrics) {
+    this.def = def;
+    this.target = target;
+    this.registry = registry;
+    this.fence = fence;
+    this.lease = lease;
+    this.stopping = stopping;
+    this.metrics = metrics;
+    this.throttleTarget = new Throttle.Target() {
+      @Override
+      public javax.sql.DataSource dataSource() {
+        return def.target();
+      }
+
+      @Override
+      public String table() {
+        return def.table();
+      }
+
+      @Override
+      public boolean postgres() {
+        try {
+          return target.dialect() == Dialect.POSTGRESQL;
+        } catch (SQLException e) {
+          throw new MillraceException("could not recognise the target of backfill " + def.name(), e);
+        }
+      }
+    };
+  }
+
+  End run() {
+    try {
+      return loop();
+    } finally {
+      metrics.stopped(def.name());
+    }
+  }
+
+  private End loop() {
+    TargetStore.State state = null;
+    while (state == null) {
+      if (stopping.getCount() == 0) {
+        return release();
+      }
+      try {
+        state = target.claim(fence);
+      } catch (TargetStore.FencedOutException e) {
+        log.info("backfill {}: {}", def.name(), e.getMessage());
+        return End.LOST_LEASE;
+      } catch (SQLException | RuntimeException e) {
+        End end = failedAttempt("preparing the target failed", e, null);
+        if (end != null) {
+          return end;
+        }
+      }
+    }
+    if (state.finished()) {
+      return succeed();
+    }
+    Progress progress = new Progress(state, System.nanoTime());
+    BatchSizer sizer = new BatchSizer(def.targetBatchTime(),
+        state.batchSize() == null ? def.initialBatchSize() : state.batchSize(), def.maxBatchSize());
+    log.info("backfill {} running (fence {}) from cursor {} up to {}", def.name(), fence, progress.cursor(), state.upper());
+    while (true) {
+      if (stopping.getCount() == 0) {
+        return release();
+      }
+      // Every batch: the lease, the mirror and the operator's pause or cancel are checked before
+      // each batch, so an action lands after at most the batch in flight. One single-row HOT update.
+      End control = heartbeat(state, progress, sizer);
+      if (control != null) {
+        return control;
+      }
+      String reason;
+      try {
+        reason = throttleReason();
+      } catch (SQLException | RuntimeException e) {
+        End end = failedAttempt("a throttle failed", e, progress);
+        if (end != null) {
+          return end;
+        }
+        continue;
+      }
+      try {
+        if (reason != null) {
+          throttledBy = reason;
+          metrics.throttled(def.name());
+          pause(def.throttleRecheck());
+          continue;
+        }
+        throttledBy = null;
+        long start = System.nanoTime();
+        TargetStore.Outcome outcome = target.batch(fence, state, progress.cursor(), sizer.size());
+        long elapsed = System.nanoTime() - start;
+        if (outcome instanceof TargetStore.Outcome.Advanced a) {
+          progress.advanced(a.cursor(), a.keys(), a.affected(), elapsed, System.nanoTime());
+          sizer.completed(elapsed);
+          metrics.batch(def.name(), "committed", elapsed);
+          metrics.update(def.name(), progress, sizer, true);
+          attempts = 0;
+          pause(def.yieldBetweenBatches());
+        } else if (outcome instanceof TargetStore.Outcome.Done) {
+          progress.finished();
+          return succeed();
+        } else {
+          log.info("backfill {}: fence {} was taken over by a newer node; stopping", def.name(), fence);
+          return End.LOST_LEASE;
+        }
+      } catch (SQLException e) {
+        if (isTimeout(e) && sizer.timedOut()) {
+          metrics.batch(def.name(), "timeout", 0);
+          log.info("backfill {}: batch ran over {}; retrying at {} keys", def.name(), def.batchTimeout(), sizer.size());
+          continue;
+        }
+        if (isBusy(e)) {
+          metrics.batch(def.name(), "busy", 0);
+          throttledBy = "target locked: " + e.getMessage();
+          pause(def.throttleRecheck());
+          continue;
+        }
+        metrics.batch(def.name(), "failed", 0);
+        End end = failedAttempt("batch after key " + progress.cursor() + " failed", e, progress);
+        if (end != null) {
+          return end;
+        }
+      } catch (RuntimeException e) {
+        metrics.batch(def.name(), "failed", 0);
+        End end = failedAttempt("batch after key " + progress.cursor() + " failed", e, progress);
+        if (end != null) {
+          return end;
+        }
+      }
+    }
+  }
+
+  /** Extends the lease and mirrors progress; an end when the run must stop, null to go on. */
+  private End heartbeat(TargetStore.State state, Progress progress, BatchSizer sizer) {
+    Registry.Heartbeat beat = new Registry.Heartbeat(TargetStore.text(progress.cursor()), TargetStore.text(state.upper()),
+        progress.processed(), progress.affected(), progress.total(), progress.batches(), sizer.size(),
+        progress.rate(), progress.etaSeconds(sizer), throttledBy, attempts);
+    try {
+      if (registry.heartbeat(def.name(), fence, lease, beat)) {
+        return null;
+      }
+      log.info("backfill {}: lease gone (paused, cancelled or taken over); stopping", def.name());
+      return End.STOPPED_BY_OPERATOR;
+    } catch (SQLException e) {
+      // Without a heartbeat the lease runs out and another node may take over; the fence keeps the
+      // target safe either way. Retry a bounded number of times, then give the backfill up here.
+      attempts++;
+      log.warn("backfill {}: heartbeat failed (attempt {} of {}): {}", def.name(), attempts, def.maxAttempts(), e.getMessage());
+      if (attempts >= def.maxAttempts()) {
+        log.error("backfill {}: Millrace's database unreachable; leaving the run to the lease", def.name(), e);
+        return End.REGISTRY_UNREACHABLE;
+      }
+      pause(backoff());
+      return heartbeat(state, progress, sizer);
+    }
+  }
+
+  private String throttleReason() throws SQLException {
+    for (Throttle t : def.throttles()) {
+      String reason = t.check(throttleTarget);
+      if (reason != null) {
+        return reason;
+      }
+    }
+    return null;
+  }
+
+  /** Records a failed attempt; returns FAILED once attempts are spent, null to try again after a backoff. */
+  private End failedAttempt(String what, Exception e, Progress progress) {
+    attempts++;
+    String message = what + ": " + describe(e);
+    log.warn("backfill {}: {} (attempt {} of {})", def.name(), message, attempts, def.maxAttempts());
+    try {
+      if (attempts >= def.maxAttempts()) {
+        String error = message + " (gave up after " + attempts + " attempts; cursor kept"
+            + (progress == null ? "" : " at " + progress.cursor()) + ")";
+        if (!registry.fail(def.name(), fence, error)) {
+          log.info("backfill {}: not marked failed, the lease is gone", def.name());
+          return End.LOST_LEASE;
+        }
+        log.error("backfill {} failed: {}", def.name(), error, e);
+        return End.FAILED;
+      }
+      if (!registry.recordError(def.name(), fence, attempts, message)) {
+        return End.STOPPED_BY_OPERATOR;
+      }
+    } catch (SQLException registryError) {
+      log.error("backfill {}: could not record its failure in Millrace's database: {}", def.name(),
+          registryError.getMessage(), e);
+      return End.REGISTRY_UNREACHABLE;
+    }
+    pause(backoff());
+    return null;
+  }
+
+  private End succeed() {
+    try {
+      if (registry.succeed(def.name(), fence)) {
+        log.info("backfill {} succeeded", def.name());
+        return End.SUCCEEDED;
+      }
+      return End.STOPPED_BY_OPERATOR;
+    } catch (SQLException e) {
+      // The target says finished; whichever node takes the lease next marks it succeeded at once.
+      log.error("backfill {} finished but could not be marked succeeded: {}", def.name(), e.getMessage(), e);
+      return End.REGISTRY_UNREACHABLE;
+    }
+  }
+
+  private End release() {
+    try {
+      registry.release(def.name(), fence);
+    } catch (SQLException e) {
+      log.warn("backfill {}: could not release its lease at shutdown (it expires on its own): {}", def.name(), e.getMessage());
+    }
+    return End.RELEASED;
+  }
+
+  private boolean isTimeout(SQLException e) {
+    try {
+      return target.dialect().isTimeout(e);
+    } catch (SQLException unknown) {
+      return false;
+    }
+  }
+
+  private boolean isBusy(SQLException e) {
+    try {
+      return target.dialect().isBusy(e);
+    } catch (SQLException unknown) {
+      return false;
+    }
+  }
+
+  private Duration backoff() {
+    long millis = Math.min(5_000, 100L << Math.min(10, Math.max(0, attempts - 1)));
+    return Duration.ofMillis(Math.min(millis, lease.toMillis() / 3));
+  }
+
+  private void pause(Duration d) {
+    if (d.isZero()) {
+      return;
+    }
+    try {
+      stopping.await(d.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping.countDown();
+    }
+  }
+
+  static String describe(Throwable e) {
+    StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
+        sb.append(": ").append(c.getMessage());
+      }
+    }
+    return sb.toString();
+  }
+}

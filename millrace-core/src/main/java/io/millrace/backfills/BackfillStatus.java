@@ -1,0 +1,52 @@
+package io.millrace.backfills;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+
+/**
+ * A backfill as Millrace's registry shows it: its state, lease and the progress mirrored from the
+ * target at the last heartbeat (the target's state table is the truth; this copy may trail it by a
+ * batch). {@code rowsProcessed} counts keys walked, {@code rowsAffected} rows the body changed.
+ */
+public record BackfillStatus(
+    String name,
+    BackfillState state,
+    long position,
+    boolean independent,
+    boolean blocking,
+    String target,
+    String table,
+    String key,
+    String leaseOwner,
+    Instant leaseExpiresAt,
+    long fence,
+    String cursor,
+    String upperBound,
+    long rowsProcessed,
+    long rowsAffected,
+    Long rowsTotal,
+    long batches,
+    Integer batchSize,
+    Double rowsPerSecond,
+    Double etaSeconds,
+    String throttledBy,
+    Instant progressAt,
+    int attempts,
+    String lastError,
+    Instant createdAt,
+    Instant startedAt,
+    Instant finishedAt,
+    Instant updatedAt) {
+
+  /** Percent of the estimated total walked, or null when the total is unknown. */
+  @JsonProperty("percent")
+  public Double percent() {
+    if (state == BackfillState.SUCCEEDED) {
+      return 100.0;
+    }
+    if (rowsTotal == null || rowsTotal <= 0) {
+      return null;
+    }
+    return Math.min(100.0, 100.0 * rowsProcessed / rowsTotal);
+  }
+}

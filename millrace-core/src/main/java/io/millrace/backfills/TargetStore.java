@@ -1,0 +1,272 @@
+package io.millrace.backfills;
+
+import io.millrace.schema.SchemaName;
+import io.millrace.sql.SqlFile;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+/**
+ * A backfill's side of its target database: the state row (cursor, bounds, counters, fence) and
+ * the batch transaction.
+ *
+ * <p>Every batch is one transaction on the target that (1) checks the fence, (2) finds the batch's
+ * last key as the N-th key after the cursor through the key's index, (3) runs the body over that
+ * range and (4) moves the cursor and adds to the counters. All four commit or none does, so a crash
+ * at any point leaves the cursor exactly at the last committed batch: the next run neither repeats
+ * a committed batch nor skips an uncommitted one. A node whose lease was taken over fails step (1)
+ * (the new owner wrote a larger fence into the row first) and commits nothing.
+ */
+final class TargetStore {
+  /** The state row as read from the target. Bounds and cursor are typed keys (Long or String). */
+  record State(long fence, Object cursor, Object lower, Object upper, boolean finished, long rowsProcessed,
+      long rowsAffected, Long rowsTotal, long batches, Integer batchSize) {}
+
+  /** What one batch transaction did. */
+  sealed interface Outcome {
+    record Advanced(Object cursor, long keys, long affected) implements Outcome {}
+
+    record Done() implements Outcome {}
+
+    record FencedOut() implements Outcome {}
+  }
+
+  /** A newer fence owns the target's state row: this node must stop. */
+  static final class FencedOutException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    FencedOutException(String message) {
+      super(message);
+    }
+  }
+
+  private final Backfill def;
+  private final SqlFile sql;
+  private volatile Dialect dialect;
+
+  TargetStore(Backfill def) {
+    this.def = def;
+    // These statements run outside Millrace's schema and contain no {schema}; SqlFile needs one anyway.
+    this.sql = SqlFile.load(TargetStore.class, "target.sql", SchemaName.of("millrace"));
+  }
+
+  Dialect dialect() throws SQLException {
+    Dialect d = dialect;
+    if (d == null) {
+      try (Connection c = def.target().getConnection()) {
+        d = Dialect.of(c);
+      }
+      dialect = d;
+    }
+    return d;
+  }
+
+  private String statement(String name) {
+    return sql.get(name)
+        .replace("{state}", def.quotedStateTable())
+        .replace("{table}", def.quotedTable())
+        .replace("{key}", def.quotedKey());
+  }
+
+  /**
+   * Takes the target's state row for {@code fence} (creating table and row when missing) and, on
+   * the first run, snapshots the key bounds. Throws when a newer fence already owns the row.
+   */
+  State claim(long fence) throws SQLException, FencedOutException {
+    Dialect d = dialect();
+    try (Connection c = def.target().getConnection()) {
+      d.prepare(c, def.busyTimeout());
+      try (Statement s = c.createStatement()) {
+        s.execute(statement("create_state"));
+      }
+      long now = System.currentTimeMillis();
+      State state = inTransaction(c, d, () -> {
+        update(c, statement("insert_state"), def.name(), fence, now, now);
+        update(c, statement("take_fence"), fence, now, def.name(), fence);
+        return read(c);
+      });
+      if (state.fence() != fence) {
+        throw new FencedOutException("backfill " + def.name() + " is owned by fence " + state.fence() + ", not " + fence);
+      }
+      if (state.upper() != null || state.finished()) {
+        return state;
+      }
+      // First run: snapshot the bounds with plain reads, outside the write transaction (the row count
+      // may be a scan on SQLite), then record them under the fence.
+      Object upper = key(c, "max_key");
+      if (upper == null) {
+        inTransaction(c, d, () -> update(c, statement("mark_finished"), System.currentTimeMillis(), def.name(), fence));
+        return read(c);
+      }
+      Object lower = key(c, "min_key");
+      Long total = estimateTotal(c, d, lower, upper);
+      inTransaction(c, d, () -> update(c, statement("set_bounds"), text(lower), text(upper), total,
+          System.currentTimeMillis(), def.name(), fence));
+      return read(c);
+    }
+  }
+
+  /** One batch of at most {@code size} keys after {@code cursor} (or from the lower bound), in one transaction. */
+  Outcome batch(long fence, State state, Object cursor, int size) throws SQLException {
+    Dialect d = dialect();
+    boolean first = cursor == null;
+    Object from = first ? state.lower() : cursor;
+    Duration timeout = def.batchTimeout();
+    try (Connection c = def.target().getConnection()) {
+      d.prepare(c, def.busyTimeout());
+      d.begin(c, timeout);
+      try {
+        long now = System.currentTimeMillis();
+        if (update(c, statement("check_fence"), now, def.name(), fence) == 0) {
+          d.rollback(c);
+          return new Outcome.FencedOut();
+        }
+        long keys;
+        Object end;
+        try (PreparedStatement ps = c.prepareStatement(statement(first ? "batch_end_first" : "batch_end"))) {
+          d.limit(ps, timeout);
+          ps.setObject(1, from);
+          ps.setObject(2, state.upper());
+          ps.setInt(3, size);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            keys = rs.getLong(1);
+            end = keys == 0 ? null : typed(rs, 2);
+          }
+        }
+        if (keys == 0) {
+          update(c, statement("mark_finished"), now, def.name(), fence);
+          d.commit(c);
+          return new Outcome.Done();
+        }
+        long affected = body(c, d, new KeyRange(from, first, end, def.predicate(first)), timeout);
+        update(c, statement("advance"), text(end), keys, affected, size, System.currentTimeMillis(), def.name(), fence);
+        d.commit(c);
+        return new Outcome.Advanced(end, keys, affected);
+      } catch (SQLException | RuntimeException e) {
+        try {
+          d.rollback(c);
+        } catch (SQLException rollback) {
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      }
+    }
+  }
+
+  private long body(Connection c, Dialect d, KeyRange range, Duration timeout) throws SQLException {
+    if (def.callback() != null) {
+      return def.callback().apply(c, range);
+    }
+    try (PreparedStatement ps = c.prepareStatement(def.expandedSql(range.fromInclusive()))) {
+      d.limit(ps, timeout);
+      int index = 1;
+      for (int i = 0; i < def.rangeCount(); i++) {
+        index = range.bind(ps, index);
+      }
+      return ps.executeLargeUpdate();
+    }
+  }
+
+  /**
+   * Rows the walk will visit, estimated once: the engine's statistics where it keeps them (capped by
+   * the key span for integer keys), the key span itself on SQLite, a count for text keys on SQLite.
+   * The runner refines it from the observed key density as it goes.
+   */
+  private Long estimateTotal(Connection c, Dialect d, Object lower, Object upper) throws SQLException {
+    Long stats = d.estimatedRows(c, def.table());
+    if (def.keyType() == KeyType.INTEGER) {
+      long span = (Long) upper - (Long) lower + 1;
+      return stats == null ? span : Math.min(stats, span);
+    }
+    if (stats != null) {
+      return stats;
+    }
+    try (PreparedStatement ps = c.prepareStatement(statement("count_rows")); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  State read() throws SQLException {
+    try (Connection c = def.target().getConnection()) {
+      return read(c);
+    }
+  }
+
+  private State read(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(statement("read_state"))) {
+      ps.setString(1, def.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("the state row of backfill " + def.name() + " is missing from " + def.quotedStateTable());
+        }
+        long total = rs.getLong(8);
+        Long rowsTotal = rs.wasNull() ? null : total;
+        int size = rs.getInt(10);
+        Integer batchSize = rs.wasNull() ? null : size;
+        return new State(rs.getLong(1), parse(rs.getString(2)), parse(rs.getString(3)), parse(rs.getString(4)),
+            rs.getInt(5) != 0, rs.getLong(6), rs.getLong(7), rowsTotal, rs.getLong(9), batchSize);
+      }
+    }
+  }
+
+  private Object key(Connection c, String statement) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(statement(statement)); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return typed(rs, 1);
+    }
+  }
+
+  private Object typed(ResultSet rs, int column) throws SQLException {
+    if (def.keyType() == KeyType.INTEGER) {
+      long v = rs.getLong(column);
+      return rs.wasNull() ? null : v;
+    }
+    return rs.getString(column);
+  }
+
+  Object parse(String stored) {
+    if (stored == null) {
+      return null;
+    }
+    return def.keyType() == KeyType.INTEGER ? (Object) Long.parseLong(stored) : stored;
+  }
+
+  static String text(Object key) {
+    return key == null ? null : key.toString();
+  }
+
+  private static int update(Connection c, String sql, Object... values) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < values.length; i++) {
+        ps.setObject(i + 1, values[i]);
+      }
+      return ps.executeUpdate();
+    }
+  }
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run() throws SQLException;
+  }
+
+  private static <T> T inTransaction(Connection c, Dialect d, Work<T> work) throws SQLException {
+    d.begin(c, Duration.ofSeconds(30));
+    try {
+      T result = work.run();
+      d.commit(c);
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      try {
+        d.rollback(c);
+      } catch (SQLException rollback) {
+        e.addSuppressed(rollback);
+      }
+      throw e;
+    }
+  }
+}
