@@ -38,7 +38,8 @@ record MillraceSettings(
     Duration misfireThreshold,
     Duration shutdownTimeout,
     Duration countsRefreshInterval,
-    MeterRegistry meterRegistry) {
+    MeterRegistry meterRegistry,
+    List<io.millrace.projections.Projection> projections) {
 
   WorkerSettings workerSettings() {
     return new WorkerSettings(
