@@ -54,6 +54,7 @@ final class ProjectionRunner implements Runnable {
   private volatile long lag = -1;
   private volatile double rate;
   private long token;
+  private boolean reload;
   private long lastRenew;
   private long catchUpStart;
   private long nextLagRefresh;
@@ -210,8 +211,9 @@ final class ProjectionRunner implements Runnable {
 
   /** Aligns this runner with the row: fingerprint, operator requests, status. */
   private void adopt(ProjectionStore.Lease lease, boolean acquired) throws SQLException {
-    if (acquired) {
+    if (acquired || reload) {
       checkpoint = lease.checkpoint();
+      reload = false;
     }
     if (!projection.version().equals(lease.fingerprint()) || lease.rebuildRequested()) {
       log.info("projection {}: {}; replaying from the first event", name, lease.rebuildRequested()
@@ -297,6 +299,7 @@ final class ProjectionRunner implements Runnable {
         if (!store.advance(c, name, token, from, to, page.size(), leaseMs)) {
           c.rollback();
           lastRenew = 0;
+          reload = true;
           return -1;
         }
         ProjectionContext context = new ProjectionContext(name, c, new Documents(c, documentsSql, name));

@@ -41,7 +41,7 @@ SELECT pg_notify(?, '');
 
 -- name: read_stream
 -- Binds: stream, from version (inclusive), limit. Uses the (stream, version) unique index.
-SELECT xid::text, position, stream, version, type, data::text, metadata::text, created_at
+SELECT xid::text AS xid_text, position, stream, version, type, data::text, metadata::text, created_at
   FROM {schema}.events
  WHERE stream = ? AND version >= ?
  ORDER BY version
@@ -52,11 +52,13 @@ SELECT xid::text, position, stream, version, type, data::text, metadata::text, c
 -- Only below the snapshot's xmin: every transaction with a smaller id has ended, so no event can
 -- ever appear behind the page's end and a checkpoint there never skips one (DESIGN.md, "Event log
 -- ordering"). Binds: checkpoint xid (text), checkpoint position, limit.
-SELECT xid::text, position, stream, version, type, data::text, metadata::text, created_at
-  FROM {schema}.events
- WHERE (xid, position) > (?::xid8, ?)
-   AND xid < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY xid, position
+-- The output column is aliased: a bare "ORDER BY xid" would sort by the text output column of that
+-- name, and "1001" sorts before "998".
+SELECT e.xid::text AS xid_text, e.position, e.stream, e.version, e.type, e.data::text, e.metadata::text, e.created_at
+  FROM {schema}.events e
+ WHERE (e.xid, e.position) > (?::xid8, ?)
+   AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+ ORDER BY e.xid, e.position
  LIMIT ?;
 
 -- name: count_after
