@@ -10,7 +10,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +49,38 @@ public final class Documents {
       cache.put(id, doc);
     }
     return doc.map(JsonNode::deepCopy);
+  }
+
+  /**
+   * Loads the documents of {@code ids} not yet read in this page with one query, so that a page
+   * touching many documents costs one round trip instead of one per document. Call it from {@link
+   * ProjectionHandler#applyPage} with the ids the page will touch.
+   */
+  public void prefetch(Collection<String> ids) {
+    List<String> missing = new ArrayList<>();
+    for (String id : ids) {
+      checkId(id);
+      if (!cache.containsKey(id)) {
+        missing.add(id);
+      }
+    }
+    if (missing.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = connection.prepareStatement(sql.get("get_many"))) {
+      ps.setString(1, projection);
+      ps.setArray(2, connection.createArrayOf("text", missing.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          cache.put(rs.getString(1), Optional.of(Json.tree(rs.getString(2))));
+        }
+      }
+    } catch (SQLException e) {
+      throw new MillraceException("could not read documents of projection " + projection + ": " + e.getMessage(), e);
+    }
+    for (String id : missing) {
+      cache.putIfAbsent(id, Optional.empty());
+    }
   }
 
   /** The document read into {@code type}. */

@@ -4,6 +4,10 @@
 -- Binds: projection, id. Primary key lookup.
 SELECT doc::text FROM {schema}.projection_documents WHERE projection = ? AND id = ?;
 
+-- name: get_many
+-- A page's prefetch. Binds: projection, ids (text[]). Primary key lookups.
+SELECT id, doc::text FROM {schema}.projection_documents WHERE projection = ? AND id = ANY(?);
+
 -- name: upsert
 -- Batched at the end of a page. Binds: projection, id, doc (JSON text).
 INSERT INTO {schema}.projection_documents (projection, id, doc) VALUES (?, ?, ?::jsonb)
