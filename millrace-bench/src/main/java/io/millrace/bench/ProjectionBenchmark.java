@@ -17,6 +17,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Projections at a million events: how fast a cold rebuild replays, what a warm restart replays
@@ -132,8 +133,12 @@ public final class ProjectionBenchmark {
           perRequestMs, seconds(t0));
       System.out.printf("    /ready 200 after %.1f s from spawn%n", ready);
     } finally {
-      child.destroyForcibly();
-      child.waitFor();
+      // SIGTERM: the node closes and releases the projection's lease for the next process.
+      child.destroy();
+      if (!child.waitFor(60, TimeUnit.SECONDS)) {
+        child.destroyForcibly();
+        child.waitFor();
+      }
     }
   }
 

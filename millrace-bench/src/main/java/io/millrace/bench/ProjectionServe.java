@@ -17,7 +17,8 @@ import io.millrace.sql.Json;
 /**
  * The process {@link ProjectionBenchmark} starts to time {@code /health} from process start: a
  * node with the benchmark's projection (required) and the HTTP server, started in the order an
- * application would. It prints {@code PORT <n>} once listening, then runs until killed.
+ * application would. It prints {@code PORT <n>} once listening, then runs until SIGTERM, when it
+ * closes the node (which releases the projection's lease).
  *
  * <p>Arguments: JDBC URL, user, password, schema, projection version.
  */
@@ -37,6 +38,7 @@ public final class ProjectionServe {
     Millrace node = Millrace.builder(dataSource).schema(args[3]).meterRegistry(registry)
         .projection(balances(args[4]))
         .build();
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close));
     node.start();
     long startedAt = System.currentTimeMillis();
     MillraceServer server = MillraceServer.builder(node, registry).port(0).start();

@@ -175,9 +175,9 @@ final class ProjectionRunner implements Runnable {
       }
       refreshLag(true);
       updateRate();
-      if (phase != Phase.CATCHING_UP) {
-        await(pollMs);
-      }
+      // Nothing readable: either caught up, or committed events wait above the horizon of an open
+      // transaction. Either way only a commit can change that; wait for a wake-up or the poll.
+      await(pollMs);
     }
   }
 

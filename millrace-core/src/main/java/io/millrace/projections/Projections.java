@@ -208,7 +208,7 @@ public final class Projections implements AutoCloseable {
     if (phase == ProjectionRunner.Phase.READY) {
       return Readiness.Status.ready(name, "projection " + r.projection().name() + " is caught up");
     }
-    if (phase == ProjectionRunner.Phase.STANDBY && queryStatus(r.projection().name()) == QueryStatus.READY) {
+    if (phase == ProjectionRunner.Phase.STANDBY && readyElsewhere(r.projection())) {
       return Readiness.Status.ready(name, "projection " + r.projection().name() + " is ready (run by another node)");
     }
     Map<String, Object> details = new LinkedHashMap<>();
@@ -227,6 +227,17 @@ public final class Projections implements AutoCloseable {
         : "projection " + r.projection().name() + " is catching up (" + (r.lag() < 0 ? "lag unknown" : r.lag() + " events behind")
             + (eta == null ? "" : ", about " + eta + " s left") + ")";
     return Readiness.Status.notReady(name, message, details);
+  }
+
+  /** Another node runs it, it is ready, and at this node's fingerprint (not an older build's). */
+  private boolean readyElsewhere(Projection projection) {
+    try {
+      return store.get(projection.name())
+          .map(row -> "ready".equals(row.status()) && projection.version().equals(row.fingerprint()))
+          .orElse(false);
+    } catch (SQLException e) {
+      throw new MillraceException("could not read projection " + projection.name() + ": " + e.getMessage(), e);
+    }
   }
 
   private Request request(String statement, String name) {
