@@ -32,8 +32,10 @@ public final class Projection {
   private final int pageSize;
   private final Duration rebuildTimeout;
   private final FaultPoints faults;
+  private final boolean blueGreen;
 
   private Projection(Builder b) {
+    this.blueGreen = b.blueGreen;
     this.name = b.name;
     this.version = b.version;
     this.handler = b.handler;
@@ -76,6 +78,10 @@ public final class Projection {
     return faults;
   }
 
+  public boolean blueGreen() {
+    return blueGreen;
+  }
+
   /** Builds a {@link Projection}; name, version and handler are required. */
   public static final class Builder {
     private final String name;
@@ -85,6 +91,7 @@ public final class Projection {
     private int pageSize = DEFAULT_PAGE_SIZE;
     private Duration rebuildTimeout = DEFAULT_REBUILD_TIMEOUT;
     private FaultPoints faults = FaultPoints.NONE;
+    private boolean blueGreen;
 
     private Builder(String name) {
       this.name = JobRequest.requireName("projection", name);
@@ -135,6 +142,19 @@ public final class Projection {
         throw new ValidationException("rebuildTimeout", "must be positive");
       }
       this.rebuildTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * On a new fingerprint, build the new version side by side (under the document key {@code
+     * <name>@<version>}) while queries keep reading the old version's documents, and swap them in
+     * one transaction once the new one has caught up. Default off: a new fingerprint rebuilds in
+     * place and queries answer 503 until it has caught up. For projections that keep their read
+     * model in the document store: a handler writing its own tables must key them by {@link
+     * ProjectionContext#projection()} itself. An explicit {@code rebuild} still rebuilds in place.
+     */
+    public Builder blueGreen() {
+      this.blueGreen = true;
       return this;
     }
 

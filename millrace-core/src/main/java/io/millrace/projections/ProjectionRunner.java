@@ -53,6 +53,9 @@ final class ProjectionRunner implements Runnable {
   private volatile LogPosition checkpoint = LogPosition.START;
   private volatile long lag = -1;
   private volatile double rate;
+  private final SideBySide sideBySide;
+  /** The "<name>@<version>" key a blue/green build writes under; null when building in place. */
+  private volatile String shadow;
   private long token;
   private boolean reload;
   private long lastRenew;
@@ -74,6 +77,7 @@ final class ProjectionRunner implements Runnable {
     this.leaseMs = lease.toMillis();
     this.pollMs = poll.toMillis();
     this.meters = new ProjectionMeters(registry, name, this);
+    this.sideBySide = new SideBySide(dataSource, store, name);
   }
 
   Projection projection() {
@@ -90,6 +94,11 @@ final class ProjectionRunner implements Runnable {
 
   LogPosition checkpoint() {
     return checkpoint;
+  }
+
+  /** The side-by-side build's key while a new version builds next to the serving one, else null. */
+  String shadow() {
+    return shadow;
   }
 
   /** Events committed after the checkpoint (capped at {@link #LAG_CAP}); -1 before the first count. */
@@ -211,9 +220,15 @@ final class ProjectionRunner implements Runnable {
 
   /** Aligns this runner with the row: fingerprint, operator requests, status. */
   private void adopt(ProjectionStore.Lease lease, boolean acquired) throws SQLException {
-    if (acquired || reload) {
+    boolean reloaded = acquired || reload;
+    if (reloaded) {
       checkpoint = lease.checkpoint();
       reload = false;
+    }
+    if (projection.blueGreen() && !lease.rebuildRequested() && !projection.version().equals(lease.fingerprint())
+        && "ready".equals(lease.status())) {
+      adoptSideBySide(reloaded);
+      return;
     }
     if (!projection.version().equals(lease.fingerprint()) || lease.rebuildRequested()) {
       log.info("projection {}: {}; replaying from the first event", name, lease.rebuildRequested()
@@ -231,12 +246,43 @@ final class ProjectionRunner implements Runnable {
     }
   }
 
+  /**
+   * Blue/green: the old version keeps serving while this one builds under its own key; on start,
+   * take-over or a retry, resume from the build's own checkpoint.
+   */
+  private void adoptSideBySide(boolean reloaded) throws SQLException {
+    if (shadow == null || reloaded) {
+      ProjectionStore.Row row = sideBySide.open(projection.version(), token);
+      shadow = row.name();
+      checkpoint = row.checkpoint();
+      log.info("projection {}: version {} builds side by side as {} from {}; the serving version stays",
+          name, projection.version(), shadow, checkpoint);
+      phase = Phase.STARTING;
+    }
+    ProjectionStore.Row row = sideBySide.row(shadow).orElse(null);
+    if (row == null) {
+      shadow = null;
+      lastRenew = 0;
+      return;
+    }
+    if ("failed".equals(row.status())) {
+      phase = Phase.FAILED;
+      error = row.error();
+    } else if (phase != Phase.CATCHING_UP) {
+      error = null;
+      checkpoint = row.checkpoint();
+      startCatchUp();
+    }
+  }
+
   private void reset() throws SQLException {
+    shadow = null;
     try {
       boolean reset = Transactions.inTransaction(dataSource, c -> {
         if (!store.reset(c, name, projection.version(), token)) {
           return false;
         }
+        sideBySide.dropAll(c);
         try {
           projection.handler().reset(c);
         } catch (SQLException e) {
@@ -271,7 +317,18 @@ final class ProjectionRunner implements Runnable {
         return;
       }
     }
-    if (store.markReady(name, token, at)) {
+    String building = shadow;
+    if (building != null) {
+      if (sideBySide.takeOver(token, building, at)) {
+        log.info("projection {}: version {} caught up side by side and now serves", name, projection.version());
+        shadow = null;
+      } else {
+        lastRenew = 0;
+        reload = true;
+        return;
+      }
+    }
+    if (building != null || store.markReady(name, token, at)) {
       phase = Phase.READY;
       lag = 0;
       meters.rebuilt(Duration.ofNanos(System.nanoTime() - catchUpStart));
@@ -296,13 +353,18 @@ final class ProjectionRunner implements Runnable {
           return 0;
         }
         LogPosition to = page.get(page.size() - 1).logPosition();
-        if (!store.advance(c, name, token, from, to, page.size(), leaseMs)) {
+        String building = shadow;
+        boolean advanced = building == null
+            ? store.advance(c, name, token, from, to, page.size(), leaseMs)
+            : sideBySide.advance(c, token, building, from, to, page.size());
+        if (!advanced) {
           c.rollback();
           lastRenew = 0;
           reload = true;
           return -1;
         }
-        ProjectionContext context = new ProjectionContext(name, c, new Documents(c, documentsSql, name));
+        String key = building == null ? name : building;
+        ProjectionContext context = new ProjectionContext(key, c, new Documents(c, documentsSql, key));
         try {
           projection.handler().applyPage(page, context);
           context.documents().flush();
@@ -335,6 +397,15 @@ final class ProjectionRunner implements Runnable {
   }
 
   private void fail(String message) throws SQLException {
+    String building = shadow;
+    if (building != null) {
+      // The new version failed; the old one keeps serving, and `retry` resumes the build.
+      log.error("projection {}: version {} building side by side failed: {}", name, projection.version(), message);
+      sideBySide.fail(building, message);
+      error = message;
+      phase = Phase.FAILED;
+      return;
+    }
     log.error("projection {} failed: {}", name, message);
     store.markFailed(name, token, message);
     error = message;

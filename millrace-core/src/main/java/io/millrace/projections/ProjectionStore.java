@@ -128,6 +128,9 @@ final class ProjectionStore {
   boolean request(String statement, String name) throws SQLException {
     try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
       ps.setString(1, name);
+      if (ps.getParameterMetaData().getParameterCount() > 1) {
+        ps.setString(2, name);
+      }
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next();
       }

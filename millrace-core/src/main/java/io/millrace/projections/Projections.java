@@ -208,6 +208,11 @@ public final class Projections implements AutoCloseable {
     if (phase == ProjectionRunner.Phase.READY) {
       return Readiness.Status.ready(name, "projection " + r.projection().name() + " is caught up");
     }
+    if (r.shadow() != null && phase != ProjectionRunner.Phase.FAILED) {
+      // Blue/green: the previous version answers queries while this one builds.
+      return Readiness.Status.ready(name, "projection " + r.projection().name() + " serves its previous version while "
+          + r.shadow() + " builds side by side (" + (r.lag() < 0 ? "lag unknown" : r.lag() + " events behind") + ")");
+    }
     if (phase == ProjectionRunner.Phase.STANDBY && readyElsewhere(r.projection())) {
       return Readiness.Status.ready(name, "projection " + r.projection().name() + " is ready (run by another node)");
     }

@@ -66,10 +66,11 @@ UPDATE {schema}.projections SET status = 'failed', error = ?, failed_at = now(),
  WHERE name = ? AND lease_token = ? AND status <> 'failed';
 
 -- name: request_retry
--- Operator: a failed projection catches up again from its checkpoint. Binds: name.
+-- Operator: a failed projection (or its failed side-by-side build, "<name>@<version>") catches up
+-- again from its checkpoint. Binds: name, name.
 UPDATE {schema}.projections
    SET status = 'catching_up', error = NULL, failed_at = NULL, catch_up_started_at = now(), updated_at = now()
- WHERE name = ? AND status = 'failed'
+ WHERE (name = ? OR (strpos(name, '@') > 0 AND split_part(name, '@', 1) = ?)) AND status = 'failed'
 RETURNING name;
 
 -- name: request_rebuild
@@ -97,3 +98,46 @@ SELECT name, fingerprint, status, checkpoint_xid::text, checkpoint_position, eve
 -- name: status
 -- The cheap read behind query guards and readiness. Binds: name.
 SELECT status FROM {schema}.projections WHERE name = ?;
+
+-- name: shadows
+-- Blue/green (SideBySide): a new version builds under the row and document key "<name>@<version>"
+-- while "<name>" keeps serving the old version's documents; they swap in one transaction.
+-- The side-by-side builds of a projection. Binds: name. The table is small: a row per projection.
+SELECT name FROM {schema}.projections WHERE strpos(name, '@') > 0 AND split_part(name, '@', 1) = ?;
+
+-- name: delete_row
+-- Binds: name.
+DELETE FROM {schema}.projections WHERE name = ?;
+
+-- name: fence
+-- The first statement of a side-by-side page: holds the main row's lock for the page with the lease
+-- token checked, so a runner that lost the lease, or one racing it, gets no row and writes nothing.
+-- Binds: name, token.
+SELECT 1 FROM {schema}.projections WHERE name = ? AND lease_token = ? FOR UPDATE;
+
+-- name: advance_shadow
+-- The side-by-side build's checkpoint compare-and-swap, after fence. Binds: new xid (text), new
+-- position, events, shadow name, previous xid (text), previous position.
+UPDATE {schema}.projections
+   SET checkpoint_xid = ?::xid8, checkpoint_position = ?, events_applied = events_applied + ?, updated_at = now()
+ WHERE name = ? AND checkpoint_xid = ?::xid8 AND checkpoint_position = ? AND status <> 'failed';
+
+-- name: fail_shadow
+-- The new version failed; the old one keeps serving. Binds: error, shadow name.
+UPDATE {schema}.projections SET status = 'failed', error = ?, failed_at = now(), updated_at = now()
+ WHERE name = ?;
+
+-- name: move_documents
+-- The swap: the new version's documents take the projection's key. Binds: name, shadow name.
+UPDATE {schema}.projection_documents SET projection = ? WHERE projection = ?;
+
+-- name: take_over
+-- The swap: the projection takes the new version's fingerprint and checkpoint. After fence, in the
+-- same transaction. Binds: name, token, shadow name, shadow xid (text), shadow position.
+UPDATE {schema}.projections m
+   SET fingerprint = s.fingerprint, checkpoint_xid = s.checkpoint_xid, checkpoint_position = s.checkpoint_position,
+       events_applied = s.events_applied, status = 'ready', error = NULL, failed_at = NULL,
+       rebuild_requested = false, catch_up_started_at = s.catch_up_started_at, ready_at = now(), updated_at = now()
+  FROM {schema}.projections s
+ WHERE m.name = ? AND m.lease_token = ? AND s.name = ?
+   AND s.checkpoint_xid = ?::xid8 AND s.checkpoint_position = ?;
