@@ -121,6 +121,7 @@ public final class ProjectionBenchmark {
         healthNanos += System.nanoTime() - s;
       }
       double perRequestMs = healthNanos / 100 / 1e6;
+      double sampled = seconds(t0);
       while (status(port, "/ready") != 200) {
         Thread.sleep(50);
       }
@@ -129,8 +130,8 @@ public final class ProjectionBenchmark {
       System.out.printf("    /health 200 after %.2f s from spawn (JVM start included); /ready then %d%n",
           health, readyWhenHealthy);
       System.out.printf("    inside the process: %s%n", times);
-      System.out.printf("    /health during the replay: %.2f ms per request (mean of 100, t=%.1f s)%n",
-          perRequestMs, seconds(t0));
+      System.out.printf("    /health right after: %.2f ms per request (mean of 100 sequential, over %.1f s)%n",
+          perRequestMs, sampled);
       System.out.printf("    /ready 200 after %.1f s from spawn%n", ready);
     } finally {
       // SIGTERM: the node closes and releases the projection's lease for the next process.
