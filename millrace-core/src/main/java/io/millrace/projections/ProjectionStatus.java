@@ -8,7 +8,8 @@ import java.time.Instant;
  * @param status {@code catching_up}, {@code ready} or {@code failed}: whether its read model may be
  *     queried (shared by every node)
  * @param node this node's part: {@code running} (it holds the lease), {@code standby} (another node
- *     does), {@code not_registered} (this node has no such projection), {@code stopped}
+ *     does), {@code starting} (not yet tried to take it), {@code not_registered} (this node has no
+ *     such projection), {@code stopped}
  * @param caughtUpHere whether this node runs it and has caught up since it took it over
  * @param lag committed events after the checkpoint (at most {@link ProjectionRunner#LAG_CAP})
  * @param eventsPerSecond recent apply rate on this node; null when it does not run it

@@ -128,8 +128,8 @@ final class ProjectionStore {
   boolean request(String statement, String name) throws SQLException {
     try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
       ps.setString(1, name);
-      if (ps.getParameterMetaData().getParameterCount() > 1) {
-        ps.setString(2, name);
+      if (statement.equals("request_retry")) {
+        ps.setString(2, name); // also the projection's side-by-side build
       }
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next();

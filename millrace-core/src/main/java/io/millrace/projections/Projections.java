@@ -268,7 +268,8 @@ public final class Projections implements AutoCloseable {
       node = "running";
       rate = Math.round(r.rate() * 10) / 10.0;
     } else {
-      node = r == null ? "not_registered" : r.phase() == ProjectionRunner.Phase.STOPPED ? "stopped" : "standby";
+      node = r == null ? "not_registered" : r.phase() == ProjectionRunner.Phase.STOPPED ? "stopped"
+          : r.phase() == ProjectionRunner.Phase.STARTING ? "starting" : "standby";
     }
     try (Connection c = dataSource.getConnection()) {
       lag = events.countAfter(c, row.checkpoint(), ProjectionRunner.LAG_CAP);
