@@ -22,6 +22,8 @@ import io.millrace.jobs.JobRequest;
 import io.millrace.jobs.PeriodicJobs;
 import io.millrace.jobs.Rescuer;
 import io.millrace.jobs.Workers;
+import io.millrace.projections.EventStore;
+import io.millrace.projections.Projections;
 import io.millrace.schema.SchemaMigrator;
 import io.millrace.schema.SchemaName;
 import java.sql.Connection;
@@ -70,6 +72,7 @@ public final class Millrace implements AutoCloseable {
   private final MeterRegistry meters;
   private final Backfills backfills;
   private BackfillWorker backfillWorker;
+  private final Projections projections;
   private Workers workers;
   private MaintenanceLoop maintenance;
   private LeaderElector elector;
@@ -97,6 +100,9 @@ public final class Millrace implements AutoCloseable {
     if (settings.backfills().stream().anyMatch(io.millrace.backfills.Backfill::blocking)) {
       readiness.add(backfills.readinessCheck());
     }
+    this.projections = new Projections(dataSource, schema, settings.nodeId(), settings.projections(),
+        settings.lease(), settings.pollInterval(), settings.listen(), meters);
+    projections.readinessChecks().forEach(readiness::add);
   }
 
   public static MillraceBuilder builder(DataSource dataSource) {
@@ -183,6 +189,8 @@ public final class Millrace implements AutoCloseable {
         log.warn("refreshing queue count gauges failed: {}", e.getMessage());
       }
     }, 0, refresh, TimeUnit.MILLISECONDS);
+    // Asynchronous: the catch-up runs in the background, so a server binds at once.
+    projections.start();
     started = true;
     log.info("Millrace node {} started on schema {} (queues {}, {} handlers)", nodeId, schema, queues, kinds.size());
   }
@@ -205,6 +213,16 @@ public final class Millrace implements AutoCloseable {
   /** Enqueues many jobs in one statement inside the caller's transaction. */
   public List<EnqueueResult> enqueueAll(Connection connection, List<JobRequest> requests) {
     return enqueuer.enqueue(connection, requests);
+  }
+
+  /** The event log: append (standalone or in your transaction), read a stream, read everything. */
+  public EventStore events() {
+    return projections.events();
+  }
+
+  /** Projections: status, retry, rebuild, the query guard's status and document reads. */
+  public Projections projections() {
+    return projections;
   }
 
   public JobAdmin admin() {
@@ -300,6 +318,7 @@ public final class Millrace implements AutoCloseable {
       return;
     }
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+    projections.close();
     timer.shutdown();
     if (workers != null) {
       workers.stop(deadline);

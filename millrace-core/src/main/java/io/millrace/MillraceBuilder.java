@@ -57,6 +57,7 @@ public final class MillraceBuilder {
   private MeterRegistry meterRegistry;
   private io.millrace.workflows.WorkflowOptions workflowOptions = io.millrace.workflows.WorkflowOptions.DEFAULT;
   private final List<io.millrace.backfills.Backfill> backfills = new ArrayList<>();
+  private final List<io.millrace.projections.Projection> projections = new ArrayList<>();
 
   MillraceBuilder(DataSource dataSource) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -275,6 +276,19 @@ public final class MillraceBuilder {
     return this;
   }
 
+  /**
+   * Runs {@code projection} on this node (under a lease, so one node at a time in the cluster).
+   * Its catch-up starts with {@link Millrace#start()} and never delays it.
+   */
+  public MillraceBuilder projection(io.millrace.projections.Projection projection) {
+    Objects.requireNonNull(projection, "projection");
+    if (projections.stream().anyMatch(p -> p.name().equals(projection.name()))) {
+      throw new ValidationException("projection", "'" + projection.name() + "' is already registered");
+    }
+    projections.add(projection);
+    return this;
+  }
+
   public Millrace build() {
     Duration beat = heartbeat == null ? lease.dividedBy(3) : heartbeat;
     if (beat.compareTo(lease) >= 0) {
@@ -291,7 +305,8 @@ public final class MillraceBuilder {
         List.copyOf(periodicJobs), lease, beat, pollInterval, fetchBatch, prefetch, completionBatch, completionLinger,
         backoff, listen, maintenanceInterval, housekeepingInterval, nodeSilence, retention, maxArgsBytes,
         misfireThreshold, shutdownTimeout, countsRefreshInterval, meterRegistry, workflowOptions,
-        List.copyOf(backfills)));
+        List.copyOf(backfills),
+        List.copyOf(projections)));
   }
 
   private static Duration positive(String field, Duration d) {

@@ -40,7 +40,8 @@ record MillraceSettings(
     Duration countsRefreshInterval,
     MeterRegistry meterRegistry,
     io.millrace.workflows.WorkflowOptions workflowOptions,
-    List<io.millrace.backfills.Backfill> backfills) {
+    List<io.millrace.backfills.Backfill> backfills,
+    List<io.millrace.projections.Projection> projections) {
 
   WorkerSettings workerSettings() {
     return new WorkerSettings(

@@ -49,6 +49,43 @@ public final class ChildNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts {@code main} in a child JVM on this class path, with the shared database's JDBC URL as
+   * its first argument followed by {@code args}; output to {@code target/child-nodes/<nodeId>.log}.
+   */
+  public static ChildNode startMain(Class<?> main, String nodeId, String... args) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    try {
+      Path logs = Path.of("target", "child-nodes");
+      Files.createDirectories(logs);
+      File log = logs.resolve(nodeId + ".log").toFile();
+      List<String> command = new java.util.ArrayList<>(List.of(
+          java, "-Xmx256m", "-Duser.timezone=America/Los_Angeles",
+          "-cp", System.getProperty("java.class.path"), main.getName(), TestDatabase.jdbcUrl()));
+      command.addAll(List.of(args));
+      ProcessBuilder builder = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+      return new ChildNode(builder.start(), nodeId);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start child node " + nodeId, e);
+    }
+  }
+
+  /** SIGTERM (a graceful stop: shutdown hooks run), then waits for the exit; returns the exit code. */
+  public int terminate() {
+    process.destroy();
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        throw new AssertionError("child node " + nodeId + " did not exit within 60 s of SIGTERM");
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while stopping " + nodeId, e);
+    }
+  }
+
   public String nodeId() {
     return nodeId;
   }

@@ -68,6 +68,7 @@ public final class MillraceServer implements AutoCloseable {
     new AdminApi(b.millrace).register(app);
     new WorkflowsApi(b.millrace).register(app);
     new BackfillsApi(b.millrace).register(app);
+    new ProjectionsApi(b.millrace).register(app);
     app.exception(ValidationException.class,
         (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ApiError(e.getMessage(), e.field())));
     app.exception(HttpResponseException.class, (e, ctx) -> {

@@ -1,0 +1,37 @@
+package io.millrace.projections;
+
+import java.time.Instant;
+
+/**
+ * A projection as the API, the CLI and readiness show it.
+ *
+ * @param status {@code catching_up}, {@code ready} or {@code failed}: whether its read model may be
+ *     queried (shared by every node)
+ * @param node this node's part: {@code running} (it holds the lease), {@code standby} (another node
+ *     does), {@code starting} (not yet tried to take it), {@code not_registered} (this node has no
+ *     such projection), {@code stopped}
+ * @param caughtUpHere whether this node runs it and has caught up since it took it over
+ * @param lag committed events after the checkpoint (at most {@link ProjectionRunner#LAG_CAP})
+ * @param eventsPerSecond recent apply rate on this node; null when it does not run it
+ * @param etaSeconds lag divided by that rate; null when unknown
+ * @param required whether this node's {@code /ready} waits for it
+ */
+public record ProjectionStatus(
+    String name,
+    String version,
+    String status,
+    String node,
+    boolean caughtUpHere,
+    boolean required,
+    String checkpoint,
+    long eventsApplied,
+    long lag,
+    Double eventsPerSecond,
+    Long etaSeconds,
+    String error,
+    Instant failedAt,
+    boolean rebuildRequested,
+    Instant catchUpStartedAt,
+    Instant readyAt,
+    String runningOn,
+    Instant leaseUntil) {}

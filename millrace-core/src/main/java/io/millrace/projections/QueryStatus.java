@@ -1,0 +1,15 @@
+package io.millrace.projections;
+
+/**
+ * Whether a projection's read model may be queried, for query guards: {@code READY}; {@code
+ * REBUILDING} (catching up: answer 503 with {@code X-Query-Status: rebuilding}); {@code FAILED}
+ * (answer 503 with {@code X-Query-Status: failed}); {@code UNKNOWN} (no such projection).
+ */
+public enum QueryStatus {
+  READY, REBUILDING, FAILED, UNKNOWN;
+
+  /** The {@code X-Query-Status} header value. */
+  public String header() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}
