@@ -23,7 +23,7 @@ final class JobActionsApi {
 
   void register(Javalin app) {
     app.post("/api/jobs/{id}/discard", this::discard);
-    app.post("/api/jobs/bulk/{action}", this::bulk);
+    app.post("/api/bulk/jobs/{action}", this::bulk);
   }
 
   private void discard(Context ctx) {

@@ -48,7 +48,7 @@ final class JobsDocs implements OpenApi.Section {
         "retrying", "running");
     action(api, "discard", "Give up on a waiting job: it fails for good without running again", "jobs discard",
         "discarded", "running", "already_finished");
-    api.op("post", "/api/jobs/bulk/{action}", "jobs", "Retry, cancel or discard every job matching a filter")
+    api.op("post", "/api/bulk/jobs/{action}", "jobs", "Retry, cancel or discard every job matching a filter")
         .description("Walks matching jobs newest first and applies the one-job action to each, at most `max` "
             + "(default " + JobActionsApi.DEFAULT_BULK_MAX + ", up to " + BulkActions.MAX_JOBS + "). When `next` "
             + "is set, more jobs match: send it as `beforeId` to continue.")

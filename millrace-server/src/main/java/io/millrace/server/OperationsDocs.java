@@ -63,7 +63,7 @@ final class OperationsDocs implements OpenApi.Section {
         "heartbeatAt", string("date-time"), "leader", bool()));
     api.schema("Cluster", object("now", string("date-time"), "leader", nullable(string(null)),
         "nodes", arrayOf(ref("Node"))));
-    api.schema("Throughput", object("intervalSeconds", integer("int64"), "samples", arrayOf(object(
+    api.schema("Throughput", object("intervalMillis", integer("int64"), "samples", arrayOf(object(
         "at", string("date-time"), "completed", integer("int64"), "failed", integer("int64"),
         "cancelled", integer("int64")))));
     api.schema("ServerInfo", object("readOnly", bool(), "mutationsNeedToken", bool(), "readsNeedToken", bool(),

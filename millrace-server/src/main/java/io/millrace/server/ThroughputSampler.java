@@ -38,7 +38,7 @@ final class ThroughputSampler implements AutoCloseable {
   record Sample(Instant at, long completed, long failed, long cancelled) {}
 
   /** The answer of {@code GET /api/stats/throughput}. */
-  record Series(long intervalSeconds, List<Sample> samples) {}
+  record Series(long intervalMillis, List<Sample> samples) {}
 
   private final Millrace millrace;
   private final Duration interval;
@@ -61,7 +61,7 @@ final class ThroughputSampler implements AutoCloseable {
   }
 
   synchronized Series series() {
-    return new Series(interval.toSeconds(), new ArrayList<>(samples));
+    return new Series(interval.toMillis(), new ArrayList<>(samples));
   }
 
   private void sampleSafely() {

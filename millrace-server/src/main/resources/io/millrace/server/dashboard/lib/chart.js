@@ -6,9 +6,12 @@ import { svg } from './dom.js';
  */
 export function barChart(series, times, { width = 720, height = 140 } = {}) {
   const n = times.length;
+  // At least 60 slots, newest at the right, so a few samples do not become a few wide blocks.
+  const slots = Math.max(n, 60);
+  const offset = slots - n;
   const totals = times.map((_, i) => series.reduce((s, x) => s + x.values[i], 0));
   const max = Math.max(1, ...totals);
-  const bw = n ? width / n : width;
+  const bw = width / slots;
   const root = svg('svg', { viewBox: `0 0 ${width} ${height + 16}`, class: 'chart', role: 'img' });
   root.appendChild(svg('title', {}, `jobs finished per interval, peak ${max}`));
   for (let i = 0; i < n; i++) {
@@ -18,7 +21,7 @@ export function barChart(series, times, { width = 720, height = 140 } = {}) {
       if (!v) continue;
       const bh = (v / max) * height;
       y -= bh;
-      const rect = svg('rect', { x: (i * bw + 0.5).toFixed(1), y: y.toFixed(1), width: Math.max(1, bw - 1).toFixed(1),
+      const rect = svg('rect', { x: ((offset + i) * bw + 0.5).toFixed(1), y: y.toFixed(1), width: Math.max(1, bw - 1).toFixed(1),
         height: bh.toFixed(1), class: s.cls });
       rect.appendChild(svg('title', {}, `${times[i]}: ${v} ${s.label}`));
       root.appendChild(rect);

@@ -56,7 +56,7 @@ export default {
         'data-bulk': action,
         onclick: () => {
           if (!window.confirm(`${action} every job matching ${JSON.stringify(active)} (up to 1000)?`)) return;
-          ctx.act(`Bulk ${action}`, () => ctx.api.post(`/api/jobs/bulk/${action}`, active));
+          ctx.act(`Bulk ${action}`, () => ctx.api.post(`/api/bulk/jobs/${action}`, active));
         },
       }, `${action[0].toUpperCase()}${action.slice(1)} all`)));
 

@@ -54,7 +54,7 @@ export default {
             { label: 'failed', cls: 'failed', values: samples.map((s) => s.failed) },
             { label: 'cancelled', cls: 'cancelled', values: samples.map((s) => s.cancelled) },
           ], samples.map((s) => fmtTime(s.at))),
-          h('p', { class: 'muted' }, `Per ${throughput.intervalSeconds} s, last ${samples.length} intervals: `,
+          h('p', { class: 'muted' }, `Per ${throughput.intervalMillis / 1000} s, last ${samples.length} intervals: `,
             `${sum('completed')} completed, ${sum('failed')} failed, ${sum('cancelled')} cancelled.`));
       },
     };
