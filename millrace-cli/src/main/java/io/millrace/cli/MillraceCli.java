@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     version = "millrace 0.1.0-SNAPSHOT",
     description = "Background work on PostgreSQL: serve the engine and administer jobs and queues.",
     subcommands = {ServeCommand.class, MigrateCommand.class, JobsCommand.class, QueuesCommand.class,
-        StorageCommand.class})
+        StorageCommand.class, ClusterCommand.class})
 public final class MillraceCli implements Runnable {
   static final int BAD_INPUT = 2;
   static final int FAILURE = 1;
