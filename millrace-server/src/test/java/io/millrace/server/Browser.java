@@ -24,8 +24,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * paths are given explicitly, so Selenium never tries to download a browser or a driver. Each
  * browser gets a fresh profile directory. Screenshots go to {@code target/screenshots/}.
  *
- * <p>Without the packages the tests are skipped, unless {@code -Dmillrace.browser.required=true}
- * (CI sets it) turns that into a failure, so CI can never pass by skipping them.
+ * <p>Without the packages the tests are skipped, unless {@code MILLRACE_BROWSER_REQUIRED=true} in
+ * the environment (or {@code -Dmillrace.browser.required=true}) turns that into a failure; {@code
+ * .ci/run} sets it, so CI can never pass by skipping them.
  */
 final class Browser implements AutoCloseable {
   static final Path DRIVER = Path.of(System.getProperty("millrace.chromedriver", "/usr/bin/chromedriver"));
@@ -42,7 +43,9 @@ final class Browser implements AutoCloseable {
 
   static Browser start() {
     boolean installed = Files.isExecutable(DRIVER) && Files.isExecutable(CHROMIUM);
-    if (!Boolean.getBoolean("millrace.browser.required")) {
+    boolean required = Boolean.getBoolean("millrace.browser.required")
+        || "true".equalsIgnoreCase(System.getenv("MILLRACE_BROWSER_REQUIRED"));
+    if (!required) {
       Assumptions.assumeTrue(installed, "chromium and chromium-driver are not installed");
     } else if (!installed) {
       throw new IllegalStateException("browser tests required but " + DRIVER + " or " + CHROMIUM + " is missing");
