@@ -3,8 +3,6 @@ package io.millrace.jobs;
 import io.millrace.MillraceException;
 import io.millrace.ValidationException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -118,26 +116,16 @@ public final class BulkActions {
     List<Long> ids = new ArrayList<>();
     try (Connection c = dataSource.getConnection()) {
       if (filter.state() == null || !filter.state().terminal()) {
-        ids.addAll(read(c, search.ids(filter, false, cursor, limit)));
+        ids.addAll(search.run(c, filter, false, true, cursor, limit, rs -> rs.getLong(1)));
       }
       if (filter.state() == null || filter.state().terminal()) {
-        ids.addAll(read(c, search.ids(filter, true, cursor, limit)));
+        ids.addAll(search.run(c, filter, true, true, cursor, limit, rs -> rs.getLong(1)));
       }
     } catch (SQLException e) {
       throw new MillraceException("could not list jobs for a bulk action", e);
     }
     ids.sort(Comparator.reverseOrder());
     return ids.size() > limit ? ids.subList(0, limit) : ids;
-  }
-
-  private static List<Long> read(Connection c, JobSearch.Statement statement) throws SQLException {
-    List<Long> ids = new ArrayList<>();
-    try (PreparedStatement ps = statement.prepare(c); ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        ids.add(rs.getLong(1));
-      }
-    }
-    return ids;
   }
 
   private static String name(Action action) {

@@ -120,10 +120,10 @@ public final class JobAdmin {
     List<Job> jobs = new ArrayList<>();
     try (Connection c = dataSource.getConnection()) {
       if (filter.state() == null || !filter.state().terminal()) {
-        jobs.addAll(query(c, search.page(filter, false, filter.beforeId(), filter.limit())));
+        jobs.addAll(search.run(c, filter, false, false, filter.beforeId(), filter.limit(), JobAdmin::read));
       }
       if (filter.state() == null || filter.state().terminal()) {
-        jobs.addAll(query(c, search.page(filter, true, filter.beforeId(), filter.limit())));
+        jobs.addAll(search.run(c, filter, true, false, filter.beforeId(), filter.limit(), JobAdmin::read));
       }
       jobs.sort(java.util.Comparator.comparingLong(Job::id).reversed());
       return jobs.size() > filter.limit() ? List.copyOf(jobs.subList(0, filter.limit())) : jobs;
@@ -275,21 +275,9 @@ public final class JobAdmin {
     }
   }
 
-  private static List<Job> query(Connection c, JobSearch.Statement statement) throws SQLException {
-    try (PreparedStatement ps = statement.prepare(c)) {
-      List<Job> jobs = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          jobs.add(read(rs));
-        }
-      }
-      return jobs;
-    }
-  }
-
   private static final TypeReference<List<JobError>> ERRORS = new TypeReference<>() {};
 
-  private static Job read(ResultSet rs) throws SQLException {
+  static Job read(ResultSet rs) throws SQLException {
     try {
       return new Job(
           rs.getLong("id"),

@@ -4,6 +4,7 @@ import io.millrace.schema.SchemaName;
 import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -14,6 +15,14 @@ import java.util.List;
  * search.sql}: which fragments are joined depends only on which filters are set, never on their
  * text, and every value is bound. So a request string can choose among a fixed, small set of
  * statements but never write SQL.
+ *
+ * <p>Tags are the exception: no btree yields "jobs carrying tag T" in id order, and walking the
+ * id index with a filter is fast for a common tag but reads every row of every partition where
+ * the tag is rare or absent (5.6 s at 10M rows for a tag on 0.001% of jobs). So history is read
+ * with a tag in id windows, newest first, each four times wider than the last (50,000 ids, then
+ * 200,000, ...), with only bitmap plans allowed: each window then costs about the rows that carry
+ * the tag in it (the GIN index), and the walk stops as soon as the page is full. A common tag
+ * fills the page in the first window; a rare one takes a handful of cheap windows.
  *
  * <p>Why not one statement with {@code (? IS NULL OR queue = ?)}: once the driver prepares it on
  * the server, PostgreSQL may settle on a generic plan that cannot use the index for the filter
@@ -46,23 +55,87 @@ final class JobSearch {
     }
   }
 
+  /** Maps one row. */
+  @FunctionalInterface
+  interface Rows<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  static final long FIRST_WINDOW = 50_000;
+  static final int WINDOW_GROWTH = 4;
+
   private final SqlFile sql;
 
+  private final long firstWindow;
+
   JobSearch(SchemaName schema) {
+    this(schema, FIRST_WINDOW);
+  }
+
+  /** With a first window of {@code firstWindow} ids (tests use tiny ones to cross many windows). */
+  JobSearch(SchemaName schema, long firstWindow) {
     this.sql = SqlFile.load(JobSearch.class, "search.sql", schema);
+    this.firstWindow = firstWindow;
   }
 
-  /** Full rows of unfinished ({@code finished=false}) or finished jobs, newest first. */
-  Statement page(JobAdmin.Filter f, boolean finished, Long beforeId, int limit) {
-    return build(finished ? "select_finished" : "select_active", f, finished, beforeId, limit);
+  /**
+   * Runs the listing of one table: unfinished ({@code finished=false}) or finished jobs matching
+   * {@code f} with ids below {@code beforeId}, newest first, at most {@code limit}.
+   */
+  <T> List<T> run(Connection c, JobAdmin.Filter f, boolean finished, boolean idsOnly, Long beforeId, int limit,
+      Rows<T> rows) throws SQLException {
+    String base = (finished ? "select_finished" : "select_active") + (idsOnly ? "_ids" : "");
+    if (!finished || f.tag() == null) {
+      return query(c, build(base, f, finished, beforeId, null, limit), rows);
+    }
+    long min;
+    long max;
+    try (PreparedStatement ps = c.prepareStatement(sql.get("history_id_bounds")); ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      min = rs.getLong(1);
+      max = rs.getLong(2);
+      if (rs.wasNull()) {
+        return List.of(); // no history at all
+      }
+    }
+    List<T> out = new ArrayList<>();
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      try (PreparedStatement ps = c.prepareStatement(sql.get("prefer_bitmaps"))) {
+        ps.executeQuery().close();
+      }
+      // Windows [lo, hi) newest first; hi starts at the cursor (or just above the newest id) and
+      // the walk ends below the oldest id, so it terminates after O(log(ids / FIRST_WINDOW)) windows.
+      long hi = beforeId == null ? max + 1 : Math.min(beforeId, max + 1);
+      long width = firstWindow;
+      while (out.size() < limit && hi > min) {
+        long lo = Math.max(min, hi - width);
+        out.addAll(query(c, build(base, f, true, hi, lo, limit - out.size()), rows));
+        hi = lo;
+        width = width > Long.MAX_VALUE / WINDOW_GROWTH ? Long.MAX_VALUE : width * WINDOW_GROWTH;
+      }
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(autoCommit);
+    }
+    return out;
   }
 
-  /** Ids only, for bulk actions: the same filters and order, so the same indexes serve them. */
-  Statement ids(JobAdmin.Filter f, boolean finished, Long beforeId, int limit) {
-    return build(finished ? "select_finished_ids" : "select_active_ids", f, finished, beforeId, limit);
+  private static <T> List<T> query(Connection c, Statement statement, Rows<T> rows) throws SQLException {
+    List<T> out = new ArrayList<>();
+    try (PreparedStatement ps = statement.prepare(c); ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(rows.read(rs));
+      }
+    }
+    return out;
   }
 
-  private Statement build(String base, JobAdmin.Filter f, boolean finished, Long beforeId, int limit) {
+  private Statement build(String base, JobAdmin.Filter f, boolean finished, Long beforeId, Long fromId, int limit) {
     StringBuilder text = new StringBuilder(sql.get(base));
     List<Object> binds = new ArrayList<>();
     add(text, binds, "and_queue", f.queue());
@@ -75,6 +148,7 @@ final class JobSearch {
     }
     add(text, binds, "and_created_to", f.createdTo());
     add(text, binds, "and_before", beforeId);
+    add(text, binds, "and_id_from", fromId);
     add(text, binds, "order_page", limit);
     return new Statement(text.toString(), List.copyOf(binds));
   }

@@ -57,3 +57,18 @@ AND id < ?
 
 -- name: order_page
 ORDER BY id DESC LIMIT ?
+
+-- name: and_id_from
+-- The lower end of an id window (see JobSearch: tag filters are read window by window).
+AND id >= ?
+
+-- name: history_id_bounds
+-- Both ends come from job_history_id_idx (one index probe per partition), never a scan.
+SELECT (SELECT min(id) FROM {schema}.job_history), (SELECT max(id) FROM {schema}.job_history)
+
+-- name: prefer_bitmaps
+-- For the rest of this transaction only: no plain index or sequential scans, so a tag filter is
+-- answered by the GIN index on tags (alone, or ANDed with the id range) and costs what matches,
+-- instead of walking the id index of every partition past rows that do not match.
+SELECT set_config('enable_indexscan', 'off', true), set_config('enable_indexonlyscan', 'off', true),
+       set_config('enable_seqscan', 'off', true)
