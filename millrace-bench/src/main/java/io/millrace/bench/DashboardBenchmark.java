@@ -35,8 +35,8 @@ import java.util.Map;
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.DashboardBenchmark [rows=10000000]}
  * ({@code DATABASE_URL} for an external PostgreSQL, else embedded PostgreSQL 17.) With {@code
- * --explain} as a second argument it also prints EXPLAIN (ANALYZE, BUFFERS) of the history side of
- * three listings.
+ * --explain} it also prints EXPLAIN (ANALYZE, BUFFERS) of the history side of three listings; with
+ * {@code --reuse=SCHEMA} it measures a schema an earlier run loaded on {@code DATABASE_URL}.
  */
 public final class DashboardBenchmark {
   private static final int DAYS = 14;
@@ -46,22 +46,27 @@ public final class DashboardBenchmark {
 
   public static void main(String[] argv) throws Exception {
     long rows = argv.length > 0 ? Long.parseLong(argv[0]) : 10_000_000L;
-    boolean explain = argv.length > 1 && argv[1].equals("--explain");
+    boolean explain = java.util.List.of(argv).contains("--explain");
+    // --reuse=SCHEMA measures a schema a previous run loaded (on DATABASE_URL), skipping the load.
+    String reuse = java.util.Arrays.stream(argv).filter(a -> a.startsWith("--reuse=")).map(a -> a.substring(8))
+        .findFirst().orElse(null);
     try (BenchDatabase db = BenchDatabase.open(8)) {
       HikariDataSource ds = db.dataSource();
-      String schema = "dashboard_bench_" + System.currentTimeMillis();
-      SchemaMigrator migrator = new SchemaMigrator(ds, SchemaName.of(schema));
-      migrator.migrateTo(2);
-      long t0 = System.nanoTime();
-      load(ds, schema, rows);
-      System.out.printf("loaded %,d history rows + 20,000 unfinished in %.0f s (%s)%n", rows,
-          (System.nanoTime() - t0) / 1e9, db.description());
-      t0 = System.nanoTime();
-      migrator.migrate();
-      System.out.printf("migration to v%d (builds the V6 history indexes) took %.0f s%n",
-          SchemaMigrator.CURRENT_VERSION, (System.nanoTime() - t0) / 1e9);
-      execute(ds, "VACUUM ANALYZE \"" + schema + "\".job_history");
-      execute(ds, "VACUUM ANALYZE \"" + schema + "\".jobs");
+      String schema = reuse != null ? reuse : "dashboard_bench_" + System.currentTimeMillis();
+      if (reuse == null) {
+        SchemaMigrator migrator = new SchemaMigrator(ds, SchemaName.of(schema));
+        migrator.migrateTo(2);
+        long t0 = System.nanoTime();
+        load(ds, schema, rows);
+        System.out.printf("loaded %,d history rows + 20,000 unfinished in %.0f s (%s) into schema %s%n", rows,
+            (System.nanoTime() - t0) / 1e9, db.description(), schema);
+        t0 = System.nanoTime();
+        migrator.migrate();
+        System.out.printf("migration to v%d (builds the V6 history indexes) took %.0f s%n",
+            SchemaMigrator.CURRENT_VERSION, (System.nanoTime() - t0) / 1e9);
+        execute(ds, "VACUUM ANALYZE \"" + schema + "\".job_history");
+        execute(ds, "VACUUM ANALYZE \"" + schema + "\".jobs");
+      }
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       Millrace node = Millrace.builder(ds).schema(schema).meterRegistry(registry).build();
@@ -91,10 +96,13 @@ public final class DashboardBenchmark {
         }
       }
       if (explain) {
-        explain(ds, schema, "no filter", "");
-        explain(ds, schema, "queue and state", "AND queue = 'queue-7' AND state = 'failed'");
-        explain(ds, schema, "created one hour a week ago", "AND created_at >= now() - interval '7 days' "
-            + "AND finished_at >= now() - interval '7 days' AND created_at < now() - interval '7 days' + interval '1 hour'");
+        explain(ds, schema, "no filter", "", false);
+        explain(ds, schema, "queue and state", "AND queue = 'queue-7' AND state = 'failed'", false);
+        explain(ds, schema, "created one hour a week ago, bitmap plans", "AND created_at >= now() - interval '7 days' "
+            + "AND finished_at >= now() - interval '7 days' AND created_at < now() - interval '7 days' + interval '1 hour'", true);
+        explain(ds, schema, "tag=tenant-42 in the first id window, bitmap plans",
+            "AND tags @> ARRAY['tenant-42'] AND id >= " + (rows - 50_000), true);
+        explain(ds, schema, "tag=rare below the windows, GIN only", "AND tags @> ARRAY['rare'] AND id + 0 < " + (rows - 250_000), true);
       }
     }
   }
@@ -155,15 +163,25 @@ public final class DashboardBenchmark {
         + "  now() + interval '1 hour', 3, ARRAY['tenant-' || (g % 100)] FROM generate_series(1, 20000) g");
   }
 
-  private static void explain(HikariDataSource ds, String schema, String name, String where) throws Exception {
+  private static void explain(HikariDataSource ds, String schema, String name, String where, boolean bitmaps)
+      throws Exception {
     String sql = "EXPLAIN (ANALYZE, BUFFERS) SELECT id, queue, kind, args::text, state, tags, created_at, finished_at"
         + " FROM \"" + schema + "\".job_history WHERE true " + where + " ORDER BY id DESC LIMIT 50";
     System.out.println("EXPLAIN (ANALYZE, BUFFERS), history side, " + name + ":");
     java.util.List<String> lines = new java.util.ArrayList<>();
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        lines.add(rs.getString(1));
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+      c.setAutoCommit(false); // the settings below are transaction-local, as in JobSearch
+      if (bitmaps) {
+        st.execute("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_indexonlyscan', 'off', true),"
+            + " set_config('enable_seqscan', 'off', true)");
       }
+      try (ResultSet rs = st.executeQuery(sql)) {
+        while (rs.next()) {
+          lines.add(rs.getString(1));
+        }
+      }
+      c.rollback();
+      c.setAutoCommit(true);
     }
     // One index scan per partition is the same line many times over: show the head, one scan of
     // each kind, and the timings.

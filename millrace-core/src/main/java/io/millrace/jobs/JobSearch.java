@@ -19,10 +19,18 @@ import java.util.List;
  * <p>Tags are the exception: no btree yields "jobs carrying tag T" in id order, and walking the
  * id index with a filter is fast for a common tag but reads every row of every partition where
  * the tag is rare or absent (5.6 s at 10M rows for a tag on 0.001% of jobs). So history is read
- * with a tag in id windows, newest first, each four times wider than the last (50,000 ids, then
- * 200,000, ...), with only bitmap plans allowed: each window then costs about the rows that carry
- * the tag in it (the GIN index), and the walk stops as soon as the page is full. A common tag
- * fills the page in the first window; a rare one takes a handful of cheap windows.
+ * with a tag, under bitmap-only plans, first in two id windows below the cursor (50,000 ids, then
+ * 200,000: the GIN index ANDed with the id range, costing the window), where a tag on more than
+ * ~0.1% of jobs fills its page; then, if the page is still short, in one query over everything
+ * older that only the GIN index can serve, costing the rows that carry the tag. Growing the
+ * windows further was measured worse: the id-range half of a 3.2M-id window costs more than the
+ * whole GIN read of a rare tag (370 ms vs ~10 ms at 10M rows). The known slow case left is a
+ * tag carried by very many old jobs but none of the newest 250,000.
+ *
+ * <p>An upper creation-time bound ({@code createdTo}) has the same problem (no partition can be
+ * skipped: an old job may finish late) and is read from the created_at index under bitmap plans:
+ * its cost is the rows in the range, small for the hour or day an operator looks at, large for
+ * "everything before last month" (give a {@code createdFrom} too).
  *
  * <p>Why not one statement with {@code (? IS NULL OR queue = ?)}: once the driver prepares it on
  * the server, PostgreSQL may settle on a generic plan that cannot use the index for the filter
@@ -63,6 +71,7 @@ final class JobSearch {
 
   static final long FIRST_WINDOW = 50_000;
   static final int WINDOW_GROWTH = 4;
+  static final int WINDOWS = 2;
 
   private final SqlFile sql;
 
@@ -85,8 +94,14 @@ final class JobSearch {
   <T> List<T> run(Connection c, JobAdmin.Filter f, boolean finished, boolean idsOnly, Long beforeId, int limit,
       Rows<T> rows) throws SQLException {
     String base = (finished ? "select_finished" : "select_active") + (idsOnly ? "_ids" : "");
-    if (!finished || f.tag() == null) {
+    if (!finished || (f.tag() == null && f.createdTo() == null)) {
       return query(c, build(base, f, finished, beforeId, null, limit), rows);
+    }
+    if (f.tag() == null) {
+      // An upper time bound: walking the id index would read, in every partition, all rows newer
+      // than the bound before the first match (3.9 s at 10M rows for an hour a week ago). The
+      // created_at index reads the range instead, so the cost is the rows in the range.
+      return inBitmapTransaction(c, () -> query(c, build(base, f, true, beforeId, null, limit), rows));
     }
     long min;
     long max;
@@ -98,31 +113,45 @@ final class JobSearch {
         return List.of(); // no history at all
       }
     }
-    List<T> out = new ArrayList<>();
+    return inBitmapTransaction(c, () -> {
+      List<T> out = new ArrayList<>();
+      // Windows [lo, hi), newest first, starting at the cursor (or just above the newest id).
+      long hi = beforeId == null ? max + 1 : Math.min(beforeId, max + 1);
+      long width = firstWindow;
+      for (int w = 0; w < WINDOWS && out.size() < limit && hi > min; w++) {
+        long lo = Math.max(min, hi - width);
+        out.addAll(query(c, build(base, f, true, hi, lo, limit - out.size()), rows));
+        hi = lo;
+        width *= WINDOW_GROWTH;
+      }
+      if (out.size() < limit && hi > min) {
+        out.addAll(query(c, olderThan(base, f, hi, limit - out.size()), rows));
+      }
+      return out;
+    });
+  }
+
+  private interface Work<T> {
+    T run() throws SQLException;
+  }
+
+  /** Runs {@code work} in a transaction that allows bitmap plans only (see prefer_bitmaps). */
+  private <T> T inBitmapTransaction(Connection c, Work<T> work) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try {
       try (PreparedStatement ps = c.prepareStatement(sql.get("prefer_bitmaps"))) {
         ps.executeQuery().close();
       }
-      // Windows [lo, hi) newest first; hi starts at the cursor (or just above the newest id) and
-      // the walk ends below the oldest id, so it terminates after O(log(ids / FIRST_WINDOW)) windows.
-      long hi = beforeId == null ? max + 1 : Math.min(beforeId, max + 1);
-      long width = firstWindow;
-      while (out.size() < limit && hi > min) {
-        long lo = Math.max(min, hi - width);
-        out.addAll(query(c, build(base, f, true, hi, lo, limit - out.size()), rows));
-        hi = lo;
-        width = width > Long.MAX_VALUE / WINDOW_GROWTH ? Long.MAX_VALUE : width * WINDOW_GROWTH;
-      }
+      T result = work.run();
       c.commit();
+      return result;
     } catch (SQLException | RuntimeException e) {
       c.rollback();
       throw e;
     } finally {
       c.setAutoCommit(autoCommit);
     }
-    return out;
   }
 
   private static <T> List<T> query(Connection c, Statement statement, Rows<T> rows) throws SQLException {
@@ -135,9 +164,27 @@ final class JobSearch {
     return out;
   }
 
+  /** The tag listing of everything below {@code hi}, bounded so that only the GIN index serves it. */
+  private Statement olderThan(String base, JobAdmin.Filter f, long hi, int limit) {
+    StringBuilder text = new StringBuilder(sql.get(base));
+    List<Object> binds = new ArrayList<>();
+    filters(text, binds, f, true);
+    add(text, binds, "and_before_unindexed", hi);
+    add(text, binds, "order_page", limit);
+    return new Statement(text.toString(), List.copyOf(binds));
+  }
+
   private Statement build(String base, JobAdmin.Filter f, boolean finished, Long beforeId, Long fromId, int limit) {
     StringBuilder text = new StringBuilder(sql.get(base));
     List<Object> binds = new ArrayList<>();
+    filters(text, binds, f, finished);
+    add(text, binds, "and_before", beforeId);
+    add(text, binds, "and_id_from", fromId);
+    add(text, binds, "order_page", limit);
+    return new Statement(text.toString(), List.copyOf(binds));
+  }
+
+  private void filters(StringBuilder text, List<Object> binds, JobAdmin.Filter f, boolean finished) {
     add(text, binds, "and_queue", f.queue());
     add(text, binds, "and_state", f.state() == null ? null : f.state().dbValue());
     add(text, binds, "and_kind", f.kind());
@@ -147,10 +194,6 @@ final class JobSearch {
       add(text, binds, "and_finished_from", f.createdFrom());
     }
     add(text, binds, "and_created_to", f.createdTo());
-    add(text, binds, "and_before", beforeId);
-    add(text, binds, "and_id_from", fromId);
-    add(text, binds, "order_page", limit);
-    return new Statement(text.toString(), List.copyOf(binds));
   }
 
   private void add(StringBuilder text, List<Object> binds, String fragment, Object value) {
