@@ -21,6 +21,29 @@ function clamp(x) {
   return Math.max(0, Math.min(1, x));
 }
 
+function progressLine(name, message, d, attrs) {
+  const p = progressOf(d);
+  const extra = [];
+  if (d.state !== undefined && typeof d.state !== 'object') extra.push(String(d.state));
+  if (d.lag !== undefined && d.lag !== null) extra.push(`lag ${d.lag}`);
+  if (d.eta !== undefined && d.eta !== null) extra.push(`ETA ${d.eta}`);
+  if (d.etaSeconds !== undefined && d.etaSeconds !== null) extra.push(`ETA ${Math.round(d.etaSeconds)} s`);
+  if (d.lastError) extra.push(`error: ${d.lastError}`);
+  if (d.error) extra.push(`error: ${d.error}`);
+  const bar = p === null ? null : h('span', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0,
+    'aria-valuemax': 100, 'aria-valuenow': Math.round(p * 100) }, h('span', { class: 'fill' }));
+  if (bar) bar.firstChild.style.width = `${(p * 100).toFixed(1)}%`;
+  return h('li', attrs,
+    h('span', { class: 'check-name' }, name), ' ',
+    message ? h('span', { class: 'check-message' }, message) : null, ' ',
+    bar, p === null ? null : h('span', { class: 'pct' }, ` ${Math.round(p * 100)}%`),
+    extra.length ? h('span', { class: 'muted' }, ` (${extra.join(', ')})`) : null);
+}
+
+/**
+ * One line per pending check; a check whose details hold one object per item (the blocking
+ * backfills, say) gets a nested line per item with that item's own progress.
+ */
 export function renderBanner(el, ready) {
   const pending = ((ready && ready.checks) || []).filter((c) => !c.ready);
   if (!ready || ready.ready || pending.length === 0) {
@@ -32,19 +55,12 @@ export function renderBanner(el, ready) {
   show(el,
     h('strong', {}, 'Warming up: not ready yet'),
     h('ul', {}, pending.map((c) => {
-      const p = progressOf(c.details);
       const d = c.details || {};
-      const extra = [];
-      if (d.lag !== undefined) extra.push(`lag ${d.lag}`);
-      if (d.eta !== undefined) extra.push(`ETA ${d.eta}`);
-      if (d.etaSeconds !== undefined) extra.push(`ETA ${d.etaSeconds} s`);
-      const bar = p === null ? null : h('span', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0,
-        'aria-valuemax': 100, 'aria-valuenow': Math.round(p * 100) }, h('span', { class: 'fill' }));
-      if (bar) bar.firstChild.style.width = `${(p * 100).toFixed(1)}%`;
-      return h('li', { 'data-check': c.name },
-        h('span', { class: 'check-name' }, c.name), ' ',
-        h('span', { class: 'check-message' }, c.message), ' ',
-        bar, p === null ? null : h('span', { class: 'pct' }, ` ${Math.round(p * 100)}%`),
-        extra.length ? h('span', { class: 'muted' }, ` (${extra.join(', ')})`) : null);
+      const line = progressLine(c.name, c.message, d, { 'data-check': c.name });
+      const items = Object.entries(d).filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v));
+      if (items.length) {
+        line.appendChild(h('ul', {}, items.map(([name, v]) => progressLine(name, null, v, { 'data-item': name }))));
+      }
+      return line;
     })));
 }
