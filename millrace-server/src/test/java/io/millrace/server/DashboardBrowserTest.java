@@ -30,6 +30,9 @@ class DashboardBrowserTest {
   static TestDatabase db;
   static Millrace node;
   static MillraceServer server;
+  static MillraceServer guarded;
+  static MillraceServer readOnly;
+  static final String TOKEN = "browser-s3cret";
   static final AtomicBoolean healed = new AtomicBoolean();
   static final AtomicInteger warmupDone = new AtomicInteger(100);
   Browser browser;
@@ -62,12 +65,16 @@ class DashboardBrowserTest {
     });
     node.start();
     server = MillraceServer.builder(node, registry).port(0).throughputInterval(java.time.Duration.ofMillis(500)).start();
+    guarded = MillraceServer.builder(node, registry).port(0).token(TOKEN).start();
+    readOnly = MillraceServer.builder(node, registry).port(0).readOnly(true).start();
   }
 
   @AfterAll
   static void stop() {
-    if (server != null) {
-      server.close();
+    for (MillraceServer s : new MillraceServer[] {server, guarded, readOnly}) {
+      if (s != null) {
+        s.close();
+      }
     }
     if (node != null) {
       node.close();
@@ -92,7 +99,11 @@ class DashboardBrowserTest {
   }
 
   String url(String hash) {
-    return "http://127.0.0.1:" + server.port() + "/?refresh=300#" + hash;
+    return url(server, hash);
+  }
+
+  static String url(MillraceServer s, String hash) {
+    return "http://127.0.0.1:" + s.port() + "/?refresh=300#" + hash;
   }
 
   @Test
@@ -175,6 +186,43 @@ class DashboardBrowserTest {
     browser.waitFor("banner progress moves", () -> browser.text("#banner") != null && browser.text("#banner").contains("70%"));
     warmupDone.set(100);
     browser.waitFor("banner cleared", () -> !browser.all("#banner").get(0).isDisplayed());
+  }
+
+  @Test
+  void aGuardedServerAsksForTheTokenAndSendsItInAHeader() {
+    node.admin().setPaused("guarded", false);
+    node.enqueue(JobRequest.of("work", new Work("g")).queue("guarded").delay(java.time.Duration.ofHours(1)));
+    browser.open(url(guarded, "/"));
+    browser.waitFor("queue listed", () -> browser.text("tr[data-queue='guarded']") != null);
+    assertThat(browser.all("#token-form").get(0).isDisplayed()).isTrue();
+    // Without the token the action is refused and says so; nothing changes.
+    browser.click("tr[data-queue='guarded'] button[data-action='pause']");
+    browser.waitFor("refusal shown", () -> browser.text("#notice") != null && browser.text("#notice").contains("token"));
+    assertThat(node.admin().pausedQueues()).doesNotContain("guarded");
+    browser.all("#token").get(0).sendKeys(TOKEN);
+    browser.click("#token-form button");
+    browser.click("tr[data-queue='guarded'] button[data-action='pause']");
+    browser.waitFor("queue paused", () -> node.admin().pausedQueues().contains("guarded"));
+    // The token lives in sessionStorage and travels in a header: no cookie holds it.
+    assertThat(browser.driver().manage().getCookies()).isEmpty();
+    browser.screenshot("guarded");
+    node.admin().setPaused("guarded", false);
+  }
+
+  @Test
+  void aReadOnlyServerOffersNoActions() {
+    long id = node.enqueue(JobRequest.of("work", new Work("r")).queue("readonly").delay(java.time.Duration.ofHours(1))).id();
+    browser.open(url(readOnly, "/"));
+    browser.waitFor("queue listed", () -> browser.text("tr[data-queue='readonly']") != null);
+    assertThat(browser.text("#mode")).isEqualTo("read-only");
+    assertThat(browser.all("button[data-action]")).isEmpty();
+    browser.open(url(readOnly, "/jobs/" + id));
+    browser.waitFor("job shown", () -> browser.text("[data-testid='job'] h1") != null);
+    assertThat(browser.all("button[data-action]")).isEmpty();
+    browser.open(url(readOnly, "/jobs?queue=readonly"));
+    browser.waitFor("job listed", () -> !browser.all("tr[data-job]").isEmpty());
+    assertThat(browser.all("button[data-bulk]")).isEmpty();
+    browser.screenshot("read-only");
   }
 
   @Test
