@@ -90,6 +90,26 @@ final class Browser implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the first element matching {@code css} contains each of {@code parts}. Pages
+   * re-render on every refresh, so a check done once may catch an element mid-replacement;
+   * assertions on page text go through here.
+   */
+  void waitForText(String css, String... parts) {
+    waitFor(css + " containing " + String.join(", ", parts), () -> {
+      String text = text(css);
+      if (text == null) {
+        return false;
+      }
+      for (String part : parts) {
+        if (!text.contains(part)) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
   /** Waits until {@code css} matches an element and clicks it. */
   void click(String css) {
     waitFor("clickable " + css, () -> {

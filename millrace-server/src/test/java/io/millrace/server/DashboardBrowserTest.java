@@ -35,7 +35,8 @@ class DashboardBrowserTest {
   static final String TOKEN = "browser-s3cret";
   static final AtomicBoolean healed = new AtomicBoolean();
   static final AtomicInteger warmupDone = new AtomicInteger(100);
-  Browser browser;
+  /** One browser for the class (starting Chromium costs seconds); each test navigates afresh. */
+  static Browser browser;
   String testName;
 
   @BeforeAll
@@ -71,6 +72,9 @@ class DashboardBrowserTest {
 
   @AfterAll
   static void stop() {
+    if (browser != null) {
+      browser.close();
+    }
     for (MillraceServer s : new MillraceServer[] {server, guarded, readOnly}) {
       if (s != null) {
         s.close();
@@ -87,15 +91,14 @@ class DashboardBrowserTest {
   @BeforeEach
   void openBrowser(TestInfo info) {
     testName = info.getTestMethod().orElseThrow().getName();
-    browser = Browser.start();
+    if (browser == null) {
+      browser = Browser.start();
+    }
   }
 
   @AfterEach
-  void closeBrowser() {
-    if (browser != null) {
-      browser.screenshot(getClass().getSimpleName() + "-" + testName + "-last");
-      browser.close();
-    }
+  void screenshot() {
+    browser.screenshot(getClass().getSimpleName() + "-" + testName + "-last");
   }
 
   String url(String hash) {
@@ -115,13 +118,14 @@ class DashboardBrowserTest {
     browser.open(url("/"));
     browser.waitFor("3 available in queue shown",
         () -> "3".equals(browser.text("tr[data-queue='shown'] [data-count='available']")));
-    assertThat(browser.text("tr[data-queue='shown'] td")).isEqualTo("paused");
+    browser.waitForText("tr[data-queue='shown'] td", "paused");
 
     // Resume from the page: the queue drains and the counts follow without a reload.
     browser.click("tr[data-queue='shown'] button[data-action='resume']");
     browser.waitFor("3 completed in queue shown",
         () -> "3".equals(browser.text("tr[data-queue='shown'] [data-count='completed']")));
-    assertThat(browser.text("tr[data-queue='shown'] [data-count='available']")).isEqualTo("0");
+    browser.waitFor("0 available in queue shown",
+        () -> "0".equals(browser.text("tr[data-queue='shown'] [data-count='available']")));
     assertThat(node.admin().pausedQueues()).doesNotContain("shown");
     browser.waitFor("throughput chart drawn", () -> !browser.all("[data-testid='throughput'] svg rect").isEmpty());
     browser.screenshot("overview");
@@ -134,16 +138,16 @@ class DashboardBrowserTest {
     Await.until("job failed", () -> node.admin().get(id).orElseThrow().state() == JobState.FAILED);
     browser.open(url("/jobs/" + id));
     browser.waitFor("failed job shown", () -> "failed".equals(browser.text("[data-testid='job'] h1 .state")));
-    assertThat(browser.text("[data-testid='errors']")).contains("not healed yet");
+    browser.waitForText("[data-testid='errors']", "not healed yet");
     // Data is text, never markup: the args' HTML is shown as characters and creates no element.
-    assertThat(browser.text("[data-testid='args']")).contains("<img src=x onerror=alert(1)>");
+    browser.waitForText("[data-testid='args']", "<img src=x onerror=alert(1)>");
     assertThat(browser.all("[data-testid='job'] img")).isEmpty();
 
     healed.set(true);
     browser.click("button[data-action='retry']");
     browser.waitFor("retried job completed", () -> "completed".equals(browser.text("[data-testid='job'] h1 .state")));
     assertThat(node.admin().get(id).orElseThrow().state()).isEqualTo(JobState.COMPLETED);
-    assertThat(browser.text("[data-testid='timeline']")).contains("attempt 1 failed").contains("completed");
+    browser.waitForText("[data-testid='timeline']", "attempt 1 failed", "completed");
     browser.screenshot("job-retried");
   }
 
@@ -180,7 +184,7 @@ class DashboardBrowserTest {
     browser.open(url("/"));
     browser.waitFor("banner with the pending check",
         () -> browser.text("#banner li[data-check='warmup']") != null);
-    assertThat(browser.text("#banner")).contains("loading the read model").contains("40%").contains("ETA PT12S");
+    browser.waitForText("#banner", "loading the read model", "40%", "ETA PT12S");
     browser.screenshot("warmup-banner");
     warmupDone.set(70);
     browser.waitFor("banner progress moves", () -> browser.text("#banner") != null && browser.text("#banner").contains("70%"));
@@ -214,7 +218,7 @@ class DashboardBrowserTest {
     long id = node.enqueue(JobRequest.of("work", new Work("r")).queue("readonly").delay(java.time.Duration.ofHours(1))).id();
     browser.open(url(readOnly, "/"));
     browser.waitFor("queue listed", () -> browser.text("tr[data-queue='readonly']") != null);
-    assertThat(browser.text("#mode")).isEqualTo("read-only");
+    browser.waitForText("#mode", "read-only");
     assertThat(browser.all("button[data-action]")).isEmpty();
     browser.open(url(readOnly, "/jobs/" + id));
     browser.waitFor("job shown", () -> browser.text("[data-testid='job'] h1") != null);
@@ -231,7 +235,7 @@ class DashboardBrowserTest {
     browser.open(url("/cluster"));
     browser.waitFor("leader shown", () -> browser.text("[data-testid='leader']") != null
         && browser.text("[data-testid='leader']").contains(node.nodeId()));
-    assertThat(browser.text("tr[data-node='" + node.nodeId() + "']")).contains("leader");
+    browser.waitForText("tr[data-node='" + node.nodeId() + "']", "leader");
     browser.screenshot("cluster");
   }
 }
