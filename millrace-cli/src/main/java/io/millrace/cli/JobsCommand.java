@@ -19,9 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "jobs", mixinStandardHelpOptions = true, description = "Enqueue, list, show, retry and cancel jobs.",
+@Command(name = "jobs", mixinStandardHelpOptions = true,
+    description = "Enqueue, list, show, retry, cancel and discard jobs, one or all that match a filter.",
     subcommands = {JobsCommand.Enqueue.class, JobsCommand.ListJobs.class, JobsCommand.Show.class,
-        JobsCommand.Retry.class, JobsCommand.Cancel.class})
+        JobsCommand.Retry.class, JobsCommand.Cancel.class, JobsCommand.Discard.class, BulkCommand.class})
 final class JobsCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -126,6 +127,14 @@ final class JobsCommand implements Runnable {
     @Option(names = "--before", paramLabel = "ID", description = "Only ids below this (the next page). Default: none.")
     Long before;
 
+    @Option(names = "--created-from", paramLabel = "INSTANT",
+        description = "Only jobs created at or after this ISO-8601 instant, e.g. 2030-01-01T00:00:00Z. Default: none.")
+    String createdFrom;
+
+    @Option(names = "--created-to", paramLabel = "INSTANT",
+        description = "Only jobs created before this ISO-8601 instant. Default: none.")
+    String createdTo;
+
     @Option(names = "--limit", defaultValue = "50", description = "At most this many, 1 to 500. Default: ${DEFAULT-VALUE}.")
     int limit;
 
@@ -134,8 +143,9 @@ final class JobsCommand implements Runnable {
 
     @Override
     public Integer call() {
-      JobAdmin.Filter filter = new JobAdmin.Filter(
-          queue, state == null ? null : JobState.parse("state", state), kind, tag, before, limit);
+      JobAdmin.Filter filter = new JobAdmin.Filter(queue, state == null ? null : JobState.parse("state", state), kind,
+          tag, BulkCommand.instant("--created-from", createdFrom), BulkCommand.instant("--created-to", createdTo),
+          before, limit);
       try (Session session = Session.open(connection)) {
         List<Job> jobs = session.millrace().admin().list(filter);
         PrintWriter out = spec.commandLine().getOut();
@@ -206,6 +216,24 @@ final class JobsCommand implements Runnable {
       try (Session session = Session.open(connection)) {
         JobAdmin.CancelResult result = session.millrace().admin().cancel(id);
         return report(spec, id, result.name(), result == JobAdmin.CancelResult.NOT_FOUND);
+      }
+    }
+  }
+
+  @Command(name = "discard", mixinStandardHelpOptions = true,
+      description = "Give up on a waiting job: it fails for good without running again (a running job is left alone).")
+  static final class Discard implements Callable<Integer> {
+    @Mixin ConnectionOptions connection;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ID")
+    long id;
+
+    @Override
+    public Integer call() {
+      try (Session session = Session.open(connection)) {
+        JobAdmin.DiscardResult result = session.millrace().admin().discard(id);
+        return report(spec, id, result.name(), result == JobAdmin.DiscardResult.NOT_FOUND);
       }
     }
   }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     description = "Background work on PostgreSQL: serve the engine and administer jobs and queues.",
     subcommands = {ServeCommand.class, MigrateCommand.class, JobsCommand.class, QueuesCommand.class,
         StorageCommand.class, WorkflowsCommand.class, BackfillsCommand.class,
-        ProjectionsCommand.class})
+        ProjectionsCommand.class, ClusterCommand.class})
 public final class MillraceCli implements Runnable {
   static final int BAD_INPUT = 2;
   static final int FAILURE = 1;

@@ -29,7 +29,7 @@ import sun.misc.SignalHandler;
  * file, then the database.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Run a Millrace node with /health, /ready, /metrics and the admin API.")
+    description = "Run a Millrace node with the dashboard (/), /health, /ready, /metrics and the admin API.")
 public final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -46,6 +46,14 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--token", paramLabel = "TOKEN",
       description = "Token required on mutating HTTP requests (Authorization: Bearer TOKEN). Default: $MILLRACE_TOKEN, else none.")
   String token = System.getenv("MILLRACE_TOKEN");
+
+  @Option(names = "--read-only",
+      description = "Refuse every mutating HTTP request (the dashboard then only shows). Default: off.")
+  boolean readOnly;
+
+  @Option(names = "--token-for-reads",
+      description = "Require the token on /api reads too (not on /health, /ready, /metrics). Needs --token. Default: off.")
+  boolean tokenForReads;
 
   @Option(names = "--demo",
       description = "Run the demo.hello handler on queue 'default' and enqueue one demo job every 10 s, so jobs "
@@ -80,7 +88,8 @@ public final class ServeCommand implements Callable<Integer> {
       millrace = builder.build();
       int version = millrace.migrate();
       millrace.start();
-      http = MillraceServer.builder(millrace, registry).host(bind).port(port).token(token).start();
+      http = MillraceServer.builder(millrace, registry).host(bind).port(port).token(token)
+          .readOnly(readOnly).readsNeedToken(tokenForReads).start();
       if (database.embedded().isPresent()) {
         new StateFile(database.embedded().get().getJdbcUrl("postgres", "postgres"),
             database.embedded().get().getPort(), http.port(), ProcessHandle.current().pid(), connection.schema)

@@ -25,8 +25,17 @@ import javax.sql.DataSource;
 public final class JobAdmin {
   public static final int MAX_PAGE = 500;
 
-  /** Filters for {@link #list}; null fields match everything. {@code beforeId} pages by id. */
-  public record Filter(String queue, JobState state, String kind, String tag, Long beforeId, int limit) {
+  /**
+   * Filters for {@link #list} and the bulk actions; null fields match everything. {@code beforeId}
+   * pages by id (exclusive); {@code createdFrom} (inclusive) and {@code createdTo} (exclusive)
+   * bound the creation time.
+   */
+  public record Filter(String queue, JobState state, String kind, String tag, Instant createdFrom,
+      Instant createdTo, Long beforeId, int limit) {
+    public Filter(String queue, JobState state, String kind, String tag, Long beforeId, int limit) {
+      this(queue, state, kind, tag, null, null, beforeId, limit);
+    }
+
     public Filter {
       if (queue != null) {
         JobRequest.requireName("queue", queue);
@@ -36,6 +45,9 @@ public final class JobAdmin {
       }
       if (tag != null) {
         JobRequest.requireName("tag", tag);
+      }
+      if (createdFrom != null && createdTo != null && !createdFrom.isBefore(createdTo)) {
+        throw new ValidationException("createdTo", "must be after createdFrom (" + createdFrom + "), got " + createdTo);
       }
       if (limit < 1 || limit > MAX_PAGE) {
         throw new ValidationException("limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);
@@ -63,14 +75,27 @@ public final class JobAdmin {
     NOT_FOUND
   }
 
+  /** What a discard did. */
+  public enum DiscardResult {
+    /** The job was waiting; it is now failed for good, without running again. */
+    DISCARDED,
+    /** The job is running; nothing changed (cancel it instead). */
+    RUNNING,
+    /** The job had already finished; nothing changed. */
+    ALREADY_FINISHED,
+    NOT_FOUND
+  }
+
   private final DataSource dataSource;
   private final SchemaName schema;
   private final SqlFile sql;
+  private final JobSearch search;
 
   public JobAdmin(DataSource dataSource, SchemaName schema) {
     this.dataSource = dataSource;
     this.schema = schema;
     this.sql = SqlFile.load(JobAdmin.class, "admin.sql", schema);
+    this.search = new JobSearch(schema);
   }
 
   public Optional<Job> get(long id) {
@@ -95,16 +120,26 @@ public final class JobAdmin {
     List<Job> jobs = new ArrayList<>();
     try (Connection c = dataSource.getConnection()) {
       if (filter.state() == null || !filter.state().terminal()) {
-        jobs.addAll(query(c, "list_active", filter, filter.limit()));
+        jobs.addAll(search.run(c, filter, false, false, filter.beforeId(), filter.limit(), JobAdmin::read));
       }
       if (filter.state() == null || filter.state().terminal()) {
-        jobs.addAll(query(c, "list_finished", filter, filter.limit()));
+        jobs.addAll(search.run(c, filter, true, false, filter.beforeId(), filter.limit(), JobAdmin::read));
       }
       jobs.sort(java.util.Comparator.comparingLong(Job::id).reversed());
       return jobs.size() > filter.limit() ? List.copyOf(jobs.subList(0, filter.limit())) : jobs;
     } catch (SQLException e) {
       throw new MillraceException("could not list jobs", e);
     }
+  }
+
+  /**
+   * Applies {@code action} to every job that matches {@code filter} (its {@code beforeId} is where
+   * to start, its {@code limit} is ignored), newest first, at most {@code max} jobs. Each job is
+   * acted on in a transaction of its own, exactly as the single-job action would; see {@link
+   * BulkActions} for why a bulk action ends and never acts on a job twice.
+   */
+  public BulkActions.Result bulk(BulkActions.Action action, Filter filter, int max) {
+    return new BulkActions(this, dataSource, search).run(action, filter, max);
   }
 
   public CancelResult cancel(long id) {
@@ -170,6 +205,38 @@ public final class JobAdmin {
     return get(c, id) ? RetryResult.RUNNING : RetryResult.NOT_FOUND;
   }
 
+  /**
+   * Gives up on a waiting job: it moves to history as failed, with "discarded by an operator" as
+   * its last error, and never runs again. Unlike cancel, a running job is left alone.
+   */
+  public DiscardResult discard(long id) {
+    try {
+      return Transactions.inTransaction(dataSource, c -> {
+        try (PreparedStatement ps = c.prepareStatement(sql.get("discard_waiting"))) {
+          ps.setLong(1, id);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+              return DiscardResult.DISCARDED;
+            }
+          }
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.get("get_job"))) {
+          ps.setLong(1, id);
+          ps.setLong(2, id);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+              return DiscardResult.NOT_FOUND;
+            }
+            return JobState.fromDb(rs.getString("state")).terminal()
+                ? DiscardResult.ALREADY_FINISHED : DiscardResult.RUNNING;
+          }
+        }
+      });
+    } catch (SQLException e) {
+      throw new MillraceException("could not discard job " + id, e);
+    }
+  }
+
   /** A paused queue keeps accepting jobs, but no node claims from it until it is resumed. */
   public void setPaused(String queue, boolean paused) {
     JobRequest.requireName("queue", queue);
@@ -208,32 +275,9 @@ public final class JobAdmin {
     }
   }
 
-  private List<Job> query(Connection c, String statement, Filter f, int limit) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
-      String state = f.state() == null ? null : f.state().dbValue();
-      ps.setString(1, f.queue());
-      ps.setString(2, f.queue());
-      ps.setString(3, state);
-      ps.setString(4, state);
-      ps.setString(5, f.kind());
-      ps.setString(6, f.kind());
-      ps.setString(7, f.tag());
-      ps.setString(8, f.tag());
-      ps.setLong(9, f.beforeId() == null ? Long.MAX_VALUE : f.beforeId());
-      ps.setInt(10, limit);
-      List<Job> jobs = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          jobs.add(read(rs));
-        }
-      }
-      return jobs;
-    }
-  }
-
   private static final TypeReference<List<JobError>> ERRORS = new TypeReference<>() {};
 
-  private static Job read(ResultSet rs) throws SQLException {
+  static Job read(ResultSet rs) throws SQLException {
     try {
       return new Job(
           rs.getLong("id"),

@@ -1,4 +1,4 @@
--- Operator statements: look jobs up, list them, cancel, retry, pause queues.
+-- Operator statements: look jobs up, cancel, retry, discard, pause queues (listing: search.sql).
 -- {schema} is the validated, quoted schema; every value is bound.
 
 -- name: get_job
@@ -12,36 +12,6 @@ SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, uniq
        result::text, errors::text, created_at, NULL, NULL, NULL,
        finished_at, NULL
   FROM {schema}.job_history WHERE id = ?;
-
--- name: list_active
--- Unfinished jobs, newest first, keyset-paginated on id (the primary key).
--- Binds: 1/2 queue, 3/4 state, 5/6 kind, 7/8 tag, 9 before id (exclusive), 10 limit.
-SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, unique_key, tags,
-       NULL::text AS result, errors::text, created_at, run_at, attempted_at, attempted_by,
-       NULL::timestamptz AS finished_at, cancel_requested_at
-  FROM {schema}.jobs
- WHERE (?::text IS NULL OR queue = ?)
-   AND (?::text IS NULL OR state = ?)
-   AND (?::text IS NULL OR kind = ?)
-   AND (?::text IS NULL OR tags @> ARRAY[?::text])
-   AND id < ?
- ORDER BY id DESC
- LIMIT ?;
-
--- name: list_finished
--- Finished jobs, newest first. Same binds as list_active.
-SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, unique_key, tags,
-       result::text, errors::text, created_at, NULL::timestamptz AS run_at,
-       NULL::timestamptz AS attempted_at, NULL::text AS attempted_by,
-       finished_at, NULL::timestamptz AS cancel_requested_at
-  FROM {schema}.job_history
- WHERE (?::text IS NULL OR queue = ?)
-   AND (?::text IS NULL OR state = ?)
-   AND (?::text IS NULL OR kind = ?)
-   AND (?::text IS NULL OR tags @> ARRAY[?::text])
-   AND id < ?
- ORDER BY id DESC
- LIMIT ?;
 
 -- name: cancel_waiting
 -- A job that is not running (a workflow member waiting on its parents included) is cancelled at
@@ -72,6 +42,31 @@ workflow_events AS (
     -- Workflow members only: the completion event commits with the cancel itself.
     INSERT INTO {schema}.workflow_events (workflow_id, job_id, state)
     SELECT workflow_id, id, 'cancelled' FROM done WHERE workflow_id IS NOT NULL
+)
+SELECT id FROM moved;
+
+-- name: discard_waiting
+-- A waiting job is given up on: it moves to history as failed, without running again, and is
+-- counted in the same statement like any other finish. Binds: 1 id.
+WITH done AS (
+    DELETE FROM {schema}.jobs
+     WHERE id = ? AND state IN ('available', 'scheduled', 'retryable')
+    RETURNING *
+),
+moved AS (
+    INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
+                                      unique_key, tags, result, errors, created_at, finished_at)
+    SELECT id, queue, kind, args, 'failed', priority, attempt, max_attempts, unique_key, tags, NULL,
+           errors || jsonb_build_array(jsonb_build_object(
+               'attempt', attempt, 'at', now(), 'message', 'discarded by an operator')),
+           created_at, now()
+      FROM done
+    RETURNING id, queue, state
+),
+counted AS (
+    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
+    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
+    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
 )
 SELECT id FROM moved;
 

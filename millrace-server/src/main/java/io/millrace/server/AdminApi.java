@@ -46,16 +46,7 @@ final class AdminApi {
   }
 
   private void listJobs(Context ctx) {
-    String state = ctx.queryParam("state");
-    String before = ctx.queryParam("before");
-    String limit = ctx.queryParam("limit");
-    JobAdmin.Filter filter = new JobAdmin.Filter(
-        blankToNull(ctx.queryParam("queue")),
-        blank(state) ? null : JobState.parse("state", state),
-        blankToNull(ctx.queryParam("kind")),
-        blankToNull(ctx.queryParam("tag")),
-        blank(before) ? null : BadInput.parseLong("before", before),
-        blank(limit) ? DEFAULT_LIMIT : BadInput.parseInt("limit", limit));
+    JobAdmin.Filter filter = JobFilters.fromQuery(ctx, DEFAULT_LIMIT);
     List<Job> jobs = millrace.admin().list(filter);
     // A full page may have a successor; its keyset cursor is the last id shown.
     String next = jobs.size() == filter.limit() ? Long.toString(jobs.get(jobs.size() - 1).id()) : null;

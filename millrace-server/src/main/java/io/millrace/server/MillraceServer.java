@@ -16,7 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,45 +33,59 @@ import org.slf4j.LoggerFactory;
  * MillraceServer server = MillraceServer.builder(millrace, registry).port(8080).token(secret).start();
  * }</pre>
  *
- * <p>Safe by default: binds to 127.0.0.1; with a token configured, every POST needs {@code
- * Authorization: Bearer <token>} or {@code X-Millrace-Token: <token>}; bodies over 2 MiB are
- * refused. Reads stay open so that probes and scrapers need no secret. Errors are always
- * {@code {"error": ..., "field": ...}}.
+ * <p>Safe by default: binds to 127.0.0.1 and then answers only requests addressed to a loopback
+ * name; with a token configured, every mutation needs {@code Authorization: Bearer <token>} or
+ * {@code X-Millrace-Token: <token>} (reads too with {@link Builder#readsNeedToken}); a read-only
+ * server refuses every mutation; cross-origin mutations from browsers are refused; bodies over 2
+ * MiB are refused (see {@link ApiGuard}). Probes ({@code /health}, {@code /ready}) and {@code
+ * /metrics} never need a token. Errors are always {@code {"error": ..., "field": ...}}. The
+ * dashboard is at {@code /}; the API is described at {@code /api/openapi.json}.
  */
 public final class MillraceServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MillraceServer.class);
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  private static final String STARTED = "millrace.started";
 
   private final Javalin app;
   private final String host;
+  private final List<String> routes = new CopyOnWriteArrayList<>();
+  private final ThroughputSampler throughput;
 
   private MillraceServer(Builder b) {
     this.host = b.host;
     PrometheusMeterRegistry registry = b.registry;
-    byte[] token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
+    ApiGuard guard = new ApiGuard(b.token, b.readsNeedToken, b.readOnly, b.host, b.maxBodyBytes);
+    throughput = new ThroughputSampler(b.millrace, b.throughputInterval);
     app = Javalin.create(config -> {
       config.showJavalinBanner = false;
       config.http.maxRequestSize = b.maxBodyBytes;
       config.jsonMapper(new JavalinJackson(ApiJson.MAPPER, false));
+      config.events(events -> events.handlerAdded(h -> routes.add(h.getHttpMethod() + " " + h.getPath())));
+      Dashboard.configure(config);
     });
+    app.before(guard::checkHost);
     // Constant time and no database: a liveness probe must not fail because PostgreSQL is slow.
     app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
     app.get("/ready", ctx -> ready(ctx, b.millrace.readiness().report()));
     app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
     app.before("/api/*", ctx -> {
-      if (token != null && ctx.method() == HandlerType.POST && !authorized(ctx, token)) {
-        throw new HttpResponseException(HttpStatus.UNAUTHORIZED.getCode(), "a valid token is required");
-      }
-      // Checked before the body is read, so an oversized body is refused without buffering it.
-      if (ctx.contentLength() > b.maxBodyBytes) {
-        throw new HttpResponseException(HttpStatus.CONTENT_TOO_LARGE.getCode(),
-            "request body is larger than " + b.maxBodyBytes + " bytes");
+      ctx.attribute(STARTED, System.nanoTime());
+      guard.checkApi(ctx);
+    });
+    // Server time of each API answer, so the dashboard and benchmarks can see it (browsers show it too).
+    app.after("/api/*", ctx -> {
+      Long started = ctx.attribute(STARTED);
+      if (started != null) {
+        ctx.header("Server-Timing", String.format(java.util.Locale.ROOT, "app;dur=%.2f", (System.nanoTime() - started) / 1e6));
       }
     });
     new AdminApi(b.millrace).register(app);
     new WorkflowsApi(b.millrace).register(app);
     new BackfillsApi(b.millrace).register(app);
     new ProjectionsApi(b.millrace).register(app);
+    new JobActionsApi(b.millrace).register(app);
+    new DashboardApi(b.millrace, guard, throughput).register(app);
+    new Dashboard().register(app);
     app.exception(ValidationException.class,
         (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ApiError(e.getMessage(), e.field())));
     app.exception(HttpResponseException.class, (e, ctx) -> {
@@ -110,7 +127,13 @@ public final class MillraceServer implements AutoCloseable {
   /** Stops listening. The Millrace node is the caller's to close. */
   @Override
   public void close() {
+    throughput.close();
     app.stop();
+  }
+
+  /** "METHOD /path" of every route registered, for the test that checks each is documented. */
+  List<String> routes() {
+    return List.copyOf(routes);
   }
 
   private static void ready(Context ctx, Readiness.Report report) {
@@ -121,16 +144,6 @@ public final class MillraceServer implements AutoCloseable {
     ctx.status(report.ready() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
   }
 
-  private static boolean authorized(Context ctx, byte[] token) {
-    String given = ctx.header("X-Millrace-Token");
-    String authorization = ctx.header("Authorization");
-    if (given == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      given = authorization.substring(7).trim();
-    }
-    // MessageDigest.isEqual compares in time independent of where the first difference is.
-    return given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token);
-  }
-
   /** Configures and starts a {@link MillraceServer}. */
   public static final class Builder {
     private final Millrace millrace;
@@ -139,6 +152,9 @@ public final class MillraceServer implements AutoCloseable {
     private int port = 8080;
     private String token;
     private long maxBodyBytes = 2L * 1024 * 1024;
+    private boolean readOnly;
+    private boolean readsNeedToken;
+    private Duration throughputInterval = Duration.ofSeconds(5);
 
     private Builder(Millrace millrace, PrometheusMeterRegistry registry) {
       this.millrace = Objects.requireNonNull(millrace, "millrace");
@@ -170,12 +186,36 @@ public final class MillraceServer implements AutoCloseable {
       return this;
     }
 
-    /** The token mutating requests (POST) must carry; default none, so anyone who can connect may act. */
+    /** The token mutating requests must carry; default none, so anyone who can connect may act. */
     public Builder token(String token) {
       if (token != null && token.isBlank()) {
         throw new ValidationException("token", "must not be blank");
       }
       this.token = token;
+      return this;
+    }
+
+    /**
+     * Read-only mode; default false. Every mutating request is refused with 403, whatever token
+     * it carries: for a dashboard that may be shown to people who must not steer.
+     */
+    public Builder readOnly(boolean readOnly) {
+      this.readOnly = readOnly;
+      return this;
+    }
+
+    /** Whether reads under {@code /api} need the token too; default false. Needs a {@link #token}. */
+    public Builder readsNeedToken(boolean readsNeedToken) {
+      this.readsNeedToken = readsNeedToken;
+      return this;
+    }
+
+    /** How often the dashboard's throughput chart samples the counters; default 5 s. */
+    public Builder throughputInterval(Duration interval) {
+      if (interval == null || interval.toMillis() < 100) {
+        throw new ValidationException("throughputInterval", "must be at least 100 ms");
+      }
+      this.throughputInterval = interval;
       return this;
     }
 
@@ -190,8 +230,12 @@ public final class MillraceServer implements AutoCloseable {
 
     /** Starts listening; {@code /health} answers from here on. */
     public MillraceServer start() {
+      if (readsNeedToken && token == null) {
+        throw new ValidationException("readsNeedToken", "needs a token to require");
+      }
       MillraceServer server = new MillraceServer(this);
       server.app.start(host, port);
+      server.throughput.start();
       log.info("Millrace HTTP listening on http://{}:{}", host, server.port());
       return server;
     }

@@ -1,0 +1,136 @@
+// The dashboard shell: hash routing to page modules, one polling loop that refreshes the visible
+// page and the warm-up banner, the token form and notices. Pages know nothing of each other; each
+// is a module in pages/ listed in pages/index.js.
+
+import pages from './pages/index.js';
+import * as api from './lib/api.js';
+import { h, show } from './lib/dom.js';
+import { renderBanner } from './banner.js';
+
+const REFRESH_MS = Number(new URLSearchParams(location.search).get('refresh')) || 2000;
+const main = document.getElementById('main');
+const notice = document.getElementById('notice');
+let server = { readOnly: false, mutationsNeedToken: false, readsNeedToken: false };
+let current = null; // { page, view, key }
+let refreshing = false;
+
+function route() {
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const [path, qs] = hash.split('?');
+  for (const page of pages) {
+    const params = page.match(path);
+    if (params) return { page, params, query: new URLSearchParams(qs || ''), key: hash };
+  }
+  return null;
+}
+
+function notify(message, isError) {
+  if (!message) {
+    notice.hidden = true;
+    return;
+  }
+  notice.className = isError ? 'error' : 'ok';
+  show(notice, message);
+  notice.hidden = false;
+}
+
+/** Runs an action, reporting its outcome; the page refreshes at once afterwards. */
+async function act(label, fn) {
+  try {
+    const result = await fn();
+    notify(`${label}: ${describe(result)}`, false);
+  } catch (e) {
+    notify(`${label} failed: ${e.message}${e.field ? ` (field: ${e.field})` : ''}`, true);
+  }
+  await tick();
+}
+
+function describe(result) {
+  if (!result || typeof result !== 'object') return 'done';
+  if ('result' in result) return result.result.replace(/_/g, ' ');
+  if ('matched' in result) {
+    const parts = Object.entries(result.outcomes).map(([k, v]) => `${v} ${k.replace(/_/g, ' ')}`);
+    return `${result.matched} matched${parts.length ? ` (${parts.join(', ')})` : ''}${result.next ? '; more remain' : ''}`;
+  }
+  if ('paused' in result) return result.paused ? 'paused' : 'resumed';
+  return 'done';
+}
+
+function mount() {
+  const r = route();
+  if (current && current.view.dispose) current.view.dispose();
+  notify(null);
+  if (!r) {
+    current = null;
+    show(main, h('p', {}, 'No such page. '), h('a', { href: '#/' }, 'Overview'));
+    return;
+  }
+  const ctx = {
+    api, server, params: r.params, query: r.query, act, notify,
+    navigate: (hash) => { location.hash = hash; },
+  };
+  show(main);
+  current = { page: r.page, view: r.page.mount(main, ctx), key: r.key };
+  for (const a of document.querySelectorAll('#nav a')) {
+    a.classList.toggle('active', a.dataset.page === r.page.id);
+  }
+  tick();
+}
+
+async function tick() {
+  if (refreshing) return;
+  refreshing = true;
+  const live = document.getElementById('live');
+  try {
+    const ready = await api.get('/ready');
+    renderBanner(document.getElementById('banner'), ready);
+    if (current) await current.view.refresh();
+    live.classList.remove('stale');
+    live.title = `Refreshed ${new Date().toISOString()}`;
+  } catch (e) {
+    live.classList.add('stale');
+    if (e.status === 401) askToken();
+    else notify(`Refresh failed: ${e.message}`, true);
+  } finally {
+    refreshing = false;
+  }
+}
+
+function askToken() {
+  const form = document.getElementById('token-form');
+  form.hidden = false;
+}
+
+async function start() {
+  const nav = document.getElementById('nav');
+  for (const page of pages.filter((p) => p.nav)) {
+    nav.appendChild(h('a', { href: `#${page.nav}`, 'data-page': page.id }, page.title));
+  }
+  const form = document.getElementById('token-form');
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    api.setToken(document.getElementById('token').value.trim());
+    notify(null);
+    loadServer().then(mount);
+  });
+  await loadServer();
+  window.addEventListener('hashchange', mount);
+  mount();
+  setInterval(tick, REFRESH_MS);
+}
+
+async function loadServer() {
+  try {
+    Object.assign(server, await api.get('/api/server'));
+  } catch (e) {
+    if (e.status === 401) askToken();
+  }
+  const mode = document.getElementById('mode');
+  mode.hidden = !server.readOnly;
+  mode.textContent = server.readOnly ? 'read-only' : '';
+  if ((server.mutationsNeedToken && !server.readOnly) || server.readsNeedToken) {
+    if (!api.token()) askToken();
+  }
+}
+
+start();

@@ -1,0 +1,58 @@
+// The admin API from the browser. The token lives in sessionStorage and travels in the
+// X-Millrace-Token header, never in a cookie, so other sites cannot make the browser send it.
+
+const TOKEN_KEY = 'millrace.token';
+
+export class ApiError extends Error {
+  constructor(status, message, field) {
+    super(message);
+    this.status = status;
+    this.field = field;
+  }
+}
+
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || '';
+}
+
+export function setToken(value) {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+async function call(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (token()) headers['X-Millrace-Token'] = token();
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'omit',
+    cache: 'no-store',
+  });
+  const text = await res.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch (e) {
+    throw new ApiError(res.status, `unexpected answer from ${path}: ${text.slice(0, 200)}`, null);
+  }
+  if (!res.ok && !(path === '/ready' && res.status === 503)) {
+    throw new ApiError(res.status, (data && data.error) || res.statusText, data && data.field);
+  }
+  return data;
+}
+
+export const get = (path) => call('GET', path);
+export const post = (path, body) => call('POST', path, body);
+
+/** A query string from an object, leaving out empty values. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== null && v !== undefined && v !== '') q.set(k, v);
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,9 @@
+// Every page of the dashboard. A capability adds its page as a module of its own and one line here.
+// A page: { id, title, nav (hash the menu links to, or null), match(path) -> params | null,
+//           mount(main, ctx) -> { refresh(): Promise, dispose?() } }.
+import overview from './overview.js';
+import jobs from './jobs.js';
+import job from './job.js';
+import cluster from './cluster.js';
+
+export default [overview, jobs, job, cluster];

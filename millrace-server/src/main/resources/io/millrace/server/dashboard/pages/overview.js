@@ -1,0 +1,62 @@
+// Overview: every queue with its exact counts by state, pause/resume, and throughput over time.
+import { h, show, fmtTime } from '../lib/dom.js';
+import { barChart } from '../lib/chart.js';
+
+const COLUMNS = ['available', 'scheduled', 'running', 'retryable', 'completed', 'failed', 'cancelled'];
+
+export default {
+  id: 'overview',
+  title: 'Overview',
+  nav: '/',
+  match: (path) => (path === '/' || path === '/overview' ? {} : null),
+  mount(main, ctx) {
+    const note = h('p', { class: 'muted', 'data-testid': 'counts-note' });
+    const table = h('div', { 'data-testid': 'queues' });
+    const chart = h('div', { class: 'chart-box', 'data-testid': 'throughput' });
+    main.append(h('h1', {}, 'Queues'), note, table, h('h2', {}, 'Throughput'), chart);
+
+    function queueRow(q) {
+      const total = COLUMNS.reduce((s, c) => s + q.counts[c], 0);
+      const link = (state, n) => h('a', { href: `#/jobs?queue=${encodeURIComponent(q.name)}&state=${state}`,
+        'data-count': state }, String(n));
+      const toggle = ctx.server.readOnly ? null : h('button', {
+        'data-action': q.paused ? 'resume' : 'pause',
+        onclick: () => ctx.act(`${q.paused ? 'Resume' : 'Pause'} ${q.name}`,
+          () => ctx.api.post(`/api/queues/${encodeURIComponent(q.name)}/${q.paused ? 'resume' : 'pause'}`)),
+      }, q.paused ? 'Resume' : 'Pause');
+      return h('tr', { 'data-queue': q.name },
+        h('th', {}, h('a', { href: `#/jobs?queue=${encodeURIComponent(q.name)}` }, q.name)),
+        h('td', {}, q.paused ? h('span', { class: 'badge paused' }, 'paused') : 'active'),
+        COLUMNS.map((c) => h('td', { class: 'num' }, link(c, q.counts[c]))),
+        h('td', { class: 'num', 'data-count': 'total' }, String(total)),
+        h('td', {}, toggle));
+    }
+
+    return {
+      async refresh() {
+        const [overview, throughput] = await Promise.all([
+          ctx.api.get('/api/queues?read=exact'),
+          ctx.api.get('/api/stats/throughput'),
+        ]);
+        show(note, overview.fromCounters
+          ? 'Exact counts from the counters.'
+          : 'Exact counts from a scan of history: the counters are not trusted (rebuild them with `millrace storage rebuild-counters`).');
+        show(table, overview.queues.length === 0 ? h('p', {}, 'No queues yet: enqueue a job.') :
+          h('table', {},
+            h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, 'Status'),
+              COLUMNS.map((c) => h('th', { class: 'num' }, c)), h('th', { class: 'num' }, 'total'), h('th', {}))),
+            h('tbody', {}, overview.queues.map(queueRow))));
+        const samples = throughput.samples;
+        const sum = (k) => samples.reduce((s, x) => s + x[k], 0);
+        show(chart,
+          samples.length === 0 ? h('p', { class: 'muted' }, 'Collecting samples…') : barChart([
+            { label: 'completed', cls: 'completed', values: samples.map((s) => s.completed) },
+            { label: 'failed', cls: 'failed', values: samples.map((s) => s.failed) },
+            { label: 'cancelled', cls: 'cancelled', values: samples.map((s) => s.cancelled) },
+          ], samples.map((s) => fmtTime(s.at))),
+          h('p', { class: 'muted' }, `Per ${throughput.intervalMillis / 1000} s, last ${samples.length} intervals: `,
+            `${sum('completed')} completed, ${sum('failed')} failed, ${sum('cancelled')} cancelled.`));
+      },
+    };
+  },
+};
