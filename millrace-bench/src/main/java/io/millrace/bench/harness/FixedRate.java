@@ -7,8 +7,9 @@ import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 
 /**
- * Workload (b) for one system: offers {@code rate × seconds} jobs at {@code rate} jobs/s, crediting
- * from real elapsed time (never loop counts): every {@value #TICK_MS} ms the producer enqueues what
+ * Workload (b) for one system: offers {@code rate × seconds} jobs at {@code rate} jobs/s for at most
+ * {@code seconds} (a system whose inserts are slower offers fewer), crediting from real elapsed time
+ * (never loop counts): every {@value #TICK_MS} ms the producer enqueues what
  * it owes by the clock, in batches of at most {@value #BATCH_MAX}, so a slow insert is made up in
  * the next tick. Each job's pickup latency runs from just before the insert statement that carries
  * it to its handler's start, both read from this JVM's monotonic clock.
@@ -31,6 +32,7 @@ final class FixedRate {
   }
 
   private final double rate;
+  private final int seconds;
   private final int jobs;
   private final int warmUp;
   private final AtomicLongArray stampNanos;
@@ -40,6 +42,7 @@ final class FixedRate {
 
   FixedRate(double rate, int seconds) {
     this.rate = rate;
+    this.seconds = seconds;
     this.jobs = (int) Math.max(1, Math.round(rate * seconds));
     this.warmUp = jobs * WARM_UP_PERCENT / 100;
     this.stampNanos = new AtomicLongArray(jobs);
@@ -62,9 +65,12 @@ final class FixedRate {
   /** Offers every job, waits for them (up to the cutoff) and returns the figures. */
   Peer.Latency offer(Enqueue producer) throws Exception {
     long start = System.nanoTime();
+    long end = start + TimeUnit.SECONDS.toNanos(seconds);
     int produced = 0;
     long next = start;
-    while (produced < jobs) {
+    // Offers for the nominal duration at most: a system whose inserts cannot keep the rate offers
+    // fewer jobs, and the row says what rate it actually took.
+    while (produced < jobs && System.nanoTime() < end) {
       int owed;
       while ((owed = (int) Math.min(jobs, (long) Math.floor(rate * (System.nanoTime() - start) / 1e9)) - produced) > 0) {
         int n = Math.min(owed, BATCH_MAX);
@@ -83,14 +89,14 @@ final class FixedRate {
         next = now; // behind: the credit from the clock already carries the missed time
       }
     }
-    double offered = jobs / ((System.nanoTime() - start) / 1e9);
+    double offered = produced / ((System.nanoTime() - start) / 1e9);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CUTOFF_S);
-    while (completions.sum() < jobs && System.nanoTime() < deadline) {
+    while (completions.sum() < produced && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
     long cutoff = System.nanoTime();
     long unstarted = 0;
-    for (int i = 0; i < jobs; i++) {
+    for (int i = 0; i < produced; i++) {
       if (starts.get(i) == 0) {
         unstarted++;
         if (i >= warmUp) {

@@ -44,7 +44,10 @@ public final class Harness {
 
   private Harness() {}
 
-  /** Every system, in table order; the Node.js peers run from {@code nodePeers}. */
+  /**
+   * Every system, in table order; the Node.js peers run from {@code nodePeers}, or when null from
+   * the directory {@link NodePeer#locate()} finds when they first run.
+   */
   static List<Peer> peers(Path nodePeers) {
     return List.of(new RawSqlPeer(), new MillracePeer(), new DbSchedulerPeer(), new QuartzPeer(),
         new JobRunrPeer(), new NodePeer("graphile-worker", "graphile-worker 0.17.3", nodePeers),
@@ -88,8 +91,7 @@ public final class Harness {
               + " [--only NAME,...] [--node-peers DIR] [--out FILE]");
         }
       }
-      return new Options(jobs, workers, workMs, latencySeconds, rate, only,
-          nodePeers == null ? NodePeer.locate() : nodePeers, out);
+      return new Options(jobs, workers, workMs, latencySeconds, rate, only, nodePeers, out);
     }
 
     private static int positive(String name, String value) {

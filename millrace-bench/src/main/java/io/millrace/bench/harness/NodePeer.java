@@ -60,6 +60,7 @@ final class NodePeer implements Peer {
   }
 
   private JsonNode run(DataSource ds, Settings s, List<String> extra) throws Exception {
+    Path directory = this.directory == null ? locate() : this.directory;
     ensureInstalled(directory);
     List<String> command = new ArrayList<>(List.of("node", "bench.mjs", "--system", system,
         "--workers", Integer.toString(s.workers()), "--work-ms", Integer.toString(s.workMs())));
