@@ -17,10 +17,16 @@ import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { Ledger } from "./ledger.mjs";
+import { FixedRate } from "./latency.mjs";
 
 const require = createRequire(import.meta.url);
 
 const USAGE = `usage: node bench.mjs --system graphile-worker|pg-boss --jobs N --workers W --work-ms M
+       node bench.mjs --system graphile-worker|pg-boss --mode latency --rate R --seconds S --workers W --work-ms M
+  [--mode throughput|latency] throughput (default): bulk enqueue then drain of N jobs;
+                        latency: W workers on an empty queue, R jobs/s offered for S seconds,
+                        insert -> handler start p50/p95/p99
+  [--cutoff-s C] [--warm-up-percent P] [--tick-ms T] [--batch-max B]  latency mode (30, 10, 10, 128)
   [--enqueue-chunk C]   jobs per batch-enqueue call (default 5000)
   [--timeout-s S]       give up on the drain after S seconds (default 600)
   graphile-worker: [--poll-ms P] (default 100) [--local-queue L] (default 500; -1 turns it off)
@@ -48,7 +54,8 @@ function parseArgs(argv) {
     args[flag.slice(2)] = argv[++i];
   }
   const known = new Set(["system", "jobs", "workers", "work-ms", "enqueue-chunk", "timeout-s",
-    "poll-ms", "local-queue", "complete-batch-ms", "batch-size", "poll-s"]);
+    "poll-ms", "local-queue", "complete-batch-ms", "batch-size", "poll-s",
+    "mode", "rate", "seconds", "cutoff-s", "warm-up-percent", "tick-ms", "batch-max"]);
   for (const key of Object.keys(args)) {
     if (!known.has(key)) throw new UsageError(`unknown option --${key}`);
   }
@@ -66,14 +73,29 @@ function parseArgs(argv) {
   if (system !== "graphile-worker" && system !== "pg-boss") {
     throw new UsageError(`--system must be graphile-worker or pg-boss, got '${system ?? ""}'`);
   }
-  const jobs = int("jobs", undefined, 1);
+  const mode = args.mode ?? "throughput";
+  if (mode !== "throughput" && mode !== "latency") {
+    throw new UsageError(`--mode must be throughput or latency, got '${mode}'`);
+  }
+  let rate = 0;
+  let seconds = 0;
+  if (mode === "latency") {
+    rate = Number(args.rate);
+    if (!(rate > 0)) throw new UsageError(`--rate must be a positive number of jobs/s, got '${args.rate ?? ""}'`);
+    seconds = int("seconds", undefined, 1);
+  }
+  const jobs = mode === "latency" ? Math.max(1, Math.round(rate * seconds)) : int("jobs", undefined, 1);
   const workers = int("workers", undefined, 1);
   const workMs = int("work-ms", undefined, 0);
   const pollS = args["poll-s"] === undefined ? 0.5 : Number(args["poll-s"]);
   if (!(pollS >= 0.5)) throw new UsageError(`--poll-s must be a number >= 0.5 (pg-boss's minimum), got '${args["poll-s"]}'`);
   const perWorker = Math.ceil(jobs / workers);
   return {
-    system, jobs, workers, workMs,
+    system, mode, jobs, workers, workMs, rate, seconds,
+    cutoffS: int("cutoff-s", 30, 1),
+    warmUpPercent: int("warm-up-percent", 10, 0),
+    tickMs: int("tick-ms", 10, 1),
+    batchMax: int("batch-max", 128, 1),
     enqueueChunk: int("enqueue-chunk", 5000, 1),
     timeoutS: int("timeout-s", 600, 1),
     pollMs: int("poll-ms", 100, 1),
@@ -161,28 +183,11 @@ async function benchGraphileWorker(opts, url, admin) {
   const ledger = new Ledger(opts.jobs);
   const workMs = opts.workMs;
   const started = performance.now();
-  const runner = await gw.run({
-    ...shared,
-    concurrency: opts.workers,
-    pollInterval: opts.pollMs,
-    // Its docs: a pool of at least concurrency + 2 (and at least 10) so no job waits for a client.
-    maxPoolSize: Math.max(10, opts.workers + 2),
-    noHandleSignals: true,
-    parsedCronItems: [],
-    taskList: {
-      bench: async (payload) => {
-        await sleep(workMs);
-        ledger.record(payload);
-      },
-    },
-    preset: {
-      worker: {
-        ...(opts.localQueue > 1 ? { localQueue: { size: opts.localQueue } } : {}),
-        completeJobBatchDelay: opts.completeBatchMs,
-        failJobBatchDelay: opts.completeBatchMs,
-      },
-    },
-  });
+  // Its docs: a pool of at least concurrency + 2 (and at least 10) so no job waits for a client.
+  const runner = await gw.run(graphileRunnerOptions(opts, shared, async (payload) => {
+    await sleep(workMs);
+    ledger.record(payload);
+  }));
   let drainRate;
   try {
     await withTimeout((async () => {
@@ -198,6 +203,93 @@ async function benchGraphileWorker(opts, url, admin) {
   const completed = ledger.verify();
   log(`graphile-worker drained ${completed} jobs: ${drainRate.toFixed(0)} jobs/s`);
   return { version: versionOf("graphile-worker"), enqueueRate, drainRate, completed };
+}
+
+/** graphile-worker's runner as the throughput run tunes it, running `handle(payload)` per job. */
+function graphileRunnerOptions(opts, shared, handle) {
+  return {
+    ...shared,
+    concurrency: opts.workers,
+    pollInterval: opts.pollMs,
+    maxPoolSize: Math.max(10, opts.workers + 2),
+    noHandleSignals: true,
+    parsedCronItems: [],
+    taskList: { bench: handle },
+    preset: {
+      worker: {
+        ...(opts.localQueue > 1 ? { localQueue: { size: opts.localQueue } } : {}),
+        completeJobBatchDelay: opts.completeBatchMs,
+        failJobBatchDelay: opts.completeBatchMs,
+      },
+    },
+  };
+}
+
+/** Workload (b) for graphile-worker: its runner started on an empty queue, then the fixed-rate offer. */
+async function latencyGraphileWorker(opts, url, admin) {
+  const gw = await import("graphile-worker");
+  const schema = "bench_graphile_worker";
+  const logger = new gw.Logger(() => (level, message) => {
+    if (level === "debug" || (level === "info" && message.startsWith("Completed task"))) return;
+    log(`graphile-worker ${level}: ${message}`);
+  });
+  const shared = { connectionString: url, schema, logger };
+  await dropSchema(admin, schema);
+  await gw.runMigrations(shared);
+  const run = new FixedRate(opts);
+  const runner = await gw.run(graphileRunnerOptions(opts, shared, async (payload) => {
+    run.started(payload.i);
+    await sleep(opts.workMs);
+    run.completed(payload.i);
+  }));
+  const utils = await gw.makeWorkerUtils(shared);
+  try {
+    const figures = await run.offer((from, to) => {
+      const specs = [];
+      for (let i = from; i < to; i++) specs.push({ identifier: "bench", payload: { i } });
+      return utils.addJobs(specs);
+    }, opts);
+    return { version: versionOf("graphile-worker"), ...figures };
+  } finally {
+    await utils.release();
+    await runner.stop();
+  }
+}
+
+/** Workload (b) for pg-boss: W workers on an empty queue, then the fixed-rate offer. */
+async function latencyPgBoss(opts, url, admin) {
+  const { default: PgBoss } = await import("pg-boss");
+  const schema = "bench_pgboss";
+  const queue = "bench";
+  await dropSchema(admin, schema);
+  const boss = new PgBoss({ connectionString: url, schema, max: opts.workers + 4, schedule: false });
+  boss.on("error", (error) => log(`pg-boss error: ${error.message}`));
+  await boss.start();
+  try {
+    await boss.createQueue(queue);
+    const run = new FixedRate(opts);
+    for (let w = 0; w < opts.workers; w++) {
+      await boss.work(queue, { batchSize: opts.batchSize, pollingIntervalSeconds: opts.pollS }, async (jobs) => {
+        for (const job of jobs) {
+          run.started(job.data.i);
+          await sleep(opts.workMs);
+          run.completed(job.data.i);
+        }
+      });
+    }
+    try {
+      const figures = await run.offer((from, to) => {
+        const jobs = [];
+        for (let i = from; i < to; i++) jobs.push({ name: queue, data: { i } });
+        return boss.insert(jobs);
+      }, opts);
+      return { version: versionOf("pg-boss"), ...figures };
+    } finally {
+      await boss.offWork(queue);
+    }
+  } finally {
+    await boss.stop({ graceful: true, wait: true, timeout: 10000 });
+  }
 }
 
 async function benchPgBoss(opts, url, admin) {
@@ -268,6 +360,20 @@ async function main() {
   const admin = new pg.Pool({ connectionString: url, max: 2 });
   admin.on("error", (error) => log(`admin pool error: ${error.message}`));
   let result;
+  if (opts.mode === "latency") {
+    try {
+      log(`${opts.system}: latency, ${opts.rate} jobs/s for ${opts.seconds} s, ${opts.workers} workers, ${opts.workMs} ms of work each`);
+      result = opts.system === "graphile-worker"
+        ? await latencyGraphileWorker(opts, url, admin)
+        : await latencyPgBoss(opts, url, admin);
+    } finally {
+      await admin.end();
+    }
+    process.stdout.write(JSON.stringify({
+      system: opts.system, mode: "latency", workers: opts.workers, work_ms: opts.workMs, ...result,
+    }) + "\n");
+    return;
+  }
   try {
     log(`${opts.system}: ${opts.jobs} jobs, ${opts.workers} workers, ${opts.workMs} ms of work each`);
     result = opts.system === "graphile-worker"

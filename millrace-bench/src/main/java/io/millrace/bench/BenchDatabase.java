@@ -6,8 +6,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 
 /**
- * The database a benchmark runs against: {@code DATABASE_URL} (with {@code DATABASE_USER} and
- * {@code DATABASE_PASSWORD}) when set, else an embedded PostgreSQL 17 with production durability.
+ * The database a benchmark runs against: {@code DATABASE_URL} ({@code postgres://user:pass@host/db},
+ * or a JDBC URL with {@code DATABASE_USER} and {@code DATABASE_PASSWORD}) when set, else an embedded PostgreSQL 17 with production durability.
  * The embedded server's defaults are tuned for tests (fsync and synchronous_commit off), which would
  * flatter every figure; benchmarks turn both back on.
  */
@@ -25,21 +25,30 @@ public final class BenchDatabase implements AutoCloseable {
   public static BenchDatabase open(int poolSize) throws IOException {
     String url = System.getenv("DATABASE_URL");
     EmbeddedPostgres embedded = null;
-    String description = url;
-    if (url == null) {
+    String description = url == null ? null : url.replaceAll("://([^:/@]*):[^@]*@", "://$1:***@");
+    String user = System.getenv().getOrDefault("DATABASE_USER", "postgres");
+    String password = System.getenv().getOrDefault("DATABASE_PASSWORD", "postgres");
+    if (url != null) {
+      // postgres://user:pass@host:port/db (as other systems' harnesses pass it) or a JDBC URL.
+      DatabaseUrl parsed = DatabaseUrl.parse("DATABASE_URL", url);
+      url = parsed.jdbcUrl();
+      user = parsed.user() == null ? user : parsed.user();
+      password = parsed.password() == null ? password : parsed.password();
+    } else {
       embedded = EmbeddedPostgres.builder()
           .setServerConfig("fsync", "on")
           .setServerConfig("synchronous_commit", "on")
           .setServerConfig("max_wal_size", "4GB")
           .setServerConfig("shared_buffers", "512MB")
+          .setServerConfig("max_connections", "300")
           .start();
       url = embedded.getJdbcUrl("postgres", "postgres");
       description = "embedded PostgreSQL 17, fsync=on, synchronous_commit=on";
     }
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
-    config.setUsername(System.getenv().getOrDefault("DATABASE_USER", "postgres"));
-    config.setPassword(System.getenv().getOrDefault("DATABASE_PASSWORD", "postgres"));
+    config.setUsername(user);
+    config.setPassword(password);
     config.setMaximumPoolSize(poolSize);
     return new BenchDatabase(embedded, new HikariDataSource(config), description);
   }

@@ -13,6 +13,9 @@ import java.io.IOException;
  * java -cp millrace-bench/target/millrace-bench.jar io.millrace.bench.EmbeddedServer
  * DATABASE_URL=postgres://postgres:postgres@localhost:PORT/postgres node bench.mjs ...
  * </pre>
+ *
+ * <p>{@code pg_stat_statements} is preloaded so that a run against this server can be profiled
+ * ({@code CREATE EXTENSION pg_stat_statements}); the harness's own embedded server does without it.
  */
 public final class EmbeddedServer {
   private EmbeddedServer() {}
@@ -24,6 +27,8 @@ public final class EmbeddedServer {
         .setServerConfig("max_wal_size", "4GB")
         .setServerConfig("shared_buffers", "512MB")
         .setServerConfig("max_connections", "300")
+        // For profiling a run against it: CREATE EXTENSION pg_stat_statements, then read the view.
+        .setServerConfig("shared_preload_libraries", "pg_stat_statements")
         .start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("stopping embedded PostgreSQL");

@@ -8,6 +8,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -36,14 +39,35 @@ final class JobStore {
   }
 
   List<ClaimedJob> claim(String queue, int limit, String nodeId, Duration lease) throws SQLException {
+    return claim(queue, limit, nodeId, lease, null).jobs();
+  }
+
+  /** What one claim took, and the database's {@code now()} when it did (null if it took nothing). */
+  record Claim(List<ClaimedJob> jobs, Instant claimedAt) {}
+
+  /**
+   * Claims up to {@code limit} due jobs of {@code queue}: from the head of the claim index when
+   * {@code cursor} is null, else from where the cursor says claimable jobs start ({@link ClaimCursor}).
+   */
+  Claim claim(String queue, int limit, String nodeId, Duration lease, ClaimCursor cursor) throws SQLException {
+    String statement = cursor == null ? "claim"
+        : cursor instanceof ClaimCursor.Due ? "claim_due_from" : "claim_priority_from";
     try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("claim"))) {
-      ps.setString(1, nodeId);
-      ps.setLong(2, lease.toMillis());
-      ps.setString(3, queue);
-      ps.setString(4, queue);
-      ps.setInt(5, limit);
+        PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
+      int i = 1;
+      ps.setString(i++, nodeId);
+      ps.setLong(i++, lease.toMillis());
+      ps.setString(i++, queue);
+      if (cursor instanceof ClaimCursor.Priority p) {
+        ps.setInt(i++, p.priority());
+        ps.setObject(i++, OffsetDateTime.ofInstant(p.from(), ZoneOffset.UTC));
+      } else if (cursor instanceof ClaimCursor.Due d) {
+        ps.setObject(i++, OffsetDateTime.ofInstant(d.from(), ZoneOffset.UTC));
+      }
+      ps.setString(i++, queue);
+      ps.setInt(i, limit);
       List<ClaimedJob> claimed = new ArrayList<>(limit);
+      Instant claimedAt = null;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           Array tags = rs.getArray(8);
@@ -60,11 +84,13 @@ final class JobStore {
                   rs.getObject(9, Long.class),
                   rs.getTimestamp(10).toInstant(),
                   rs.getTimestamp(11).toInstant()));
+          claimedAt = rs.getTimestamp(12).toInstant();
         }
       }
-      return claimed;
+      return new Claim(claimed, claimedAt);
     }
   }
+
 
   /** Completes a batch; returns the ids that were still held (the rest lost their lease). */
   Set<Long> complete(List<Completion> batch) throws SQLException {

@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * buffer ran dry. After a short claim it sleeps until a NOTIFY for this queue or the poll
  * interval; after a full one, finishing handlers wake it as room appears.
  *
+ * <p>Claims start their index scan where {@link ClaimCursor} says claimable jobs begin, past the
+ * entries earlier claims left dead, with a claim from the head of the index at least every {@link
+ * ClaimCursor#FULL_CLAIM_EVERY}.
+ *
  * <p>Termination: {@link #stopClaiming} ends the loop after its current claim; {@link
  * #releaseUnstarted} hands back what was buffered; handler threads end once stopped and idle.
  * Claim errors (the database restarting, a killed connection) are logged and retried after a
@@ -56,6 +60,9 @@ final class QueueWorker implements Runnable {
   /** The last claim took all it asked for, so more jobs are probably waiting. */
   private volatile boolean backlogLikely;
   private boolean woken;
+  /** Where the next claim starts its index scan; null for the head of the index. Claim loop only. */
+  private ClaimCursor cursor;
+  private long lastFullClaimNanos;
 
   QueueWorker(
       String queue,
@@ -123,7 +130,16 @@ final class QueueWorker implements Runnable {
       }
       List<ClaimedJob> claimed;
       try {
-        claimed = store.claim(queue, want, settings.nodeId(), settings.lease());
+        long now = System.nanoTime();
+        if (cursor != null && now - lastFullClaimNanos >= ClaimCursor.FULL_CLAIM_EVERY.toNanos()) {
+          cursor = null;
+        }
+        if (cursor == null) {
+          lastFullClaimNanos = now;
+        }
+        JobStore.Claim claim = store.claim(queue, want, settings.nodeId(), settings.lease(), cursor);
+        claimed = claim.jobs();
+        cursor = ClaimCursor.next(cursor, want, claimed, claim.claimedAt());
         errorPauseMs = 100;
       } catch (SQLException | RuntimeException e) {
         capacity.release(want);

@@ -61,7 +61,60 @@ UPDATE {schema}.jobs
             LIMIT ?
               FOR UPDATE SKIP LOCKED))
 RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
-          timeout_ms, created_at, run_at;
+          timeout_ms, created_at, run_at, now() AS claimed_at;
+
+-- name: claim_due_from
+-- As claim, for the jobs of any priority whose run_at is at or after a bound (ClaimCursor, after a
+-- claim that left nothing claimable before it). The bound is checked on each index entry itself,
+-- so the entries that earlier claims left dead at the head of jobs_claim_idx are passed over
+-- without a visit to the heap (visiting them is what makes a claim slow while a long transaction
+-- keeps vacuum from removing them).
+-- Binds: 1 node id, 2 lease ms, 3 queue, 4 run_at bound, 5 queue, 6 limit.
+UPDATE {schema}.jobs
+   SET state = 'running',
+       attempt = attempt + 1,
+       attempted_at = now(),
+       attempted_by = ?,
+       lease_expires_at = now() + ? * interval '1 millisecond'
+ WHERE id = ANY(ARRAY(
+           SELECT id
+             FROM {schema}.jobs
+            WHERE state IN ('available', 'scheduled', 'retryable')
+              AND queue = ?
+              AND run_at >= ?
+              AND run_at <= now()
+              AND NOT coalesce((SELECT paused FROM {schema}.queues WHERE name = ?), false)
+            ORDER BY priority DESC, run_at, id
+            LIMIT ?
+              FOR UPDATE SKIP LOCKED))
+RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
+          timeout_ms, created_at, run_at, now() AS claimed_at;
+
+-- name: claim_priority_from
+-- As claim, for one priority from a run_at bound on (ClaimCursor, while a backlog drains in index
+-- order): the index scan starts at (queue, priority, bound), past the dead entries earlier claims
+-- left before it.
+-- Binds: 1 node id, 2 lease ms, 3 queue, 4 priority, 5 run_at bound, 6 queue, 7 limit.
+UPDATE {schema}.jobs
+   SET state = 'running',
+       attempt = attempt + 1,
+       attempted_at = now(),
+       attempted_by = ?,
+       lease_expires_at = now() + ? * interval '1 millisecond'
+ WHERE id = ANY(ARRAY(
+           SELECT id
+             FROM {schema}.jobs
+            WHERE state IN ('available', 'scheduled', 'retryable')
+              AND queue = ?
+              AND priority = ?
+              AND run_at >= ?
+              AND run_at <= now()
+              AND NOT coalesce((SELECT paused FROM {schema}.queues WHERE name = ?), false)
+            ORDER BY priority DESC, run_at, id
+            LIMIT ?
+              FOR UPDATE SKIP LOCKED))
+RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
+          timeout_ms, created_at, run_at, now() AS claimed_at;
 
 -- name: complete_batch
 -- Completes many attempts in one statement. Fenced: a row moves only while it is still running

@@ -22,43 +22,30 @@ import javax.sql.DataSource;
  * throughput: one {@code UPDATE … SKIP LOCKED … RETURNING} picks up to 3 × threads executions, and
  * a new poll starts as soon as half the threads are free, instead of waiting for the polling
  * interval; a 100 ms polling interval (default 10 s) so an idle moment costs little. Enqueue uses
- * {@code SchedulerClient.scheduleBatch} (JDBC batch inserts) in batches of 1,000.
+ * {@code SchedulerClient.scheduleBatch} (JDBC batch inserts), one call per batch.
  */
-final class DbSchedulerPeer implements Peer {
-  static final int ENQUEUE_BATCH = 1_000;
-
+final class DbSchedulerPeer extends EnginePeer {
   @Override
   public String name() {
     return "db-scheduler 16.12";
   }
 
   @Override
-  public Result run(DataSource ds, String schema, Settings s, Completions done) throws Exception {
+  Engine open(DataSource ds, String schema, Settings s, Handler handler) throws Exception {
     String table = schema + ".scheduled_tasks";
     createTable(ds, table);
     OneTimeTask<Integer> task = Tasks.oneTime("harness", Integer.class)
         .execute((instance, context) -> {
           try {
-            s.work();
+            handler.handle(instance.getData());
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
           }
-          done.record(instance.getData());
         });
-
     SchedulerClient client = SchedulerClient.Builder.create(ds, task).tableName(table).build();
-    long t0 = System.nanoTime();
-    Instant now = Instant.now();
-    for (int i = 0; i < s.jobs(); i += ENQUEUE_BATCH) {
-      List<TaskInstance<?>> batch = new ArrayList<>(ENQUEUE_BATCH);
-      for (int j = i; j < Math.min(s.jobs(), i + ENQUEUE_BATCH); j++) {
-        batch.add(task.instance(Integer.toString(j), j));
-      }
-      client.scheduleBatch(batch, now);
-    }
-    double enqueue = s.jobs() / ((System.nanoTime() - t0) / 1e9);
-
     Scheduler scheduler = Scheduler.create(ds, task)
         .tableName(table)
         .threads(s.workers())
@@ -66,13 +53,26 @@ final class DbSchedulerPeer implements Peer {
         .pollingInterval(Duration.ofMillis(100))
         .shutdownMaxWait(Duration.ofSeconds(5))
         .build();
-    long t1 = System.nanoTime();
-    scheduler.start();
-    try {
-      return new Result(enqueue, s.jobs() / done.await(t1, Duration.ofSeconds(60)));
-    } finally {
-      scheduler.stop();
-    }
+    return new Engine() {
+      @Override
+      public void enqueue(int from, int to) {
+        List<TaskInstance<?>> batch = new ArrayList<>(to - from);
+        for (int j = from; j < to; j++) {
+          batch.add(task.instance(Integer.toString(j), j));
+        }
+        client.scheduleBatch(batch, Instant.now());
+      }
+
+      @Override
+      public void start() {
+        scheduler.start();
+      }
+
+      @Override
+      public void close() {
+        scheduler.stop();
+      }
+    };
   }
 
   /** The PostgreSQL table from db-scheduler's documented DDL (postgresql_tables.sql). */

@@ -13,11 +13,18 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Millrace side by side with the Java peers on one PostgreSQL: for each system, (c) bulk enqueue of
- * N jobs with its fastest documented batch API, then (a) the drain of that backlog with W workers
- * and {@code work-ms} of sleep per job, from worker start to the last completion. Every job must
- * complete exactly once ({@link Completions}) or the run fails. One table of jobs/s comes out, with
- * each figure's ratio to Millrace and its share of the raw-SQL ceiling.
+ * Millrace side by side with its peers on one PostgreSQL, from one command: for each system, (c)
+ * bulk enqueue of N jobs with its fastest documented batch API, then (a) the drain of that backlog
+ * with W workers and {@code work-ms} of sleep per job, from worker start to the last completion;
+ * then, once every system has drained, (b) a fixed offered rate (by default half of Millrace's drain
+ * rate in this run) → pickup latency p50/p95/p99 from insert to handler start ({@link FixedRate}).
+ * Every job must complete exactly once ({@link Completions}, or the Node.js script's own ledger) or
+ * the run fails. One table comes out, with each figure's ratio to Millrace and its share of the
+ * raw-SQL ceiling.
+ *
+ * <p>The systems: the raw-SQL ceiling, Millrace, db-scheduler, Quartz and JobRunr in this JVM, and
+ * graphile-worker and pg-boss through {@code millrace-bench/peers/node/bench.mjs} ({@link NodePeer},
+ * which runs {@code npm ci} there first when needed).
  *
  * <p>Fairness: one database for the whole run ({@link BenchDatabase}: {@code DATABASE_URL}, else an
  * embedded PostgreSQL 17 with fsync and synchronous_commit on); each system in a schema of its own,
@@ -26,25 +33,44 @@ import java.util.Locale;
  * a pool of W + 4 connections per system. How each peer is tuned, and why, is in each peer's class
  * comment and in {@code millrace-bench/HARNESS.md}.
  *
- * <p>Run: {@code ./mvnw -B -o -pl millrace-bench -am -DskipTests package && java -cp
+ * <p>Run: {@code ./mvnw -B -q -pl millrace-bench -am -DskipTests package && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.harness.Harness [--jobs 100000]
- * [--workers 16] [--work-ms 1] [--out target/harness-results.md]}
+ * [--workers 16] [--work-ms 1] [--latency-s 20] [--rate R] [--only NAME,...] [--node-peers DIR]
+ * [--out target/harness-results.md]}
  */
 public final class Harness {
   /** Extra connections beyond W: room for each system's pollers, heartbeats and housekeeping. */
   static final int SPARE_CONNECTIONS = 4;
 
-  static final List<Peer> PEERS = List.of(
-      new RawSqlPeer(), new MillracePeer(), new DbSchedulerPeer(), new QuartzPeer(), new JobRunrPeer());
-
   private Harness() {}
 
-  /** The command line's settings. */
-  record Options(int jobs, int workers, int workMs, Path out) {
+  /**
+   * Every system, in table order; the Node.js peers run from {@code nodePeers}, or when null from
+   * the directory {@link NodePeer#locate()} finds when they first run.
+   */
+  static List<Peer> peers(Path nodePeers) {
+    return List.of(new RawSqlPeer(), new MillracePeer(), new DbSchedulerPeer(), new QuartzPeer(),
+        new JobRunrPeer(), new NodePeer("graphile-worker", "graphile-worker 0.17.3", nodePeers),
+        new NodePeer("pg-boss", "pg-boss 10.4.2", nodePeers));
+  }
+
+  /**
+   * The command line's settings.
+   *
+   * @param rate offered jobs/s for the latency workload; 0 means half of Millrace's drain rate
+   * @param only names (prefixes, case-insensitive) of the systems to run; empty runs all. Millrace
+   *     and the raw-SQL ceiling always run, since every ratio refers to them.
+   */
+  record Options(int jobs, int workers, int workMs, int latencySeconds, double rate, List<String> only,
+      Path nodePeers, Path out) {
     static Options parse(String... argv) {
       int jobs = 100_000;
       int workers = 16;
       int workMs = 1;
+      int latencySeconds = 20;
+      double rate = 0;
+      List<String> only = List.of();
+      Path nodePeers = null;
       Path out = Path.of("target", "harness-results.md");
       for (int i = 0; i < argv.length; i += 2) {
         if (i + 1 >= argv.length) {
@@ -52,20 +78,39 @@ public final class Harness {
         }
         String value = argv[i + 1];
         switch (argv[i]) {
-          case "--jobs" -> jobs = Integer.parseInt(value);
-          case "--workers" -> workers = Integer.parseInt(value);
+          case "--jobs" -> jobs = positive("--jobs", value);
+          case "--workers" -> workers = positive("--workers", value);
           case "--work-ms" -> workMs = Integer.parseInt(value);
+          case "--latency-s" -> latencySeconds = positive("--latency-s", value);
+          case "--rate" -> rate = Double.parseDouble(value);
+          case "--only" -> only = List.of(value.toLowerCase(Locale.ROOT).split(","));
+          case "--node-peers" -> nodePeers = Path.of(value).toAbsolutePath();
           case "--out" -> out = Path.of(value);
           default -> throw new IllegalArgumentException("unknown option " + argv[i]
-              + "; usage: [--jobs N] [--workers W] [--work-ms MS] [--out FILE]");
+              + "; usage: [--jobs N] [--workers W] [--work-ms MS] [--latency-s S] [--rate JOBS_PER_S]"
+              + " [--only NAME,...] [--node-peers DIR] [--out FILE]");
         }
       }
-      return new Options(jobs, workers, workMs, out);
+      return new Options(jobs, workers, workMs, latencySeconds, rate, only, nodePeers, out);
+    }
+
+    private static int positive(String name, String value) {
+      int n = Integer.parseInt(value);
+      if (n <= 0) {
+        throw new IllegalArgumentException(name + " must be positive, got " + value);
+      }
+      return n;
+    }
+
+    boolean selected(Peer peer) {
+      String name = peer.name().toLowerCase(Locale.ROOT);
+      return only.isEmpty() || peer instanceof MillracePeer || peer instanceof RawSqlPeer
+          || only.stream().anyMatch(name::startsWith);
     }
   }
 
-  /** One system's figures. */
-  record Row(String system, Peer.Result result) {}
+  /** One system's figures; {@code latency} is null for the raw-SQL ceiling. */
+  record Row(Peer peer, Peer.Result result, Peer.Latency latency) {}
 
   public static void main(String[] argv) throws Exception {
     Options options = Options.parse(argv);
@@ -77,60 +122,110 @@ public final class Harness {
 
   /** Runs every system, writes the table to {@code options.out()} and returns it. */
   static String runAndReport(Options options, HikariDataSource admin, String where) throws Exception {
-    List<Row> rows = run(options, admin);
-    String table = table(options, where, rows);
+    List<Peer> peers = peers(options.nodePeers()).stream().filter(options::selected).toList();
+    Peer.Settings settings = new Peer.Settings(options.jobs(), options.workers(), options.workMs());
+    List<Peer.Result> results = new ArrayList<>();
+    for (Peer peer : peers) {
+      results.add(inSchema(options, admin, peer, "throughput", (pool, schema) -> {
+        Peer.Result r = peer.throughput(pool, schema, settings, new Completions(peer.jobs(settings)));
+        System.err.printf(Locale.ROOT, "harness: %s: enqueue %.0f jobs/s, drain %.0f jobs/s (%d jobs)%n",
+            peer.name(), r.enqueuePerSecond(), r.drainPerSecond(), r.jobs());
+        return r;
+      }));
+    }
+    double millraceDrain = results.get(indexOf(peers, MillracePeer.class)).drainPerSecond();
+    double rate = options.rate() > 0 ? options.rate() : millraceDrain / 2;
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < peers.size(); i++) {
+      Peer peer = peers.get(i);
+      Peer.Latency latency = inSchema(options, admin, peer, "latency", (pool, schema) -> {
+        Peer.Latency l = peer.latency(pool, schema, settings, rate, options.latencySeconds());
+        if (l != null) {
+          System.err.printf(Locale.ROOT, "harness: %s: %.0f jobs/s offered, pickup p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
+              peer.name(), l.offeredPerSecond(), l.p50Ms(), l.p95Ms(), l.p99Ms());
+        }
+        return l;
+      });
+      rows.add(new Row(peer, results.get(i), latency));
+    }
+    String table = table(options, where, rate, rows);
     Path out = options.out().toAbsolutePath();
     Files.createDirectories(out.getParent());
     Files.writeString(out, table, StandardCharsets.UTF_8);
     return table;
   }
 
-  static List<Row> run(Options options, HikariDataSource admin) throws Exception {
-    Peer.Settings settings = new Peer.Settings(options.jobs(), options.workers(), options.workMs());
-    List<Row> rows = new ArrayList<>();
-    for (Peer peer : PEERS) {
-      String schema = "harness_" + peer.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_")
-          .replaceAll("_+$", "");
+  /** One step of one system, in a fresh schema on a fresh pool of the connection budget. */
+  interface Step<T> {
+    T run(HikariDataSource pool, String schema) throws Exception;
+  }
+
+  private static <T> T inSchema(Options options, HikariDataSource admin, Peer peer, String what, Step<T> step)
+      throws Exception {
+    String schema = "harness_" + peer.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_")
+        .replaceAll("_+$", "");
+    execute(admin, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    execute(admin, "CREATE SCHEMA " + schema);
+    System.err.printf("harness: %s: %s ...%n", peer.name(), what);
+    try (HikariDataSource pool = pool(admin, options.workers() + SPARE_CONNECTIONS, peer.name())) {
+      return step.run(pool, schema);
+    } finally {
       execute(admin, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-      execute(admin, "CREATE SCHEMA " + schema);
-      System.err.printf("harness: %s ...%n", peer.name());
-      try (HikariDataSource pool = pool(admin, options.workers() + SPARE_CONNECTIONS, peer.name())) {
-        Peer.Result result = peer.run(pool, schema, settings, new Completions(options.jobs()));
-        System.err.printf("harness: %s: enqueue %.0f jobs/s, drain %.0f jobs/s%n",
-            peer.name(), result.enqueuePerSecond(), result.drainPerSecond());
-        rows.add(new Row(peer.name(), result));
-      } finally {
-        execute(admin, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        execute(admin, "CHECKPOINT");
-      }
+      execute(admin, "CHECKPOINT");
     }
-    return rows;
   }
 
   /** The results as a Markdown table, with the settings above it. */
-  static String table(Options o, String where, List<Row> rows) {
-    Peer.Result millrace = find(rows, MillracePeer.class).result();
-    Peer.Result ceiling = find(rows, RawSqlPeer.class).result();
+  static String table(Options o, String where, double rate, List<Row> rows) {
+    Row millrace = rows.get(indexOf(rows.stream().map(Row::peer).toList(), MillracePeer.class));
+    Peer.Result ceiling = rows.get(indexOf(rows.stream().map(Row::peer).toList(), RawSqlPeer.class)).result();
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "Harness: %d jobs, %d workers, %d ms of work per job, pool of %d connections per system; %s%n%n",
-        o.jobs(), o.workers(), o.workMs(), o.workers() + SPARE_CONNECTIONS, where));
-    s.append("| system | drain jobs/s | drain ÷ Millrace | drain % of raw SQL | bulk enqueue jobs/s | enqueue ÷ Millrace | enqueue % of raw SQL |\n");
-    s.append("|---|---:|---:|---:|---:|---:|---:|\n");
+    s.append(String.format(Locale.ROOT, "Harness: %d jobs, %d workers, %d ms of work per job, pool of %d connections"
+        + " per system; pickup latency at %.0f jobs/s offered for %d s; %s%n%n",
+        o.jobs(), o.workers(), o.workMs(), o.workers() + SPARE_CONNECTIONS, rate, o.latencySeconds(), where));
+    s.append("| system | drain jobs/s | drain ÷ Millrace | drain % of raw SQL | bulk enqueue jobs/s"
+        + " | enqueue ÷ Millrace | enqueue % of raw SQL | pickup p50 ms | p95 ms | p99 ms | p99 ÷ Millrace |\n");
+    s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    List<String> notes = new ArrayList<>();
     for (Row row : rows) {
       Peer.Result r = row.result();
-      s.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.0f%% | %.0f | %.2f | %.0f%% |%n", row.system(),
-          r.drainPerSecond(), r.drainPerSecond() / millrace.drainPerSecond(),
+      String name = row.peer().name() + (r.jobs() == o.jobs() ? "" : " ¹");
+      if (r.jobs() != o.jobs()) {
+        notes.add(String.format(Locale.ROOT, "¹ %s drained and enqueued %d jobs, not %d (its drain of %d would take"
+            + " most of an hour).", row.peer().name(), r.jobs(), o.jobs(), o.jobs()));
+      }
+      s.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.0f%% | %.0f | %.2f | %.0f%% | %s |%n", name,
+          r.drainPerSecond(), r.drainPerSecond() / millrace.result().drainPerSecond(),
           100 * r.drainPerSecond() / ceiling.drainPerSecond(),
-          r.enqueuePerSecond(), r.enqueuePerSecond() / millrace.enqueuePerSecond(),
-          100 * r.enqueuePerSecond() / ceiling.enqueuePerSecond()));
+          r.enqueuePerSecond(), r.enqueuePerSecond() / millrace.result().enqueuePerSecond(),
+          100 * r.enqueuePerSecond() / ceiling.enqueuePerSecond(), latencyCells(row.latency(), millrace.latency())));
+      if (row.latency() != null && (row.latency().unstarted() > 0 || row.latency().offeredPerSecond() < 0.95 * rate)) {
+        notes.add(String.format(Locale.ROOT, "² %s: %.0f jobs/s actually offered (its inserts set the pace), %d jobs"
+            + " not started %d s after the offer ended; their waits so far count, so its percentiles are lower bounds.",
+            row.peer().name(), row.latency().offeredPerSecond(), row.latency().unstarted(), FixedRate.CUTOFF_S));
+      }
+    }
+    if (!notes.isEmpty()) {
+      s.append('\n');
+      notes.forEach(n -> s.append(n).append('\n'));
     }
     return s.toString();
   }
 
-  private static Row find(List<Row> rows, Class<? extends Peer> type) {
-    for (int i = 0; i < rows.size(); i++) {
-      if (type.isInstance(PEERS.get(i))) {
-        return rows.get(i);
+  private static String latencyCells(Peer.Latency l, Peer.Latency millrace) {
+    if (l == null) {
+      return "— | — | — | —";
+    }
+    boolean bound = l.unstarted() > 0;
+    String mark = bound ? "≥ " : "";
+    return String.format(Locale.ROOT, "%s%.1f | %s%.1f | %s%.1f | %.2f%s", mark, l.p50Ms(), mark, l.p95Ms(), mark,
+        l.p99Ms(), l.p99Ms() / millrace.p99Ms(), bound ? " ²" : "");
+  }
+
+  private static int indexOf(List<Peer> peers, Class<? extends Peer> type) {
+    for (int i = 0; i < peers.size(); i++) {
+      if (type.isInstance(peers.get(i))) {
+        return i;
       }
     }
     throw new IllegalStateException("no row for " + type.getSimpleName());

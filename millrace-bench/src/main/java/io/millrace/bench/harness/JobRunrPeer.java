@@ -23,10 +23,9 @@ import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
  * (saved in batches). The drain starts the background job server that the enqueue phase set up
  * without starting.
  */
-final class JobRunrPeer implements Peer {
+final class JobRunrPeer extends EnginePeer {
   static final int POLL_SECONDS = 5;
-  private static volatile Completions completions;
-  private static volatile Settings settings;
+  private static volatile Handler handler;
 
   @Override
   public String name() {
@@ -34,35 +33,38 @@ final class JobRunrPeer implements Peer {
   }
 
   @Override
-  public Result run(DataSource ds, String schema, Settings s, Completions done) throws Exception {
-    completions = done;
-    settings = s;
+  Engine open(DataSource ds, String schema, Settings s, Handler jobHandler) {
+    handler = jobHandler;
     JobRunrConfigurationResult jobRunr = JobRunr.configure()
         .useStorageProvider(new PostgresStorageProvider(ds, schema + ".", DatabaseOptions.CREATE))
         .useBackgroundJobServer(usingStandardBackgroundJobServerConfiguration()
             .andWorkerCount(s.workers())
             .andPollInterval(Duration.ofSeconds(POLL_SECONDS)), false)
         .initialize();
-    try {
-      long t0 = System.nanoTime();
-      jobRunr.getJobScheduler().enqueue(IntStream.range(0, s.jobs()).boxed(), i -> Work.run(i));
-      double enqueue = s.jobs() / ((System.nanoTime() - t0) / 1e9);
+    return new Engine() {
+      @Override
+      public void enqueue(int from, int to) {
+        jobRunr.getJobScheduler().enqueue(IntStream.range(from, to).boxed(), i -> Work.run(i));
+      }
 
-      long t1 = System.nanoTime();
-      jobRunr.getBackgroundJobServer().start();
-      return new Result(enqueue, s.jobs() / done.await(t1, Duration.ofSeconds(60)));
-    } finally {
-      JobRunr.destroy();
-    }
+      @Override
+      public void start() {
+        jobRunr.getBackgroundJobServer().start();
+      }
+
+      @Override
+      public void close() {
+        JobRunr.destroy();
+      }
+    };
   }
 
   /** The synthetic work, as JobRunr finds it: a public static method on a public class. */
   public static final class Work {
     private Work() {}
 
-    public static void run(Integer index) throws InterruptedException {
-      settings.work();
-      completions.record(index);
+    public static void run(Integer index) throws Exception {
+      handler.handle(index);
     }
   }
 }

@@ -2,7 +2,6 @@ package io.millrace.bench.harness;
 
 import io.millrace.Millrace;
 import io.millrace.jobs.JobRequest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,46 +9,45 @@ import javax.sql.DataSource;
 
 /**
  * Millrace as {@code DrainBenchmark} runs it: default settings, one queue whose concurrency is the
- * worker count; enqueue through {@code enqueueAll} in batches of 1,000 (one statement each).
+ * worker count; enqueue through {@code enqueueAll} (one statement per call). One node both enqueues
+ * and runs the jobs; its workers start with {@link Engine#start()}.
  */
-final class MillracePeer implements Peer {
-  static final int ENQUEUE_BATCH = 1_000;
-
+final class MillracePeer extends EnginePeer {
   @Override
   public String name() {
     return "Millrace";
   }
 
   @Override
-  public Result run(DataSource ds, String schema, Settings s, Completions done) throws Exception {
-    double enqueue;
-    try (Millrace client = Millrace.builder(ds).schema(schema).build()) {
-      client.migrate();
-      long t0 = System.nanoTime();
-      for (int i = 0; i < s.jobs(); i += ENQUEUE_BATCH) {
-        List<JobRequest> requests = new ArrayList<>(ENQUEUE_BATCH);
-        for (int j = i; j < Math.min(s.jobs(), i + ENQUEUE_BATCH); j++) {
-          requests.add(JobRequest.of("harness", Map.of("i", j)));
-        }
-        client.enqueueAll(requests);
-      }
-      enqueue = s.jobs() / ((System.nanoTime() - t0) / 1e9);
-    }
+  Engine open(DataSource ds, String schema, Settings s, Handler handler) {
     Millrace node = Millrace.builder(ds)
         .schema(schema)
         .queue("default", s.workers())
         .handler("harness", Map.class, job -> {
-          s.work();
-          done.record(((Number) job.args().get("i")).intValue());
+          handler.handle(((Number) job.args().get("i")).intValue());
           return null;
         })
         .build();
-    long t1 = System.nanoTime();
-    node.start();
-    try {
-      return new Result(enqueue, s.jobs() / done.await(t1, Duration.ofSeconds(60)));
-    } finally {
-      node.close();
-    }
+    node.migrate();
+    return new Engine() {
+      @Override
+      public void enqueue(int from, int to) {
+        List<JobRequest> requests = new ArrayList<>(to - from);
+        for (int j = from; j < to; j++) {
+          requests.add(JobRequest.of("harness", Map.of("i", j)));
+        }
+        node.enqueueAll(requests);
+      }
+
+      @Override
+      public void start() {
+        node.start();
+      }
+
+      @Override
+      public void close() {
+        node.close();
+      }
+    };
   }
 }

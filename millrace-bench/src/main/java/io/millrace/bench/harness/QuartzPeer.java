@@ -4,7 +4,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -36,14 +35,17 @@ import org.quartz.utils.DBConnectionManager;
  * so that no two threads acquire the same triggers. Two settings keep the measure about throughput:
  * a misfire threshold of one hour, since a backlog that waits is the point here and must not be
  * rerouted through misfire handling, and an idle wait of 1 s (default 30 s). Enqueue uses
- * {@code Scheduler.scheduleJobs}, the batch API (one transaction per call), with 1,000 jobs a call,
- * on a scheduler in standby; the drain starts it.
+ * {@code Scheduler.scheduleJobs}, the batch API (one transaction per call), on a scheduler in
+ * standby; the drain starts it. Its backlog is capped at {@link #MAX_JOBS} jobs.
  */
-final class QuartzPeer implements Peer {
-  static final int ENQUEUE_BATCH = 1_000;
+final class QuartzPeer extends EnginePeer {
+  /**
+   * Quartz drains about a hundred jobs a second here (see {@code HARNESS.md}), so a backlog of
+   * 100,000 would take most of an hour: its drain and enqueue use at most this many jobs.
+   */
+  static final int MAX_JOBS = 10_000;
   private static final String DATA_SOURCE = "harness";
-  private static volatile Completions completions;
-  private static volatile Settings settings;
+  private static volatile Handler handler;
 
   @Override
   public String name() {
@@ -51,10 +53,14 @@ final class QuartzPeer implements Peer {
   }
 
   @Override
-  public Result run(DataSource ds, String schema, Settings s, Completions done) throws Exception {
+  public int jobs(Settings s) {
+    return Math.min(s.jobs(), MAX_JOBS);
+  }
+
+  @Override
+  Engine open(DataSource ds, String schema, Settings s, Handler jobHandler) throws Exception {
     createTables(ds, schema);
-    completions = done;
-    settings = s;
+    handler = jobHandler;
     DBConnectionManager.getInstance().addConnectionProvider(DATA_SOURCE, new ConnectionProvider() {
       @Override
       public Connection getConnection() throws java.sql.SQLException {
@@ -86,24 +92,27 @@ final class QuartzPeer implements Peer {
     p.setProperty("org.quartz.jobStore.misfireThreshold", "3600000");
     p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
     Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
-    try {
-      long t0 = System.nanoTime();
-      for (int i = 0; i < s.jobs(); i += ENQUEUE_BATCH) {
+    return new Engine() {
+      @Override
+      public void enqueue(int from, int to) throws Exception {
         Map<JobDetail, Set<? extends Trigger>> batch = new HashMap<>();
-        for (int j = i; j < Math.min(s.jobs(), i + ENQUEUE_BATCH); j++) {
+        for (int j = from; j < to; j++) {
           JobDetail job = JobBuilder.newJob(HarnessJob.class).withIdentity("j" + j).usingJobData("i", j).build();
           batch.put(job, Set.of(TriggerBuilder.newTrigger().withIdentity("t" + j).startNow().build()));
         }
         scheduler.scheduleJobs(batch, false);
       }
-      double enqueue = s.jobs() / ((System.nanoTime() - t0) / 1e9);
 
-      long t1 = System.nanoTime();
-      scheduler.start();
-      return new Result(enqueue, s.jobs() / done.await(t1, Duration.ofSeconds(60)));
-    } finally {
-      scheduler.shutdown(true);
-    }
+      @Override
+      public void start() throws Exception {
+        scheduler.start();
+      }
+
+      @Override
+      public void close() throws Exception {
+        scheduler.shutdown(true);
+      }
+    };
   }
 
   /** Runs Quartz's own PostgreSQL script with the harness schema first on the search path. */
@@ -135,12 +144,13 @@ final class QuartzPeer implements Peer {
     @Override
     public void execute(JobExecutionContext context) throws JobExecutionException {
       try {
-        settings.work();
+        handler.handle(context.getMergedJobDataMap().getInt("i"));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new JobExecutionException(e);
+      } catch (Exception e) {
+        throw new JobExecutionException(e);
       }
-      completions.record(context.getMergedJobDataMap().getInt("i"));
     }
   }
 }

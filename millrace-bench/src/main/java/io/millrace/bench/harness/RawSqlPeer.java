@@ -20,7 +20,7 @@ final class RawSqlPeer implements Peer {
   }
 
   @Override
-  public Result run(DataSource ds, String schema, Settings s, Completions done) throws Exception {
+  public Result throughput(DataSource ds, String schema, Settings s, Completions done) throws Exception {
     HikariDataSource pool = (HikariDataSource) ds;
     Properties credentials = new Properties();
     credentials.setProperty("user", pool.getUsername());
@@ -29,9 +29,15 @@ final class RawSqlPeer implements Peer {
     try {
       double[] rates = ceiling.run(s.jobs(), s.workers(), CLAIM_BATCH, s.workMs(), id -> done.record((int) id - 1));
       done.verify();
-      return new Result(rates[0], rates[1]);
+      return new Result(s.jobs(), rates[0], rates[1]);
     } finally {
       ceiling.dropSchema();
     }
+  }
+
+  /** None: the ceiling claims in batches of 100 and bounds throughput; it is not a queue to wait on. */
+  @Override
+  public Latency latency(DataSource ds, String schema, Settings s, double rate, int seconds) {
+    return null;
   }
 }
