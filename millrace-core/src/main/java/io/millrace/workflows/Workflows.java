@@ -61,7 +61,7 @@ public final class Workflows {
     this.validator = new WorkflowValidator(maxArgsBytes, kindAccepted);
     this.store = new WorkflowStore(schema, sql);
     this.reader = new WorkflowReader(sql);
-    this.dispatcher = new Dispatcher(dataSource, schema, sql);
+    this.dispatcher = new Dispatcher(dataSource, schema, sql, meters);
     this.reconciler = new Reconciler(dataSource, sql, dispatcher, options, meters);
   }
 

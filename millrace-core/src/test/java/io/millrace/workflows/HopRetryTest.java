@@ -49,9 +49,9 @@ class HopRetryTest {
     db.close();
   }
 
-  static Dispatcher dispatcher() {
+  static Dispatcher dispatcher(SimpleMeterRegistry meters) {
     return new Workflows(impatient, SchemaName.of(db.schema()), 1 << 20, kind -> true,
-        WorkflowOptions.DEFAULT, new SimpleMeterRegistry()).dispatcher();
+        WorkflowOptions.DEFAULT, meters).dispatcher();
   }
 
   /** A parent cancelled (its event waits) and a transaction holding its child's member row. */
@@ -73,7 +73,8 @@ class HopRetryTest {
     CompletableFuture<Dispatcher.Hop> result;
     try (Connection holder = db.dataSource().getConnection()) {
       hop = blockedHop(holder);
-      Dispatcher dispatcher = dispatcher();
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      Dispatcher dispatcher = dispatcher(meters);
       result = CompletableFuture.supplyAsync(() -> {
         try {
           return dispatcher.dispatch(hop[0]);
@@ -81,8 +82,8 @@ class HopRetryTest {
           throw new IllegalStateException(e);
         }
       });
-      // Let at least one attempt time out on the lock before it is released.
-      while (db.count("FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == 0 && !result.isDone()) {
+      // Let at least one attempt time out on the lock (and be retried) before it is released.
+      while (meters.counter("millrace.workflows.hop.retries").count() == 0 && !result.isDone()) {
         Thread.onSpinWait();
       }
       holder.rollback();
@@ -95,10 +96,12 @@ class HopRetryTest {
   void aHopThatKeepsLosingGivesUpLoudlyAndLeavesTheEventForTheReconciler() throws Exception {
     try (Connection holder = db.dataSource().getConnection()) {
       long[] hop = blockedHop(holder);
-      assertThatThrownBy(() -> dispatcher().dispatch(hop[0]))
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      assertThatThrownBy(() -> dispatcher(meters).dispatch(hop[0]))
           .isInstanceOf(SQLException.class)
           .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("55P03");
       holder.rollback();
+      assertThat(meters.counter("millrace.workflows.hop.retries").count()).isEqualTo(Dispatcher.MAX_TRIES - 1);
       assertThat(db.count("FROM {schema}.workflow_events WHERE dispatched_at IS NULL AND id = " + hop[0])).isEqualTo(1);
       assertThat(db.column("SELECT state FROM {schema}.jobs WHERE id = " + hop[1])).containsExactly("pending");
       assertThat(db.column("SELECT failed FROM {schema}.workflow_members WHERE job_id = " + hop[1])).containsExactly("0");
