@@ -160,7 +160,8 @@ public final class Millrace implements AutoCloseable {
         List.of(
             new MaintenanceLoop.Task("history-partitions", () -> retention.ensurePartitions(Instant.now())),
             new MaintenanceLoop.Task("history-retention", () -> retention.enforce(Instant.now())),
-            new MaintenanceLoop.Task("prune-nodes", () -> nodes.prune(settings.nodeSilence()))),
+            new MaintenanceLoop.Task("prune-nodes", () -> nodes.prune(settings.nodeSilence())),
+            new MaintenanceLoop.Task("workflow-retention", workflows::prune)),
         settings.housekeepingInterval(),
         meters);
     if (!settings.queues().isEmpty()) {

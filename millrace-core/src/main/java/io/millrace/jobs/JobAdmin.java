@@ -202,7 +202,13 @@ public final class JobAdmin {
         }
       }
     }
-    return get(c, id) ? RetryResult.RUNNING : RetryResult.NOT_FOUND;
+    if (!get(c, id)) {
+      return RetryResult.NOT_FOUND;
+    }
+    if (get(id).map(j -> j.state() == JobState.PENDING).orElse(false)) {
+      throw new ValidationException("id", "job " + id + " waits for its workflow's parents and runs once they let it");
+    }
+    return RetryResult.RUNNING;
   }
 
   /**

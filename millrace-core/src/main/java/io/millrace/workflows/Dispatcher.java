@@ -1,5 +1,7 @@
 package io.millrace.workflows;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.SqlFile;
 import io.millrace.sql.Transactions;
@@ -69,11 +71,20 @@ final class Dispatcher {
   // Test-only fault point: after this many more committed hops, every dispatch throws Halted.
   private final AtomicInteger hopsBeforeHalt = new AtomicInteger(-1);
   private volatile boolean halted;
+  private final Counter advancedHops;
+  private final Counter noopHops;
+  private final Counter retries;
 
-  Dispatcher(DataSource dataSource, SchemaName schema, SqlFile sql) {
+  Dispatcher(DataSource dataSource, SchemaName schema, SqlFile sql, MeterRegistry meters) {
     this.dataSource = dataSource;
     this.schema = schema;
     this.sql = sql;
+    this.advancedHops = Counter.builder("millrace.workflows.hops").tag("result", "advanced")
+        .description("Workflow hops that claimed their event and advanced its workflow").register(meters);
+    this.noopHops = Counter.builder("millrace.workflows.hops").tag("result", "noop")
+        .description("Workflow hops whose event another dispatcher had already claimed").register(meters);
+    this.retries = Counter.builder("millrace.workflows.hop.retries")
+        .description("Workflow hops retried after a serialization failure, deadlock or lock timeout").register(meters);
   }
 
   /** Test-only: stop dispatching (throw {@link Halted}) once {@code hops} more hops have committed. */
@@ -90,6 +101,7 @@ final class Dispatcher {
       }
       try {
         Hop hop = Transactions.inTransaction(dataSource, c -> hop(c, eventId));
+        (hop.advanced() ? advancedHops : noopHops).increment();
         if (hop.advanced() && hopsBeforeHalt.get() > 0 && hopsBeforeHalt.decrementAndGet() == 0) {
           halted = true;
         }
@@ -98,6 +110,7 @@ final class Dispatcher {
         if (!RETRYABLE.contains(e.getSQLState()) || attempt >= MAX_TRIES) {
           throw e;
         }
+        retries.increment();
         pause(attempt);
       }
     }

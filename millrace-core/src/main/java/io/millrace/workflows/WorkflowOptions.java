@@ -16,9 +16,13 @@ import java.time.Duration;
  * @param tag when set, this node's reconciler serves only workflows with this tag
  * @param dispatch whether this node LISTENs for completion events and dispatches them; default
  *     true. Off, the cascade still advances through other nodes or, slower, the reconciler.
+ * @param retention how long a finished workflow (members, edges, events) is kept after its last
+ *     member finished; default 7 days. The member jobs' own history follows job retention.
  */
-public record WorkflowOptions(Duration staleAfter, int reconcileBatch, String namespace, String tag, boolean dispatch) {
-  public static final WorkflowOptions DEFAULT = new WorkflowOptions(Duration.ofSeconds(1), 1_000, null, null, true);
+public record WorkflowOptions(
+    Duration staleAfter, int reconcileBatch, String namespace, String tag, boolean dispatch, Duration retention) {
+  public static final WorkflowOptions DEFAULT =
+      new WorkflowOptions(Duration.ofSeconds(1), 1_000, null, null, true, Duration.ofDays(7));
 
   public WorkflowOptions {
     if (staleAfter == null || staleAfter.isNegative()) {
@@ -26,6 +30,9 @@ public record WorkflowOptions(Duration staleAfter, int reconcileBatch, String na
     }
     if (reconcileBatch < 1 || reconcileBatch > 100_000) {
       throw new ValidationException("reconcileBatch", "must be between 1 and 100000, got " + reconcileBatch);
+    }
+    if (retention == null || retention.isNegative()) {
+      throw new ValidationException("retention", "must be zero or positive");
     }
     if (namespace != null) {
       JobRequest.requireName("namespace", namespace);
@@ -36,18 +43,22 @@ public record WorkflowOptions(Duration staleAfter, int reconcileBatch, String na
   }
 
   public WorkflowOptions staleAfter(Duration staleAfter) {
-    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch);
+    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch, retention);
   }
 
   public WorkflowOptions reconcileBatch(int reconcileBatch) {
-    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch);
+    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch, retention);
   }
 
   public WorkflowOptions only(String namespace, String tag) {
-    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch);
+    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch, retention);
+  }
+
+  public WorkflowOptions retention(Duration retention) {
+    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch, retention);
   }
 
   public WorkflowOptions dispatch(boolean dispatch) {
-    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch);
+    return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch, retention);
   }
 }

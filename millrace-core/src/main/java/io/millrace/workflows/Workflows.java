@@ -23,6 +23,7 @@ import javax.sql.DataSource;
  */
 public final class Workflows {
   public static final int MAX_PAGE = 500;
+  private static final int PRUNE_BATCH = 1_000;
 
   /** What {@link #cancel} did. */
   public enum CancelResult {
@@ -39,6 +40,7 @@ public final class Workflows {
   private final Dispatcher dispatcher;
   private final Reconciler reconciler;
   private final WorkflowOptions options;
+  private final SqlFile sql;
   private CascadeListener listener;
 
   /**
@@ -55,11 +57,11 @@ public final class Workflows {
     this.dataSource = dataSource;
     this.schema = schema;
     this.options = options;
-    SqlFile sql = SqlFile.load(Workflows.class, "workflows.sql", schema);
+    this.sql = SqlFile.load(Workflows.class, "workflows.sql", schema);
     this.validator = new WorkflowValidator(maxArgsBytes, kindAccepted);
     this.store = new WorkflowStore(schema, sql);
     this.reader = new WorkflowReader(sql);
-    this.dispatcher = new Dispatcher(dataSource, schema, sql);
+    this.dispatcher = new Dispatcher(dataSource, schema, sql, meters);
     this.reconciler = new Reconciler(dataSource, sql, dispatcher, options, meters);
   }
 
@@ -158,6 +160,31 @@ public final class Workflows {
   /** One reconciler sweep now (the leader runs one every maintenance tick). */
   public Reconciler.Report reconcile() throws SQLException {
     return reconciler.tick();
+  }
+
+  /**
+   * Leader housekeeping: removes finished workflows (members, edges, events) whose last member
+   * finished longer ago than the retention, in batches until none is left. Returns how many.
+   */
+  public int prune() throws SQLException {
+    int removed = 0;
+    int batch;
+    do {
+      batch = 0;
+      try (Connection c = dataSource.getConnection();
+          java.sql.PreparedStatement ps = c.prepareStatement(sql.get("prune_workflows"))) {
+        ps.setLong(1, options.retention().toMillis());
+        ps.setLong(2, options.retention().toMillis());
+        ps.setInt(3, PRUNE_BATCH);
+        try (java.sql.ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            batch++;
+          }
+        }
+      }
+      removed += batch;
+    } while (batch == PRUNE_BATCH);
+    return removed;
   }
 
   /** Starts dispatching completion events this node hears about (if the options allow). */

@@ -244,3 +244,29 @@ UPDATE {schema}.jobs
    SET cancel_requested_at = coalesce(cancel_requested_at, now())
  WHERE workflow_id = ? AND state = 'running'
 RETURNING id;
+
+-- name: prune_workflows
+-- Retention: finished workflows whose last member finished before the cutoff leave with their
+-- members, edges and events, a batch at a time, in one statement (the members' foreign key is
+-- checked at its end, when they are gone too). A workflow with an unfinished member is never
+-- selected, so a batch loop ends: each full batch removes what it selected.
+-- Binds: 1 cutoff ms, 2 cutoff ms, 3 batch size.
+WITH done AS (
+    SELECT w.id FROM {schema}.workflows w
+     WHERE w.created_at < now() - ? * interval '1 millisecond'
+       AND NOT EXISTS (SELECT 1 FROM {schema}.workflow_members m
+                        WHERE m.workflow_id = w.id
+                          AND (m.finished_state IS NULL OR m.finished_at >= now() - ? * interval '1 millisecond'))
+     ORDER BY w.id
+     LIMIT ?
+),
+edges AS (
+    DELETE FROM {schema}.workflow_edges WHERE workflow_id IN (SELECT id FROM done)
+),
+events AS (
+    DELETE FROM {schema}.workflow_events WHERE workflow_id IN (SELECT id FROM done)
+),
+members AS (
+    DELETE FROM {schema}.workflow_members WHERE workflow_id IN (SELECT id FROM done)
+)
+DELETE FROM {schema}.workflows WHERE id IN (SELECT id FROM done) RETURNING id;

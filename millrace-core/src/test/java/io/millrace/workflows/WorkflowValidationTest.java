@@ -107,6 +107,16 @@ class WorkflowValidationTest {
         + " DELETE FROM {schema}.jobs");
   }
 
+  @Test
+  void aPendingMemberCannotBeRetriedAheadOfItsParents() {
+    SubmittedWorkflow wf = client.workflows().submit(WorkflowRequest.named("early").step("a", job()).step("b", job(), "a"));
+    assertThatThrownBy(() -> client.admin().retry(wf.jobId("b")))
+        .isInstanceOf(ValidationException.class).hasMessageContaining("waits for its workflow's parents");
+    assertThat(db.column("SELECT state FROM {schema}.jobs WHERE id = " + wf.jobId("b"))).containsExactly("pending");
+    db.execute("DELETE FROM {schema}.workflow_edges; DELETE FROM {schema}.workflow_members; DELETE FROM {schema}.workflows;"
+        + " DELETE FROM {schema}.jobs");
+  }
+
   private ValidationException rejects(Supplier<WorkflowRequest> request, String field, String message) {
     ValidationException e = org.junit.jupiter.api.Assertions.assertThrows(
         ValidationException.class, () -> client.workflows().submit(request.get()));
