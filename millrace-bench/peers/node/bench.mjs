@@ -10,6 +10,9 @@
 // each spend M ms per job in a timer (drain jobs/s, from worker start to the moment the database
 // holds every job as done). Every job carries its index; the drain must run each exactly once.
 //
+// With --mode latency --rate R --seconds S it instead starts W workers on an empty queue and offers
+// R jobs/s for S seconds (latency.mjs), reporting insert -> handler start p50/p95/p99.
+//
 // stdout gets exactly one JSON line; everything else goes to stderr. Exit status 1 on any failure,
 // 2 on bad arguments.
 

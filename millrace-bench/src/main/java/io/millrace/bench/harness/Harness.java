@@ -194,15 +194,20 @@ public final class Harness {
         notes.add(String.format(Locale.ROOT, "¹ %s drained and enqueued %d jobs, not %d (its drain of %d would take"
             + " most of an hour).", row.peer().name(), r.jobs(), o.jobs(), o.jobs()));
       }
+      boolean footnote = row.latency() != null
+          && (row.latency().unstarted() > 0 || row.latency().offeredPerSecond() < 0.95 * rate);
+      name += footnote ? " ²" : "";
       s.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.0f%% | %.0f | %.2f | %.0f%% | %s |%n", name,
           r.drainPerSecond(), r.drainPerSecond() / millrace.result().drainPerSecond(),
           100 * r.drainPerSecond() / ceiling.drainPerSecond(),
           r.enqueuePerSecond(), r.enqueuePerSecond() / millrace.result().enqueuePerSecond(),
           100 * r.enqueuePerSecond() / ceiling.enqueuePerSecond(), latencyCells(row.latency(), millrace.latency())));
       if (row.latency() != null && (row.latency().unstarted() > 0 || row.latency().offeredPerSecond() < 0.95 * rate)) {
-        notes.add(String.format(Locale.ROOT, "² %s: %.0f jobs/s actually offered (its inserts set the pace), %d jobs"
-            + " not started %d s after the offer ended; their waits so far count, so its percentiles are lower bounds.",
-            row.peer().name(), row.latency().offeredPerSecond(), row.latency().unstarted(), FixedRate.CUTOFF_S));
+        Peer.Latency l = row.latency();
+        notes.add(String.format(Locale.ROOT, "² %s: %.0f jobs/s actually offered%s%s", row.peer().name(),
+            l.offeredPerSecond(), l.offeredPerSecond() < 0.95 * rate ? " (its inserts set the pace)" : "",
+            l.unstarted() == 0 ? "." : String.format(Locale.ROOT, "; %d jobs not started %d s after the offer ended,"
+                + " counted with their waits so far, so its percentiles are lower bounds.", l.unstarted(), FixedRate.CUTOFF_S)));
       }
     }
     if (!notes.isEmpty()) {
@@ -219,7 +224,7 @@ public final class Harness {
     boolean bound = l.unstarted() > 0;
     String mark = bound ? "≥ " : "";
     return String.format(Locale.ROOT, "%s%.1f | %s%.1f | %s%.1f | %.2f%s", mark, l.p50Ms(), mark, l.p95Ms(), mark,
-        l.p99Ms(), l.p99Ms() / millrace.p99Ms(), bound ? " ²" : "");
+        l.p99Ms(), l.p99Ms() / millrace.p99Ms(), "");
   }
 
   private static int indexOf(List<Peer> peers, Class<? extends Peer> type) {
