@@ -103,9 +103,11 @@ class MisfirePolicyTest {
   }
 
   private List<Instant> moveBack(String name) {
-    db.execute("UPDATE {schema}.schedules SET next_fire_at = now() - interval '10 hours 30 minutes'"
-        + " WHERE name = '" + name + "'");
-    Instant first = nextFireAt(name);
+    // The moved-back time comes from the UPDATE itself: a node's own maintenance timer may fire the
+    // schedule between the UPDATE and a separate read, which would then see the advanced time.
+    Instant first = Instant.parse(db.column("UPDATE {schema}.schedules"
+        + " SET next_fire_at = now() - interval '10 hours 30 minutes' WHERE name = '" + name + "'"
+        + " RETURNING to_char(next_fire_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')").get(0));
     List<Instant> due = new ArrayList<>();
     for (Instant t = first; due.size() < 11; t = HOURLY.next(t)) {
       due.add(t);
