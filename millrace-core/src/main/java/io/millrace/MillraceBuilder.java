@@ -253,8 +253,9 @@ public final class MillraceBuilder {
 
   /**
    * How this node advances workflows: the reconciler's stale threshold (default 1 s) and batch
-   * (default 1,000), an optional namespace or tag it is limited to, and whether this node
-   * dispatches completion events live (default true). See {@link io.millrace.workflows.WorkflowOptions}.
+   * (default 1,000), an optional namespace or tag it is limited to, whether this node dispatches
+   * completion events live (default true) and how long finished workflows are kept (default 7
+   * days). See {@link io.millrace.workflows.WorkflowOptions}.
    */
   public MillraceBuilder workflows(io.millrace.workflows.WorkflowOptions options) {
     this.workflowOptions = Objects.requireNonNull(options, "workflows");
