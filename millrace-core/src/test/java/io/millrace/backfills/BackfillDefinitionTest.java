@@ -90,7 +90,8 @@ class BackfillDefinitionTest {
       cursor += size;
       progress.advanced(cursor, size, size, batch, now);
       sizer.completed(batch);
-      Double eta = progress.etaSeconds(sizer);
+      progress.updateEta(sizer, now);
+      Double eta = progress.etaSeconds();
       if (eta != null) {
         etas.add(new double[] {now / 1e9, eta, 100.0 * cursor / keys});
       }
