@@ -49,7 +49,7 @@ final class BackfillMetrics {
     int batchSize = sizer.size();
     Long total = p.total();
     Double rate = p.rate();
-    Double eta = p.etaSeconds();
+    Double eta = p.etaSeconds(sizer);
     snapshots.put(name, new Snapshot(p.processed(), total == null ? Double.NaN : total,
         rate == null ? Double.NaN : rate, eta == null ? Double.NaN : eta, batchSize, running));
   }

@@ -146,7 +146,6 @@ final class BackfillRun {
         if (outcome instanceof TargetStore.Outcome.Advanced a) {
           progress.advanced(a.cursor(), a.keys(), a.affected(), elapsed, System.nanoTime());
           sizer.completed(elapsed);
-          progress.updateEta(sizer, System.nanoTime());
           metrics.batch(def.name(), "committed", elapsed);
           metrics.update(def.name(), progress, sizer, true);
           attempts = 0;
@@ -189,7 +188,7 @@ final class BackfillRun {
   private End heartbeat(TargetStore.State state, Progress progress, BatchSizer sizer) {
     Registry.Heartbeat beat = new Registry.Heartbeat(TargetStore.text(progress.cursor()), TargetStore.text(state.upper()),
         progress.processed(), progress.affected(), progress.total(), progress.batches(), sizer.size(),
-        progress.rate(), progress.etaSeconds(), throttledBy, attempts);
+        progress.rate(), progress.etaSeconds(sizer), throttledBy, attempts);
     try {
       if (registry.heartbeat(def.name(), fence, lease, beat)) {
         return null;

@@ -17,7 +17,6 @@ package io.millrace.backfills;
  */
 final class Progress {
   private static final long WINDOW_NANOS = 5_000_000_000L;
-  private static final double ETA_TAU_SECONDS = 2.0;
 
   private final KeyType keyType;
   private final Object lower;
@@ -102,37 +101,8 @@ final class Progress {
     return initialTotal == null ? null : Math.max(initialTotal, processed);
   }
 
-  /** The unsmoothed estimate: null before two batches or when the total is unknown (see the class comment). */
-  private double smoothedEta = Double.NaN;
-  private long etaNanos;
-
-  /**
-   * Re-estimates the ETA after a batch (call after the sizer has adjusted). The new estimate is
-   * blended into the previous one (itself counted down by the time passed) with a 2 s time
-   * constant, so one slow batch — a checkpoint, a burst on the machine — moves the ETA a little
-   * instead of doubling it for a moment.
-   */
-  void updateEta(BatchSizer sizer, long nowNanos) {
-    Double raw = rawEtaSeconds(sizer);
-    if (raw == null) {
-      return;
-    }
-    if (Double.isNaN(smoothedEta)) {
-      smoothedEta = raw;
-    } else {
-      double dt = (nowNanos - etaNanos) / 1e9;
-      double alpha = 1 - Math.exp(-Math.max(0, dt) / ETA_TAU_SECONDS);
-      smoothedEta = Math.max(0, smoothedEta - dt) + alpha * (raw - Math.max(0, smoothedEta - dt));
-    }
-    etaNanos = nowNanos;
-  }
-
-  /** Seconds left as of the last batch, or null before there is enough to tell. */
-  Double etaSeconds() {
-    return Double.isNaN(smoothedEta) ? null : smoothedEta;
-  }
-
-  private Double rawEtaSeconds(BatchSizer sizer) {
+  /** Seconds left, or null before two batches or when the total is unknown (see the class comment). */
+  Double etaSeconds(BatchSizer sizer) {
     Long total = total();
     if (total == null || window.size() < 3) {
       return null;

@@ -90,8 +90,7 @@ class BackfillDefinitionTest {
       cursor += size;
       progress.advanced(cursor, size, size, batch, now);
       sizer.completed(batch);
-      progress.updateEta(sizer, now);
-      Double eta = progress.etaSeconds();
+      Double eta = progress.etaSeconds(sizer);
       if (eta != null) {
         etas.add(new double[] {now / 1e9, eta, 100.0 * cursor / keys});
       }
