@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
 import io.millrace.Millrace;
 import io.millrace.backfills.Backfill;
-import io.millrace.backfills.BackfillState;
 import io.millrace.backfills.Throttles;
 import io.millrace.sql.Json;
 import io.millrace.testing.Await;
@@ -54,7 +53,8 @@ class BackfillsCommandTest {
 
   @Test
   void listShowPauseResumeCancelRetry() throws Exception {
-    Await.until("the backfill runs", () -> node.backfills().get("accounts-plan").orElseThrow().state() == BackfillState.RUNNING);
+    Await.until("the backfill runs, held by its throttle",
+        () -> "held by the test".equals(node.backfills().get("accounts-plan").orElseThrow().throttledBy()));
     Run list = cli("backfills");
     assertThat(list.exit).as(list.err).isZero();
     assertThat(list.out).containsPattern("accounts-plan\\s+running\\s+postgresql:accounts")

@@ -5,20 +5,21 @@ import java.time.Duration;
 /**
  * The adaptive batch size. After each batch the size moves toward what would have taken the target
  * time, but grows at most 1.2× per batch (a sudden cheap stretch must not produce one huge batch
- * when the next stretch is expensive) and shrinks at most by half; a timed-out batch halves it.
- * Sizes stay within [1, max].
+ * when the next stretch is expensive) and shrinks at most by half; a timed-out batch halves it, and
+ * the size never grows back above that halved size (growing back toward a size that timed out would
+ * only time out again: each timeout is a cancelled batch). Sizes stay within [1, max].
  */
 final class BatchSizer {
   static final double MAX_GROWTH = 1.2;
 
   private final long targetNanos;
-  private final int max;
   private int size;
+  private int ceiling;
 
   BatchSizer(Duration target, int initial, int max) {
     this.targetNanos = target.toNanos();
-    this.max = max;
     this.size = Math.min(initial, max);
+    this.ceiling = max;
   }
 
   int size() {
@@ -33,7 +34,7 @@ final class BatchSizer {
     if (factor > 1 && next == size) {
       next = size + 1; // small sizes must still be able to grow
     }
-    size = (int) Math.max(1, Math.min(max, next));
+    size = (int) Math.max(1, Math.min(ceiling, next));
   }
 
   /**
@@ -54,7 +55,7 @@ final class BatchSizer {
       nanos += batch + overheadNanos;
       left -= keys;
       double ratio = batch <= 0 ? MAX_GROWTH : targetNanos / batch;
-      size = Math.max(1, Math.min(max, Math.round(size * Math.max(0.5, Math.min(MAX_GROWTH, ratio)))));
+      size = Math.max(1, Math.min(ceiling, Math.round(size * Math.max(0.5, Math.min(MAX_GROWTH, ratio)))));
     }
     if (left > 0) {
       nanos += left / size * (fixedNanos + size * nanosPerKey + overheadNanos);
@@ -68,6 +69,7 @@ final class BatchSizer {
       return false;
     }
     size = Math.max(1, size / 2);
+    ceiling = size;
     return true;
   }
 }

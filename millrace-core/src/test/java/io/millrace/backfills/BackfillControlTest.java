@@ -220,6 +220,36 @@ class BackfillControlTest {
   }
 
   @Test
+  void aBatchOverItsTimeoutIsCancelledAndRetriedAtHalfTheSizeNeverGrowingBack() throws Exception {
+    DataSource target = target("postgres");
+    Ledgered.create(target, true, 400);
+    // Each key costs 5 ms of pg_sleep: 100 keys (0.5 s) and 50 keys (0.25 s) overrun the 200 ms
+    // statement timeout and roll back; 25 keys fit. Nothing of a cancelled batch may remain.
+    Backfill slow = Backfill.builder("timeouts").target(target).table("items").key("id")
+        .initialBatchSize(100).maxBatchSize(100).targetBatchTime(Duration.ofSeconds(10))
+        .batchTimeout(Duration.ofMillis(200)).yieldBetweenBatches(Duration.ZERO)
+        .batch((c, range) -> {
+          long changed;
+          try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE items SET v = v + 1 WHERE " + range.predicate())) {
+            range.bind(ps, 1);
+            changed = ps.executeUpdate();
+          }
+          try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT pg_sleep(? * 0.005)")) {
+            ps.setLong(1, changed);
+            ps.executeQuery().close();
+          }
+          return changed;
+        }).build();
+    node = db.builder().backfill(slow).build();
+    node.start();
+    assertThat(node.backfills().awaitFinished("timeouts", Duration.ofMinutes(1))).isTrue();
+    assertThat(Targets.scalar(target, "SELECT count(*) FROM items WHERE v <> 1")).isZero();
+    assertThat(node.meters().get("millrace.backfill.batches").tag("backfill", "timeouts").tag("outcome", "timeout")
+        .counter().count()).isEqualTo(2);
+    assertThat(Targets.scalar(target, "SELECT batch_size FROM millrace_backfill_state WHERE name = 'timeouts'")).isEqualTo(25);
+  }
+
+  @Test
   void aThrowingThrottleFailsTheBackfillInsteadOfLettingWorkThrough() throws Exception {
     DataSource target = target("postgres");
     Ledgered.create(target, true, 500);

@@ -64,6 +64,8 @@ class BackfillDefinitionTest {
     assertThat(sizer.size()).isEqualTo(400);
     assertThat(sizer.timedOut()).isTrue();
     assertThat(sizer.size()).isEqualTo(200);
+    sizer.completed(1_000_000); // fast again, but never back above the size it halved to
+    assertThat(sizer.size()).isEqualTo(200);
     BatchSizer one = new BatchSizer(Duration.ofMillis(100), 1, 10);
     assertThat(one.timedOut()).isFalse();
     one.completed(1_000_000);
