@@ -7,7 +7,6 @@ import io.millrace.Millrace;
 import io.millrace.jobs.EnqueueResult;
 import io.millrace.jobs.Job;
 import io.millrace.jobs.JobAdmin;
-import io.millrace.jobs.JobState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -15,7 +15,9 @@ import io.millrace.jobs.JobAdmin;
 
 /** The OpenAPI description of the {@code /api/jobs} routes. */
 final class JobsDocs implements OpenApi.Section {
-  static final String[] STATES = {"available", "scheduled", "retryable", "running", "completed", "failed", "cancelled"};
+  /** Every job state, as stored and filtered on. */
+  static final String[] STATES = java.util.Arrays.stream(io.millrace.jobs.JobState.values())
+      .map(io.millrace.jobs.JobState::dbValue).toArray(String[]::new);
 
   @Override
   public void describe(OpenApi api) {

@@ -230,6 +230,23 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void everyPageInTheMenuLoadsAndOnlyPagesWhoseApiExistsAreOffered() {
+    browser.open(url("/"));
+    browser.waitFor("menu built", () -> !browser.all("#nav a").isEmpty());
+    java.util.List<String> hashes = browser.all("#nav a").stream().map(a -> a.getDomAttribute("href")).toList();
+    com.fasterxml.jackson.databind.JsonNode paths = ApiDocs.document().get("paths");
+    // A capability's page is in the menu exactly when its API is documented (and so registered).
+    assertThat(hashes.contains("#/workflows")).isEqualTo(paths.has("/api/workflows"));
+    assertThat(hashes.contains("#/backfills")).isEqualTo(paths.has("/api/backfills"));
+    assertThat(hashes.contains("#/projections")).isEqualTo(paths.has("/api/projections"));
+    for (String hash : hashes) {
+      browser.open(url(hash.substring(1)));
+      browser.waitFor(hash + " rendered", () -> browser.all("main h1").size() == 1);
+      browser.waitFor(hash + " refreshed without error", () -> browser.all("#notice.error").stream().noneMatch(e -> e.isDisplayed()));
+    }
+  }
+
+  @Test
   void clusterShowsTheLeader() {
     Await.until("node leads", node::isLeader);
     browser.open(url("/cluster"));

@@ -11,13 +11,16 @@ const REFRESH_MS = Number(new URLSearchParams(location.search).get('refresh')) |
 const main = document.getElementById('main');
 const notice = document.getElementById('notice');
 let server = { readOnly: false, mutationsNeedToken: false, readsNeedToken: false };
+let openapi = null;
+// Pages whose API this server has: a capability's page appears once its routes are documented.
+let available = pages.filter((p) => !p.requires);
 let current = null; // { page, view, key }
 let refreshing = false;
 
 function route() {
   const hash = location.hash.replace(/^#/, '') || '/';
   const [path, qs] = hash.split('?');
-  for (const page of pages) {
+  for (const page of available) {
     const params = page.match(path);
     if (params) return { page, params, query: new URLSearchParams(qs || ''), key: hash };
   }
@@ -53,6 +56,7 @@ function describe(result) {
     return `${result.matched} matched${parts.length ? ` (${parts.join(', ')})` : ''}${result.next ? '; more remain' : ''}`;
   }
   if ('paused' in result) return result.paused ? 'paused' : 'resumed';
+  if ('applied' in result && result.state) return `now ${result.state}`;
   return 'done';
 }
 
@@ -66,7 +70,7 @@ function mount() {
     return;
   }
   const ctx = {
-    api, server, params: r.params, query: r.query, act, notify,
+    api, server, openapi, params: r.params, query: r.query, act, notify,
     navigate: (hash) => { location.hash = hash; },
   };
   show(main);
@@ -101,19 +105,31 @@ function askToken() {
   form.hidden = false;
 }
 
-async function start() {
+async function loadPages() {
+  try {
+    openapi = await api.get('/api/openapi.json');
+    const paths = new Set(Object.keys(openapi.paths || {}));
+    available = pages.filter((p) => !p.requires || paths.has(p.requires));
+  } catch (e) {
+    if (e.status === 401) askToken();
+  }
   const nav = document.getElementById('nav');
-  for (const page of pages.filter((p) => p.nav)) {
+  show(nav);
+  for (const page of available.filter((p) => p.nav)) {
     nav.appendChild(h('a', { href: `#${page.nav}`, 'data-page': page.id }, page.title));
   }
+}
+
+async function start() {
   const form = document.getElementById('token-form');
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     api.setToken(document.getElementById('token').value.trim());
     notify(null);
-    loadServer().then(mount);
+    loadServer().then(loadPages).then(mount);
   });
   await loadServer();
+  await loadPages();
   window.addEventListener('hashchange', mount);
   mount();
   setInterval(tick, REFRESH_MS);

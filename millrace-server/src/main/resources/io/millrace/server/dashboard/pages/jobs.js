@@ -3,7 +3,14 @@
 // everything that matches the filter.
 import { h, show, fmtTime, stateBadge } from '../lib/dom.js';
 
-const STATES = ['', 'available', 'scheduled', 'retryable', 'running', 'completed', 'failed', 'cancelled'];
+const FALLBACK_STATES = ['available', 'scheduled', 'retryable', 'running', 'completed', 'failed', 'cancelled'];
+
+/** The job states this server knows, from its OpenAPI document (capabilities may add states). */
+function states(openapi) {
+  const params = openapi?.paths?.['/api/jobs']?.get?.parameters || [];
+  const state = params.find((p) => p.name === 'state');
+  return ['', ...((state && state.schema && state.schema.enum) || FALLBACK_STATES)];
+}
 const FILTERS = ['queue', 'state', 'kind', 'tag', 'createdFrom', 'createdTo'];
 
 /** datetime-local value (browser's zone) <-> ISO instant. */
@@ -29,7 +36,7 @@ export default {
     const before = ctx.query.get('before') || '';
     const inputs = {
       queue: h('input', { name: 'queue', value: filter.queue, placeholder: 'any', size: 12 }),
-      state: h('select', { name: 'state' }, STATES.map((s) => h('option', { value: s, selected: s === filter.state }, s || 'any'))),
+      state: h('select', { name: 'state' }, states(ctx.openapi).map((s) => h('option', { value: s, selected: s === filter.state }, s || 'any'))),
       kind: h('input', { name: 'kind', value: filter.kind, placeholder: 'any', size: 14 }),
       tag: h('input', { name: 'tag', value: filter.tag, placeholder: 'any', size: 10 }),
       createdFrom: h('input', { name: 'createdFrom', type: 'datetime-local', value: toLocal(filter.createdFrom) }),
