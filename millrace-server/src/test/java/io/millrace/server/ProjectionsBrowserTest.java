@@ -1,6 +1,5 @@
 package io.millrace.server;
 
-
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.Millrace;
