@@ -25,7 +25,8 @@ function progressLine(name, message, d, attrs) {
   const p = progressOf(d);
   const extra = [];
   if (d.state !== undefined && typeof d.state !== 'object') extra.push(String(d.state));
-  if (d.lag !== undefined && d.lag !== null) extra.push(`lag ${d.lag}`);
+  // A negative lag means unknown (the check's message says so).
+  if (typeof d.lag === 'number' && d.lag >= 0) extra.push(`lag ${d.lag}`);
   if (d.eta !== undefined && d.eta !== null) extra.push(`ETA ${d.eta}`);
   if (d.etaSeconds !== undefined && d.etaSeconds !== null) extra.push(`ETA ${Math.round(d.etaSeconds)} s`);
   if (d.lastError) extra.push(`error: ${d.lastError}`);
