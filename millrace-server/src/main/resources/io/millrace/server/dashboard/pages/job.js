@@ -45,8 +45,9 @@ export default {
           throw e;
         }
         const actions = ctx.server.readOnly ? [] : [
-          job.state !== 'running' ? action('retry', 'Retry') : null,
-          !['completed', 'failed', 'cancelled'].includes(job.state) ? action('cancel', 'Cancel') : null,
+          // A pending workflow member runs once its parents allow it; retrying it is refused.
+          !['running', 'pending'].includes(job.state) ? action('retry', 'Retry') : null,
+          !['completed', 'failed', 'cancelled', 'skipped'].includes(job.state) ? action('cancel', 'Cancel') : null,
           WAITING.includes(job.state) ? action('discard', 'Discard') : null,
         ];
         const field = (name, value) => [h('dt', {}, name), h('dd', {}, value === null || value === undefined || value === '' ? '—' : value)];

@@ -3,7 +3,7 @@
 // everything that matches the filter.
 import { h, show, fmtTime, stateBadge } from '../lib/dom.js';
 
-const FALLBACK_STATES = ['available', 'scheduled', 'retryable', 'running', 'completed', 'failed', 'cancelled'];
+const FALLBACK_STATES = ['available', 'scheduled', 'retryable', 'running', 'pending', 'completed', 'failed', 'cancelled', 'skipped'];
 
 /** The job states this server knows, from its OpenAPI document (capabilities may add states). */
 function states(openapi) {

@@ -2,7 +2,8 @@
 import { h, show, fmtTime } from '../lib/dom.js';
 import { barChart } from '../lib/chart.js';
 
-const COLUMNS = ['available', 'scheduled', 'running', 'retryable', 'completed', 'failed', 'cancelled'];
+// pending: workflow members waiting on their parents; skipped: members whose join can no longer be met.
+const COLUMNS = ['available', 'scheduled', 'running', 'retryable', 'pending', 'completed', 'failed', 'cancelled', 'skipped'];
 
 export default {
   id: 'overview',
