@@ -20,12 +20,13 @@ package io.millrace.backfills;
  *   walked over wall time since the commit before the first settled batch — everything a batch
  *   really costs, including the slow tail: on a loaded machine some batches run several times over
  *   the target, the size halves and climbs back, and the run makes more, smaller batches than a model
- *   of the typical batch predicts (that made the model alone 10–20% optimistic on PostgreSQL).
+ *   of the typical batch predicts (that made the model alone 10–40% optimistic on PostgreSQL).
  *   Cumulative, so one slow stretch moves it in proportion to its share of the run.
  * </ul>
  * The ETA is the model during the ramp; from the 3rd settled batch it is a blend weighted toward
- * the steady rate by settled batches ÷ 10, and the steady rate alone from the 10th. For integer keys the total is refined from the observed key density (keys walked per unit of key span), so
- * sparse keys do not inflate it.
+ * the steady rate by settled batches ÷ 10, and the steady rate alone from the 10th. For integer keys
+ * the total is refined from the observed key density (keys walked per unit of key span), so sparse
+ * keys do not inflate it.
  */
 final class Progress {
   private static final long WINDOW_NANOS = 5_000_000_000L;
