@@ -33,7 +33,9 @@ import org.sqlite.SQLiteDataSource;
  * time, 20 ms yield). Reports reader p50/p95/max per phase and target, the migration's duration,
  * checks that the backfill's result equals the one-shot's, and measures the backfill's ETA against
  * the time it actually took (the mirrored ETA polled every 100 ms, timed by the heartbeat that wrote it; error = |ETA − actual remaining| / actual
- * remaining, at 25/50/75% progress and the worst sample with at least 1 s remaining).
+ * remaining, at 25/50/75% progress and the worst sample with at least 1 s remaining). With
+ * {@code -Deta.trace=true} it also prints every ETA sample (progress, actual remaining, ETA, batch
+ * size, windowed rate).
  *
  * <p>Targets: a SQLite file in WAL mode ({@code sqlite}), the same in rollback-journal mode
  * ({@code sqlite-rollback}, SQLite's default, where readers wait for a writer's commit), and
@@ -213,7 +215,7 @@ public final class ReaderLatencyBenchmark {
           if (s.state() == BackfillState.RUNNING && s.etaSeconds() != null && s.percent() != null
               && (etaSamples.isEmpty() || etaSamples.get(etaSamples.size() - 1)[3] != s.progressAt().toEpochMilli())) {
             etaSamples.add(new double[] {s.progressAt().toEpochMilli() / 1e3, s.etaSeconds(), s.percent(),
-                s.progressAt().toEpochMilli()});
+                s.progressAt().toEpochMilli(), s.batchSize() == null ? 0 : s.batchSize(), s.rowsPerSecond() == null ? 0 : s.rowsPerSecond()});
           }
           Thread.sleep(100);
         }
@@ -222,6 +224,12 @@ public final class ReaderLatencyBenchmark {
             java.time.Duration.between(done.startedAt(), done.finishedAt()).toMillis() / 1e3, done.batches(), done.batchSize());
         double end = finished.toEpochMilli() / 1e3;
         etaSamples.forEach(sample -> sample[0] = end - sample[0]); // now: actual remaining seconds
+        if (Boolean.getBoolean("eta.trace")) {
+          for (double[] x : etaSamples) {
+            System.out.printf(Locale.ROOT, "eta-trace %s %5.1f%% left %6.2f s eta %6.2f s size %6.0f rate %8.0f%n", target,
+                x[2], x[0], x[1], x[4], x[5]);
+          }
+        }
       }
     }
 

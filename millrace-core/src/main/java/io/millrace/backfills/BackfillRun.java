@@ -144,8 +144,8 @@ final class BackfillRun {
         TargetStore.Outcome outcome = target.batch(fence, state, progress.cursor(), sizer.size());
         long elapsed = System.nanoTime() - start;
         if (outcome instanceof TargetStore.Outcome.Advanced a) {
-          progress.advanced(a.cursor(), a.keys(), a.affected(), elapsed, System.nanoTime());
           sizer.completed(elapsed);
+          progress.advanced(a.cursor(), a.keys(), a.affected(), elapsed, System.nanoTime(), sizer.settled());
           metrics.batch(def.name(), "committed", elapsed);
           metrics.update(def.name(), progress, sizer, true);
           attempts = 0;

@@ -15,6 +15,7 @@ final class BatchSizer {
   private final long targetNanos;
   private int size;
   private int ceiling;
+  private boolean settled;
 
   BatchSizer(Duration target, int initial, int max) {
     this.targetNanos = target.toNanos();
@@ -30,11 +31,22 @@ final class BatchSizer {
   void completed(long elapsedNanos) {
     double ratio = elapsedNanos <= 0 ? MAX_GROWTH : (double) targetNanos / elapsedNanos;
     double factor = Math.max(0.5, Math.min(MAX_GROWTH, ratio));
+    if (factor < MAX_GROWTH || size >= ceiling) {
+      settled = true;
+    }
     long next = Math.round(size * factor);
     if (factor > 1 && next == size) {
       next = size + 1; // small sizes must still be able to grow
     }
     size = (int) Math.max(1, Math.min(ceiling, next));
+  }
+
+  /**
+   * Whether the ramp is over: a batch came close enough to the target time that the size did not
+   * grow by the full step, or the size reached its ceiling. From then on the size only hovers.
+   */
+  boolean settled() {
+    return settled;
   }
 
   /**
@@ -70,6 +82,7 @@ final class BatchSizer {
     }
     size = Math.max(1, size / 2);
     ceiling = size;
+    settled = true;
     return true;
   }
 }
