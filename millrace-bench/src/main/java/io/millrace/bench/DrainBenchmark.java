@@ -14,7 +14,7 @@ import java.util.Map;
  * when set, else an embedded PostgreSQL 17 with fsync and synchronous_commit on.
  *
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -jar
- * millrace-bench/target/millrace-bench.jar [jobs=100000] [workers=16] [workMs=1] [prefetch=32]}
+ * millrace-bench/target/millrace-bench.jar [jobs=100000] [workers=16] [workMs=1] [prefetch=max(workers,100)]}
  */
 public final class DrainBenchmark {
   private DrainBenchmark() {}
@@ -23,7 +23,7 @@ public final class DrainBenchmark {
     int jobs = argv.length > 0 ? Integer.parseInt(argv[0]) : 100_000;
     int workers = argv.length > 1 ? Integer.parseInt(argv[1]) : 16;
     int workMs = argv.length > 2 ? Integer.parseInt(argv[2]) : 1;
-    int prefetch = argv.length > 3 ? Integer.parseInt(argv[3]) : 32;
+    int prefetch = argv.length > 3 ? Integer.parseInt(argv[3]) : Math.max(workers, 100);
     try (BenchDatabase db = BenchDatabase.open(workers + 8)) {
       HikariDataSource ds = db.dataSource();
       String schema = "bench_" + System.currentTimeMillis();

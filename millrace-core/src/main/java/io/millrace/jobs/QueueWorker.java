@@ -75,7 +75,7 @@ final class QueueWorker implements Runnable {
       WorkerMetrics metrics) {
     this.queue = queue;
     this.concurrency = concurrency;
-    this.capacityTotal = concurrency + settings.prefetch();
+    this.capacityTotal = concurrency + settings.prefetchFor(concurrency);
     this.store = store;
     this.runner = runner;
     this.pool = pool;

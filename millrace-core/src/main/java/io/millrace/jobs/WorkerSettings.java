@@ -13,7 +13,8 @@ import java.util.Map;
  * @param heartbeat how often held leases are extended (well under {@code lease})
  * @param pollInterval how often an idle queue looks for work when no notification arrives
  * @param fetchBatch the most jobs one claim statement takes
- * @param prefetch how many jobs per queue may wait claimed in memory for a free handler
+ * @param prefetch how many jobs per queue may wait claimed in memory for a free handler; {@link
+ *     #PREFETCH_CONCURRENCY} for the larger of the queue's concurrency and {@code fetchBatch}
  * @param completionBatch the most completions one statement writes
  * @param completionLinger how long a completion may wait for others to share its statement
  * @param backoff the wait between failed attempts
@@ -32,7 +33,15 @@ public record WorkerSettings(
     Duration completionLinger,
     Backoff backoff,
     boolean listen) {
+  /** The prefetch value that means "the larger of the queue's concurrency and {@code fetchBatch}". */
+  public static final int PREFETCH_CONCURRENCY = -1;
+
   public WorkerSettings {
     queues = Map.copyOf(queues);
+  }
+
+  /** The prefetch of a queue with this concurrency. */
+  int prefetchFor(int concurrency) {
+    return prefetch == PREFETCH_CONCURRENCY ? Math.max(concurrency, fetchBatch) : prefetch;
   }
 }
