@@ -143,7 +143,8 @@ public final class Backfills {
         d.put("rowsProcessed", s.rowsProcessed());
         d.put("rowsTotal", s.rowsTotal());
         d.put("percent", s.percent());
-        d.put("etaSeconds", s.etaSeconds());
+        // The mirrored ETA is the last running estimate: meaningless while paused or waiting.
+        d.put("etaSeconds", s.state() == BackfillState.RUNNING ? s.etaSeconds() : null);
         d.put("lastError", s.lastError());
         details.put(s.name(), d);
       }

@@ -47,7 +47,7 @@ export default {
               h('td', { class: 'num', 'data-testid': 'rows' }, `${b.rowsProcessed}${b.rowsTotal ? ` / ${b.rowsTotal}` : ''}`),
               h('td', { class: 'num' }, String(b.rowsAffected)),
               h('td', { class: 'num' }, b.rowsPerSecond ? `${Math.round(b.rowsPerSecond)}/s` : '—'),
-              h('td', { class: 'num' }, b.etaSeconds ? `${Math.round(b.etaSeconds)} s` : '—'),
+              h('td', { class: 'num' }, state === 'running' && b.etaSeconds ? `${Math.round(b.etaSeconds)} s` : '—'),
               h('td', { class: 'num' }, b.batchSize ? String(b.batchSize) : '—'),
               h('td', {}, b.throttledBy ? `throttled: ${b.throttledBy}` : '', b.lastError ? h('div', { class: 'error' }, b.lastError) : null,
                 b.finishedAt ? h('div', { class: 'muted' }, `finished ${fmtTime(b.finishedAt)}`) : null),
