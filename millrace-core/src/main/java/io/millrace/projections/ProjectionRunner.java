@@ -29,9 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ProjectionRunner implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ProjectionRunner.class);
-  /** A lag beyond this is shown as this (a count of a huge backlog costs a scan of it). */
-  static final long LAG_CAP = 10_000_000;
-
   /** Where this node stands with the projection. */
   enum Phase { STARTING, STANDBY, CATCHING_UP, READY, FAILED, STOPPED }
 
@@ -51,19 +48,13 @@ final class ProjectionRunner implements Runnable {
   private volatile Phase phase = Phase.STARTING;
   private volatile String error;
   private volatile LogPosition checkpoint = LogPosition.START;
-  private volatile long lag = -1;
-  private volatile double rate;
   private final SideBySide sideBySide;
   /** The "<name>@<version>" key a blue/green build writes under; null when building in place. */
   private volatile String shadow;
   private long token;
   private boolean reload;
   private long lastRenew;
-  private long catchUpStart;
-  private long nextLagRefresh;
-  private long rateAt;
-  private long rateApplied;
-  private long applied;
+  private final Progress progress;
 
   ProjectionRunner(Projection projection, ProjectionStore store, EventStore events, SqlFile documentsSql,
       DataSource dataSource, String owner, Duration lease, Duration poll, io.micrometer.core.instrument.MeterRegistry registry) {
@@ -78,6 +69,7 @@ final class ProjectionRunner implements Runnable {
     this.pollMs = poll.toMillis();
     this.meters = new ProjectionMeters(registry, name, this);
     this.sideBySide = new SideBySide(dataSource, store, name);
+    this.progress = new Progress(events, dataSource);
   }
 
   Projection projection() {
@@ -101,19 +93,19 @@ final class ProjectionRunner implements Runnable {
     return shadow;
   }
 
-  /** Events committed after the checkpoint (capped at {@link #LAG_CAP}); -1 before the first count. */
+  /** Events committed after the checkpoint (capped at {@link Progress#LAG_CAP}); -1 before the first count. */
   long lag() {
-    return lag;
+    return progress.lag();
   }
 
   /** Events applied per second over the last few seconds. */
   double rate() {
-    return rate;
+    return progress.rate();
   }
 
   /** Events applied by this runner since the node started (the replayed-events meter). */
   long applied() {
-    return applied;
+    return progress.applied();
   }
 
   /** Shortens the wait after an append or an operator's request. */
@@ -167,9 +159,9 @@ final class ProjectionRunner implements Runnable {
       await(pollMs);
       return;
     }
-    if (phase == Phase.CATCHING_UP && System.nanoTime() - catchUpStart > projection.rebuildTimeout().toNanos()) {
+    if (phase == Phase.CATCHING_UP && progress.sinceCatchUpStart().compareTo(projection.rebuildTimeout()) > 0) {
       fail("catching up did not finish within the rebuild timeout of " + projection.rebuildTimeout()
-          + " (checkpoint " + checkpoint + ", " + (lag < 0 ? "unknown" : Long.toString(lag)) + " events behind)");
+          + " (checkpoint " + checkpoint + ", " + (lag() < 0 ? "unknown" : Long.toString(lag())) + " events behind)");
       return;
     }
     projection.faults().at(FaultPoints.Point.BEFORE_PAGE, checkpoint);
@@ -183,7 +175,6 @@ final class ProjectionRunner implements Runnable {
         catchUpIfDone();
       }
       refreshLag(true);
-      updateRate();
       // Nothing readable: either caught up, or committed events wait above the horizon of an open
       // transaction. Either way only a commit can change that; wait for a wake-up or the poll.
       await(pollMs);
@@ -305,8 +296,7 @@ final class ProjectionRunner implements Runnable {
 
   private void startCatchUp() {
     phase = Phase.CATCHING_UP;
-    catchUpStart = System.nanoTime();
-    nextLagRefresh = 0;
+    progress.startCatchUp();
   }
 
   /** Ready once no committed event lies after the checkpoint, readable yet or not. */
@@ -330,9 +320,9 @@ final class ProjectionRunner implements Runnable {
     }
     if (building != null || store.markReady(name, token, at)) {
       phase = Phase.READY;
-      lag = 0;
-      meters.rebuilt(Duration.ofNanos(System.nanoTime() - catchUpStart));
-      log.info("projection {} is ready at {} ({} events applied on this node)", name, at, applied);
+      progress.caughtUp();
+      meters.rebuilt(progress.sinceCatchUpStart());
+      log.info("projection {} is ready at {} ({} events applied on this node)", name, at, progress.applied());
     } else {
       lastRenew = 0;
     }
@@ -381,7 +371,7 @@ final class ProjectionRunner implements Runnable {
         projection.faults().at(FaultPoints.Point.BEFORE_COMMIT, to);
         c.commit();
         checkpoint = to;
-        applied += page.size();
+        progress.applied(page.size());
         meters.applied(page.size());
         projection.faults().at(FaultPoints.Point.AFTER_COMMIT, to);
         return page.size();
@@ -412,34 +402,9 @@ final class ProjectionRunner implements Runnable {
     phase = Phase.FAILED;
   }
 
-  /** Counts the lag now and then: a count over a large backlog is not free, so spread it out. */
   private void refreshLag(boolean idle) throws SQLException {
-    long now = System.nanoTime();
-    if (now < nextLagRefresh && !(idle && phase == Phase.READY)) {
-      updateRate();
-      return;
-    }
-    long started = System.nanoTime();
-    try (Connection c = dataSource.getConnection()) {
-      lag = events.countAfter(c, checkpoint, LAG_CAP);
-    }
-    long cost = System.nanoTime() - started;
-    nextLagRefresh = System.nanoTime() + Math.max(1_000_000_000L, 20 * cost);
-    meters.lag(lag);
-    updateRate();
-  }
-
-  private void updateRate() {
-    long now = System.nanoTime();
-    if (rateAt == 0) {
-      rateAt = now;
-      rateApplied = applied;
-      return;
-    }
-    if (now - rateAt >= 1_000_000_000L) {
-      rate = (applied - rateApplied) * 1e9 / (now - rateAt);
-      rateAt = now;
-      rateApplied = applied;
+    if (progress.refreshLag(checkpoint, idle && phase == Phase.READY)) {
+      meters.lag(progress.lag());
     }
   }
 

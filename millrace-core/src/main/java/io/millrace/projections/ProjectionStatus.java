@@ -11,7 +11,7 @@ import java.time.Instant;
  *     does), {@code starting} (not yet tried to take it), {@code not_registered} (this node has no
  *     such projection), {@code stopped}
  * @param caughtUpHere whether this node runs it and has caught up since it took it over
- * @param lag committed events after the checkpoint (at most {@link ProjectionRunner#LAG_CAP})
+ * @param lag committed events after the checkpoint (counted up to 10 million)
  * @param eventsPerSecond recent apply rate on this node; null when it does not run it
  * @param etaSeconds lag divided by that rate; null when unknown
  * @param required whether this node's {@code /ready} waits for it

@@ -272,7 +272,7 @@ public final class Projections implements AutoCloseable {
           : r.phase() == ProjectionRunner.Phase.STARTING ? "starting" : "standby";
     }
     try (Connection c = dataSource.getConnection()) {
-      lag = events.countAfter(c, row.checkpoint(), ProjectionRunner.LAG_CAP);
+      lag = events.countAfter(c, row.checkpoint(), Progress.LAG_CAP);
     }
     return new ProjectionStatus(row.name(), row.fingerprint(), row.status(), node,
         r != null && r.phase() == ProjectionRunner.Phase.READY, r != null && r.projection().required(),

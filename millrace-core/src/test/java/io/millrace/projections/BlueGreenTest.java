@@ -107,6 +107,44 @@ class BlueGreenTest {
     }
   }
 
+  /** A build whose runner dies halfway resumes from its own checkpoint on the next node. */
+  @Test
+  void anInterruptedBuildResumesFromItsOwnCheckpoint() {
+    append(300);
+    Millrace v1 = db.builder().nodeId("v1").projection(counter("1", new CountDownLatch(0))).build();
+    v1.start();
+    Await.until("v1 ready", () -> v1.projections().queryStatus("bg") == QueryStatus.READY);
+    v1.close();
+    java.util.concurrent.atomic.AtomicInteger pages = new java.util.concurrent.atomic.AtomicInteger();
+    FaultPoints dieOnThirdPage = (point, end) -> {
+      if (point == FaultPoints.Point.BEFORE_PAGE && pages.incrementAndGet() == 3) {
+        throw new CrashConvergenceTest.Crash("before the third page of the build");
+      }
+    };
+    Projection doomedV2 = Projection.named("bg").version("2").pageSize(50).blueGreen().faults(dieOnThirdPage)
+        .handler((e, ctx) -> {
+          long n = ctx.documents().get("total").map(d -> d.get("n").asLong()).orElse(0L);
+          ctx.documents().put("total", Map.of("n", n + 1, "version", "2"));
+        }).build();
+    Millrace doomed = db.builder().nodeId("doomed").projection(doomedV2).build();
+    doomed.start();
+    Await.until("the build dies after two pages", () -> pages.get() >= 3);
+    doomed.close();
+    assertThat(db.column("SELECT events_applied FROM {schema}.projections WHERE name = 'bg@2'")).containsExactly("100");
+    assertThat(client.projections().document("bg", "total").orElseThrow().get("version").asText()).isEqualTo("1");
+
+    Millrace v2 = db.builder().nodeId("v2").projection(counter("2", new CountDownLatch(0))).build();
+    try {
+      v2.start();
+      Await.until("v2 serves", () -> v2.projections().document("bg", "total")
+          .map(d -> d.get("version").asText().equals("2") && d.get("n").asLong() == 300).orElse(false));
+      assertThat(v2.meters().get("millrace.projection.events.replayed").tag("projection", "bg").counter().count())
+          .isEqualTo(200);
+    } finally {
+      v2.close();
+    }
+  }
+
   private void append(int n) {
     for (int i = 0; i < n; i += 10) {
       client.events().append("s", EventStore.ANY, List.of(NewEvent.json("e", "{}"), NewEvent.json("e", "{}"),
