@@ -26,8 +26,14 @@ import org.slf4j.LoggerFactory;
  * shutdown releases them without counting an attempt.
  *
  * <p>The loop claims when there is room for a worthwhile batch (a quarter of its capacity) or the
- * buffer ran dry. After a short claim it sleeps until a NOTIFY for this queue or the poll
- * interval; after a full one, finishing handlers wake it as room appears.
+ * buffer ran dry. After a full claim, finishing handlers wake it as room appears. After a short
+ * claim that found jobs, the handler that takes the last buffered job wakes it, so the next claim
+ * runs while that job does: jobs keep flowing without a NOTIFY. After a claim that found nothing
+ * it sleeps until a NOTIFY for this queue, or {@link #FIRST_RECHECK} at first and twice as long
+ * after each empty claim up to the poll interval. Why not wait for the NOTIFY alone: while this
+ * node works thousands of jobs a second, PostgreSQL delivers notifications late (measured with an
+ * independent listener at 6,000 jobs/s: p90 18–238 ms, p99 up to 550 ms, against 1.5 ms on a quiet
+ * database), and a loop that waited for them left its handlers idle behind a growing backlog.
  *
  * <p>Claims start their index scan where {@link ClaimCursor} says claimable jobs begin, past the
  * entries earlier claims left dead, with a claim from the head of the index at least every {@link
@@ -40,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 final class QueueWorker implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(QueueWorker.class);
+  /** The first wait after a claim that found nothing, when the one before it found jobs. */
+  static final Duration FIRST_RECHECK = Duration.ofMillis(5);
 
   private final String queue;
   private final int concurrency;
@@ -59,6 +67,10 @@ final class QueueWorker implements Runnable {
   private volatile boolean stopped;
   /** The last claim took all it asked for, so more jobs are probably waiting. */
   private volatile boolean backlogLikely;
+  /** The last claim found jobs, so more are probably arriving. */
+  private volatile boolean flowing;
+  /** How long the loop sleeps after its next empty claim, unless woken. Claim loop only. */
+  private Duration emptyWait;
   private boolean woken;
   /** Where the next claim starts its index scan; null for the head of the index. Claim loop only. */
   private ClaimCursor cursor;
@@ -83,6 +95,7 @@ final class QueueWorker implements Runnable {
     this.settings = settings;
     this.metrics = metrics;
     this.capacity = new Semaphore(capacityTotal);
+    this.emptyWait = settings.pollInterval();
   }
 
   String queue() {
@@ -158,8 +171,16 @@ final class QueueWorker implements Runnable {
         ready.add(attempt);
       }
       backlogLikely = claimed.size() == want;
-      if (!backlogLikely) {
-        sleep(settings.pollInterval());
+      flowing = !claimed.isEmpty();
+      if (flowing) {
+        emptyWait = min(FIRST_RECHECK, settings.pollInterval());
+        if (!backlogLikely) {
+          sleep(settings.pollInterval()); // until a handler empties the buffer, or a NOTIFY
+        }
+      } else {
+        Duration wait = emptyWait;
+        emptyWait = min(emptyWait.multipliedBy(2), settings.pollInterval());
+        sleep(wait);
       }
     }
   }
@@ -175,6 +196,9 @@ final class QueueWorker implements Runnable {
       }
       if (attempt == null) {
         continue;
+      }
+      if (flowing && ready.isEmpty()) {
+        wakeUp(); // the next claim overlaps this job instead of following it
       }
       running.incrementAndGet();
       try {
@@ -222,6 +246,10 @@ final class QueueWorker implements Runnable {
       }
       woken = false;
     }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /** Waits for running handlers to return, up to the deadline. */
