@@ -35,9 +35,10 @@ import org.postgresql.PGNotification;
  *       i-th notification against the i-th enqueue's return;
  * </ul>
  *
- * plus, when the server has {@code pg_stat_statements} loaded (as {@link EmbeddedServer} does;
- * point {@code DATABASE_URL} at it), the statements' calls, execution times and buffer hits over the
- * measured phase. A warm-up drain of 100,000 jobs runs first, as in the harness, so the JIT is not
+ * plus what {@link ClaimSampler} saw of the claims that ran long (wait events; time on a CPU against
+ * time ready but waiting for one), and, when the server has {@code pg_stat_statements} loaded (as
+ * {@link EmbeddedServer} does; point {@code DATABASE_URL} at it), the statements' calls, execution
+ * times and buffer hits over the measured phase. A warm-up drain of 100,000 jobs runs first, as in the harness, so the JIT is not
  * part of the figures.
  *
  * <pre>
@@ -84,6 +85,7 @@ public final class PickupProfile {
         List<Long> notified = java.util.Collections.synchronizedList(new ArrayList<>());
         Thread listener = listen(ds, SchemaName.of(SCHEMA).jobsChannel(), notified);
         boolean statements = resetStatements(ds);
+        ClaimSampler sampler = new ClaimSampler(ds);
         List<Long> enqueued = new ArrayList<>();
 
         long start = System.nanoTime();
@@ -121,6 +123,7 @@ public final class PickupProfile {
           Thread.sleep(20);
         }
         listener.interrupt();
+        sampler.close();
         if (done.get() < jobs) {
           throw new IllegalStateException((jobs - done.get()) + " jobs did not run within 60 s of the offer");
         }
@@ -154,6 +157,7 @@ public final class PickupProfile {
         if (statements) {
           printStatements(ds);
         }
+        sampler.print();
       } finally {
         node.close();
         dropSchema(ds);
