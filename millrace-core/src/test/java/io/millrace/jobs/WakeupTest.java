@@ -7,9 +7,15 @@ import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** NOTIFY wakes idle workers; without LISTEN, polling alone still runs every job. */
+/**
+ * NOTIFY wakes idle workers; without LISTEN, polling alone still runs every job; and a queue that
+ * keeps finding jobs rechecks by itself.
+ */
 class WakeupTest {
   @Test
   void notifyWakesAWorkerThatWouldOtherwiseSleepForMinutes() {
@@ -48,6 +54,37 @@ class WakeupTest {
         }
         Await.until("all polled jobs completed", () -> db.count("FROM {schema}.jobs") == 0);
         assertThat(db.count("FROM {schema}.job_history WHERE state = 'completed'")).isEqualTo(20);
+      } finally {
+        node.close();
+      }
+    }
+  }
+
+  @Test
+  void aStreamOfJobsKeepsFlowingWithoutNotifyOrPoll() throws Exception {
+    // NOTIFY arrives late on a busy database; while a queue keeps finding jobs, its claim loop
+    // rechecks within milliseconds instead of sleeping until a notification or the poll interval.
+    try (TestDatabase db = TestDatabase.create("stream")) {
+      BlockingQueue<Integer> started = new LinkedBlockingQueue<>();
+      Millrace node = db.builder()
+          .listen(false)
+          .pollInterval(Duration.ofMinutes(10))
+          .handler("step", Map.class, job -> {
+            started.add(((Number) job.args().get("i")).intValue());
+            return null;
+          })
+          .build();
+      node.migrate();
+      node.enqueue(JobRequest.of("step", Map.of("i", 0))); // found by the first claim at start
+      node.start();
+      try {
+        for (int i = 0; i < 10; i++) {
+          // Each job is enqueued only once the one before it has started: with the ten-minute
+          // poll and no LISTEN, only the loop's own rechecks can find it.
+          assertThat(started.poll(60, TimeUnit.SECONDS)).as("job %d started", i).isEqualTo(i);
+          node.enqueue(JobRequest.of("step", Map.of("i", i + 1)));
+        }
+        assertThat(started.poll(60, TimeUnit.SECONDS)).as("job 10 started").isEqualTo(10);
       } finally {
         node.close();
       }
