@@ -24,7 +24,9 @@ import javax.sql.DataSource;
  * reports what the backend did between the first and the last sample: the wait events sampled, and
  * how much of the time it ran versus waited for a CPU. That tells a claim that works (many buffers,
  * dead index entries) from one that waits on a lock or I/O, and from one that is ready to run but
- * not scheduled.
+ * not scheduled. The kernel updates those counters when the process is scheduled, so the split of
+ * one execution is approximate; summed over many it is not. Executions are read only after {@link
+ * #close} has joined the sampling thread.
  */
 final class ClaimSampler implements AutoCloseable {
   static final int EVERY_MS = 2;
@@ -33,7 +35,6 @@ final class ClaimSampler implements AutoCloseable {
   /** One claim execution, identified by backend and statement start. */
   private static final class Execution {
     final int pid;
-    final String start;
     long firstActiveMs;
     long lastActiveMs;
     long cpuFirst = -1;
@@ -42,9 +43,8 @@ final class ClaimSampler implements AutoCloseable {
     long waitLast = -1;
     final Map<String, Integer> waits = new TreeMap<>();
 
-    Execution(int pid, String start) {
+    Execution(int pid) {
       this.pid = pid;
-      this.start = start;
     }
   }
 
@@ -75,7 +75,7 @@ final class ClaimSampler implements AutoCloseable {
             long activeMs = rs.getLong(4);
             Execution e;
             synchronized (executions) {
-              e = executions.computeIfAbsent(pid + "@" + start, k -> new Execution(pid, start));
+              e = executions.computeIfAbsent(pid + "@" + start, k -> new Execution(pid));
             }
             long[] sched = schedstat(pid);
             if (e.cpuFirst < 0) {
@@ -109,13 +109,6 @@ final class ClaimSampler implements AutoCloseable {
       return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
     } catch (IOException | RuntimeException e) {
       return null;
-    }
-  }
-
-  /** Clears what was sampled so far (the warm-up), keeping the sampler running. */
-  void reset() {
-    synchronized (executions) {
-      executions.clear();
     }
   }
 
