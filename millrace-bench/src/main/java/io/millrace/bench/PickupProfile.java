@@ -38,8 +38,9 @@ import org.postgresql.PGNotification;
  * plus what {@link ClaimSampler} saw of the claims that ran long (wait events; time on a CPU against
  * time ready but waiting for one), and, when the server has {@code pg_stat_statements} loaded (as
  * {@link EmbeddedServer} does; point {@code DATABASE_URL} at it), the statements' calls, execution
- * times and buffer hits over the measured phase. A warm-up drain of 100,000 jobs runs first, as in the harness, so the JIT is not
- * part of the figures.
+ * times and buffer hits over the measured phase. A warm-up drain of 100,000 jobs runs first, as in
+ * the harness, so the JIT is not part of the figures. Without {@code DATABASE_URL} it starts an
+ * embedded server in this process, as the harness does.
  *
  * <pre>
  * java -cp millrace-bench/target/millrace-bench.jar io.millrace.bench.EmbeddedServer &amp;   # prints DATABASE_URL

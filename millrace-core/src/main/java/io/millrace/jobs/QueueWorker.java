@@ -32,10 +32,11 @@ import org.slf4j.LoggerFactory;
  * it sleeps until a NOTIFY for this queue, or {@link #FIRST_RECHECK} at first and twice as long
  * after each empty claim: up to {@link #BUSY_RECHECK_MAX} while the queue found jobs within the
  * last {@link #BUSY_WINDOW} (a pause in a stream of jobs must not grow into a long sleep), then up
- * to the poll interval (an idle queue costs one claim per poll interval). Why not wait for the NOTIFY alone: while this
- * node works thousands of jobs a second, PostgreSQL delivers notifications late (measured with an
- * independent listener at 6,000 jobs/s: p90 18–238 ms, p99 up to 550 ms, against 1.5 ms on a quiet
- * database), and a loop that waited for them left its handlers idle behind a growing backlog.
+ * to the poll interval (an idle queue costs one claim per poll interval). Why not wait for the
+ * NOTIFY alone: while this node works thousands of jobs a second, PostgreSQL delivers
+ * notifications late (measured with an independent listener at 6,000 jobs/s: p90 18–238 ms, p99 up
+ * to 550 ms, against 1.5 ms on a quiet database), and a loop that waited for them left its handlers
+ * idle behind a growing backlog.
  *
  * <p>Claims start their index scan where {@link ClaimCursor} says claimable jobs begin, past the
  * entries earlier claims left dead, with a claim from the head of the index at least every {@link
