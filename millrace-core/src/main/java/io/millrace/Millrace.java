@@ -39,8 +39,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Millrace node: enqueue jobs (in your transaction or standalone), run handlers for the queues
- * it works, and take part in the cluster (heartbeat, leader election, leader maintenance).
+ * A Millrace node: enqueue jobs (in your transaction or standalone), run handlers for the queues it
+ * works, and take part in the cluster (heartbeat, leader election, leader maintenance).
  *
  * <pre>{@code
  * Millrace millrace = Millrace.builder(dataSource)
@@ -84,15 +84,25 @@ public final class Millrace implements AutoCloseable {
     this.settings = settings;
     this.dataSource = settings.dataSource();
     this.schema = settings.schema();
-    this.meters = settings.meterRegistry() == null ? new SimpleMeterRegistry() : settings.meterRegistry();
+    this.meters =
+        settings.meterRegistry() == null ? new SimpleMeterRegistry() : settings.meterRegistry();
     HandlerRegistry handlers = settings.handlers();
     java.util.function.Predicate<String> kindAccepted =
-        kind -> handlers.isEmpty() || handlers.get(kind) != null || settings.externalKinds().contains(kind);
+        kind ->
+            handlers.isEmpty()
+                || handlers.get(kind) != null
+                || settings.externalKinds().contains(kind);
     this.enqueuer = new Enqueuer(dataSource, schema, settings.maxArgsBytes(), kindAccepted);
     this.admin = new JobAdmin(dataSource, schema);
     this.counts = new Counts(dataSource, schema);
-    this.workflows = new io.millrace.workflows.Workflows(
-        dataSource, schema, settings.maxArgsBytes(), kindAccepted, settings.workflowOptions(), meters);
+    this.workflows =
+        new io.millrace.workflows.Workflows(
+            dataSource,
+            schema,
+            settings.maxArgsBytes(),
+            kindAccepted,
+            settings.workflowOptions(),
+            meters);
     this.nodes = new NodeRegistry(dataSource, schema);
     this.migrator = new SchemaMigrator(dataSource, schema);
     readiness.add(this::schemaStatus);
@@ -100,8 +110,16 @@ public final class Millrace implements AutoCloseable {
     if (settings.backfills().stream().anyMatch(io.millrace.backfills.Backfill::blocking)) {
       readiness.add(backfills.readinessCheck());
     }
-    this.projections = new Projections(dataSource, schema, settings.nodeId(), settings.projections(),
-        settings.lease(), settings.pollInterval(), settings.listen(), meters);
+    this.projections =
+        new Projections(
+            dataSource,
+            schema,
+            settings.nodeId(),
+            settings.projections(),
+            settings.lease(),
+            settings.pollInterval(),
+            settings.listen(),
+            meters);
     projections.readinessChecks().forEach(readiness::add);
   }
 
@@ -127,8 +145,8 @@ public final class Millrace implements AutoCloseable {
     String nodeId = settings.nodeId();
     List<String> queues = new ArrayList<>(settings.queues().keySet());
     List<String> kinds = new ArrayList<>(settings.handlers().kinds());
-    MaintenanceLoop.NodeIdentity identity = new MaintenanceLoop.NodeIdentity(
-        hostName(), ProcessHandle.current().pid(), queues, kinds);
+    MaintenanceLoop.NodeIdentity identity =
+        new MaintenanceLoop.NodeIdentity(hostName(), ProcessHandle.current().pid(), queues, kinds);
     try {
       nodes.register(nodeId, identity.host(), identity.pid(), queues, kinds);
     } catch (java.sql.SQLException e) {
@@ -145,55 +163,79 @@ public final class Millrace implements AutoCloseable {
     try {
       retention.ensurePartitions(Instant.now());
     } catch (java.sql.SQLException e) {
-      log.warn("could not create history partitions at start-up (the leader retries): {}", e.getMessage());
+      log.warn(
+          "could not create history partitions at start-up (the leader retries): {}",
+          e.getMessage());
     }
     elector = new LeaderElector(dataSource, schema, nodeId);
-    maintenance = new MaintenanceLoop(
-        nodeId,
-        identity,
-        nodes,
-        elector,
-        List.of(
-            new MaintenanceLoop.Task("rescue", rescuer::rescue),
-            new MaintenanceLoop.Task("periodic-jobs", periodic::fireDue),
-            new MaintenanceLoop.Task("workflow-reconciler", workflows::reconcile)),
-        List.of(
-            new MaintenanceLoop.Task("history-partitions", () -> retention.ensurePartitions(Instant.now())),
-            new MaintenanceLoop.Task("history-retention", () -> retention.enforce(Instant.now())),
-            new MaintenanceLoop.Task("prune-nodes", () -> nodes.prune(settings.nodeSilence())),
-            new MaintenanceLoop.Task("workflow-retention", workflows::prune)),
-        settings.housekeepingInterval(),
-        meters);
+    maintenance =
+        new MaintenanceLoop(
+            nodeId,
+            identity,
+            nodes,
+            elector,
+            List.of(
+                new MaintenanceLoop.Task("rescue", rescuer::rescue),
+                new MaintenanceLoop.Task("periodic-jobs", periodic::fireDue),
+                new MaintenanceLoop.Task("workflow-reconciler", workflows::reconcile)),
+            List.of(
+                new MaintenanceLoop.Task(
+                    "history-partitions", () -> retention.ensurePartitions(Instant.now())),
+                new MaintenanceLoop.Task(
+                    "history-retention", () -> retention.enforce(Instant.now())),
+                new MaintenanceLoop.Task("prune-nodes", () -> nodes.prune(settings.nodeSilence())),
+                new MaintenanceLoop.Task("workflow-retention", workflows::prune)),
+            settings.housekeepingInterval(),
+            meters);
     if (!settings.queues().isEmpty()) {
-      workers = new Workers(dataSource, schema, settings.handlers(), settings.workerSettings(), meters);
+      workers =
+          new Workers(dataSource, schema, settings.handlers(), settings.workerSettings(), meters);
       workers.start();
     }
     workflows.start();
     if (!settings.backfills().isEmpty()) {
-      backfillWorker = new BackfillWorker(dataSource, schema, nodeId, settings.backfills(), settings.lease(),
-          settings.pollInterval(), meters);
+      backfillWorker =
+          new BackfillWorker(
+              dataSource,
+              schema,
+              nodeId,
+              settings.backfills(),
+              settings.lease(),
+              settings.pollInterval(),
+              meters);
       backfillWorker.start();
     }
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "millrace-maintenance");
-      t.setDaemon(true);
-      return t;
-    });
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "millrace-maintenance");
+              t.setDaemon(true);
+              return t;
+            });
     long every = settings.maintenanceInterval().toMillis();
     timer.scheduleWithFixedDelay(maintenance, 0, every, TimeUnit.MILLISECONDS);
     CountsMetrics countsMetrics = new CountsMetrics(counts, meters);
     long refresh = settings.countsRefreshInterval().toMillis();
-    timer.scheduleWithFixedDelay(() -> {
-      try {
-        countsMetrics.refresh();
-      } catch (RuntimeException e) {
-        log.warn("refreshing queue count gauges failed: {}", e.getMessage());
-      }
-    }, 0, refresh, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        () -> {
+          try {
+            countsMetrics.refresh();
+          } catch (RuntimeException e) {
+            log.warn("refreshing queue count gauges failed: {}", e.getMessage());
+          }
+        },
+        0,
+        refresh,
+        TimeUnit.MILLISECONDS);
     // Asynchronous: the catch-up runs in the background, so a server binds at once.
     projections.start();
     started = true;
-    log.info("Millrace node {} started on schema {} (queues {}, {} handlers)", nodeId, schema, queues, kinds.size());
+    log.info(
+        "Millrace node {} started on schema {} (queues {}, {} handlers)",
+        nodeId,
+        schema,
+        queues,
+        kinds.size());
   }
 
   /** Enqueues one job in a transaction of its own. */
@@ -251,9 +293,10 @@ public final class Millrace implements AutoCloseable {
     java.util.Map<String, QueueCounts> byName = new java.util.TreeMap<>();
     report.queues().forEach(q -> byName.put(q.queue(), q));
     paused.forEach(name -> byName.computeIfAbsent(name, n -> QueueCounts.empty(n)));
-    List<QueueOverview.Queue> queues = byName.values().stream()
-        .map(q -> new QueueOverview.Queue(q.queue(), paused.contains(q.queue()), q))
-        .toList();
+    List<QueueOverview.Queue> queues =
+        byName.values().stream()
+            .map(q -> new QueueOverview.Queue(q.queue(), paused.contains(q.queue()), q))
+            .toList();
     return new QueueOverview(queues, report.fromCounters(), report.exact());
   }
 
@@ -305,9 +348,9 @@ public final class Millrace implements AutoCloseable {
   }
 
   /**
-   * Graceful shutdown: stops claiming, lets running handlers finish within the configured
-   * shutdown timeout, releases what is still running after it, flushes completions, hands over
-   * leadership and deregisters the node.
+   * Graceful shutdown: stops claiming, lets running handlers finish within the configured shutdown
+   * timeout, releases what is still running after it, flushes completions, hands over leadership
+   * and deregisters the node.
    */
   @Override
   public synchronized void close() {
@@ -337,7 +380,10 @@ public final class Millrace implements AutoCloseable {
     try {
       nodes.deregister(settings.nodeId());
     } catch (java.sql.SQLException e) {
-      log.warn("node {} could not deregister (the leader will prune it): {}", settings.nodeId(), e.getMessage());
+      log.warn(
+          "node {} could not deregister (the leader will prune it): {}",
+          settings.nodeId(),
+          e.getMessage());
     }
     log.info("Millrace node {} stopped", settings.nodeId());
   }
@@ -348,11 +394,18 @@ public final class Millrace implements AutoCloseable {
       if (applied == SchemaMigrator.CURRENT_VERSION) {
         return Readiness.Status.ready("schema", "schema " + schema + " at version " + applied);
       }
-      return Readiness.Status.notReady("schema",
-          "schema " + schema + " is at version " + applied + ", this node needs " + SchemaMigrator.CURRENT_VERSION,
+      return Readiness.Status.notReady(
+          "schema",
+          "schema "
+              + schema
+              + " is at version "
+              + applied
+              + ", this node needs "
+              + SchemaMigrator.CURRENT_VERSION,
           Map.of("applied", applied, "required", SchemaMigrator.CURRENT_VERSION));
     } catch (RuntimeException e) {
-      return Readiness.Status.notReady("schema", "database unreachable: " + e.getMessage(), Map.of());
+      return Readiness.Status.notReady(
+          "schema", "database unreachable: " + e.getMessage(), Map.of());
     }
   }
 

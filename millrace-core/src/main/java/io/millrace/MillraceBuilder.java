@@ -38,8 +38,10 @@ public final class MillraceBuilder {
   private Duration heartbeat;
   private Duration pollInterval = Duration.ofSeconds(1);
   private int fetchBatch = 100;
+
   /** Negative: the larger of the queue's concurrency and fetchBatch (the default). */
   private int prefetch = WorkerSettings.PREFETCH_CONCURRENCY;
+
   private int completionBatch = 100;
   private Duration completionLinger = Duration.ofMillis(10);
   private Backoff backoff = Backoff.DEFAULT;
@@ -47,17 +49,20 @@ public final class MillraceBuilder {
   private Duration maintenanceInterval = Duration.ofSeconds(1);
   private Duration housekeepingInterval = Duration.ofMinutes(1);
   private Duration nodeSilence = Duration.ofMinutes(10);
-  private final Map<JobState, Duration> retention = new EnumMap<>(Map.of(
-      JobState.COMPLETED, Duration.ofDays(1),
-      JobState.FAILED, Duration.ofDays(7),
-      JobState.CANCELLED, Duration.ofDays(7),
-      JobState.SKIPPED, Duration.ofDays(7)));
+  private final Map<JobState, Duration> retention =
+      new EnumMap<>(
+          Map.of(
+              JobState.COMPLETED, Duration.ofDays(1),
+              JobState.FAILED, Duration.ofDays(7),
+              JobState.CANCELLED, Duration.ofDays(7),
+              JobState.SKIPPED, Duration.ofDays(7)));
   private int maxArgsBytes = 1024 * 1024;
   private Duration misfireThreshold = Duration.ofMinutes(1);
   private Duration shutdownTimeout = Duration.ofSeconds(30);
   private Duration countsRefreshInterval = Duration.ofSeconds(15);
   private MeterRegistry meterRegistry;
-  private io.millrace.workflows.WorkflowOptions workflowOptions = io.millrace.workflows.WorkflowOptions.DEFAULT;
+  private io.millrace.workflows.WorkflowOptions workflowOptions =
+      io.millrace.workflows.WorkflowOptions.DEFAULT;
   private final List<io.millrace.backfills.Backfill> backfills = new ArrayList<>();
   private final List<io.millrace.projections.Projection> projections = new ArrayList<>();
 
@@ -87,7 +92,8 @@ public final class MillraceBuilder {
   public MillraceBuilder queue(String queue, int concurrency) {
     JobRequest.requireName("queue", queue);
     if (concurrency < 1 || concurrency > 10_000) {
-      throw new ValidationException("concurrency", "must be between 1 and 10000 for queue " + queue);
+      throw new ValidationException(
+          "concurrency", "must be between 1 and 10000 for queue " + queue);
     }
     queues.put(queue, concurrency);
     return this;
@@ -99,8 +105,12 @@ public final class MillraceBuilder {
     return this;
   }
 
-  /** As {@link #handler(String, Class, JobHandler)}, interrupting attempts that run over {@code timeout}. */
-  public <A> MillraceBuilder handler(String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {
+  /**
+   * As {@link #handler(String, Class, JobHandler)}, interrupting attempts that run over {@code
+   * timeout}.
+   */
+  public <A> MillraceBuilder handler(
+      String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {
     handlers.register(kind, argsType, handler, timeout);
     return this;
   }
@@ -118,7 +128,8 @@ public final class MillraceBuilder {
   public MillraceBuilder periodic(PeriodicJob job) {
     for (PeriodicJob existing : periodicJobs) {
       if (existing.name().equals(job.name())) {
-        throw new ValidationException("name", "periodic job '" + job.name() + "' is already registered");
+        throw new ValidationException(
+            "name", "periodic job '" + job.name() + "' is already registered");
       }
     }
     periodicJobs.add(job);
@@ -127,7 +138,8 @@ public final class MillraceBuilder {
 
   /**
    * How long a claim is valid without a heartbeat; default 30 s. A dead node's jobs are rescued
-   * about this long after its last heartbeat. Shorter means faster rescue and more heartbeat writes.
+   * about this long after its last heartbeat. Shorter means faster rescue and more heartbeat
+   * writes.
    */
   public MillraceBuilder lease(Duration lease) {
     this.lease = positive("lease", lease);
@@ -178,8 +190,8 @@ public final class MillraceBuilder {
 
   /**
    * How long a completion may wait for others to share its statement; default 10 ms. The handler's
-   * slot is free as soon as it returns (the wait holds no handler), so this costs no throughput;
-   * it only delays when a finish becomes visible: from handler return to commit takes at most this
+   * slot is free as soon as it returns (the wait holds no handler), so this costs no throughput; it
+   * only delays when a finish becomes visible: from handler return to commit takes at most this
    * linger plus the flush in progress and its own flush (longer only while the database is slower
    * than completions arrive, when batches are full and written back to back). Until then the job
    * stays leased by this node, so a crash in between runs it again after the lease, as any crash
@@ -209,8 +221,8 @@ public final class MillraceBuilder {
   }
 
   /**
-   * How often the cluster loop runs (node heartbeat, leader election, and on the leader: rescue
-   * and periodic jobs); default 1 s. Leadership moves within about this long of a leader's death.
+   * How often the cluster loop runs (node heartbeat, leader election, and on the leader: rescue and
+   * periodic jobs); default 1 s. Leadership moves within about this long of a leader's death.
    */
   public MillraceBuilder maintenanceInterval(Duration interval) {
     this.maintenanceInterval = positive("maintenanceInterval", interval);
@@ -223,7 +235,10 @@ public final class MillraceBuilder {
     return this;
   }
 
-  /** How long finished jobs in {@code state} are kept (dropped by whole UTC days); defaults: completed 1 day, failed, cancelled and skipped 7 days. */
+  /**
+   * How long finished jobs in {@code state} are kept (dropped by whole UTC days); defaults:
+   * completed 1 day, failed, cancelled and skipped 7 days.
+   */
   public MillraceBuilder retention(JobState state, Duration keep) {
     if (!state.terminal()) {
       throw new ValidationException("retention", state + " is not a finished state");
@@ -247,7 +262,10 @@ public final class MillraceBuilder {
     return this;
   }
 
-  /** How long {@link Millrace#close()} lets running handlers finish before releasing them; default 30 s. */
+  /**
+   * How long {@link Millrace#close()} lets running handlers finish before releasing them; default
+   * 30 s.
+   */
   public MillraceBuilder shutdownTimeout(Duration timeout) {
     if (timeout == null || timeout.isNegative()) {
       throw new ValidationException("shutdownTimeout", "must be zero or positive");
@@ -287,7 +305,8 @@ public final class MillraceBuilder {
     Objects.requireNonNull(backfill, "backfill");
     for (io.millrace.backfills.Backfill existing : backfills) {
       if (existing.name().equals(backfill.name())) {
-        throw new ValidationException("name", "backfill '" + backfill.name() + "' is already registered");
+        throw new ValidationException(
+            "name", "backfill '" + backfill.name() + "' is already registered");
       }
     }
     backfills.add(backfill);
@@ -295,13 +314,14 @@ public final class MillraceBuilder {
   }
 
   /**
-   * Runs {@code projection} on this node (under a lease, so one node at a time in the cluster).
-   * Its catch-up starts with {@link Millrace#start()} and never delays it.
+   * Runs {@code projection} on this node (under a lease, so one node at a time in the cluster). Its
+   * catch-up starts with {@link Millrace#start()} and never delays it.
    */
   public MillraceBuilder projection(io.millrace.projections.Projection projection) {
     Objects.requireNonNull(projection, "projection");
     if (projections.stream().anyMatch(p -> p.name().equals(projection.name()))) {
-      throw new ValidationException("projection", "'" + projection.name() + "' is already registered");
+      throw new ValidationException(
+          "projection", "'" + projection.name() + "' is already registered");
     }
     projections.add(projection);
     return this;
@@ -316,15 +336,44 @@ public final class MillraceBuilder {
     if (workQueues.isEmpty() && !handlers.isEmpty()) {
       workQueues.put(JobRequest.DEFAULT_QUEUE, 10);
     }
-    String id = nodeId != null ? nodeId
-        : Millrace.hostName() + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
-    return new Millrace(new MillraceSettings(
-        dataSource, schema, id, workQueues, handlers, Set.copyOf(externalKinds),
-        List.copyOf(periodicJobs), lease, beat, pollInterval, fetchBatch, prefetch, completionBatch, completionLinger,
-        backoff, listen, maintenanceInterval, housekeepingInterval, nodeSilence, retention, maxArgsBytes,
-        misfireThreshold, shutdownTimeout, countsRefreshInterval, meterRegistry, workflowOptions,
-        List.copyOf(backfills),
-        List.copyOf(projections)));
+    String id =
+        nodeId != null
+            ? nodeId
+            : Millrace.hostName()
+                + "-"
+                + ProcessHandle.current().pid()
+                + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+    return new Millrace(
+        new MillraceSettings(
+            dataSource,
+            schema,
+            id,
+            workQueues,
+            handlers,
+            Set.copyOf(externalKinds),
+            List.copyOf(periodicJobs),
+            lease,
+            beat,
+            pollInterval,
+            fetchBatch,
+            prefetch,
+            completionBatch,
+            completionLinger,
+            backoff,
+            listen,
+            maintenanceInterval,
+            housekeepingInterval,
+            nodeSilence,
+            retention,
+            maxArgsBytes,
+            misfireThreshold,
+            shutdownTimeout,
+            countsRefreshInterval,
+            meterRegistry,
+            workflowOptions,
+            List.copyOf(backfills),
+            List.copyOf(projections)));
   }
 
   private static Duration positive(String field, Duration d) {
@@ -336,7 +385,8 @@ public final class MillraceBuilder {
 
   private static int range(String field, int value, int min, int max) {
     if (value < min || value > max) {
-      throw new ValidationException(field, "must be between " + min + " and " + max + ", got " + value);
+      throw new ValidationException(
+          field, "must be between " + min + " and " + max + ", got " + value);
     }
     return value;
   }

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Everything a node was built with; see {@link MillraceBuilder} for each setting's meaning and default. */
+/**
+ * Everything a node was built with; see {@link MillraceBuilder} for each setting's meaning and
+ * default.
+ */
 record MillraceSettings(
     javax.sql.DataSource dataSource,
     SchemaName schema,
@@ -45,6 +48,16 @@ record MillraceSettings(
 
   WorkerSettings workerSettings() {
     return new WorkerSettings(
-        nodeId, queues, lease, heartbeat, pollInterval, fetchBatch, prefetch, completionBatch, completionLinger, backoff, listen);
+        nodeId,
+        queues,
+        lease,
+        heartbeat,
+        pollInterval,
+        fetchBatch,
+        prefetch,
+        completionBatch,
+        completionLinger,
+        backoff,
+        listen);
   }
 }

@@ -6,9 +6,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 
 /**
- * The database a benchmark runs against: {@code DATABASE_URL} ({@code postgres://user:pass@host/db},
- * or a JDBC URL with {@code DATABASE_USER} and {@code DATABASE_PASSWORD}) when set, else an embedded PostgreSQL 17 with production durability.
- * The embedded server's defaults are tuned for tests (fsync and synchronous_commit off), which would
+ * The database a benchmark runs against: {@code DATABASE_URL} ({@code
+ * postgres://user:pass@host/db}, or a JDBC URL with {@code DATABASE_USER} and {@code
+ * DATABASE_PASSWORD}) when set, else an embedded PostgreSQL 17 with production durability. The
+ * embedded server's defaults are tuned for tests (fsync and synchronous_commit off), which would
  * flatter every figure; benchmarks turn both back on.
  */
 public final class BenchDatabase implements AutoCloseable {
@@ -16,7 +17,8 @@ public final class BenchDatabase implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final String description;
 
-  private BenchDatabase(EmbeddedPostgres embedded, HikariDataSource dataSource, String description) {
+  private BenchDatabase(
+      EmbeddedPostgres embedded, HikariDataSource dataSource, String description) {
     this.embedded = embedded;
     this.dataSource = dataSource;
     this.description = description;
@@ -35,13 +37,14 @@ public final class BenchDatabase implements AutoCloseable {
       user = parsed.user() == null ? user : parsed.user();
       password = parsed.password() == null ? password : parsed.password();
     } else {
-      embedded = EmbeddedPostgres.builder()
-          .setServerConfig("fsync", "on")
-          .setServerConfig("synchronous_commit", "on")
-          .setServerConfig("max_wal_size", "4GB")
-          .setServerConfig("shared_buffers", "512MB")
-          .setServerConfig("max_connections", "300")
-          .start();
+      embedded =
+          EmbeddedPostgres.builder()
+              .setServerConfig("fsync", "on")
+              .setServerConfig("synchronous_commit", "on")
+              .setServerConfig("max_wal_size", "4GB")
+              .setServerConfig("shared_buffers", "512MB")
+              .setServerConfig("max_connections", "300")
+              .start();
       url = embedded.getJdbcUrl("postgres", "postgres");
       description = "embedded PostgreSQL 17, fsync=on, synchronous_commit=on";
     }

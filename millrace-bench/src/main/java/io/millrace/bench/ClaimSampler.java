@@ -62,11 +62,13 @@ final class ClaimSampler implements AutoCloseable {
   }
 
   private void sample() {
-    String sql = "SELECT pid, query_start::text, coalesce(wait_event_type || ':' || wait_event, 'CPU'),"
-        + " (extract(epoch FROM clock_timestamp() - query_start) * 1000)::bigint"
-        + " FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid()"
-        + " AND position('FOR UPDATE SKIP LOCKED' in query) > 0";
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+    String sql =
+        "SELECT pid, query_start::text, coalesce(wait_event_type || ':' || wait_event, 'CPU'),"
+            + " (extract(epoch FROM clock_timestamp() - query_start) * 1000)::bigint"
+            + " FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid()"
+            + " AND position('FOR UPDATE SKIP LOCKED' in query) > 0";
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       while (running) {
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
@@ -129,8 +131,14 @@ final class ClaimSampler implements AutoCloseable {
         }
       }
     }
-    System.out.printf(Locale.ROOT, "claims sampled in pg_stat_activity every %d ms: %d seen executing, %d for >= %d ms%s%n",
-        EVERY_MS, seen, slow.size(), SLOW_MS, failure == null ? "" : " (sampler stopped: " + failure + ")");
+    System.out.printf(
+        Locale.ROOT,
+        "claims sampled in pg_stat_activity every %d ms: %d seen executing, %d for >= %d ms%s%n",
+        EVERY_MS,
+        seen,
+        slow.size(),
+        SLOW_MS,
+        failure == null ? "" : " (sampler stopped: " + failure + ")");
     if (slow.isEmpty()) {
       return;
     }
@@ -148,17 +156,35 @@ final class ClaimSampler implements AutoCloseable {
     }
     System.out.println("  wait events sampled during them: " + waits);
     if (spanned > 0) {
-      System.out.printf(Locale.ROOT, "  between their first and last samples (%d ms in all): on a CPU %.0f ms, ready but"
-          + " waiting for a CPU %.0f ms (/proc/<pid>/schedstat)%n", spanned, cpu / 1e6, queued / 1e6);
+      System.out.printf(
+          Locale.ROOT,
+          "  between their first and last samples (%d ms in all): on a CPU %.0f ms, ready but"
+              + " waiting for a CPU %.0f ms (/proc/<pid>/schedstat)%n",
+          spanned,
+          cpu / 1e6,
+          queued / 1e6);
     } else {
-      System.out.println("  /proc/<pid>/schedstat not readable: the server is not on this machine, or not this user's");
+      System.out.println(
+          "  /proc/<pid>/schedstat not readable: the server is not on this machine, or not this user's");
     }
     slow.sort(Comparator.comparingLong((Execution e) -> e.lastActiveMs).reversed());
     for (Execution e : slow.subList(0, Math.min(5, slow.size()))) {
-      String split = e.cpuFirst < 0 ? "" : String.format(Locale.ROOT, "; over the last %d ms: on a CPU %.1f ms,"
-          + " waiting for a CPU %.1f ms", e.lastActiveMs - e.firstActiveMs, (e.cpuLast - e.cpuFirst) / 1e6,
-          (e.waitLast - e.waitFirst) / 1e6);
-      System.out.printf(Locale.ROOT, "  backend %d active >= %d ms, samples %s%s%n", e.pid, e.lastActiveMs, e.waits, split);
+      String split =
+          e.cpuFirst < 0
+              ? ""
+              : String.format(
+                  Locale.ROOT,
+                  "; over the last %d ms: on a CPU %.1f ms," + " waiting for a CPU %.1f ms",
+                  e.lastActiveMs - e.firstActiveMs,
+                  (e.cpuLast - e.cpuFirst) / 1e6,
+                  (e.waitLast - e.waitFirst) / 1e6);
+      System.out.printf(
+          Locale.ROOT,
+          "  backend %d active >= %d ms, samples %s%s%n",
+          e.pid,
+          e.lastActiveMs,
+          e.waits,
+          split);
     }
   }
 }

@@ -19,10 +19,11 @@ import java.util.List;
  *
  * <p>Part 1 grows one schema's history through 10^3, 10^5, 10^6 and 10^7 rows (10 queues, three
  * finished states), rebuilds the counters at each size and times {@code Counts.exact()} from the
- * counters (median of 25) and from the scan fallback (median of 3). Part 2 completes 200,000 running
- * jobs in batches of 500 with Millrace's completion statement, then with the same statement minus
- * its counter update, in five alternating rounds after a warm-up, and reports the difference. Part
- * 3 drains 50,000 jobs through a node with the counters maintained and suppressed, alternating.
+ * counters (median of 25) and from the scan fallback (median of 3). Part 2 completes 200,000
+ * running jobs in batches of 500 with Millrace's completion statement, then with the same statement
+ * minus its counter update, in five alternating rounds after a warm-up, and reports the difference.
+ * Part 3 drains 50,000 jobs through a node with the counters maintained and suppressed,
+ * alternating.
  *
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.CountsBenchmark [maxRows=10000000]}
@@ -58,8 +59,8 @@ public final class CountsBenchmark {
   }
 
   /**
-   * The counters' cost on a whole drain: the same node drains a backlog in two fresh schemas,
-   * one as shipped and one where a BEFORE INSERT trigger suppresses every counter write (so its
+   * The counters' cost on a whole drain: the same node drains a backlog in two fresh schemas, one
+   * as shipped and one where a BEFORE INSERT trigger suppresses every counter write (so its
    * completions do all the work except counting), alternating over three rounds each. The trigger
    * itself costs a little, so the figure slightly understates the counters' cost.
    */
@@ -80,21 +81,33 @@ public final class CountsBenchmark {
     }
     Arrays.sort(with);
     Arrays.sort(without);
-    System.out.printf("drain of %d jobs, 16 handlers, no work (median of %d alternating rounds)%n", jobs, rounds);
+    System.out.printf(
+        "drain of %d jobs, 16 handlers, no work (median of %d alternating rounds)%n", jobs, rounds);
     System.out.printf("  counters suppressed:  %.0f jobs/s%n", without[rounds / 2]);
-    System.out.printf("  counters maintained:  %.0f jobs/s (%.1f%% slower)%n",
+    System.out.printf(
+        "  counters maintained:  %.0f jobs/s (%.1f%% slower)%n",
         with[rounds / 2], 100 * (1 - with[rounds / 2] / without[rounds / 2]));
   }
 
-  private static double drain(HikariDataSource ds, int jobs, boolean suppressCounters) throws Exception {
+  private static double drain(HikariDataSource ds, int jobs, boolean suppressCounters)
+      throws Exception {
     String schema = "drain_bench_" + System.nanoTime();
     Millrace client = Millrace.builder(ds).schema(schema).build();
     client.migrate();
     if (suppressCounters) {
       String s = "\"" + schema + "\"";
-      execute(ds, "CREATE FUNCTION " + s + ".skip_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$");
-      execute(ds, "CREATE TRIGGER skip_counts BEFORE INSERT ON " + s + ".job_counts FOR EACH ROW EXECUTE FUNCTION "
-          + s + ".skip_row()");
+      execute(
+          ds,
+          "CREATE FUNCTION "
+              + s
+              + ".skip_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$");
+      execute(
+          ds,
+          "CREATE TRIGGER skip_counts BEFORE INSERT ON "
+              + s
+              + ".job_counts FOR EACH ROW EXECUTE FUNCTION "
+              + s
+              + ".skip_row()");
     }
     List<io.millrace.jobs.JobRequest> batch = new ArrayList<>();
     for (int i = 0; i < jobs; i++) {
@@ -104,14 +117,23 @@ public final class CountsBenchmark {
         batch.clear();
       }
     }
-    Millrace node = Millrace.builder(ds).schema(schema).queue("default", 16)
-        .handler("noop", java.util.Map.class, job -> null).build();
+    Millrace node =
+        Millrace.builder(ds)
+            .schema(schema)
+            .queue("default", 16)
+            .handler("noop", java.util.Map.class, job -> null)
+            .build();
     long t = System.nanoTime();
     node.start();
     String probe = "SELECT count(*) FROM \"" + schema + "\".job_history";
     while (true) {
-      try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-          "SELECT NOT EXISTS (SELECT 1 FROM \"" + schema + "\".jobs WHERE state IN ('available', 'running'))")) {
+      try (Connection c = ds.getConnection();
+          Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT NOT EXISTS (SELECT 1 FROM \""
+                      + schema
+                      + "\".jobs WHERE state IN ('available', 'running'))")) {
         rs.next();
         if (rs.getBoolean(1)) {
           break;
@@ -122,22 +144,34 @@ public final class CountsBenchmark {
     double rate = jobs / ((System.nanoTime() - t) / 1e9);
     node.close();
     client.close();
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(probe)) {
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(probe)) {
       rs.next();
       if (rs.getLong(1) != jobs) {
-        throw new IllegalStateException("drain finished " + rs.getLong(1) + " of " + jobs + " jobs");
+        throw new IllegalStateException(
+            "drain finished " + rs.getLong(1) + " of " + jobs + " jobs");
       }
     }
     return rate;
   }
 
-  private static void insertHistory(HikariDataSource ds, String schema, long from, long to) throws Exception {
+  private static void insertHistory(HikariDataSource ds, String schema, long from, long to)
+      throws Exception {
     for (long start = from; start < to; start += 1_000_000) {
       long end = Math.min(to, start + 1_000_000);
-      execute(ds, "INSERT INTO \"" + schema + "\".job_history (id, queue, kind, args, state, priority, attempt,"
-          + " max_attempts, tags, errors, created_at, finished_at)"
-          + " SELECT g, 'queue-' || (g % 10), 'bench', '{}', (ARRAY['completed','failed','cancelled'])[1 + g % 3],"
-          + " 0, 1, 1, '{}', '[]', now(), now() FROM generate_series(" + (start + 1) + ", " + end + ") g");
+      execute(
+          ds,
+          "INSERT INTO \""
+              + schema
+              + "\".job_history (id, queue, kind, args, state, priority, attempt,"
+              + " max_attempts, tags, errors, created_at, finished_at)"
+              + " SELECT g, 'queue-' || (g % 10), 'bench', '{}', (ARRAY['completed','failed','cancelled'])[1 + g % 3],"
+              + " 0, 1, 1, '{}', '[]', now(), now() FROM generate_series("
+              + (start + 1)
+              + ", "
+              + end
+              + ") g");
     }
     execute(ds, "VACUUM ANALYZE \"" + schema + "\".job_history");
   }
@@ -158,10 +192,13 @@ public final class CountsBenchmark {
 
   /** The completion statement with and without its counter update, alternating rounds. */
   private static void completionCost(HikariDataSource ds, String schema) throws Exception {
-    String withCounters = SqlFile.load(io.millrace.jobs.JobRequest.class, "jobs.sql", SchemaName.of(schema)).get("complete_batch");
+    String withCounters =
+        SqlFile.load(io.millrace.jobs.JobRequest.class, "jobs.sql", SchemaName.of(schema))
+            .get("complete_batch");
     int cut = withCounters.indexOf("counted AS (");
     String withoutCounters = withCounters.substring(0, cut).stripTrailing();
-    withoutCounters = withoutCounters.substring(0, withoutCounters.length() - 1) + "\nSELECT id FROM moved";
+    withoutCounters =
+        withoutCounters.substring(0, withoutCounters.length() - 1) + "\nSELECT id FROM moved";
     int jobs = 200_000;
     int batch = 500;
     completeAll(ds, schema, withoutCounters, jobs / 4, batch); // warm-up, discarded
@@ -181,26 +218,38 @@ public final class CountsBenchmark {
     }
     Arrays.sort(with);
     Arrays.sort(without);
-    System.out.printf("completion statement, %d jobs in batches of %d (median of %d alternating rounds)%n", jobs, batch, rounds);
+    System.out.printf(
+        "completion statement, %d jobs in batches of %d (median of %d alternating rounds)%n",
+        jobs, batch, rounds);
     System.out.printf("  without counter update: %.0f jobs/s%n", without[rounds / 2]);
-    System.out.printf("  with counter update:    %.0f jobs/s (%.1f%% slower)%n",
+    System.out.printf(
+        "  with counter update:    %.0f jobs/s (%.1f%% slower)%n",
         with[rounds / 2], 100 * (1 - with[rounds / 2] / without[rounds / 2]));
   }
 
-  private static double completeAll(HikariDataSource ds, String schema, String statement, int jobs, int batch) throws Exception {
+  private static double completeAll(
+      HikariDataSource ds, String schema, String statement, int jobs, int batch) throws Exception {
     String s = "\"" + schema + "\"";
-    execute(ds, "INSERT INTO " + s + ".jobs (queue, kind, args, state, max_attempts, attempt, attempted_by, lease_expires_at)"
-        + " SELECT 'queue-' || (g % 10), 'bench', '{}', 'running', 1, 1, 'bench', now() + interval '1 hour'"
-        + " FROM generate_series(1, " + jobs + ") g");
+    execute(
+        ds,
+        "INSERT INTO "
+            + s
+            + ".jobs (queue, kind, args, state, max_attempts, attempt, attempted_by, lease_expires_at)"
+            + " SELECT 'queue-' || (g % 10), 'bench', '{}', 'running', 1, 1, 'bench', now() + interval '1 hour'"
+            + " FROM generate_series(1, "
+            + jobs
+            + ") g");
     List<Long> ids = new ArrayList<>(jobs);
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT id FROM " + s + ".jobs ORDER BY id")) {
       while (rs.next()) {
         ids.add(rs.getLong(1));
       }
     }
     long t = System.nanoTime();
-    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(statement)) {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement(statement)) {
       for (int i = 0; i < ids.size(); i += batch) {
         List<Long> part = ids.subList(i, Math.min(ids.size(), i + batch));
         Integer[] attempts = new Integer[part.size()];
@@ -215,7 +264,8 @@ public final class CountsBenchmark {
   }
 
   private static void execute(HikariDataSource ds, String sql) throws Exception {
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement()) {
       st.execute(sql);
     }
   }

@@ -19,16 +19,22 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
   /** Parses {@code url}; {@code variable} names its source in error messages. */
   public static DatabaseUrl parse(String variable, String url) {
     if (url == null || url.isBlank()) {
-      throw new IllegalArgumentException(variable + " is not set: give postgres://user:pass@host:port/db"
-          + " or jdbc:postgresql://host:port/db");
+      throw new IllegalArgumentException(
+          variable
+              + " is not set: give postgres://user:pass@host:port/db"
+              + " or jdbc:postgresql://host:port/db");
     }
     String text = url.strip();
     if (text.startsWith("jdbc:postgresql:")) {
       return new DatabaseUrl(text, null, null);
     }
     if (!(text.startsWith("postgres://") || text.startsWith("postgresql://"))) {
-      throw new IllegalArgumentException(variable + " must start with postgres://, postgresql:// or"
-          + " jdbc:postgresql://, got '" + redact(text) + "'");
+      throw new IllegalArgumentException(
+          variable
+              + " must start with postgres://, postgresql:// or"
+              + " jdbc:postgresql://, got '"
+              + redact(text)
+              + "'");
     }
     URI uri;
     try {
@@ -39,12 +45,20 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
     if (uri.getHost() == null) {
       throw new IllegalArgumentException(variable + " names no host: '" + redact(text) + "'");
     }
-    String database = uri.getRawPath() == null || uri.getRawPath().length() <= 1
-        ? "postgres" : decode(uri.getRawPath().substring(1));
+    String database =
+        uri.getRawPath() == null || uri.getRawPath().length() <= 1
+            ? "postgres"
+            : decode(uri.getRawPath().substring(1));
     int port = uri.getPort() == -1 ? 5432 : uri.getPort();
     String host = uri.getHost().contains(":") ? "[" + uri.getHost() + "]" : uri.getHost();
-    String jdbc = "jdbc:postgresql://" + host + ":" + port + "/" + database
-        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    String jdbc =
+        "jdbc:postgresql://"
+            + host
+            + ":"
+            + port
+            + "/"
+            + database
+            + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
     String user = null;
     String password = null;
     if (uri.getRawUserInfo() != null) {

@@ -3,18 +3,18 @@ package io.millrace.bench;
 import com.zaxxer.hikari.HikariDataSource;
 import io.millrace.Millrace;
 import io.millrace.jobs.JobRequest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Bulk enqueue and backlog drain on one node: jobs/s for each, with the settings printed beside
- * the numbers. Uses {@code DATABASE_URL} (plus {@code DATABASE_USER}/{@code DATABASE_PASSWORD})
- * when set, else an embedded PostgreSQL 17 with fsync and synchronous_commit on.
+ * Bulk enqueue and backlog drain on one node: jobs/s for each, with the settings printed beside the
+ * numbers. Uses {@code DATABASE_URL} (plus {@code DATABASE_USER}/{@code DATABASE_PASSWORD}) when
+ * set, else an embedded PostgreSQL 17 with fsync and synchronous_commit on.
  *
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -jar
- * millrace-bench/target/millrace-bench.jar [jobs=100000] [workers=16] [workMs=1] [prefetch=max(workers,100)]}
+ * millrace-bench/target/millrace-bench.jar [jobs=100000] [workers=16] [workMs=1]
+ * [prefetch=max(workers,100)]}
  */
 public final class DrainBenchmark {
   private DrainBenchmark() {}
@@ -41,17 +41,21 @@ public final class DrainBenchmark {
       }
       double enqueueSeconds = (System.nanoTime() - t0) / 1e9;
 
-      Millrace node = Millrace.builder(ds)
-          .schema(schema)
-          .queue("default", workers)
-          .prefetch(prefetch)
-          .handler("bench", Map.class, job -> {
-            if (workMs > 0) {
-              Thread.sleep(workMs);
-            }
-            return null;
-          })
-          .build();
+      Millrace node =
+          Millrace.builder(ds)
+              .schema(schema)
+              .queue("default", workers)
+              .prefetch(prefetch)
+              .handler(
+                  "bench",
+                  Map.class,
+                  job -> {
+                    if (workMs > 0) {
+                      Thread.sleep(workMs);
+                    }
+                    return null;
+                  })
+              .build();
       long t1 = System.nanoTime();
       node.start();
       while (!drained(ds, schema)) {
@@ -61,22 +65,29 @@ public final class DrainBenchmark {
       node.close();
       client.close();
 
-      System.out.printf("millrace drain benchmark: %d jobs, %d workers, %d ms work/job, prefetch %d, %s%n",
+      System.out.printf(
+          "millrace drain benchmark: %d jobs, %d workers, %d ms work/job, prefetch %d, %s%n",
           jobs, workers, workMs, prefetch, db.description());
-      System.out.printf("  bulk enqueue (batches of %d): %.0f jobs/s%n", batch, jobs / enqueueSeconds);
-      System.out.printf("  drain (claim %d, complete batched): %.0f jobs/s%n", 100, jobs / drainSeconds);
+      System.out.printf(
+          "  bulk enqueue (batches of %d): %.0f jobs/s%n", batch, jobs / enqueueSeconds);
+      System.out.printf(
+          "  drain (claim %d, complete batched): %.0f jobs/s%n", 100, jobs / drainSeconds);
     }
   }
 
   /**
    * Whether the backlog is gone (no job fails here, so none is scheduled or retryable). Probes the
-   * claim and running indexes; counting the hot table here
-   * instead would load the database being measured (it roughly halved the figure).
+   * claim and running indexes; counting the hot table here instead would load the database being
+   * measured (it roughly halved the figure).
    */
   static boolean drained(HikariDataSource ds, String schema) throws java.sql.SQLException {
-    try (java.sql.Connection c = ds.getConnection(); java.sql.Statement s = c.createStatement();
-        java.sql.ResultSet rs = s.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM \"" + schema
-            + "\".jobs WHERE state IN ('available', 'running'))")) {
+    try (java.sql.Connection c = ds.getConnection();
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet rs =
+            s.executeQuery(
+                "SELECT NOT EXISTS (SELECT 1 FROM \""
+                    + schema
+                    + "\".jobs WHERE state IN ('available', 'running'))")) {
       rs.next();
       return rs.getBoolean(1);
     }

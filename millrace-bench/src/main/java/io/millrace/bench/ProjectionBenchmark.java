@@ -49,28 +49,34 @@ public final class ProjectionBenchmark {
       System.out.printf("projections over %,d events (%s)%n", events, db.description());
 
       double appendRate = appendRate(ds, schema, 50_000);
-      System.out.printf("  append API, 100 events per append:       %,10.0f events/s%n", appendRate);
+      System.out.printf(
+          "  append API, 100 events per append:       %,10.0f events/s%n", appendRate);
       long loadStart = System.nanoTime();
       load(ds, schema, events - 50_000);
-      System.out.printf("  bulk load (INSERT ... SELECT):           %,10.1f s%n", seconds(loadStart));
+      System.out.printf(
+          "  bulk load (INSERT ... SELECT):           %,10.1f s%n", seconds(loadStart));
 
       // Cold rebuild: nothing checkpointed yet.
       long started = System.nanoTime();
-      Millrace cold = Millrace.builder(ds).schema(schema).projection(ProjectionServe.balances("1")).build();
+      Millrace cold =
+          Millrace.builder(ds).schema(schema).projection(ProjectionServe.balances("1")).build();
       cold.start();
       awaitReady(cold);
       double coldSeconds = seconds(started);
       double coldReplayed = replayed(cold);
       cold.close();
-      System.out.printf("  cold rebuild:      %,10.0f events in %6.1f s = %,8.0f events/s%n",
+      System.out.printf(
+          "  cold rebuild:      %,10.0f events in %6.1f s = %,8.0f events/s%n",
           coldReplayed, coldSeconds, coldReplayed / coldSeconds);
 
       // Warm restart: same fingerprint, checkpoint at the head.
       started = System.nanoTime();
-      Millrace warm = Millrace.builder(ds).schema(schema).projection(ProjectionServe.balances("1")).build();
+      Millrace warm =
+          Millrace.builder(ds).schema(schema).projection(ProjectionServe.balances("1")).build();
       warm.start();
       awaitReady(warm);
-      System.out.printf("  warm restart:      %,10.0f events replayed, ready in %.3f s%n",
+      System.out.printf(
+          "  warm restart:      %,10.0f events replayed, ready in %.3f s%n",
           replayed(warm), seconds(started));
       warm.close();
 
@@ -81,16 +87,27 @@ public final class ProjectionBenchmark {
     }
   }
 
-  private static void healthFromProcessStart(BenchDatabase db, String schema, String version, String what)
-      throws Exception {
+  private static void healthFromProcessStart(
+      BenchDatabase db, String schema, String version, String what) throws Exception {
     HikariDataSource ds = db.dataSource();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     long spawned = System.nanoTime();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        ProjectionServe.class.getName(), ds.getJdbcUrl(), ds.getUsername(), ds.getPassword(), schema, version)
-        .redirectErrorStream(true).start();
+    Process child =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                ProjectionServe.class.getName(),
+                ds.getJdbcUrl(),
+                ds.getUsername(),
+                ds.getPassword(),
+                schema,
+                version)
+            .redirectErrorStream(true)
+            .start();
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader out =
+          new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
       int port = -1;
       String times = "";
       for (String line; (line = out.readLine()) != null; ) {
@@ -105,7 +122,7 @@ public final class ProjectionBenchmark {
       if (port < 0) {
         throw new IllegalStateException("the serving process exited before listening");
       }
-      Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
+      Thread drain = new Thread(() -> out.lines().forEach(l -> {}));
       drain.setDaemon(true);
       drain.start();
       while (status(port, "/health") != 200) {
@@ -127,10 +144,12 @@ public final class ProjectionBenchmark {
       }
       double ready = seconds(spawned);
       System.out.printf("  new process, %s:%n", what);
-      System.out.printf("    /health 200 after %.2f s from spawn (JVM start included); /ready then %d%n",
+      System.out.printf(
+          "    /health 200 after %.2f s from spawn (JVM start included); /ready then %d%n",
           health, readyWhenHealthy);
       System.out.printf("    inside the process: %s%n", times);
-      System.out.printf("    /health right after: %.2f ms per request (mean of 100 sequential, over %.1f s)%n",
+      System.out.printf(
+          "    /health right after: %.2f ms per request (mean of 100 sequential, over %.1f s)%n",
           perRequestMs, sampled);
       System.out.printf("    /ready 200 after %.1f s from spawn%n", ready);
     } finally {
@@ -145,8 +164,10 @@ public final class ProjectionBenchmark {
 
   private static int status(int port, String path) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode();
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
     } catch (Exception e) {
       return -1;
     }
@@ -172,9 +193,12 @@ public final class ProjectionBenchmark {
    * appends nothing more).
    */
   private static void load(HikariDataSource ds, String schema, int n) throws Exception {
-    String sql = "INSERT INTO \"" + schema + "\".events (stream, version, type, data)"
-        + " SELECT 'acct-' || (i % 1000), 1000 + i / 1000, 'deposited', jsonb_build_object('amount', i % 100)"
-        + " FROM generate_series(?::bigint, ?::bigint) AS i";
+    String sql =
+        "INSERT INTO \""
+            + schema
+            + "\".events (stream, version, type, data)"
+            + " SELECT 'acct-' || (i % 1000), 1000 + i / 1000, 'deposited', jsonb_build_object('amount', i % 100)"
+            + " FROM generate_series(?::bigint, ?::bigint) AS i";
     try (Connection c = ds.getConnection()) {
       for (long from = 0; from < n; from += 100_000) {
         try (var ps = c.prepareStatement(sql)) {
@@ -190,13 +214,18 @@ public final class ProjectionBenchmark {
   }
 
   private static void awaitReady(Millrace node) throws InterruptedException {
-    while (node.projections().queryStatus("balances") != QueryStatus.READY || !node.readiness().report().ready()) {
+    while (node.projections().queryStatus("balances") != QueryStatus.READY
+        || !node.readiness().report().ready()) {
       Thread.sleep(20);
     }
   }
 
   private static double replayed(Millrace node) {
-    return node.meters().get("millrace.projection.events.replayed").tag("projection", "balances").counter().count();
+    return node.meters()
+        .get("millrace.projection.events.replayed")
+        .tag("projection", "balances")
+        .counter()
+        .count();
   }
 
   private static double seconds(long since) {

@@ -10,13 +10,13 @@ import io.millrace.projections.Event;
 import io.millrace.projections.Projection;
 import io.millrace.projections.ProjectionContext;
 import io.millrace.projections.ProjectionHandler;
-import java.util.List;
 import io.millrace.server.MillraceServer;
 import io.millrace.sql.Json;
+import java.util.List;
 
 /**
- * The process {@link ProjectionBenchmark} starts to time {@code /health} from process start: a
- * node with the benchmark's projection (required) and the HTTP server, started in the order an
+ * The process {@link ProjectionBenchmark} starts to time {@code /health} from process start: a node
+ * with the benchmark's projection (required) and the HTTP server, started in the order an
  * application would. It prints {@code PORT <n>} once listening, then runs until SIGTERM, when it
  * closes the node (which releases the projection's lease).
  *
@@ -35,9 +35,12 @@ public final class ProjectionServe {
     config.setMaximumPoolSize(8);
     HikariDataSource dataSource = new HikariDataSource(config);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Millrace node = Millrace.builder(dataSource).schema(args[3]).meterRegistry(registry)
-        .projection(balances(args[4]))
-        .build();
+    Millrace node =
+        Millrace.builder(dataSource)
+            .schema(args[3])
+            .meterRegistry(registry)
+            .projection(balances(args[4]))
+            .build();
     Runtime.getRuntime().addShutdownHook(new Thread(node::close));
     // HTTP first: /health answers before the catch-up starts competing for the CPU, and /ready
     // says 503 (not started) until the node has caught up.
@@ -45,8 +48,14 @@ public final class ProjectionServe {
     long listeningAt = System.currentTimeMillis();
     node.start();
     long startedAt = System.currentTimeMillis();
-    System.out.println("TIMES jvm-to-main=" + (mainAt - jvmStart) + "ms main-to-listening=" + (listeningAt - mainAt)
-        + "ms node-start=" + (startedAt - listeningAt) + "ms");
+    System.out.println(
+        "TIMES jvm-to-main="
+            + (mainAt - jvmStart)
+            + "ms main-to-listening="
+            + (listeningAt - mainAt)
+            + "ms node-start="
+            + (startedAt - listeningAt)
+            + "ms");
     System.out.println("PORT " + server.port());
     System.out.flush();
     Thread.currentThread().join();
@@ -57,20 +66,29 @@ public final class ProjectionServe {
    * writes go out in one batch, so a page costs three round trips whatever its size.
    */
   static Projection balances(String version) {
-    return Projection.named("balances").version(version).required().handler(new ProjectionHandler() {
-      @Override
-      public void applyPage(List<Event> page, ProjectionContext ctx) throws Exception {
-        ctx.documents().prefetch(page.stream().map(Event::stream).distinct().toList());
-        ProjectionHandler.super.applyPage(page, ctx);
-      }
+    return Projection.named("balances")
+        .version(version)
+        .required()
+        .handler(
+            new ProjectionHandler() {
+              @Override
+              public void applyPage(List<Event> page, ProjectionContext ctx) throws Exception {
+                ctx.documents().prefetch(page.stream().map(Event::stream).distinct().toList());
+                ProjectionHandler.super.applyPage(page, ctx);
+              }
 
-      @Override
-      public void apply(Event event, ProjectionContext ctx) {
-        ObjectNode account = (ObjectNode) ctx.documents().get(event.stream()).orElse(Json.MAPPER.createObjectNode());
-        account.put("balance", account.path("balance").asLong() + event.data().get("amount").asLong());
-        account.put("events", account.path("events").asLong() + 1);
-        ctx.documents().put(event.stream(), account);
-      }
-    }).build();
+              @Override
+              public void apply(Event event, ProjectionContext ctx) {
+                ObjectNode account =
+                    (ObjectNode)
+                        ctx.documents().get(event.stream()).orElse(Json.MAPPER.createObjectNode());
+                account.put(
+                    "balance",
+                    account.path("balance").asLong() + event.data().get("amount").asLong());
+                account.put("events", account.path("events").asLong() + 1);
+                ctx.documents().put(event.stream(), account);
+              }
+            })
+        .build();
   }
 }

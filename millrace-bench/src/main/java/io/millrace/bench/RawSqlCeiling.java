@@ -36,12 +36,13 @@ import java.util.concurrent.Future;
  * That is 2 statements and 2 commits per B jobs, plus 1 insert statement per 1,000. A worker stops
  * when a claim returns nothing: every job was inserted before the workers started, so an empty
  * claim means the backlog is drained (and any SQL error stops the run loudly). jobs/s = N / drain
- * time. Uses {@code DATABASE_URL} ({@code postgres://} or {@code jdbc:postgresql://}) when set, else
- * an embedded PostgreSQL 17 with default durability ({@code synchronous_commit=on}).
+ * time. Uses {@code DATABASE_URL} ({@code postgres://} or {@code jdbc:postgresql://}) when set,
+ * else an embedded PostgreSQL 17 with default durability ({@code synchronous_commit=on}).
  *
  * <p>Run: {@code ./mvnw -B -o -pl millrace-bench -am package -DskipTests && java -cp
- * millrace-bench/target/millrace-bench.jar io.millrace.bench.RawSqlCeiling [jobs=20000] [workers=16] [batches=1,100,500]}
- * (batch 1 runs at about 1–2k jobs/s here, so give larger job counts only with {@code batches=100,500}).
+ * millrace-bench/target/millrace-bench.jar io.millrace.bench.RawSqlCeiling [jobs=20000]
+ * [workers=16] [batches=1,100,500]} (batch 1 runs at about 1–2k jobs/s here, so give larger job
+ * counts only with {@code batches=100,500}).
  */
 public final class RawSqlCeiling {
   private static final SchemaName SCHEMA = SchemaName.of("raw_ceiling");
@@ -65,8 +66,10 @@ public final class RawSqlCeiling {
   public static void main(String[] argv) throws Exception {
     int jobs = argv.length > 0 ? Integer.parseInt(argv[0]) : 20_000;
     int workers = argv.length > 1 ? Integer.parseInt(argv[1]) : 16;
-    int[] batchSizes = java.util.Arrays.stream((argv.length > 2 ? argv[2] : "1,100,500").split(","))
-        .mapToInt(Integer::parseInt).toArray();
+    int[] batchSizes =
+        java.util.Arrays.stream((argv.length > 2 ? argv[2] : "1,100,500").split(","))
+            .mapToInt(Integer::parseInt)
+            .toArray();
     EmbeddedPostgres embedded = null;
     Properties credentials = new Properties();
     String url;
@@ -89,7 +92,8 @@ public final class RawSqlCeiling {
     try {
       RawSqlCeiling bench = new RawSqlCeiling(url, credentials);
       System.out.printf("raw-SQL ceiling: %d jobs, %d workers, %s%n", jobs, workers, where);
-      System.out.printf("  %5s  %7s  %12s  %12s%n", "batch", "work ms", "insert j/s", "lifecycle j/s");
+      System.out.printf(
+          "  %5s  %7s  %12s  %12s%n", "batch", "work ms", "insert j/s", "lifecycle j/s");
       for (int workMs : WORK_MS) {
         for (int batch : batchSizes) {
           double[] rates = bench.run(jobs, workers, batch, workMs);
@@ -113,14 +117,22 @@ public final class RawSqlCeiling {
    * As {@link #run(int, int, int, int)}, telling {@code completed} the id of each job once its
    * batch's completion has committed. Ids run from 1 to {@code jobs}: the tables are new.
    */
-  public double[] run(int jobs, int workers, int batch, int workMs, java.util.function.LongConsumer completed)
+  public double[] run(
+      int jobs, int workers, int batch, int workMs, java.util.function.LongConsumer completed)
       throws Exception {
-    for (String step : List.of("drop_schema", "create_schema", "create_jobs", "create_claim_index", "create_archive")) {
+    for (String step :
+        List.of(
+            "drop_schema",
+            "create_schema",
+            "create_jobs",
+            "create_claim_index",
+            "create_archive")) {
       execute(step);
     }
     long t0 = System.nanoTime();
     String args = "{\"pad\":\"" + "x".repeat(200) + "\"}";
-    try (Connection c = connect(); PreparedStatement insert = c.prepareStatement(sql.get("insert"))) {
+    try (Connection c = connect();
+        PreparedStatement insert = c.prepareStatement(sql.get("insert"))) {
       for (int i = 0; i < jobs; i += INSERT_BATCH) {
         String[] docs = new String[Math.min(INSERT_BATCH, jobs - i)];
         java.util.Arrays.fill(docs, args);
@@ -150,7 +162,8 @@ public final class RawSqlCeiling {
   }
 
   /** One worker: claim, work, complete until a claim comes back empty. Returns jobs completed. */
-  private long work(int batch, int workMs, java.util.function.LongConsumer completed) throws Exception {
+  private long work(int batch, int workMs, java.util.function.LongConsumer completed)
+      throws Exception {
     long done = 0;
     try (Connection c = connect();
         PreparedStatement claim = c.prepareStatement(sql.get("claim"));
@@ -183,7 +196,8 @@ public final class RawSqlCeiling {
   }
 
   private void execute(String name) throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       s.execute(sql.get(name));
     }
   }

@@ -19,8 +19,8 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
-import org.HdrHistogram.Recorder;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -32,29 +32,31 @@ import org.sqlite.SQLiteDataSource;
  * (idle baseline), the one-shot UPDATE, and the Millrace backfill (defaults: 100 ms target batch
  * time, 20 ms yield). Reports reader p50/p95/max per phase and target, the migration's duration,
  * checks that the backfill's result equals the one-shot's, and measures the backfill's ETA against
- * the time it actually took (the mirrored ETA polled every 100 ms, timed by the heartbeat that wrote it; error = |ETA − actual remaining| / actual
- * remaining, at 25/50/75% progress and the worst sample with at least 1 s remaining). With
- * {@code -Deta.trace=true} it also prints every ETA sample (progress, actual remaining, ETA, batch
- * size, windowed rate).
+ * the time it actually took (the mirrored ETA polled every 100 ms, timed by the heartbeat that
+ * wrote it; error = |ETA − actual remaining| / actual remaining, at 25/50/75% progress and the
+ * worst sample with at least 1 s remaining). With {@code -Deta.trace=true} it also prints every ETA
+ * sample (progress, actual remaining, ETA, batch size, windowed rate).
  *
- * <p>Targets: a SQLite file in WAL mode ({@code sqlite}), the same in rollback-journal mode
- * ({@code sqlite-rollback}, SQLite's default, where readers wait for a writer's commit), and
- * PostgreSQL ({@code postgres}: {@code DATABASE_URL} or an embedded PostgreSQL 17 with fsync on).
+ * <p>Targets: a SQLite file in WAL mode ({@code sqlite}), the same in rollback-journal mode ({@code
+ * sqlite-rollback}, SQLite's default, where readers wait for a writer's commit), and PostgreSQL
+ * ({@code postgres}: {@code DATABASE_URL} or an embedded PostgreSQL 17 with fsync on).
  *
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.ReaderLatencyBenchmark
- * [targets=sqlite,sqlite-rollback,postgres] [transmissions=200000] [observations=2000000] [idleSeconds=10]
- * [yieldMillis=default]}
+ * [targets=sqlite,sqlite-rollback,postgres] [transmissions=200000] [observations=2000000]
+ * [idleSeconds=10] [yieldMillis=default]}
  */
 public final class ReaderLatencyBenchmark {
   static final int READERS = 4;
   static final String FILTER = "last_seen = 0";
-  static final String BODY = "UPDATE transmissions SET last_seen = (SELECT max(o.timestamp) FROM observations o"
-      + " WHERE o.transmission_id = transmissions.id) WHERE {range}"
-      + " AND EXISTS (SELECT 1 FROM observations o WHERE o.transmission_id = transmissions.id)";
-  static final String ONE_SHOT = "UPDATE transmissions SET last_seen = (SELECT max(o.timestamp) FROM observations o"
-      + " WHERE o.transmission_id = transmissions.id) WHERE last_seen = 0"
-      + " AND EXISTS (SELECT 1 FROM observations o WHERE o.transmission_id = transmissions.id)";
+  static final String BODY =
+      "UPDATE transmissions SET last_seen = (SELECT max(o.timestamp) FROM observations o"
+          + " WHERE o.transmission_id = transmissions.id) WHERE {range}"
+          + " AND EXISTS (SELECT 1 FROM observations o WHERE o.transmission_id = transmissions.id)";
+  static final String ONE_SHOT =
+      "UPDATE transmissions SET last_seen = (SELECT max(o.timestamp) FROM observations o"
+          + " WHERE o.transmission_id = transmissions.id) WHERE last_seen = 0"
+          + " AND EXISTS (SELECT 1 FROM observations o WHERE o.transmission_id = transmissions.id)";
 
   /** The backfill's yield between batches; -1 keeps the definition's default. */
   static long yieldMillis = -1;
@@ -62,7 +64,8 @@ public final class ReaderLatencyBenchmark {
   private ReaderLatencyBenchmark() {}
 
   public static void main(String[] argv) throws Exception {
-    List<String> targets = List.of((argv.length > 0 ? argv[0] : "sqlite,sqlite-rollback,postgres").split(","));
+    List<String> targets =
+        List.of((argv.length > 0 ? argv[0] : "sqlite,sqlite-rollback,postgres").split(","));
     int transmissions = argv.length > 1 ? Integer.parseInt(argv[1]) : 200_000;
     int observations = argv.length > 2 ? Integer.parseInt(argv[2]) : 2_000_000;
     int idleSeconds = argv.length > 3 ? Integer.parseInt(argv[3]) : 10;
@@ -75,7 +78,9 @@ public final class ReaderLatencyBenchmark {
       }
     }
     System.out.println();
-    System.out.printf("%-16s %-10s %9s %9s %9s %10s %8s%n", "target", "phase", "p50 ms", "p95 ms", "max ms", "took s", "reads");
+    System.out.printf(
+        "%-16s %-10s %9s %9s %9s %10s %8s%n",
+        "target", "phase", "p50 ms", "p95 ms", "max ms", "took s", "reads");
     lines.forEach(System.out::println);
   }
 
@@ -104,7 +109,8 @@ public final class ReaderLatencyBenchmark {
       List<String> out = new ArrayList<>();
       HikariDataSource pool = null;
       if (postgres) {
-        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = db.dataSource().getConnection();
+            Statement s = c.createStatement()) {
           s.execute("CREATE SCHEMA " + appSchema);
         }
         HikariConfig config = new HikariConfig();
@@ -119,7 +125,10 @@ public final class ReaderLatencyBenchmark {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("millrace-reader-bench");
         sqliteUrl = "jdbc:sqlite:" + dir.resolve("app.db");
         SQLiteConfig config = new SQLiteConfig();
-        config.setJournalMode(target.equals("sqlite") ? SQLiteConfig.JournalMode.WAL : SQLiteConfig.JournalMode.DELETE);
+        config.setJournalMode(
+            target.equals("sqlite")
+                ? SQLiteConfig.JournalMode.WAL
+                : SQLiteConfig.JournalMode.DELETE);
         config.setBusyTimeout(60_000);
         SQLiteDataSource ds = new SQLiteDataSource(config);
         ds.setUrl(sqliteUrl);
@@ -128,8 +137,9 @@ public final class ReaderLatencyBenchmark {
       try {
         long t0 = System.nanoTime();
         generate();
-        System.out.printf("%s: generated %,d transmissions and %,d observations in %.1f s%n", target, transmissions,
-            observations, (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+            "%s: generated %,d transmissions and %,d observations in %.1f s%n",
+            target, transmissions, observations, (System.nanoTime() - t0) / 1e9);
 
         out.add(phase("idle", () -> sleep(Duration.ofSeconds(idleSeconds))));
         out.add(phase("one-shot", () -> execute(ONE_SHOT)));
@@ -137,8 +147,13 @@ public final class ReaderLatencyBenchmark {
         reset();
         List<double[]> etaSamples = new ArrayList<>();
         out.add(phase("backfill", () -> backfill(etaSamples)));
-        long differ = scalar("SELECT count(*) FROM transmissions t JOIN expected e ON e.id = t.id WHERE e.last_seen <> t.last_seen");
-        out.add(String.format("%-16s result equals the one-shot UPDATE's: %s (%d rows differ)", target, differ == 0 ? "yes" : "NO", differ));
+        long differ =
+            scalar(
+                "SELECT count(*) FROM transmissions t JOIN expected e ON e.id = t.id WHERE e.last_seen <> t.last_seen");
+        out.add(
+            String.format(
+                "%-16s result equals the one-shot UPDATE's: %s (%d rows differ)",
+                target, differ == 0 ? "yes" : "NO", differ));
         out.add(String.format("%-16s %s", target, etaAccuracy(etaSamples)));
       } finally {
         if (pool != null) {
@@ -151,22 +166,40 @@ public final class ReaderLatencyBenchmark {
     private void generate() throws SQLException {
       String tx = "SELECT 7 * i, CASE WHEN i % 10 = 3 THEN 42 ELSE 0 END, 'tx-' || i FROM ";
       int with = transmissions / 5 * 4;
-      String ob = "SELECT n, 7 * (((n % " + with + ") / 4) * 5 + ((n % " + with + ") % 4) + 1), (n * 31) % 1000003 + 1 FROM ";
-      try (Connection c = app.getConnection(); Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE transmissions (id bigint PRIMARY KEY, last_seen bigint NOT NULL, name text NOT NULL)");
-        s.execute("CREATE TABLE observations (id bigint PRIMARY KEY, transmission_id bigint NOT NULL, timestamp bigint NOT NULL)");
+      String ob =
+          "SELECT n, 7 * (((n % "
+              + with
+              + ") / 4) * 5 + ((n % "
+              + with
+              + ") % 4) + 1), (n * 31) % 1000003 + 1 FROM ";
+      try (Connection c = app.getConnection();
+          Statement s = c.createStatement()) {
+        s.execute(
+            "CREATE TABLE transmissions (id bigint PRIMARY KEY, last_seen bigint NOT NULL, name text NOT NULL)");
+        s.execute(
+            "CREATE TABLE observations (id bigint PRIMARY KEY, transmission_id bigint NOT NULL, timestamp bigint NOT NULL)");
         if (postgres) {
-          s.execute("INSERT INTO transmissions " + tx + "generate_series(1, " + transmissions + ") i");
-          s.execute("INSERT INTO observations " + ob + "generate_series(1, " + observations + ") n");
+          s.execute(
+              "INSERT INTO transmissions " + tx + "generate_series(1, " + transmissions + ") i");
+          s.execute(
+              "INSERT INTO observations " + ob + "generate_series(1, " + observations + ") n");
           s.execute("CREATE INDEX observations_tx_ts ON observations (transmission_id, timestamp)");
           s.execute("VACUUM ANALYZE transmissions");
           s.execute("VACUUM ANALYZE observations");
         } else {
           s.execute("BEGIN");
-          s.execute("INSERT INTO transmissions WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < "
-              + transmissions + ") " + tx + "g");
-          s.execute("INSERT INTO observations WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < "
-              + observations + ") " + ob + "g");
+          s.execute(
+              "INSERT INTO transmissions WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < "
+                  + transmissions
+                  + ") "
+                  + tx
+                  + "g");
+          s.execute(
+              "INSERT INTO observations WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < "
+                  + observations
+                  + ") "
+                  + ob
+                  + "g");
           s.execute("CREATE INDEX observations_tx_ts ON observations (transmission_id, timestamp)");
           s.execute("COMMIT");
           s.execute("ANALYZE");
@@ -176,8 +209,10 @@ public final class ReaderLatencyBenchmark {
 
     /** Back to the initial values, then let the database settle (vacuum or checkpoint). */
     private void reset() throws SQLException {
-      execute("UPDATE transmissions SET last_seen = CASE WHEN (id / 7) % 10 = 3 THEN 42 ELSE 0 END");
-      try (Connection c = app.getConnection(); Statement s = c.createStatement()) {
+      execute(
+          "UPDATE transmissions SET last_seen = CASE WHEN (id / 7) % 10 = 3 THEN 42 ELSE 0 END");
+      try (Connection c = app.getConnection();
+          Statement s = c.createStatement()) {
         if (postgres) {
           s.execute("VACUUM ANALYZE transmissions");
         } else {
@@ -188,18 +223,29 @@ public final class ReaderLatencyBenchmark {
 
     private void backfill(List<double[]> etaSamples) throws Exception {
       String schema = "reader_bench_" + System.currentTimeMillis();
-      Backfill.Builder b = Backfill.builder("last-seen").target(app).table("transmissions").key("id")
-          .filter(FILTER).sql(BODY);
+      Backfill.Builder b =
+          Backfill.builder("last-seen")
+              .target(app)
+              .table("transmissions")
+              .key("id")
+              .filter(FILTER)
+              .sql(BODY);
       if (yieldMillis >= 0) {
         b.yieldBetweenBatches(Duration.ofMillis(yieldMillis));
       }
       Backfill def = b.build();
-      try (Millrace node = Millrace.builder(db.dataSource()).schema(schema).pollInterval(Duration.ofMillis(100))
-          .backfill(def).build()) {
+      try (Millrace node =
+          Millrace.builder(db.dataSource())
+              .schema(schema)
+              .pollInterval(Duration.ofMillis(100))
+              .backfill(def)
+              .build()) {
         long t0 = System.nanoTime();
         node.migrate();
         node.start();
-        System.out.printf("%s: Millrace schema migrated and node started in %.1f s%n", target, (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+            "%s: Millrace schema migrated and node started in %.1f s%n",
+            target, (System.nanoTime() - t0) / 1e9);
         java.time.Instant finished;
         while (true) {
           BackfillStatus s = node.backfills().get("last-seen").orElseThrow();
@@ -212,22 +258,43 @@ public final class ReaderLatencyBenchmark {
           }
           // The ETA as of the heartbeat that wrote it (progressAt), against the database's own
           // finishedAt: both from PostgreSQL's clock, so polling delay does not count as error.
-          if (s.state() == BackfillState.RUNNING && s.etaSeconds() != null && s.percent() != null
-              && (etaSamples.isEmpty() || etaSamples.get(etaSamples.size() - 1)[3] != s.progressAt().toEpochMilli())) {
-            etaSamples.add(new double[] {s.progressAt().toEpochMilli() / 1e3, s.etaSeconds(), s.percent(),
-                s.progressAt().toEpochMilli(), s.batchSize() == null ? 0 : s.batchSize(), s.rowsPerSecond() == null ? 0 : s.rowsPerSecond()});
+          if (s.state() == BackfillState.RUNNING
+              && s.etaSeconds() != null
+              && s.percent() != null
+              && (etaSamples.isEmpty()
+                  || etaSamples.get(etaSamples.size() - 1)[3] != s.progressAt().toEpochMilli())) {
+            etaSamples.add(
+                new double[] {
+                  s.progressAt().toEpochMilli() / 1e3,
+                  s.etaSeconds(),
+                  s.percent(),
+                  s.progressAt().toEpochMilli(),
+                  s.batchSize() == null ? 0 : s.batchSize(),
+                  s.rowsPerSecond() == null ? 0 : s.rowsPerSecond()
+                });
           }
           Thread.sleep(100);
         }
         BackfillStatus done = node.backfills().get("last-seen").orElseThrow();
-        System.out.printf("%s: backfill ran %.1f s (started to finished), %d batches, last batch size %d%n", target,
-            java.time.Duration.between(done.startedAt(), done.finishedAt()).toMillis() / 1e3, done.batches(), done.batchSize());
+        System.out.printf(
+            "%s: backfill ran %.1f s (started to finished), %d batches, last batch size %d%n",
+            target,
+            java.time.Duration.between(done.startedAt(), done.finishedAt()).toMillis() / 1e3,
+            done.batches(),
+            done.batchSize());
         double end = finished.toEpochMilli() / 1e3;
         etaSamples.forEach(sample -> sample[0] = end - sample[0]); // now: actual remaining seconds
         if (Boolean.getBoolean("eta.trace")) {
           for (double[] x : etaSamples) {
-            System.out.printf(Locale.ROOT, "eta-trace %s %5.1f%% left %6.2f s eta %6.2f s size %6.0f rate %8.0f%n", target,
-                x[2], x[0], x[1], x[4], x[5]);
+            System.out.printf(
+                Locale.ROOT,
+                "eta-trace %s %5.1f%% left %6.2f s eta %6.2f s size %6.0f rate %8.0f%n",
+                target,
+                x[2],
+                x[0],
+                x[1],
+                x[4],
+                x[5]);
           }
         }
       }
@@ -238,14 +305,28 @@ public final class ReaderLatencyBenchmark {
       for (double at : new double[] {25, 50, 75}) {
         double[] s = samples.stream().filter(x -> x[2] >= at).findFirst().orElse(null);
         if (s != null) {
-          sb.append(String.format(Locale.ROOT, " at %.0f%%: %.0f%% (ETA %.1f s, took %.1f s);", at,
-              100 * Math.abs(s[1] - s[0]) / s[0], s[1], s[0]));
+          sb.append(
+              String.format(
+                  Locale.ROOT,
+                  " at %.0f%%: %.0f%% (ETA %.1f s, took %.1f s);",
+                  at,
+                  100 * Math.abs(s[1] - s[0]) / s[0],
+                  s[1],
+                  s[0]));
         }
       }
-      double worst = samples.stream().filter(x -> x[0] >= 1.0 && x[2] >= 10)
-          .mapToDouble(x -> Math.abs(x[1] - x[0]) / x[0]).max().orElse(Double.NaN);
-      sb.append(String.format(Locale.ROOT, " worst from 10%% progress with >= 1 s left: %.0f%% (%d samples)",
-          100 * worst, samples.size()));
+      double worst =
+          samples.stream()
+              .filter(x -> x[0] >= 1.0 && x[2] >= 10)
+              .mapToDouble(x -> Math.abs(x[1] - x[0]) / x[0])
+              .max()
+              .orElse(Double.NaN);
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              " worst from 10%% progress with >= 1 s left: %.0f%% (%d samples)",
+              100 * worst,
+              samples.size()));
       return sb.toString();
     }
 
@@ -260,29 +341,35 @@ public final class ReaderLatencyBenchmark {
       List<Thread> readers = new ArrayList<>();
       List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
       for (int i = 0; i < READERS; i++) {
-        Thread t = new Thread(() -> {
-          try (Connection c = readerConnection();
-              PreparedStatement one = c.prepareStatement("SELECT last_seen, name FROM transmissions WHERE id = ?");
-              PreparedStatement obs = c.prepareStatement(
-                  "SELECT count(*), max(timestamp) FROM observations WHERE transmission_id = ?")) {
-            while (!stop.get()) {
-              long id = 7L * ThreadLocalRandom.current().nextInt(1, transmissions + 1);
-              long begin = System.nanoTime();
-              one.setLong(1, id);
-              try (ResultSet rs = one.executeQuery()) {
-                rs.next();
-              }
-              obs.setLong(1, id);
-              try (ResultSet rs = obs.executeQuery()) {
-                rs.next();
-              }
-              recorder.recordValue((System.nanoTime() - begin) / 1000);
-              Thread.sleep(1);
-            }
-          } catch (Exception e) {
-            errors.add(e);
-          }
-        }, "reader-" + i);
+        Thread t =
+            new Thread(
+                () -> {
+                  try (Connection c = readerConnection();
+                      PreparedStatement one =
+                          c.prepareStatement(
+                              "SELECT last_seen, name FROM transmissions WHERE id = ?");
+                      PreparedStatement obs =
+                          c.prepareStatement(
+                              "SELECT count(*), max(timestamp) FROM observations WHERE transmission_id = ?")) {
+                    while (!stop.get()) {
+                      long id = 7L * ThreadLocalRandom.current().nextInt(1, transmissions + 1);
+                      long begin = System.nanoTime();
+                      one.setLong(1, id);
+                      try (ResultSet rs = one.executeQuery()) {
+                        rs.next();
+                      }
+                      obs.setLong(1, id);
+                      try (ResultSet rs = obs.executeQuery()) {
+                        rs.next();
+                      }
+                      recorder.recordValue((System.nanoTime() - begin) / 1000);
+                      Thread.sleep(1);
+                    }
+                  } catch (Exception e) {
+                    errors.add(e);
+                  }
+                },
+                "reader-" + i);
         readers.add(t);
         t.start();
       }
@@ -299,9 +386,17 @@ public final class ReaderLatencyBenchmark {
       if (!errors.isEmpty()) {
         throw new IllegalStateException("a reader failed in phase " + name, errors.get(0));
       }
-      String line = String.format(Locale.ROOT, "%-16s %-10s %9.2f %9.2f %9.2f %10.1f %8d", target, name,
-          h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(95) / 1000.0, h.getMaxValue() / 1000.0, took,
-          h.getTotalCount());
+      String line =
+          String.format(
+              Locale.ROOT,
+              "%-16s %-10s %9.2f %9.2f %9.2f %10.1f %8d",
+              target,
+              name,
+              h.getValueAtPercentile(50) / 1000.0,
+              h.getValueAtPercentile(95) / 1000.0,
+              h.getMaxValue() / 1000.0,
+              took,
+              h.getTotalCount());
       System.out.println(line);
       return line;
     }
@@ -318,13 +413,16 @@ public final class ReaderLatencyBenchmark {
     }
 
     private void execute(String sql) throws SQLException {
-      try (Connection c = app.getConnection(); Statement s = c.createStatement()) {
+      try (Connection c = app.getConnection();
+          Statement s = c.createStatement()) {
         s.execute(sql);
       }
     }
 
     private long scalar(String sql) throws SQLException {
-      try (Connection c = app.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      try (Connection c = app.getConnection();
+          Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery(sql)) {
         rs.next();
         return rs.getLong(1);
       }

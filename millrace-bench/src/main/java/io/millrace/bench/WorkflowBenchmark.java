@@ -29,8 +29,8 @@ import org.HdrHistogram.Histogram;
  * transaction that releases the child, the workers' wake-up and the claim. Handlers do no work.
  *
  * <p>Phase 1 submits workflows one at a time and waits for each (an idle system: latency only).
- * Phase 2 submits a burst of workflows at once and measures how many finish per second, and the
- * hop latency under that load.
+ * Phase 2 submits a burst of workflows at once and measures how many finish per second, and the hop
+ * latency under that load.
  *
  * <p>Run: {@code ./mvnw -B -q -DskipTests package -pl millrace-bench -am && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.WorkflowBenchmark [burst=500]
@@ -38,7 +38,8 @@ import org.HdrHistogram.Histogram;
  * with fsync and synchronous_commit on).
  */
 public final class WorkflowBenchmark {
-  private static final Map<Long, long[]> spans = new ConcurrentHashMap<>(); // job id -> {start, end} in ns
+  private static final Map<Long, long[]> spans =
+      new ConcurrentHashMap<>(); // job id -> {start, end} in ns
 
   private WorkflowBenchmark() {}
 
@@ -48,15 +49,19 @@ public final class WorkflowBenchmark {
     try (BenchDatabase db = BenchDatabase.open(24)) {
       HikariDataSource ds = db.dataSource();
       String schema = "workflow_bench_" + System.currentTimeMillis();
-      Millrace node = Millrace.builder(ds)
-          .schema(schema)
-          .queue("default", 16)
-          .handler("bench.step", Map.class, job -> {
-            long start = System.nanoTime();
-            spans.put(job.id(), new long[] {start, System.nanoTime()});
-            return null;
-          })
-          .build();
+      Millrace node =
+          Millrace.builder(ds)
+              .schema(schema)
+              .queue("default", 16)
+              .handler(
+                  "bench.step",
+                  Map.class,
+                  job -> {
+                    long start = System.nanoTime();
+                    spans.put(job.id(), new long[] {start, System.nanoTime()});
+                    return null;
+                  })
+              .build();
       node.migrate();
       node.start();
       try {
@@ -69,12 +74,22 @@ public final class WorkflowBenchmark {
         spans.clear();
         Result loaded = run(node, ds, schema, burst, false);
         String loadedDispatch = dispatchDelay(ds, schema);
-        System.out.printf("  %-34s %10s %12s %12s%n", "", "workflows/s", "hop p50 ms", "hop p99 ms");
-        System.out.printf("  %-34s %10s %12.2f %12.2f%n", "one at a time (" + sequential + ")", "-",
-            idle.hops.getValueAtPercentile(50) / 1e3, idle.hops.getValueAtPercentile(99) / 1e3);
-        System.out.printf("  %-34s %10.0f %12.2f %12.2f%n", "burst of " + burst, loaded.perSecond,
-            loaded.hops.getValueAtPercentile(50) / 1e3, loaded.hops.getValueAtPercentile(99) / 1e3);
-        System.out.printf("  completion event -> hop committed, p50/p99 ms: one at a time %s, burst %s%n",
+        System.out.printf(
+            "  %-34s %10s %12s %12s%n", "", "workflows/s", "hop p50 ms", "hop p99 ms");
+        System.out.printf(
+            "  %-34s %10s %12.2f %12.2f%n",
+            "one at a time (" + sequential + ")",
+            "-",
+            idle.hops.getValueAtPercentile(50) / 1e3,
+            idle.hops.getValueAtPercentile(99) / 1e3);
+        System.out.printf(
+            "  %-34s %10.0f %12.2f %12.2f%n",
+            "burst of " + burst,
+            loaded.perSecond,
+            loaded.hops.getValueAtPercentile(50) / 1e3,
+            loaded.hops.getValueAtPercentile(99) / 1e3);
+        System.out.printf(
+            "  completion event -> hop committed, p50/p99 ms: one at a time %s, burst %s%n",
             idleDispatch, loadedDispatch);
       } finally {
         node.close();
@@ -84,7 +99,9 @@ public final class WorkflowBenchmark {
 
   record Result(double perSecond, Histogram hops) {}
 
-  private static Result run(Millrace node, HikariDataSource ds, String schema, int count, boolean oneAtATime) throws Exception {
+  private static Result run(
+      Millrace node, HikariDataSource ds, String schema, int count, boolean oneAtATime)
+      throws Exception {
     List<SubmittedWorkflow> submitted = new ArrayList<>();
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
@@ -105,7 +122,6 @@ public final class WorkflowBenchmark {
           released = join[1].equals("any") ? Math.min(released, end) : Math.max(released, end);
         }
         hops.recordValue(Math.max(0, (child - released) / 1_000));
-
       }
     }
     return new Result(count / seconds, hops);
@@ -113,18 +129,26 @@ public final class WorkflowBenchmark {
 
   /** child, join, parents... */
   private static final String[][] JOINS = {
-      {"s1", "all", "s0"}, {"s2", "all", "s0"}, {"s3", "all", "s0"},
-      {"s4", "all", "s1", "s2", "s3"},
-      {"s5", "all", "s4"}, {"s6", "all", "s4"},
-      {"s7", "any", "s5", "s6"},
-      {"s8", "all", "s7"},
-      {"s9", "all", "s8", "s4"}};
+    {"s1", "all", "s0"},
+    {"s2", "all", "s0"},
+    {"s3", "all", "s0"},
+    {"s4", "all", "s1", "s2", "s3"},
+    {"s5", "all", "s4"},
+    {"s6", "all", "s4"},
+    {"s7", "any", "s5", "s6"},
+    {"s8", "all", "s7"},
+    {"s9", "all", "s8", "s4"}
+  };
 
   private static WorkflowRequest dag(int i) {
     WorkflowRequest wf = WorkflowRequest.named("bench-" + i).step("s0", step());
     for (String[] join : JOINS) {
       String[] parents = java.util.Arrays.copyOfRange(join, 2, join.length);
-      wf.step(join[0], step(), join[1].equals("any") ? JoinPolicy.anyOf() : JoinPolicy.allOf(), parents);
+      wf.step(
+          join[0],
+          step(),
+          join[1].equals("any") ? JoinPolicy.anyOf() : JoinPolicy.allOf(),
+          parents);
     }
     return wf;
   }
@@ -133,13 +157,20 @@ public final class WorkflowBenchmark {
     return JobRequest.of("bench.step", Map.of());
   }
 
-  /** From an event's insert to its hop's claim, p50/p99 in ms, for the events of the last run; then forgets them. */
+  /**
+   * From an event's insert to its hop's claim, p50/p99 in ms, for the events of the last run; then
+   * forgets them.
+   */
   private static String dispatchDelay(HikariDataSource ds, String schema) throws Exception {
     String table = "\"" + schema + "\".workflow_events";
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.99)"
-            + " WITHIN GROUP (ORDER BY d) FROM (SELECT extract(epoch FROM dispatched_at - created_at) * 1000 AS d FROM "
-            + table + ") s")) {
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.99)"
+                    + " WITHIN GROUP (ORDER BY d) FROM (SELECT extract(epoch FROM dispatched_at - created_at) * 1000 AS d FROM "
+                    + table
+                    + ") s")) {
       rs.next();
       String out = String.format("%.1f/%.1f", rs.getDouble(1), rs.getDouble(2));
       st.execute("TRUNCATE " + table);
@@ -148,9 +179,11 @@ public final class WorkflowBenchmark {
   }
 
   private static void awaitAllFinished(HikariDataSource ds, String schema) throws Exception {
-    String sql = "SELECT count(*) FROM \"" + schema + "\".workflow_members WHERE finished_state IS NULL";
+    String sql =
+        "SELECT count(*) FROM \"" + schema + "\".workflow_members WHERE finished_state IS NULL";
     long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement()) {
       while (System.nanoTime() < deadline) {
         try (ResultSet rs = st.executeQuery(sql)) {
           rs.next();

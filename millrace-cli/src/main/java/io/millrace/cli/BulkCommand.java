@@ -19,8 +19,11 @@ import picocli.CommandLine.Spec;
  * as {@code POST /api/bulk/jobs/{action}} and the dashboard's "Retry all" (all three call {@link
  * JobAdmin#bulk}), printing the same JSON.
  */
-@Command(name = "bulk", mixinStandardHelpOptions = true,
-    description = "Retry, cancel or discard every job matching a filter (at least one filter is required).")
+@Command(
+    name = "bulk",
+    mixinStandardHelpOptions = true,
+    description =
+        "Retry, cancel or discard every job matching a filter (at least one filter is required).")
 final class BulkCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
   @Spec CommandSpec spec;
@@ -40,31 +43,60 @@ final class BulkCommand implements Callable<Integer> {
   @Option(names = "--tag", description = "Only jobs with this tag. Default: all.")
   String tag;
 
-  @Option(names = "--created-from", paramLabel = "INSTANT", description = "Only jobs created at or after this ISO-8601 instant.")
+  @Option(
+      names = "--created-from",
+      paramLabel = "INSTANT",
+      description = "Only jobs created at or after this ISO-8601 instant.")
   String createdFrom;
 
-  @Option(names = "--created-to", paramLabel = "INSTANT", description = "Only jobs created before this ISO-8601 instant.")
+  @Option(
+      names = "--created-to",
+      paramLabel = "INSTANT",
+      description = "Only jobs created before this ISO-8601 instant.")
   String createdTo;
 
-  @Option(names = "--before", paramLabel = "ID",
-      description = "Only ids below this: the `next` of a previous run that stopped at --max. Default: none.")
+  @Option(
+      names = "--before",
+      paramLabel = "ID",
+      description =
+          "Only ids below this: the `next` of a previous run that stopped at --max. Default: none.")
   Long before;
 
-  @Option(names = "--max", defaultValue = "1000",
-      description = "Act on at most this many jobs, 1 to " + BulkActions.MAX_JOBS + ". Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--max",
+      defaultValue = "1000",
+      description =
+          "Act on at most this many jobs, 1 to "
+              + BulkActions.MAX_JOBS
+              + ". Default: ${DEFAULT-VALUE}.")
   int max;
 
   @Override
   public Integer call() {
     BulkActions.Action parsed = BulkActions.Action.parse("ACTION", action);
-    JobAdmin.Filter filter = new JobAdmin.Filter(queue, state == null ? null : JobState.parse("--state", state), kind,
-        tag, instant("--created-from", createdFrom), instant("--created-to", createdTo), before, 1);
-    if (queue == null && state == null && kind == null && tag == null && createdFrom == null && createdTo == null) {
-      throw new ValidationException("filter",
+    JobAdmin.Filter filter =
+        new JobAdmin.Filter(
+            queue,
+            state == null ? null : JobState.parse("--state", state),
+            kind,
+            tag,
+            instant("--created-from", createdFrom),
+            instant("--created-to", createdTo),
+            before,
+            1);
+    if (queue == null
+        && state == null
+        && kind == null
+        && tag == null
+        && createdFrom == null
+        && createdTo == null) {
+      throw new ValidationException(
+          "filter",
           "a bulk action needs at least one of --queue, --state, --kind, --tag, --created-from, --created-to");
     }
     try (Session session = Session.open(connection)) {
-      Output.json(spec.commandLine().getOut(), session.millrace().admin().bulk(parsed, filter, max));
+      Output.json(
+          spec.commandLine().getOut(), session.millrace().admin().bulk(parsed, filter, max));
       return 0;
     }
   }
@@ -76,7 +108,8 @@ final class BulkCommand implements Callable<Integer> {
     try {
       return Instant.parse(value.trim());
     } catch (DateTimeParseException e) {
-      throw new ValidationException(option, "'" + value + "' is not an ISO-8601 instant such as 2030-01-01T00:00:00Z");
+      throw new ValidationException(
+          option, "'" + value + "' is not an ISO-8601 instant such as 2030-01-01T00:00:00Z");
     }
   }
 }

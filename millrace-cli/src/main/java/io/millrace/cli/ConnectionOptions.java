@@ -5,25 +5,38 @@ import picocli.CommandLine.Option;
 
 /** Where the database is; shared by every command. */
 final class ConnectionOptions {
-  @Option(names = "--database-url", paramLabel = "URL",
-      description = "JDBC URL of an existing PostgreSQL. Default: $MILLRACE_DATABASE_URL; if unset, the "
-          + "embedded PostgreSQL of the data directory (a running server's, else one started for this command).")
+  @Option(
+      names = "--database-url",
+      paramLabel = "URL",
+      description =
+          "JDBC URL of an existing PostgreSQL. Default: $MILLRACE_DATABASE_URL; if unset, the "
+              + "embedded PostgreSQL of the data directory (a running server's, else one started for this command).")
   String url = System.getenv("MILLRACE_DATABASE_URL");
 
-  @Option(names = "--database-user", paramLabel = "USER",
+  @Option(
+      names = "--database-user",
+      paramLabel = "USER",
       description = "Database user. Default: $MILLRACE_DATABASE_USER, else from the URL.")
   String user = System.getenv("MILLRACE_DATABASE_USER");
 
-  @Option(names = "--database-password", paramLabel = "PASSWORD",
+  @Option(
+      names = "--database-password",
+      paramLabel = "PASSWORD",
       description = "Database password. Default: $MILLRACE_DATABASE_PASSWORD, else from the URL.")
   String password = System.getenv("MILLRACE_DATABASE_PASSWORD");
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "Home of the embedded PostgreSQL (subdirectory pgdata) and the server state file. "
-          + "Default: $MILLRACE_HOME, else ~/.millrace.")
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Home of the embedded PostgreSQL (subdirectory pgdata) and the server state file. "
+              + "Default: $MILLRACE_HOME, else ~/.millrace.")
   Path dataDir;
 
-  @Option(names = "--schema", paramLabel = "NAME", defaultValue = "millrace",
+  @Option(
+      names = "--schema",
+      paramLabel = "NAME",
+      defaultValue = "millrace",
       description = "PostgreSQL schema of Millrace's tables. Default: ${DEFAULT-VALUE}.")
   String schema;
 
@@ -32,7 +45,9 @@ final class ConnectionOptions {
       return dataDir.toAbsolutePath();
     }
     String home = System.getenv("MILLRACE_HOME");
-    return (home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".millrace"))
+    return (home != null && !home.isBlank()
+            ? Path.of(home)
+            : Path.of(System.getProperty("user.home"), ".millrace"))
         .toAbsolutePath();
   }
 }

@@ -37,22 +37,31 @@ final class Database implements AutoCloseable {
    */
   static Database open(ConnectionOptions options, boolean serving, int poolSize) {
     if (options.url != null && !options.url.isBlank()) {
-      return new Database(pool(options.url, options.user, options.password, poolSize), null, redact(options.url));
+      return new Database(
+          pool(options.url, options.user, options.password, poolSize), null, redact(options.url));
     }
     Path dataDir = options.dataDir();
     Optional<StateFile> running = StateFile.ofLiveServer(dataDir);
     if (running.isPresent()) {
       if (serving) {
-        throw new MillraceException("a Millrace server (pid " + running.get().pid() + ") is already serving "
-            + dataDir + "; stop it, or pass another --data-dir");
+        throw new MillraceException(
+            "a Millrace server (pid "
+                + running.get().pid()
+                + ") is already serving "
+                + dataDir
+                + "; stop it, or pass another --data-dir");
       }
-      return new Database(pool(running.get().jdbcUrl(), EMBEDDED_USER, EMBEDDED_USER, poolSize), null,
+      return new Database(
+          pool(running.get().jdbcUrl(), EMBEDDED_USER, EMBEDDED_USER, poolSize),
+          null,
           "the embedded PostgreSQL of the server (pid " + running.get().pid() + ") on " + dataDir);
     }
     EmbeddedPostgres pg = startEmbedded(dataDir);
     String url = pg.getJdbcUrl(EMBEDDED_USER, "postgres");
     try {
-      return new Database(pool(url, EMBEDDED_USER, EMBEDDED_USER, poolSize), pg,
+      return new Database(
+          pool(url, EMBEDDED_USER, EMBEDDED_USER, poolSize),
+          pg,
           "embedded PostgreSQL on " + dataDir.resolve("pgdata") + " (port " + pg.getPort() + ")");
     } catch (RuntimeException e) {
       closeQuietly(pg);
@@ -72,7 +81,8 @@ final class Database implements AutoCloseable {
           .setCleanDataDirectory(false)
           .start();
     } catch (IOException e) {
-      throw new MillraceException("could not start the embedded PostgreSQL on " + pgdata + ": " + e.getMessage(), e);
+      throw new MillraceException(
+          "could not start the embedded PostgreSQL on " + pgdata + ": " + e.getMessage(), e);
     }
   }
 
@@ -95,7 +105,8 @@ final class Database implements AutoCloseable {
       return new HikariDataSource(config);
     } catch (RuntimeException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new MillraceException("cannot connect to " + redact(url) + ": " + cause.getMessage(), e);
+      throw new MillraceException(
+          "cannot connect to " + redact(url) + ": " + cause.getMessage(), e);
     }
   }
 

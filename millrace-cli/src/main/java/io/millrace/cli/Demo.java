@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * jobs being enqueued, claimed and completed in the logs.
  *
  * <p>The ticker is an in-process timer rather than a core periodic job on purpose: periodic
- * schedules are stored in the database and fired by whichever node leads, so a demo schedule
- * would keep enqueuing demo jobs after a later {@code serve} without {@code --demo}, with nobody
- * to run them.
+ * schedules are stored in the database and fired by whichever node leads, so a demo schedule would
+ * keep enqueuing demo jobs after a later {@code serve} without {@code --demo}, with nobody to run
+ * them.
  */
 final class Demo implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Demo.class);
@@ -35,29 +35,40 @@ final class Demo implements AutoCloseable {
   }
 
   static void register(MillraceBuilder builder, int concurrency) {
-    builder.queue(JobRequest.DEFAULT_QUEUE, concurrency)
-        .handler(KIND, Hello.class, job -> {
-          String name = job.args() == null || job.args().name() == null ? "world" : job.args().name();
-          log.info("{} job {} (attempt {}): hello, {}!", KIND, job.id(), job.attempt(), name);
-          return Map.of("greeting", "hello, " + name + "!");
-        });
+    builder
+        .queue(JobRequest.DEFAULT_QUEUE, concurrency)
+        .handler(
+            KIND,
+            Hello.class,
+            job -> {
+              String name =
+                  job.args() == null || job.args().name() == null ? "world" : job.args().name();
+              log.info("{} job {} (attempt {}): hello, {}!", KIND, job.id(), job.attempt(), name);
+              return Map.of("greeting", "hello, " + name + "!");
+            });
   }
 
   static Demo start(Millrace millrace) {
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "millrace-demo");
-      t.setDaemon(true);
-      return t;
-    });
-    timer.scheduleWithFixedDelay(() -> {
-      try {
-        long id = millrace.enqueue(JobRequest.of(KIND, new Hello("demo")).tags("demo")).id();
-        log.info("demo: enqueued {} job {}", KIND, id);
-      } catch (RuntimeException e) {
-        // Keep ticking: a failed enqueue (database restarting) must not end the demo.
-        log.warn("demo: could not enqueue a {} job: {}", KIND, e.getMessage());
-      }
-    }, 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "millrace-demo");
+              t.setDaemon(true);
+              return t;
+            });
+    timer.scheduleWithFixedDelay(
+        () -> {
+          try {
+            long id = millrace.enqueue(JobRequest.of(KIND, new Hello("demo")).tags("demo")).id();
+            log.info("demo: enqueued {} job {}", KIND, id);
+          } catch (RuntimeException e) {
+            // Keep ticking: a failed enqueue (database restarting) must not end the demo.
+            log.warn("demo: could not enqueue a {} job: {}", KIND, e.getMessage());
+          }
+        },
+        0,
+        EVERY.toMillis(),
+        TimeUnit.MILLISECONDS);
     return new Demo(timer);
   }
 

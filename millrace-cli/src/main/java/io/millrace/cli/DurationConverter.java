@@ -7,7 +7,10 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601 such as {@code PT10S}. */
+/**
+ * {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601 such as {@code
+ * PT10S}.
+ */
 final class DurationConverter implements ITypeConverter<Duration> {
   private static final Pattern SHORT = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
 
@@ -27,7 +30,8 @@ final class DurationConverter implements ITypeConverter<Duration> {
     try {
       return Duration.parse(value.trim());
     } catch (DateTimeParseException e) {
-      throw new TypeConversionException("'" + value + "' is not a duration; use for example 500ms, 10s, 5m, 2h, 1d");
+      throw new TypeConversionException(
+          "'" + value + "' is not a duration; use for example 500ms, 10s, 5m, 2h, 1d");
     }
   }
 }

@@ -19,10 +19,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "jobs", mixinStandardHelpOptions = true,
-    description = "Enqueue, list, show, retry, cancel and discard jobs, one or all that match a filter.",
-    subcommands = {JobsCommand.Enqueue.class, JobsCommand.ListJobs.class, JobsCommand.Show.class,
-        JobsCommand.Retry.class, JobsCommand.Cancel.class, JobsCommand.Discard.class, BulkCommand.class})
+@Command(
+    name = "jobs",
+    mixinStandardHelpOptions = true,
+    description =
+        "Enqueue, list, show, retry, cancel and discard jobs, one or all that match a filter.",
+    subcommands = {
+      JobsCommand.Enqueue.class,
+      JobsCommand.ListJobs.class,
+      JobsCommand.Show.class,
+      JobsCommand.Retry.class,
+      JobsCommand.Cancel.class,
+      JobsCommand.Discard.class,
+      BulkCommand.class
+    })
 final class JobsCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -31,7 +41,10 @@ final class JobsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "enqueue", mixinStandardHelpOptions = true, description = "Enqueue a job and print its id.")
+  @Command(
+      name = "enqueue",
+      mixinStandardHelpOptions = true,
+      description = "Enqueue a job and print its id.")
   static final class Enqueue implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
     @Spec CommandSpec spec;
@@ -39,32 +52,53 @@ final class JobsCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "KIND", description = "The job's kind, e.g. demo.hello.")
     String kind;
 
-    @Option(names = "--args", paramLabel = "JSON", defaultValue = "{}",
+    @Option(
+        names = "--args",
+        paramLabel = "JSON",
+        defaultValue = "{}",
         description = "The job's args, a JSON object. Default: ${DEFAULT-VALUE}.")
     String args;
 
-    @Option(names = "--queue", description = "Queue to run on. Default: " + JobRequest.DEFAULT_QUEUE + ".")
+    @Option(
+        names = "--queue",
+        description = "Queue to run on. Default: " + JobRequest.DEFAULT_QUEUE + ".")
     String queue;
 
     @Option(names = "--priority", description = "-1000 to 1000, higher first. Default: 0.")
     Integer priority;
 
-    @Option(names = "--delay", converter = DurationConverter.class, paramLabel = "DURATION",
+    @Option(
+        names = "--delay",
+        converter = DurationConverter.class,
+        paramLabel = "DURATION",
         description = "Run no sooner than this from now, e.g. 10s, 5m. Default: run now.")
     Duration delay;
 
-    @Option(names = "--max-attempts", paramLabel = "N",
-        description = "Attempts before the job fails for good, 1 to 1000. Default: " + JobRequest.DEFAULT_MAX_ATTEMPTS + ".")
+    @Option(
+        names = "--max-attempts",
+        paramLabel = "N",
+        description =
+            "Attempts before the job fails for good, 1 to 1000. Default: "
+                + JobRequest.DEFAULT_MAX_ATTEMPTS
+                + ".")
     Integer maxAttempts;
 
-    @Option(names = "--unique-key", paramLabel = "KEY",
-        description = "At most one unfinished job holds this key; a duplicate returns the existing id. Default: none.")
+    @Option(
+        names = "--unique-key",
+        paramLabel = "KEY",
+        description =
+            "At most one unfinished job holds this key; a duplicate returns the existing id. Default: none.")
     String uniqueKey;
 
-    @Option(names = "--tag", paramLabel = "TAG", description = "A label for filtering; repeatable. Default: none.")
+    @Option(
+        names = "--tag",
+        paramLabel = "TAG",
+        description = "A label for filtering; repeatable. Default: none.")
     List<String> tags = new ArrayList<>();
 
-    @Option(names = "--json", description = "Print {\"id\":..,\"duplicate\":..} instead of the bare id. Default: false.")
+    @Option(
+        names = "--json",
+        description = "Print {\"id\":..,\"duplicate\":..} instead of the bare id. Default: false.")
     boolean json;
 
     @Override
@@ -97,7 +131,9 @@ final class JobsCommand implements Runnable {
         } else {
           out.println(result.id());
           if (result.duplicate()) {
-            spec.commandLine().getErr().println("note: an unfinished job already holds unique key " + uniqueKey);
+            spec.commandLine()
+                .getErr()
+                .println("note: an unfinished job already holds unique key " + uniqueKey);
           }
         }
         out.flush();
@@ -114,8 +150,11 @@ final class JobsCommand implements Runnable {
     @Option(names = "--queue", description = "Only this queue. Default: all.")
     String queue;
 
-    @Option(names = "--state", description = "Only this state (available, scheduled, retryable, running, "
-        + "pending, completed, failed, cancelled, skipped). Default: all.")
+    @Option(
+        names = "--state",
+        description =
+            "Only this state (available, scheduled, retryable, running, "
+                + "pending, completed, failed, cancelled, skipped). Default: all.")
     String state;
 
     @Option(names = "--kind", description = "Only this kind. Default: all.")
@@ -124,18 +163,29 @@ final class JobsCommand implements Runnable {
     @Option(names = "--tag", description = "Only jobs with this tag. Default: all.")
     String tag;
 
-    @Option(names = "--before", paramLabel = "ID", description = "Only ids below this (the next page). Default: none.")
+    @Option(
+        names = "--before",
+        paramLabel = "ID",
+        description = "Only ids below this (the next page). Default: none.")
     Long before;
 
-    @Option(names = "--created-from", paramLabel = "INSTANT",
-        description = "Only jobs created at or after this ISO-8601 instant, e.g. 2030-01-01T00:00:00Z. Default: none.")
+    @Option(
+        names = "--created-from",
+        paramLabel = "INSTANT",
+        description =
+            "Only jobs created at or after this ISO-8601 instant, e.g. 2030-01-01T00:00:00Z. Default: none.")
     String createdFrom;
 
-    @Option(names = "--created-to", paramLabel = "INSTANT",
+    @Option(
+        names = "--created-to",
+        paramLabel = "INSTANT",
         description = "Only jobs created before this ISO-8601 instant. Default: none.")
     String createdTo;
 
-    @Option(names = "--limit", defaultValue = "50", description = "At most this many, 1 to 500. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--limit",
+        defaultValue = "50",
+        description = "At most this many, 1 to 500. Default: ${DEFAULT-VALUE}.")
     int limit;
 
     @Option(names = "--json", description = "Print JSON instead of a table. Default: false.")
@@ -143,9 +193,16 @@ final class JobsCommand implements Runnable {
 
     @Override
     public Integer call() {
-      JobAdmin.Filter filter = new JobAdmin.Filter(queue, state == null ? null : JobState.parse("state", state), kind,
-          tag, BulkCommand.instant("--created-from", createdFrom), BulkCommand.instant("--created-to", createdTo),
-          before, limit);
+      JobAdmin.Filter filter =
+          new JobAdmin.Filter(
+              queue,
+              state == null ? null : JobState.parse("state", state),
+              kind,
+              tag,
+              BulkCommand.instant("--created-from", createdFrom),
+              BulkCommand.instant("--created-to", createdTo),
+              before,
+              limit);
       try (Session session = Session.open(connection)) {
         List<Job> jobs = session.millrace().admin().list(filter);
         PrintWriter out = spec.commandLine().getOut();
@@ -155,11 +212,20 @@ final class JobsCommand implements Runnable {
         }
         List<List<String>> rows = new ArrayList<>();
         for (Job j : jobs) {
-          rows.add(List.of(Long.toString(j.id()), j.state().dbValue(), j.queue(), j.kind(),
-              j.attempt() + "/" + j.maxAttempts(), String.valueOf(j.createdAt()),
-              String.valueOf(j.finishedAt() != null ? j.finishedAt() : j.runAt())));
+          rows.add(
+              List.of(
+                  Long.toString(j.id()),
+                  j.state().dbValue(),
+                  j.queue(),
+                  j.kind(),
+                  j.attempt() + "/" + j.maxAttempts(),
+                  String.valueOf(j.createdAt()),
+                  String.valueOf(j.finishedAt() != null ? j.finishedAt() : j.runAt())));
         }
-        Output.table(out, List.of("ID", "STATE", "QUEUE", "KIND", "ATTEMPT", "CREATED", "RUN/FINISHED AT"), rows);
+        Output.table(
+            out,
+            List.of("ID", "STATE", "QUEUE", "KIND", "ATTEMPT", "CREATED", "RUN/FINISHED AT"),
+            rows);
         return 0;
       }
     }
@@ -176,16 +242,23 @@ final class JobsCommand implements Runnable {
     @Override
     public Integer call() {
       try (Session session = Session.open(connection)) {
-        Job job = session.millrace().admin().get(id)
-            .orElseThrow(() -> new MillraceException("job " + id + " not found"));
+        Job job =
+            session
+                .millrace()
+                .admin()
+                .get(id)
+                .orElseThrow(() -> new MillraceException("job " + id + " not found"));
         Output.json(spec.commandLine().getOut(), job);
         return 0;
       }
     }
   }
 
-  @Command(name = "retry", mixinStandardHelpOptions = true,
-      description = "Run a job again now: a waiting job skips its wait, a finished one returns to its queue.")
+  @Command(
+      name = "retry",
+      mixinStandardHelpOptions = true,
+      description =
+          "Run a job again now: a waiting job skips its wait, a finished one returns to its queue.")
   static final class Retry implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
     @Spec CommandSpec spec;
@@ -202,7 +275,9 @@ final class JobsCommand implements Runnable {
     }
   }
 
-  @Command(name = "cancel", mixinStandardHelpOptions = true,
+  @Command(
+      name = "cancel",
+      mixinStandardHelpOptions = true,
       description = "Cancel a waiting job, or ask the node running it to stop.")
   static final class Cancel implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
@@ -220,8 +295,11 @@ final class JobsCommand implements Runnable {
     }
   }
 
-  @Command(name = "discard", mixinStandardHelpOptions = true,
-      description = "Give up on a waiting job: it fails for good without running again (a running job is left alone).")
+  @Command(
+      name = "discard",
+      mixinStandardHelpOptions = true,
+      description =
+          "Give up on a waiting job: it fails for good without running again (a running job is left alone).")
   static final class Discard implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
     @Spec CommandSpec spec;

@@ -5,17 +5,25 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code millrace} command. Exit codes: 0 success, 2 bad input (the message names the option
- * or field), 1 any other failure.
+ * The {@code millrace} command. Exit codes: 0 success, 2 bad input (the message names the option or
+ * field), 1 any other failure.
  */
 @Command(
     name = "millrace",
     mixinStandardHelpOptions = true,
     version = "millrace 0.1.0-SNAPSHOT",
     description = "Background work on PostgreSQL: serve the engine and administer jobs and queues.",
-    subcommands = {ServeCommand.class, MigrateCommand.class, JobsCommand.class, QueuesCommand.class,
-        StorageCommand.class, WorkflowsCommand.class, BackfillsCommand.class,
-        ProjectionsCommand.class, ClusterCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      MigrateCommand.class,
+      JobsCommand.class,
+      QueuesCommand.class,
+      StorageCommand.class,
+      WorkflowsCommand.class,
+      BackfillsCommand.class,
+      ProjectionsCommand.class,
+      ClusterCommand.class
+    })
 public final class MillraceCli implements Runnable {
   static final int BAD_INPUT = 2;
   static final int FAILURE = 1;
@@ -36,14 +44,15 @@ public final class MillraceCli implements Runnable {
   /** The command line with Millrace's exit-code mapping, for main and for in-process tests. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new MillraceCli());
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof ValidationException) {
-        cmd.getErr().println("error: " + e.getMessage());
-        return BAD_INPUT;
-      }
-      cmd.getErr().println("error: " + describe(e));
-      return FAILURE;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof ValidationException) {
+            cmd.getErr().println("error: " + e.getMessage());
+            return BAD_INPUT;
+          }
+          cmd.getErr().println("error: " + describe(e));
+          return FAILURE;
+        });
     return cli;
   }
 

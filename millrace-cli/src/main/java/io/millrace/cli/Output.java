@@ -33,7 +33,10 @@ final class Output {
     for (List<String> row : all) {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < row.size(); i++) {
-        line.append(i == row.size() - 1 ? row.get(i) : String.format("%-" + (width[i] + 2) + "s", row.get(i)));
+        line.append(
+            i == row.size() - 1
+                ? row.get(i)
+                : String.format("%-" + (width[i] + 2) + "s", row.get(i)));
       }
       out.println(line.toString().stripTrailing());
     }

@@ -19,10 +19,17 @@ import picocli.CommandLine.Spec;
  * every projection whichever node runs it; rebuild and retry are requests that the node holding the
  * projection's lease carries out (woken by a notification, at once).
  */
-@Command(name = "projections", mixinStandardHelpOptions = true,
-    description = "Show projections (status, checkpoint, lag, errors); rebuild one or retry a failed one.",
-    subcommands = {ProjectionsCommand.ListCommand.class, ProjectionsCommand.Show.class,
-        ProjectionsCommand.Rebuild.class, ProjectionsCommand.Retry.class})
+@Command(
+    name = "projections",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show projections (status, checkpoint, lag, errors); rebuild one or retry a failed one.",
+    subcommands = {
+      ProjectionsCommand.ListCommand.class,
+      ProjectionsCommand.Show.class,
+      ProjectionsCommand.Rebuild.class,
+      ProjectionsCommand.Retry.class
+    })
 final class ProjectionsCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -31,12 +38,17 @@ final class ProjectionsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Every projection with its status and lag.")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Every projection with its status and lag.")
   static final class ListCommand implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
     @Spec CommandSpec spec;
 
-    @Option(names = "--json", description = "Print JSON (the API's shape) instead of a table. Default: false.")
+    @Option(
+        names = "--json",
+        description = "Print JSON (the API's shape) instead of a table. Default: false.")
     boolean json;
 
     @Override
@@ -50,11 +62,21 @@ final class ProjectionsCommand implements Runnable {
         }
         List<List<String>> rows = new ArrayList<>();
         for (ProjectionStatus p : all) {
-          rows.add(List.of(p.name(), p.version(), p.status(), p.checkpoint(), Long.toString(p.eventsApplied()),
-              Long.toString(p.lag()), p.runningOn() == null ? "-" : p.runningOn(),
-              p.error() == null ? "" : p.error()));
+          rows.add(
+              List.of(
+                  p.name(),
+                  p.version(),
+                  p.status(),
+                  p.checkpoint(),
+                  Long.toString(p.eventsApplied()),
+                  Long.toString(p.lag()),
+                  p.runningOn() == null ? "-" : p.runningOn(),
+                  p.error() == null ? "" : p.error()));
         }
-        Output.table(out, List.of("NAME", "VERSION", "STATUS", "CHECKPOINT", "APPLIED", "LAG", "RUNNING ON", "ERROR"),
+        Output.table(
+            out,
+            List.of(
+                "NAME", "VERSION", "STATUS", "CHECKPOINT", "APPLIED", "LAG", "RUNNING ON", "ERROR"),
             rows);
         return 0;
       }
@@ -72,16 +94,23 @@ final class ProjectionsCommand implements Runnable {
     @Override
     public Integer call() {
       try (Session session = Session.open(connection)) {
-        ProjectionStatus status = session.millrace().projections().get(name)
-            .orElseThrow(() -> new MillraceException("projection " + name + " not found"));
+        ProjectionStatus status =
+            session
+                .millrace()
+                .projections()
+                .get(name)
+                .orElseThrow(() -> new MillraceException("projection " + name + " not found"));
         Output.json(spec.commandLine().getOut(), status);
         return 0;
       }
     }
   }
 
-  @Command(name = "rebuild", mixinStandardHelpOptions = true,
-      description = "Replay a projection from the first event; its queries answer 503 until it has caught up.")
+  @Command(
+      name = "rebuild",
+      mixinStandardHelpOptions = true,
+      description =
+          "Replay a projection from the first event; its queries answer 503 until it has caught up.")
   static final class Rebuild implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
     @Spec CommandSpec spec;
@@ -92,12 +121,15 @@ final class ProjectionsCommand implements Runnable {
     @Override
     public Integer call() {
       try (Session session = Session.open(connection)) {
-        return answer(spec, name, session.millrace().projections().rebuild(name), "rebuild requested");
+        return answer(
+            spec, name, session.millrace().projections().rebuild(name), "rebuild requested");
       }
     }
   }
 
-  @Command(name = "retry", mixinStandardHelpOptions = true,
+  @Command(
+      name = "retry",
+      mixinStandardHelpOptions = true,
       description = "Resume a failed projection from its checkpoint (after fixing the cause).")
   static final class Retry implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
@@ -114,7 +146,8 @@ final class ProjectionsCommand implements Runnable {
     }
   }
 
-  private static int answer(CommandSpec spec, String name, Projections.Request result, String done) {
+  private static int answer(
+      CommandSpec spec, String name, Projections.Request result, String done) {
     switch (result) {
       case ACCEPTED -> {
         spec.commandLine().getOut().println("projection " + name + ": " + done);
@@ -122,7 +155,9 @@ final class ProjectionsCommand implements Runnable {
         return 0;
       }
       case NOT_FOUND -> throw new MillraceException("projection " + name + " not found");
-      default -> throw new MillraceException("projection " + name + " has not failed; retry applies to failed projections");
+      default ->
+          throw new MillraceException(
+              "projection " + name + " has not failed; retry applies to failed projections");
     }
   }
 }

@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "queues", mixinStandardHelpOptions = true,
+@Command(
+    name = "queues",
+    mixinStandardHelpOptions = true,
     description = "Show queues with their jobs by state (exact by default); pause or resume one.",
     subcommands = {QueuesCommand.Pause.class, QueuesCommand.Resume.class})
 final class QueuesCommand implements Callable<Integer> {
@@ -23,8 +25,11 @@ final class QueuesCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON instead of a table. Default: false.")
   boolean json;
 
-  @Option(names = "--fast", description = "The cheapest read: never scans history; a lower bound while the"
-      + " counters are untrusted. Default: an exact read.")
+  @Option(
+      names = "--fast",
+      description =
+          "The cheapest read: never scans history; a lower bound while the"
+              + " counters are untrusted. Default: an exact read.")
   boolean fast;
 
   @Override
@@ -39,26 +44,52 @@ final class QueuesCommand implements Callable<Integer> {
       List<List<String>> rows = new ArrayList<>();
       for (QueueOverview.Queue q : overview.queues()) {
         QueueCounts c = q.counts();
-        rows.add(List.of(q.name(), q.paused() ? "paused" : "active",
-            Long.toString(c.available()), Long.toString(c.scheduled()), Long.toString(c.running()),
-            Long.toString(c.retryable()), Long.toString(c.pending()), Long.toString(c.completed()),
-            Long.toString(c.failed()), Long.toString(c.cancelled()), Long.toString(c.skipped()),
-            Long.toString(c.terminal())));
+        rows.add(
+            List.of(
+                q.name(),
+                q.paused() ? "paused" : "active",
+                Long.toString(c.available()),
+                Long.toString(c.scheduled()),
+                Long.toString(c.running()),
+                Long.toString(c.retryable()),
+                Long.toString(c.pending()),
+                Long.toString(c.completed()),
+                Long.toString(c.failed()),
+                Long.toString(c.cancelled()),
+                Long.toString(c.skipped()),
+                Long.toString(c.terminal())));
       }
-      Output.table(out, List.of("QUEUE", "STATUS", "AVAILABLE", "SCHEDULED", "RUNNING", "RETRYABLE", "PENDING",
-          "COMPLETED", "FAILED", "CANCELLED", "SKIPPED", "TERMINAL"), rows);
+      Output.table(
+          out,
+          List.of(
+              "QUEUE",
+              "STATUS",
+              "AVAILABLE",
+              "SCHEDULED",
+              "RUNNING",
+              "RETRYABLE",
+              "PENDING",
+              "COMPLETED",
+              "FAILED",
+              "CANCELLED",
+              "SKIPPED",
+              "TERMINAL"),
+          rows);
       if (!overview.fromCounters()) {
-        out.println(overview.exact()
-            ? "note: finished counts come from a scan of history: the counters are not trusted"
-                + " (run `millrace storage verify-counters` / `rebuild-counters`)"
-            : "note: the counters are not trusted; finished counts are a lower bound");
+        out.println(
+            overview.exact()
+                ? "note: finished counts come from a scan of history: the counters are not trusted"
+                    + " (run `millrace storage verify-counters` / `rebuild-counters`)"
+                : "note: the counters are not trusted; finished counts are a lower bound");
         out.flush();
       }
       return 0;
     }
   }
 
-  @Command(name = "pause", mixinStandardHelpOptions = true,
+  @Command(
+      name = "pause",
+      mixinStandardHelpOptions = true,
       description = "Stop claiming from a queue; it keeps accepting jobs.")
   static final class Pause implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
@@ -73,7 +104,10 @@ final class QueuesCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "resume", mixinStandardHelpOptions = true, description = "Claim from a paused queue again.")
+  @Command(
+      name = "resume",
+      mixinStandardHelpOptions = true,
+      description = "Claim from a paused queue again.")
   static final class Resume implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
     @Spec CommandSpec spec;
@@ -87,7 +121,8 @@ final class QueuesCommand implements Callable<Integer> {
     }
   }
 
-  private static int setPaused(ConnectionOptions connection, CommandSpec spec, String queue, boolean paused) {
+  private static int setPaused(
+      ConnectionOptions connection, CommandSpec spec, String queue, boolean paused) {
     try (Session session = Session.open(connection)) {
       session.millrace().admin().setPaused(queue, paused);
       spec.commandLine().getOut().println("queue " + queue + (paused ? " paused" : " resumed"));

@@ -20,49 +20,71 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * Runs a Millrace node with the HTTP server until the process is stopped. Without a database URL
- * it starts the embedded PostgreSQL of the data directory and writes the {@link StateFile} so
- * other commands use the same database.
+ * Runs a Millrace node with the HTTP server until the process is stopped. Without a database URL it
+ * starts the embedded PostgreSQL of the data directory and writes the {@link StateFile} so other
+ * commands use the same database.
  *
  * <p>Shutdown (SIGINT/SIGTERM, or {@link #stop()} in-process) runs once: the node first (stops
  * claiming, lets handlers finish, hands over leadership), then the HTTP server, then the state
  * file, then the database.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Run a Millrace node with the dashboard (/), /health, /ready, /metrics and the admin API.")
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run a Millrace node with the dashboard (/), /health, /ready, /metrics and the admin API.")
 public final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
   @Mixin ConnectionOptions connection;
 
-  @Option(names = "--port", defaultValue = "8080",
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
       description = "HTTP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
   int port;
 
-  @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "HOST",
-      description = "HTTP address. Default: ${DEFAULT-VALUE} (this machine only); 0.0.0.0 exposes the admin API, set --token.")
+  @Option(
+      names = "--bind",
+      defaultValue = "127.0.0.1",
+      paramLabel = "HOST",
+      description =
+          "HTTP address. Default: ${DEFAULT-VALUE} (this machine only); 0.0.0.0 exposes the admin API, set --token.")
   String bind;
 
-  @Option(names = "--token", paramLabel = "TOKEN",
-      description = "Token required on mutating HTTP requests (Authorization: Bearer TOKEN). Default: $MILLRACE_TOKEN, else none.")
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      description =
+          "Token required on mutating HTTP requests (Authorization: Bearer TOKEN). Default: $MILLRACE_TOKEN, else none.")
   String token = System.getenv("MILLRACE_TOKEN");
 
-  @Option(names = "--read-only",
-      description = "Refuse every mutating HTTP request (the dashboard then only shows). Default: off.")
+  @Option(
+      names = "--read-only",
+      description =
+          "Refuse every mutating HTTP request (the dashboard then only shows). Default: off.")
   boolean readOnly;
 
-  @Option(names = "--token-for-reads",
-      description = "Require the token on /api reads too (not on /health, /ready, /metrics). Needs --token. Default: off.")
+  @Option(
+      names = "--token-for-reads",
+      description =
+          "Require the token on /api reads too (not on /health, /ready, /metrics). Needs --token. Default: off.")
   boolean tokenForReads;
 
-  @Option(names = "--demo",
-      description = "Run the demo.hello handler on queue 'default' and enqueue one demo job every 10 s, so jobs "
-          + "can be seen flowing. Default: off (the node then runs no handlers: it serves the API, "
-          + "enqueues and does leader maintenance; your application's nodes run the jobs).")
+  @Option(
+      names = "--demo",
+      description =
+          "Run the demo.hello handler on queue 'default' and enqueue one demo job every 10 s, so jobs "
+              + "can be seen flowing. Default: off (the node then runs no handlers: it serves the API, "
+              + "enqueues and does leader maintenance; your application's nodes run the jobs).")
   boolean demo;
 
-  @Option(names = "--concurrency", defaultValue = "10", paramLabel = "N",
-      description = "Handlers running at once on queue 'default' (with --demo). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--concurrency",
+      defaultValue = "10",
+      paramLabel = "N",
+      description =
+          "Handlers running at once on queue 'default' (with --demo). Default: ${DEFAULT-VALUE}.")
   int concurrency;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -79,27 +101,42 @@ public final class ServeCommand implements Callable<Integer> {
     Demo demoJobs = null;
     MillraceServer http = null;
     try {
-      MillraceBuilder builder = Millrace.builder(database.dataSource())
-          .schema(connection.schema)
-          .meterRegistry(registry);
+      MillraceBuilder builder =
+          Millrace.builder(database.dataSource()).schema(connection.schema).meterRegistry(registry);
       if (demo) {
         Demo.register(builder, concurrency);
       }
       millrace = builder.build();
       int version = millrace.migrate();
       millrace.start();
-      http = MillraceServer.builder(millrace, registry).host(bind).port(port).token(token)
-          .readOnly(readOnly).readsNeedToken(tokenForReads).start();
+      http =
+          MillraceServer.builder(millrace, registry)
+              .host(bind)
+              .port(port)
+              .token(token)
+              .readOnly(readOnly)
+              .readsNeedToken(tokenForReads)
+              .start();
       if (database.embedded().isPresent()) {
-        new StateFile(database.embedded().get().getJdbcUrl("postgres", "postgres"),
-            database.embedded().get().getPort(), http.port(), ProcessHandle.current().pid(), connection.schema)
+        new StateFile(
+                database.embedded().get().getJdbcUrl("postgres", "postgres"),
+                database.embedded().get().getPort(),
+                http.port(),
+                ProcessHandle.current().pid(),
+                connection.schema)
             .write(connection.dataDir());
       }
       if (demo) {
         demoJobs = Demo.start(millrace);
       }
-      log.info("Millrace is serving on http://{}:{} (schema {} v{}, {}){}", bind, http.port(), connection.schema,
-          version, database.description(), demo ? "; demo jobs every 10 s" : "");
+      log.info(
+          "Millrace is serving on http://{}:{} (schema {} v{}, {}){}",
+          bind,
+          http.port(),
+          connection.schema,
+          version,
+          database.description(),
+          demo ? "; demo jobs every 10 s" : "");
     } catch (RuntimeException e) {
       close(demoJobs, millrace, http, database);
       started.countDown();

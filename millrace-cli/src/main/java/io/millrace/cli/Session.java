@@ -5,10 +5,10 @@ import io.millrace.schema.SchemaMigrator;
 import io.millrace.schema.SchemaName;
 
 /**
- * A one-shot command's connection: the database and a client node on it (no handlers, not
- * started, so it neither claims jobs nor joins leader election). When the command started the
- * embedded PostgreSQL itself it migrates it, since that database is Millrace's own; any other
- * database must already be at this build's schema version.
+ * A one-shot command's connection: the database and a client node on it (no handlers, not started,
+ * so it neither claims jobs nor joins leader election). When the command started the embedded
+ * PostgreSQL itself it migrates it, since that database is Millrace's own; any other database must
+ * already be at this build's schema version.
  */
 final class Session implements AutoCloseable {
   private final Database database;

@@ -11,9 +11,9 @@ import java.util.Optional;
 
 /**
  * {@code <data-dir>/millrace.json}: written by {@code millrace serve} on an embedded database so
- * that other commands on the same data directory use that server's PostgreSQL instead of trying
- * to start a second one on the same files. Removed on clean shutdown; a file left by a killed
- * server is recognised by its dead pid and ignored.
+ * that other commands on the same data directory use that server's PostgreSQL instead of trying to
+ * start a second one on the same files. Removed on clean shutdown; a file left by a killed server
+ * is recognised by its dead pid and ignored.
  *
  * @param jdbcUrl the embedded PostgreSQL (user and password {@code postgres}, localhost only)
  * @param postgresPort the embedded PostgreSQL's port
@@ -38,7 +38,8 @@ record StateFile(String jdbcUrl, int postgresPort, int httpPort, long pid, Strin
     try {
       state = Json.MAPPER.readValue(Files.readString(file), StateFile.class);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException(file + " is not a Millrace state file (" + e.getOriginalMessage() + "); delete it");
+      throw new IllegalStateException(
+          file + " is not a Millrace state file (" + e.getOriginalMessage() + "); delete it");
     } catch (IOException e) {
       throw new UncheckedIOException("could not read " + file, e);
     }

@@ -11,7 +11,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "storage", mixinStandardHelpOptions = true,
+@Command(
+    name = "storage",
+    mixinStandardHelpOptions = true,
     description = "Check and repair what Millrace keeps about its own tables.",
     subcommands = {StorageCommand.VerifyCounters.class, StorageCommand.RebuildCounters.class})
 final class StorageCommand implements Runnable {
@@ -25,15 +27,19 @@ final class StorageCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "verify-counters", mixinStandardHelpOptions = true,
+  @Command(
+      name = "verify-counters",
+      mixinStandardHelpOptions = true,
       description = "Compare the finished-job counters with a scan of history; exit 3 on drift.")
   static final class VerifyCounters implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
     @Spec CommandSpec spec;
 
-    @Option(names = "--clear-marker",
-        description = "On drift, also clear the trust marker so exact counts scan history until a rebuild."
-            + " Default: false.")
+    @Option(
+        names = "--clear-marker",
+        description =
+            "On drift, also clear the trust marker so exact counts scan history until a rebuild."
+                + " Default: false.")
     boolean clearMarker;
 
     @Override
@@ -49,21 +55,33 @@ final class StorageCommand implements Runnable {
         }
         List<List<String>> rows = new ArrayList<>();
         for (Drift d : drift) {
-          rows.add(List.of(d.queue(), d.state(), Long.toString(d.counted()), Long.toString(d.actual()),
-              Long.toString(d.difference())));
+          rows.add(
+              List.of(
+                  d.queue(),
+                  d.state(),
+                  Long.toString(d.counted()),
+                  Long.toString(d.actual()),
+                  Long.toString(d.difference())));
         }
         Output.table(out, List.of("QUEUE", "STATE", "COUNTED", "ACTUAL", "DRIFT"), rows);
-        out.println(drift.size() + " counters drifted (trusted: " + trusted + ");"
-            + " run `millrace storage rebuild-counters` to repair");
+        out.println(
+            drift.size()
+                + " counters drifted (trusted: "
+                + trusted
+                + ");"
+                + " run `millrace storage rebuild-counters` to repair");
         out.flush();
         return DRIFT;
       }
     }
   }
 
-  @Command(name = "rebuild-counters", mixinStandardHelpOptions = true,
-      description = "Rebuild the counters from history and set the trust marker, in one transaction."
-          + " Safe while workers run: finishing jobs wait briefly for the counters' lock.")
+  @Command(
+      name = "rebuild-counters",
+      mixinStandardHelpOptions = true,
+      description =
+          "Rebuild the counters from history and set the trust marker, in one transaction."
+              + " Safe while workers run: finishing jobs wait briefly for the counters' lock.")
   static final class RebuildCounters implements Callable<Integer> {
     @Mixin ConnectionOptions connection;
     @Spec CommandSpec spec;
@@ -72,7 +90,9 @@ final class StorageCommand implements Runnable {
     public Integer call() {
       try (Session session = Session.open(connection)) {
         session.millrace().counts().rebuild();
-        spec.commandLine().getOut().println("counters rebuilt from history; exact counts use them again");
+        spec.commandLine()
+            .getOut()
+            .println("counters rebuilt from history; exact counts use them again");
         spec.commandLine().getOut().flush();
         return 0;
       }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * Everything the dashboard and the API can do, the CLI can do too, with the same answer. The
- * list of actions is the served OpenAPI document: each mutation names its CLI command in {@code
+ * Everything the dashboard and the API can do, the CLI can do too, with the same answer. The list
+ * of actions is the served OpenAPI document: each mutation names its CLI command in {@code
  * x-millrace-cli}, and each of those must exist. The server's own test checks that the document
  * covers every route, so together no route can be added without a CLI command.
  */
@@ -56,7 +56,8 @@ class ApiCliParityTest {
     JsonNode doc = Json.parse(get("/api/openapi.json"));
     List<String> missing = new ArrayList<>();
     int mutations = 0;
-    for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields();
+        paths.hasNext(); ) {
       Map.Entry<String, JsonNode> path = paths.next();
       for (Iterator<Map.Entry<String, JsonNode>> ops = path.getValue().fields(); ops.hasNext(); ) {
         Map.Entry<String, JsonNode> op = ops.next();
@@ -87,7 +88,8 @@ class ApiCliParityTest {
       enqueue("parity-b");
       enqueue("parity-c");
     }
-    JsonNode apiBulk = Json.parse(post("/api/bulk/jobs/cancel", "{\"queue\":\"parity-b\",\"max\":2}"));
+    JsonNode apiBulk =
+        Json.parse(post("/api/bulk/jobs/cancel", "{\"queue\":\"parity-b\",\"max\":2}"));
     Run cliRun = cli("jobs", "bulk", "cancel", "--queue", "parity-c", "--max", "2");
     assertThat(cliRun.exit).as(cliRun.err).isZero();
     JsonNode cliBulk = Json.parse(cliRun.out);
@@ -147,13 +149,19 @@ class ApiCliParityTest {
   }
 
   private static String get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private static String post(String path, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 }

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code millrace backfills} against a node running a backfill, through Millrace's registry only. */
+/**
+ * {@code millrace backfills} against a node running a backfill, through Millrace's registry only.
+ */
 class BackfillsCommandTest {
   record Run(int exit, String out, String err) {}
 
@@ -34,13 +36,21 @@ class BackfillsCommandTest {
     db.migratedClient();
     db.execute("CREATE TABLE {schema}.accounts (id bigint PRIMARY KEY, plan text NOT NULL)");
     db.execute("INSERT INTO {schema}.accounts SELECT i, 'legacy' FROM generate_series(1, 1000) i");
-    target = TestDatabase.pool(TestDatabase.jdbcUrl() + "&currentSchema=" + db.schema(), 2, "backfill-target");
-    node = db.builder()
-        .backfill(Backfill.builder("accounts-plan").target(target).table("accounts").key("id")
-            .sql("UPDATE accounts SET plan = 'basic' WHERE {range}")
-            .throttle(Throttles.when("held by the test", hold::get)).throttleRecheck(Duration.ofMillis(50))
-            .build())
-        .build();
+    target =
+        TestDatabase.pool(
+            TestDatabase.jdbcUrl() + "&currentSchema=" + db.schema(), 2, "backfill-target");
+    node =
+        db.builder()
+            .backfill(
+                Backfill.builder("accounts-plan")
+                    .target(target)
+                    .table("accounts")
+                    .key("id")
+                    .sql("UPDATE accounts SET plan = 'basic' WHERE {range}")
+                    .throttle(Throttles.when("held by the test", hold::get))
+                    .throttleRecheck(Duration.ofMillis(50))
+                    .build())
+            .build();
     node.start();
   }
 
@@ -53,17 +63,22 @@ class BackfillsCommandTest {
 
   @Test
   void listShowPauseResumeCancelRetry() throws Exception {
-    Await.until("the backfill runs, held by its throttle",
-        () -> "held by the test".equals(node.backfills().get("accounts-plan").orElseThrow().throttledBy()));
+    Await.until(
+        "the backfill runs, held by its throttle",
+        () ->
+            "held by the test"
+                .equals(node.backfills().get("accounts-plan").orElseThrow().throttledBy()));
     Run list = cli("backfills");
     assertThat(list.exit).as(list.err).isZero();
-    assertThat(list.out).containsPattern("accounts-plan\\s+running\\s+postgresql:accounts")
+    assertThat(list.out)
+        .containsPattern("accounts-plan\\s+running\\s+postgresql:accounts")
         .contains("throttled: held by the test");
     JsonNode shown = Json.parse(cli("backfills", "show", "accounts-plan").out);
     assertThat(shown.get("state").asText()).isEqualTo("running");
     assertThat(shown.get("rowsTotal").asLong()).isEqualTo(1000);
 
-    assertThat(cli("backfills", "pause", "accounts-plan").out).contains("backfill accounts-plan paused");
+    assertThat(cli("backfills", "pause", "accounts-plan").out)
+        .contains("backfill accounts-plan paused");
     Run again = cli("backfills", "pause", "accounts-plan");
     assertThat(again.exit).isEqualTo(1);
     assertThat(again.err).contains("cannot pause backfill accounts-plan: it is paused");
@@ -85,7 +100,14 @@ class BackfillsCommandTest {
   private Run cli(String... args) {
     String[] withDb = new String[args.length + 6];
     System.arraycopy(args, 0, withDb, 0, args.length);
-    String[] extra = {"--database-url", TestDatabase.jdbcUrl(), "--database-user", "postgres", "--schema", db.schema()};
+    String[] extra = {
+      "--database-url",
+      TestDatabase.jdbcUrl(),
+      "--database-user",
+      "postgres",
+      "--schema",
+      db.schema()
+    };
     System.arraycopy(extra, 0, withDb, args.length, extra.length);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

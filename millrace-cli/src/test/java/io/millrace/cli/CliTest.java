@@ -24,8 +24,8 @@ import picocli.CommandLine;
 
 /**
  * The CLI in-process against a real embedded PostgreSQL on a temporary data directory: {@code
- * serve} runs in a background thread, the other commands find its database through the state
- * file, as they would from another shell.
+ * serve} runs in a background thread, the other commands find its database through the state file,
+ * as they would from another shell.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliTest {
@@ -42,7 +42,9 @@ class CliTest {
   static void startServer() throws Exception {
     serve = new ServeCommand();
     CommandLine cli = new CommandLine(serve);
-    serving = new Thread(() -> cli.execute("--data-dir", home.toString(), "--port", "0", "--demo"), "serve");
+    serving =
+        new Thread(
+            () -> cli.execute("--data-dir", home.toString(), "--port", "0", "--demo"), "serve");
     serving.start();
     port = serve.awaitStarted();
   }
@@ -113,7 +115,8 @@ class CliTest {
     JsonNode queue = overview.get("queues").get(0);
     assertThat(queue.get("paused").asBoolean()).isTrue();
     assertThat(queue.get("counts").get("completed").asLong()).isPositive();
-    assertThat(queue.get("counts").get("terminal").asLong()).isGreaterThanOrEqualTo(queue.get("counts").get("completed").asLong());
+    assertThat(queue.get("counts").get("terminal").asLong())
+        .isGreaterThanOrEqualTo(queue.get("counts").get("completed").asLong());
     assertThat(cli("queues", "resume", "default").exit).isZero();
     assertThat(cli("queues", "--fast").out).containsPattern("default\\s+active");
   }
@@ -130,12 +133,16 @@ class CliTest {
     long id = Long.parseLong(session.out.strip());
     assertThat(cli("jobs", "cancel", Long.toString(id)).exit).isZero();
     assertThat(cli("storage", "verify-counters").exit).isZero();
-    try (var db = io.millrace.testing.TestDatabase.pool(
-        Json.parse(Files.readString(home.resolve(StateFile.NAME))).get("jdbcUrl").asText(), 1);
-        var c = db.getConnection(); var st = c.createStatement()) {
-      st.execute("INSERT INTO millrace.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,"
-          + " tags, errors, created_at, finished_at) VALUES (-1, 'drift', 'x', '{}', 'failed', 0, 1, 1, '{}', '[]',"
-          + " now(), now())");
+    try (var db =
+            io.millrace.testing.TestDatabase.pool(
+                Json.parse(Files.readString(home.resolve(StateFile.NAME))).get("jdbcUrl").asText(),
+                1);
+        var c = db.getConnection();
+        var st = c.createStatement()) {
+      st.execute(
+          "INSERT INTO millrace.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,"
+              + " tags, errors, created_at, finished_at) VALUES (-1, 'drift', 'x', '{}', 'failed', 0, 1, 1, '{}', '[]',"
+              + " now(), now())");
     }
     Run drift = cli("storage", "verify-counters", "--clear-marker");
     assertThat(drift.exit).isEqualTo(StorageCommand.DRIFT);
@@ -183,9 +190,11 @@ class CliTest {
 
   private static JsonNode apiJob(long id) {
     try {
-      HttpResponse<String> r = http.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/jobs/" + id)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/jobs/" + id))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return Json.parse(r.body());
     } catch (Exception e) {
       throw new AssertionError(e);

@@ -30,14 +30,32 @@ class ProjectionsCommandTest {
   @BeforeAll
   static void start() {
     db = TestDatabase.create("projcli");
-    node = db.builder().projection(Projection.named("counter").version("3").handler((e, ctx) -> {
-      if (broken.get()) {
-        throw new IllegalStateException("counter is broken");
-      }
-      ctx.documents().put("n", java.util.Map.of("n", ctx.documents().get("n").map(d -> d.get("n").asLong()).orElse(0L) + 1));
-    }).build()).build();
+    node =
+        db.builder()
+            .projection(
+                Projection.named("counter")
+                    .version("3")
+                    .handler(
+                        (e, ctx) -> {
+                          if (broken.get()) {
+                            throw new IllegalStateException("counter is broken");
+                          }
+                          ctx.documents()
+                              .put(
+                                  "n",
+                                  java.util.Map.of(
+                                      "n",
+                                      ctx.documents()
+                                              .get("n")
+                                              .map(d -> d.get("n").asLong())
+                                              .orElse(0L)
+                                          + 1));
+                        })
+                    .build())
+            .build();
     node.migrate();
-    node.events().append("s", EventStore.ANY, List.of(NewEvent.json("e", "{}"), NewEvent.json("e", "{}")));
+    node.events()
+        .append("s", EventStore.ANY, List.of(NewEvent.json("e", "{}"), NewEvent.json("e", "{}")));
     node.start();
   }
 
@@ -67,8 +85,17 @@ class ProjectionsCommandTest {
 
     Run rebuild = cli("projections", "rebuild", "counter");
     assertThat(rebuild.exit).as(rebuild.err).isZero();
-    Await.until("rebuilt", () -> Json.tree(cli("projections", "show", "counter").out).get("status").asText().equals("ready")
-        && node.projections().document("counter", "n").map(d -> d.get("n").asLong() == 2).orElse(false));
+    Await.until(
+        "rebuilt",
+        () ->
+            Json.tree(cli("projections", "show", "counter").out)
+                    .get("status")
+                    .asText()
+                    .equals("ready")
+                && node.projections()
+                    .document("counter", "n")
+                    .map(d -> d.get("n").asLong() == 2)
+                    .orElse(false));
     JsonNode listed = Json.parse(cli("projections", "list", "--json").out);
     assertThat(listed.get(0).get("eventsApplied").asLong()).isEqualTo(2);
 
@@ -83,8 +110,21 @@ class ProjectionsCommandTest {
   private static Run cli(String... args) {
     String[] all = new String[args.length + 8];
     System.arraycopy(args, 0, all, 0, args.length);
-    System.arraycopy(new String[] {"--database-url", TestDatabase.jdbcUrl(), "--database-user", "postgres",
-        "--database-password", "postgres", "--schema", db.schema()}, 0, all, args.length, 8);
+    System.arraycopy(
+        new String[] {
+          "--database-url",
+          TestDatabase.jdbcUrl(),
+          "--database-user",
+          "postgres",
+          "--database-password",
+          "postgres",
+          "--schema",
+          db.schema()
+        },
+        0,
+        all,
+        args.length,
+        8);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cli = MillraceCli.commandLine();

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code millrace workflows list|show|cancel} against a running {@code serve --demo}, as from another shell. */
+/**
+ * {@code millrace workflows list|show|cancel} against a running {@code serve --demo}, as from
+ * another shell.
+ */
 class WorkflowsCliTest {
   @TempDir static Path home;
   static ServeCommand serve;
@@ -37,10 +40,14 @@ class WorkflowsCliTest {
   static void startServer() throws Exception {
     serve = new ServeCommand();
     CommandLine cli = new CommandLine(serve);
-    serving = new Thread(() -> cli.execute("--data-dir", home.toString(), "--port", "0", "--demo"), "serve");
+    serving =
+        new Thread(
+            () -> cli.execute("--data-dir", home.toString(), "--port", "0", "--demo"), "serve");
     serving.start();
     serve.awaitStarted();
-    pool = TestDatabase.pool(Json.parse(Files.readString(home.resolve(StateFile.NAME))).get("jdbcUrl").asText(), 2);
+    pool =
+        TestDatabase.pool(
+            Json.parse(Files.readString(home.resolve(StateFile.NAME))).get("jdbcUrl").asText(), 2);
     client = Millrace.builder(pool).build();
   }
 
@@ -54,14 +61,34 @@ class WorkflowsCliTest {
 
   @Test
   void listShowAndCancelWorkflows() throws Exception {
-    SubmittedWorkflow done = client.workflows().submit(WorkflowRequest.named("greetings").namespace("cli")
-        .step("first", JobRequest.of("demo.hello", Map.of("name", "one")))
-        .step("second", JobRequest.of("demo.hello", Map.of("name", "two")), "first"));
-    SubmittedWorkflow waiting = client.workflows().submit(WorkflowRequest.named("tomorrow").namespace("cli")
-        .step("later", JobRequest.of("demo.hello", Map.of("name", "later")).delay(Duration.ofHours(1)))
-        .step("after", JobRequest.of("demo.hello", Map.of("name", "after")), "later"));
-    Await.until("first workflow finished", () -> "completed".equals(Json.tree(cli("workflows", "show", Long.toString(done.id())).out)
-        .get("workflow").get("status").asText()));
+    SubmittedWorkflow done =
+        client
+            .workflows()
+            .submit(
+                WorkflowRequest.named("greetings")
+                    .namespace("cli")
+                    .step("first", JobRequest.of("demo.hello", Map.of("name", "one")))
+                    .step("second", JobRequest.of("demo.hello", Map.of("name", "two")), "first"));
+    SubmittedWorkflow waiting =
+        client
+            .workflows()
+            .submit(
+                WorkflowRequest.named("tomorrow")
+                    .namespace("cli")
+                    .step(
+                        "later",
+                        JobRequest.of("demo.hello", Map.of("name", "later"))
+                            .delay(Duration.ofHours(1)))
+                    .step("after", JobRequest.of("demo.hello", Map.of("name", "after")), "later"));
+    Await.until(
+        "first workflow finished",
+        () ->
+            "completed"
+                .equals(
+                    Json.tree(cli("workflows", "show", Long.toString(done.id())).out)
+                        .get("workflow")
+                        .get("status")
+                        .asText()));
 
     Run list = cli("workflows", "list", "--namespace", "cli");
     assertThat(list.exit).as(list.err).isZero();
@@ -80,7 +107,8 @@ class WorkflowsCliTest {
     assertThat(Json.parse(cancel.out).get("result").asText()).isEqualTo("cancelled");
     JsonNode after = Json.parse(cli("workflows", "show", Long.toString(waiting.id())).out);
     assertThat(after.get("workflow").get("status").asText()).isEqualTo("cancelled");
-    assertThat(after.get("members")).allSatisfy(m -> assertThat(m.get("state").asText()).isEqualTo("cancelled"));
+    assertThat(after.get("members"))
+        .allSatisfy(m -> assertThat(m.get("state").asText()).isEqualTo("cancelled"));
   }
 
   @Test

@@ -29,8 +29,8 @@ import javax.sql.DataSource;
  * }</pre>
  *
  * <p>The batch body is SQL in which {@code {range}} stands for the batch's key range and the row
- * filter, or a {@link BatchCallback}. Every value is bound; {@code table}, {@code key} and the state
- * table are validated identifiers; the SQL and the filter are the application's own code.
+ * filter, or a {@link BatchCallback}. Every value is bound; {@code table}, {@code key} and the
+ * state table are validated identifiers; the SQL and the filter are the application's own code.
  */
 public final class Backfill {
   static final String RANGE = "{range}";
@@ -73,7 +73,10 @@ public final class Backfill {
     this.independent = b.independent;
     this.blocking = b.blocking;
     this.targetBatchTime = b.targetBatchTime;
-    this.batchTimeout = b.batchTimeout == null ? max(targetBatchTime.multipliedBy(20), Duration.ofSeconds(2)) : b.batchTimeout;
+    this.batchTimeout =
+        b.batchTimeout == null
+            ? max(targetBatchTime.multipliedBy(20), Duration.ofSeconds(2))
+            : b.batchTimeout;
     this.yieldBetweenBatches = b.yieldBetweenBatches;
     this.initialBatchSize = b.initialBatchSize;
     this.maxBatchSize = b.maxBatchSize;
@@ -84,7 +87,9 @@ public final class Backfill {
     this.quotedStateTable = Identifiers.quoted("stateTable", b.stateTable, true);
   }
 
-  /** Starts a definition; {@code name} follows the shared name rule (letters, digits and . _ : -). */
+  /**
+   * Starts a definition; {@code name} follows the shared name rule (letters, digits and . _ : -).
+   */
   public static Builder builder(String name) {
     return new Builder(JobRequest.requireName("name", name));
   }
@@ -183,9 +188,13 @@ public final class Backfill {
     return filter == null ? range : range + " AND (" + filter + ")";
   }
 
-  /** The SQL body with every {@code {range}} expanded; {@link #rangeCount()} pairs of parameters. */
+  /**
+   * The SQL body with every {@code {range}} expanded; {@link #rangeCount()} pairs of parameters.
+   */
   String expandedSql(boolean fromInclusive) {
-    return RANGE_TOKEN.matcher(sql).replaceAll(Matcher.quoteReplacement("(" + predicate(fromInclusive) + ")"));
+    return RANGE_TOKEN
+        .matcher(sql)
+        .replaceAll(Matcher.quoteReplacement("(" + predicate(fromInclusive) + ")"));
   }
 
   int rangeCount() {
@@ -201,7 +210,10 @@ public final class Backfill {
     return a.compareTo(b) >= 0 ? a : b;
   }
 
-  /** Builds a {@link Backfill}; every setting documents its default, {@link #build()} checks them together. */
+  /**
+   * Builds a {@link Backfill}; every setting documents its default, {@link #build()} checks them
+   * together.
+   */
   public static final class Builder {
     private final String name;
     private DataSource target;
@@ -228,7 +240,10 @@ public final class Backfill {
       this.name = name;
     }
 
-    /** The database the backfill changes: PostgreSQL or SQLite (detected from the connection). Required. */
+    /**
+     * The database the backfill changes: PostgreSQL or SQLite (detected from the connection).
+     * Required.
+     */
     public Builder target(DataSource target) {
       this.target = Objects.requireNonNull(target, "target");
       return this;
@@ -241,12 +256,18 @@ public final class Backfill {
       return this;
     }
 
-    /** The ordered unique key walked, an integer column; it must be indexed (a primary key is). Required. */
+    /**
+     * The ordered unique key walked, an integer column; it must be indexed (a primary key is).
+     * Required.
+     */
     public Builder key(String column) {
       return key(column, KeyType.INTEGER);
     }
 
-    /** The ordered unique key walked, of {@code type}; it must be indexed (unique, so each row is visited once). */
+    /**
+     * The ordered unique key walked, of {@code type}; it must be indexed (unique, so each row is
+     * visited once).
+     */
     public Builder key(String column, KeyType type) {
       Identifiers.quoted("key", column, false);
       this.key = column;
@@ -255,9 +276,9 @@ public final class Backfill {
     }
 
     /**
-     * A SQL condition on the table's rows, added to {@code {range}} (and to {@link KeyRange#predicate()}).
-     * It only narrows what the body changes: batches still walk every key, so a filter that matches
-     * little never makes a batch scan far. Default: none.
+     * A SQL condition on the table's rows, added to {@code {range}} (and to {@link
+     * KeyRange#predicate()}). It only narrows what the body changes: batches still walk every key,
+     * so a filter that matches little never makes a batch scan far. Default: none.
      */
     public Builder filter(String condition) {
       if (condition == null || condition.isBlank()) {
@@ -277,10 +298,12 @@ public final class Backfill {
      */
     public Builder sql(String statement) {
       if (statement == null || !statement.contains(RANGE)) {
-        throw new ValidationException("sql", "must use {range} to restrict the statement to the batch's keys");
+        throw new ValidationException(
+            "sql", "must use {range} to restrict the statement to the batch's keys");
       }
       if (statement.replace(RANGE, "").contains("?")) {
-        throw new ValidationException("sql", "must not have ? parameters: Millrace binds only {range}");
+        throw new ValidationException(
+            "sql", "must not have ? parameters: Millrace binds only {range}");
       }
       this.sql = statement;
       return this;
@@ -292,31 +315,46 @@ public final class Backfill {
       return this;
     }
 
-    /** Runs regardless of registration order (default: after every earlier non-independent backfill succeeded). */
+    /**
+     * Runs regardless of registration order (default: after every earlier non-independent backfill
+     * succeeded).
+     */
     public Builder independent() {
       this.independent = true;
       return this;
     }
 
-    /** {@code /ready} answers 503 naming this backfill, with progress and ETA, until it succeeds. Default: not blocking. */
+    /**
+     * {@code /ready} answers 503 naming this backfill, with progress and ETA, until it succeeds.
+     * Default: not blocking.
+     */
     public Builder blocking() {
       this.blocking = true;
       return this;
     }
 
-    /** The batch duration the adaptive size aims at; default 100 ms (grows at most 1.2× per batch, halves on timeout). */
+    /**
+     * The batch duration the adaptive size aims at; default 100 ms (grows at most 1.2× per batch,
+     * halves on timeout).
+     */
     public Builder targetBatchTime(Duration time) {
       this.targetBatchTime = positive("targetBatchTime", time);
       return this;
     }
 
-    /** A batch statement running longer is cancelled and retried at half the size; default 20× the target batch time, at least 2 s. */
+    /**
+     * A batch statement running longer is cancelled and retried at half the size; default 20× the
+     * target batch time, at least 2 s.
+     */
     public Builder batchTimeout(Duration timeout) {
       this.batchTimeout = positive("batchTimeout", timeout);
       return this;
     }
 
-    /** The pause after each batch, when other writers (and on SQLite, the checkpointer) get their turn; default 20 ms. */
+    /**
+     * The pause after each batch, when other writers (and on SQLite, the checkpointer) get their
+     * turn; default 20 ms.
+     */
     public Builder yieldBetweenBatches(Duration pause) {
       if (pause == null || pause.isNegative()) {
         throw new ValidationException("yieldBetweenBatches", "must be zero or positive");
@@ -337,7 +375,10 @@ public final class Backfill {
       return this;
     }
 
-    /** How many times in a row a failing step is tried before the backfill is {@code failed}; default 5. */
+    /**
+     * How many times in a row a failing step is tried before the backfill is {@code failed};
+     * default 5.
+     */
     public Builder maxAttempts(int attempts) {
       this.maxAttempts = range("maxAttempts", attempts, 1, 100);
       return this;
@@ -361,7 +402,10 @@ public final class Backfill {
       return this;
     }
 
-    /** The table Millrace keeps in the target for cursors and fencing; default {@code millrace_backfill_state}. */
+    /**
+     * The table Millrace keeps in the target for cursors and fencing; default {@code
+     * millrace_backfill_state}.
+     */
     public Builder stateTable(String table) {
       Identifiers.quoted("stateTable", table, true);
       this.stateTable = table;
@@ -379,10 +423,12 @@ public final class Backfill {
         throw new ValidationException("key", "must be set for backfill " + name);
       }
       if ((sql == null) == (callback == null)) {
-        throw new ValidationException("sql", "set exactly one batch body, sql(...) or batch(...), for backfill " + name);
+        throw new ValidationException(
+            "sql", "set exactly one batch body, sql(...) or batch(...), for backfill " + name);
       }
       if (initialBatchSize > maxBatchSize) {
-        throw new ValidationException("initialBatchSize", "must not exceed maxBatchSize (" + maxBatchSize + ")");
+        throw new ValidationException(
+            "initialBatchSize", "must not exceed maxBatchSize (" + maxBatchSize + ")");
       }
       return new Backfill(this);
     }
@@ -396,7 +442,8 @@ public final class Backfill {
 
     private static int range(String field, int value, int min, int max) {
       if (value < min || value > max) {
-        throw new ValidationException(field, "must be between " + min + " and " + max + ", got " + value);
+        throw new ValidationException(
+            field, "must be between " + min + " and " + max + ", got " + value);
       }
       return value;
     }

@@ -10,15 +10,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Meters of the backfills this node runs, tagged {@code backfill=<name>}: progress gauges
- * ({@code millrace.backfill.rows.processed}, {@code .rows.total}, {@code .rate}, {@code .eta},
- * {@code .batch.size}, {@code .running}), batch outcomes ({@code millrace.backfill.batches} by
- * {@code outcome}: committed, timeout, busy, failed) and durations, and throttle waits. Gauges show
- * this node's last known values; the registry's mirror is the cluster-wide view.
+ * Meters of the backfills this node runs, tagged {@code backfill=<name>}: progress gauges ({@code
+ * millrace.backfill.rows.processed}, {@code .rows.total}, {@code .rate}, {@code .eta}, {@code
+ * .batch.size}, {@code .running}), batch outcomes ({@code millrace.backfill.batches} by {@code
+ * outcome}: committed, timeout, busy, failed) and durations, and throttle waits. Gauges show this
+ * node's last known values; the registry's mirror is the cluster-wide view.
  */
 final class BackfillMetrics {
   /** The values the gauges read; replaced after every batch. */
-  record Snapshot(long processed, double total, double rate, double eta, int batchSize, boolean running) {
+  record Snapshot(
+      long processed, double total, double rate, double eta, int batchSize, boolean running) {
     static final Snapshot IDLE = new Snapshot(0, Double.NaN, Double.NaN, Double.NaN, 0, false);
   }
 
@@ -39,7 +40,8 @@ final class BackfillMetrics {
     }
   }
 
-  private void gauge(String meter, String name, java.util.function.ToDoubleFunction<Snapshot> value) {
+  private void gauge(
+      String meter, String name, java.util.function.ToDoubleFunction<Snapshot> value) {
     Gauge.builder(meter, snapshots, m -> value.applyAsDouble(m.getOrDefault(name, Snapshot.IDLE)))
         .tag("backfill", name)
         .register(meters);
@@ -50,23 +52,41 @@ final class BackfillMetrics {
     Long total = p.total();
     Double rate = p.rate();
     Double eta = p.etaSeconds(sizer);
-    snapshots.put(name, new Snapshot(p.processed(), total == null ? Double.NaN : total,
-        rate == null ? Double.NaN : rate, eta == null ? Double.NaN : eta, batchSize, running));
+    snapshots.put(
+        name,
+        new Snapshot(
+            p.processed(),
+            total == null ? Double.NaN : total,
+            rate == null ? Double.NaN : rate,
+            eta == null ? Double.NaN : eta,
+            batchSize,
+            running));
   }
 
   void stopped(String name) {
-    snapshots.computeIfPresent(name, (k, s) -> new Snapshot(s.processed(), s.total(), s.rate(), s.eta(), s.batchSize(), false));
+    snapshots.computeIfPresent(
+        name,
+        (k, s) -> new Snapshot(s.processed(), s.total(), s.rate(), s.eta(), s.batchSize(), false));
   }
 
   void batch(String name, String outcome, long nanos) {
-    Counter.builder("millrace.backfill.batches").tag("backfill", name).tag("outcome", outcome).register(meters).increment();
+    Counter.builder("millrace.backfill.batches")
+        .tag("backfill", name)
+        .tag("outcome", outcome)
+        .register(meters)
+        .increment();
     if ("committed".equals(outcome)) {
-      Timer.builder("millrace.backfill.batch.duration").tag("backfill", name).register(meters)
+      Timer.builder("millrace.backfill.batch.duration")
+          .tag("backfill", name)
+          .register(meters)
           .record(nanos, TimeUnit.NANOSECONDS);
     }
   }
 
   void throttled(String name) {
-    Counter.builder("millrace.backfill.throttle.waits").tag("backfill", name).register(meters).increment();
+    Counter.builder("millrace.backfill.throttle.waits")
+        .tag("backfill", name)
+        .register(meters)
+        .increment();
   }
 }

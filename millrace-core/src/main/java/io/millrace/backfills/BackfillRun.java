@@ -26,15 +26,22 @@ import org.slf4j.LoggerFactory;
  * fence, so that batch is already in the cursor the new owner reads.
  *
  * <p><b>Errors.</b> A failing step (target claim and bound snapshot, throttle, batch, heartbeat) is
- * retried with backoff up to the definition's attempts, then the backfill is {@code failed} with the
- * message and the cursor kept. A timed-out batch is retried at half the size without spending an
- * attempt; a locked target waits as if throttled.
+ * retried with backoff up to the definition's attempts, then the backfill is {@code failed} with
+ * the message and the cursor kept. A timed-out batch is retried at half the size without spending
+ * an attempt; a locked target waits as if throttled.
  */
 final class BackfillRun {
   private static final Logger log = LoggerFactory.getLogger(BackfillRun.class);
 
   /** How a run ended. */
-  enum End { SUCCEEDED, FAILED, STOPPED_BY_OPERATOR, LOST_LEASE, RELEASED, REGISTRY_UNREACHABLE }
+  enum End {
+    SUCCEEDED,
+    FAILED,
+    STOPPED_BY_OPERATOR,
+    LOST_LEASE,
+    RELEASED,
+    REGISTRY_UNREACHABLE
+  }
 
   private final Backfill def;
   private final TargetStore target;
@@ -48,8 +55,14 @@ final class BackfillRun {
   private int attempts;
   private String throttledBy;
 
-  BackfillRun(Backfill def, TargetStore target, Registry registry, long fence, Duration lease,
-      CountDownLatch stopping, BackfillMetrics metrics) {
+  BackfillRun(
+      Backfill def,
+      TargetStore target,
+      Registry registry,
+      long fence,
+      Duration lease,
+      CountDownLatch stopping,
+      BackfillMetrics metrics) {
     this.def = def;
     this.target = target;
     this.registry = registry;
@@ -57,26 +70,28 @@ final class BackfillRun {
     this.lease = lease;
     this.stopping = stopping;
     this.metrics = metrics;
-    this.throttleTarget = new Throttle.Target() {
-      @Override
-      public javax.sql.DataSource dataSource() {
-        return def.target();
-      }
+    this.throttleTarget =
+        new Throttle.Target() {
+          @Override
+          public javax.sql.DataSource dataSource() {
+            return def.target();
+          }
 
-      @Override
-      public String table() {
-        return def.table();
-      }
+          @Override
+          public String table() {
+            return def.table();
+          }
 
-      @Override
-      public boolean postgres() {
-        try {
-          return target.dialect() == Dialect.POSTGRESQL;
-        } catch (SQLException e) {
-          throw new MillraceException("could not recognise the target of backfill " + def.name(), e);
-        }
-      }
-    };
+          @Override
+          public boolean postgres() {
+            try {
+              return target.dialect() == Dialect.POSTGRESQL;
+            } catch (SQLException e) {
+              throw new MillraceException(
+                  "could not recognise the target of backfill " + def.name(), e);
+            }
+          }
+        };
   }
 
   End run() {
@@ -109,15 +124,24 @@ final class BackfillRun {
       return succeed();
     }
     Progress progress = new Progress(state, System.nanoTime());
-    BatchSizer sizer = new BatchSizer(def.targetBatchTime(),
-        state.batchSize() == null ? def.initialBatchSize() : state.batchSize(), def.maxBatchSize());
-    log.info("backfill {} running (fence {}) from cursor {} up to {}", def.name(), fence, progress.cursor(), state.upper());
+    BatchSizer sizer =
+        new BatchSizer(
+            def.targetBatchTime(),
+            state.batchSize() == null ? def.initialBatchSize() : state.batchSize(),
+            def.maxBatchSize());
+    log.info(
+        "backfill {} running (fence {}) from cursor {} up to {}",
+        def.name(),
+        fence,
+        progress.cursor(),
+        state.upper());
     while (true) {
       if (stopping.getCount() == 0) {
         return release();
       }
       // Every batch: the lease, the mirror and the operator's pause or cancel are checked before
-      // each batch, so an action lands after at most the batch in flight. One single-row HOT update.
+      // each batch, so an action lands after at most the batch in flight. One single-row HOT
+      // update.
       End control = heartbeat(state, progress, sizer);
       if (control != null) {
         return control;
@@ -145,7 +169,8 @@ final class BackfillRun {
         long elapsed = System.nanoTime() - start;
         if (outcome instanceof TargetStore.Outcome.Advanced a) {
           sizer.completed(elapsed);
-          progress.advanced(a.cursor(), a.keys(), a.affected(), elapsed, System.nanoTime(), sizer.settled());
+          progress.advanced(
+              a.cursor(), a.keys(), a.affected(), elapsed, System.nanoTime(), sizer.settled());
           metrics.batch(def.name(), "committed", elapsed);
           metrics.update(def.name(), progress, sizer, true);
           attempts = 0;
@@ -154,13 +179,18 @@ final class BackfillRun {
           progress.finished();
           return succeed();
         } else {
-          log.info("backfill {}: fence {} was taken over by a newer node; stopping", def.name(), fence);
+          log.info(
+              "backfill {}: fence {} was taken over by a newer node; stopping", def.name(), fence);
           return End.LOST_LEASE;
         }
       } catch (SQLException e) {
         if (isTimeout(e) && sizer.timedOut()) {
           metrics.batch(def.name(), "timeout", 0);
-          log.info("backfill {}: batch ran over {}; retrying at {} keys", def.name(), def.batchTimeout(), sizer.size());
+          log.info(
+              "backfill {}: batch ran over {}; retrying at {} keys",
+              def.name(),
+              def.batchTimeout(),
+              sizer.size());
           continue;
         }
         if (isBusy(e)) {
@@ -186,9 +216,19 @@ final class BackfillRun {
 
   /** Extends the lease and mirrors progress; an end when the run must stop, null to go on. */
   private End heartbeat(TargetStore.State state, Progress progress, BatchSizer sizer) {
-    Registry.Heartbeat beat = new Registry.Heartbeat(TargetStore.text(progress.cursor()), TargetStore.text(state.upper()),
-        progress.processed(), progress.affected(), progress.total(), progress.batches(), sizer.size(),
-        progress.rate(), progress.etaSeconds(sizer), throttledBy, attempts);
+    Registry.Heartbeat beat =
+        new Registry.Heartbeat(
+            TargetStore.text(progress.cursor()),
+            TargetStore.text(state.upper()),
+            progress.processed(),
+            progress.affected(),
+            progress.total(),
+            progress.batches(),
+            sizer.size(),
+            progress.rate(),
+            progress.etaSeconds(sizer),
+            throttledBy,
+            attempts);
     try {
       if (registry.heartbeat(def.name(), fence, lease, beat)) {
         return null;
@@ -199,9 +239,17 @@ final class BackfillRun {
       // Without a heartbeat the lease runs out and another node may take over; the fence keeps the
       // target safe either way. Retry a bounded number of times, then give the backfill up here.
       attempts++;
-      log.warn("backfill {}: heartbeat failed (attempt {} of {}): {}", def.name(), attempts, def.maxAttempts(), e.getMessage());
+      log.warn(
+          "backfill {}: heartbeat failed (attempt {} of {}): {}",
+          def.name(),
+          attempts,
+          def.maxAttempts(),
+          e.getMessage());
       if (attempts >= def.maxAttempts()) {
-        log.error("backfill {}: Millrace's database unreachable; leaving the run to the lease", def.name(), e);
+        log.error(
+            "backfill {}: Millrace's database unreachable; leaving the run to the lease",
+            def.name(),
+            e);
         return End.REGISTRY_UNREACHABLE;
       }
       pause(backoff());
@@ -219,15 +267,24 @@ final class BackfillRun {
     return null;
   }
 
-  /** Records a failed attempt; returns FAILED once attempts are spent, null to try again after a backoff. */
+  /**
+   * Records a failed attempt; returns FAILED once attempts are spent, null to try again after a
+   * backoff.
+   */
   private End failedAttempt(String what, Exception e, Progress progress) {
     attempts++;
     String message = what + ": " + describe(e);
-    log.warn("backfill {}: {} (attempt {} of {})", def.name(), message, attempts, def.maxAttempts());
+    log.warn(
+        "backfill {}: {} (attempt {} of {})", def.name(), message, attempts, def.maxAttempts());
     try {
       if (attempts >= def.maxAttempts()) {
-        String error = message + " (gave up after " + attempts + " attempts; cursor kept"
-            + (progress == null ? "" : " at " + progress.cursor()) + ")";
+        String error =
+            message
+                + " (gave up after "
+                + attempts
+                + " attempts; cursor kept"
+                + (progress == null ? "" : " at " + progress.cursor())
+                + ")";
         if (!registry.fail(def.name(), fence, error)) {
           log.info("backfill {}: not marked failed, the lease is gone", def.name());
           return End.LOST_LEASE;
@@ -239,8 +296,11 @@ final class BackfillRun {
         return End.STOPPED_BY_OPERATOR;
       }
     } catch (SQLException registryError) {
-      log.error("backfill {}: could not record its failure in Millrace's database: {}", def.name(),
-          registryError.getMessage(), e);
+      log.error(
+          "backfill {}: could not record its failure in Millrace's database: {}",
+          def.name(),
+          registryError.getMessage(),
+          e);
       return End.REGISTRY_UNREACHABLE;
     }
     pause(backoff());
@@ -256,7 +316,11 @@ final class BackfillRun {
       return End.STOPPED_BY_OPERATOR;
     } catch (SQLException e) {
       // The target says finished; whichever node takes the lease next marks it succeeded at once.
-      log.error("backfill {} finished but could not be marked succeeded: {}", def.name(), e.getMessage(), e);
+      log.error(
+          "backfill {} finished but could not be marked succeeded: {}",
+          def.name(),
+          e.getMessage(),
+          e);
       return End.REGISTRY_UNREACHABLE;
     }
   }
@@ -265,7 +329,10 @@ final class BackfillRun {
     try {
       registry.release(def.name(), fence);
     } catch (SQLException e) {
-      log.warn("backfill {}: could not release its lease at shutdown (it expires on its own): {}", def.name(), e.getMessage());
+      log.warn(
+          "backfill {}: could not release its lease at shutdown (it expires on its own): {}",
+          def.name(),
+          e.getMessage());
     }
     return End.RELEASED;
   }

@@ -12,7 +12,12 @@ import java.util.Locale;
  * cancel (anything not finished → cancelled; {@code retry} resumes a cancelled one too).
  */
 public enum BackfillState {
-  PENDING, RUNNING, PAUSED, SUCCEEDED, FAILED, CANCELLED;
+  PENDING,
+  RUNNING,
+  PAUSED,
+  SUCCEEDED,
+  FAILED,
+  CANCELLED;
 
   /** The name stored in the database and shown by the API and CLI: lower case. */
   @JsonValue
@@ -29,8 +34,12 @@ public enum BackfillState {
     try {
       return fromDb(value.trim());
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new ValidationException(field, "'" + value + "' is not a backfill state"
-          + " (pending, running, paused, succeeded, failed, cancelled)");
+      throw new ValidationException(
+          field,
+          "'"
+              + value
+              + "' is not a backfill state"
+              + " (pending, running, paused, succeeded, failed, cancelled)");
     }
   }
 }

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Termination and idempotence.</b> The thread ends when the node closes: the run in flight
  * finishes its current batch, releases its lease (back to pending, so another node continues from
- * the cursor at once) and the thread exits. Acquiring is a single guarded UPDATE, safe to repeat;
- * a failed acquire is logged and tried again on the next poll.
+ * the cursor at once) and the thread exits. Acquiring is a single guarded UPDATE, safe to repeat; a
+ * failed acquire is logged and tried again on the next poll.
  */
 public final class BackfillWorker {
   private static final Logger log = LoggerFactory.getLogger(BackfillWorker.class);
@@ -41,8 +41,14 @@ public final class BackfillWorker {
   private final Map<String, Thread> runs = new java.util.concurrent.ConcurrentHashMap<>();
   private Thread thread;
 
-  public BackfillWorker(DataSource dataSource, SchemaName schema, String nodeId, List<Backfill> definitions,
-      Duration lease, Duration poll, MeterRegistry meters) {
+  public BackfillWorker(
+      DataSource dataSource,
+      SchemaName schema,
+      String nodeId,
+      List<Backfill> definitions,
+      Duration lease,
+      Duration poll,
+      MeterRegistry meters) {
     this.registry = new Registry(dataSource, schema);
     this.nodeId = nodeId;
     this.lease = lease;
@@ -54,13 +60,17 @@ public final class BackfillWorker {
     this.metrics = new BackfillMetrics(meters, definitions);
   }
 
-  /** Registers the definitions in order (the first registration fixes the order), then starts the thread. */
+  /**
+   * Registers the definitions in order (the first registration fixes the order), then starts the
+   * thread.
+   */
   public void start() {
     for (Backfill b : backfills.values()) {
       try {
         registry.register(b, targetName(b));
       } catch (SQLException e) {
-        throw new MillraceException("could not register backfill " + b.name() + ": " + e.getMessage(), e);
+        throw new MillraceException(
+            "could not register backfill " + b.name() + ": " + e.getMessage(), e);
       }
     }
     thread = new Thread(this::loop, "millrace-backfills");
@@ -72,7 +82,8 @@ public final class BackfillWorker {
     try (Connection c = b.target().getConnection()) {
       return Dialect.of(c).name().toLowerCase(java.util.Locale.ROOT);
     } catch (SQLException e) {
-      // Recorded as unknown; the run itself retries the target and fails loudly if it stays unreachable.
+      // Recorded as unknown; the run itself retries the target and fails loudly if it stays
+      // unreachable.
       log.warn("backfill {}: target unreachable at registration: {}", b.name(), e.getMessage());
       return "unknown";
     }
@@ -96,8 +107,13 @@ public final class BackfillWorker {
           continue;
         }
         if (fence.isPresent()) {
-          BackfillRun run = new BackfillRun(b, targets.get(b.name()), registry, fence.getAsLong(), lease, stopping, metrics);
-          Thread t = new Thread(() -> log.debug("backfill {} run ended: {}", b.name(), run.run()), "millrace-backfill-" + b.name());
+          BackfillRun run =
+              new BackfillRun(
+                  b, targets.get(b.name()), registry, fence.getAsLong(), lease, stopping, metrics);
+          Thread t =
+              new Thread(
+                  () -> log.debug("backfill {} run ended: {}", b.name(), run.run()),
+                  "millrace-backfill-" + b.name());
           t.setDaemon(true);
           runs.put(b.name(), t);
           t.start();
@@ -128,7 +144,8 @@ public final class BackfillWorker {
         return;
       }
       if (t.isAlive()) {
-        log.warn("{} still in a batch after {}; its lease expires on its own", t.getName(), timeout);
+        log.warn(
+            "{} still in a batch after {}; its lease expires on its own", t.getName(), timeout);
       }
     }
   }

@@ -77,11 +77,14 @@ public final class Backfills {
       boolean applied = registry.transition(action, name);
       return registry.get(name).map(s -> new Action(name, action, applied, s.state()));
     } catch (SQLException e) {
-      throw new MillraceException("could not " + action + " backfill " + name + ": " + e.getMessage(), e);
+      throw new MillraceException(
+          "could not " + action + " backfill " + name + ": " + e.getMessage(), e);
     }
   }
 
-  /** True once the backfill has succeeded (its data is all there). Unknown names are not finished. */
+  /**
+   * True once the backfill has succeeded (its data is all there). Unknown names are not finished.
+   */
   public boolean isFinished(String name) {
     if (succeeded.contains(name)) {
       return true;
@@ -95,7 +98,8 @@ public final class Backfills {
 
   /**
    * Waits until the backfill has succeeded; false when {@code timeout} passes first. Throws when it
-   * ends any other way (failed or cancelled), with its last error, since waiting longer is pointless.
+   * ends any other way (failed or cancelled), with its last error, since waiting longer is
+   * pointless.
    */
   public boolean awaitFinished(String name, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -108,8 +112,12 @@ public final class Backfills {
           return true;
         }
         if (state == BackfillState.FAILED || state == BackfillState.CANCELLED) {
-          throw new MillraceException("backfill " + name + " is " + state.dbName()
-              + (s.get().lastError() == null ? "" : ": " + s.get().lastError()));
+          throw new MillraceException(
+              "backfill "
+                  + name
+                  + " is "
+                  + state.dbName()
+                  + (s.get().lastError() == null ? "" : ": " + s.get().lastError()));
         }
       }
       long left = deadline - System.nanoTime();
@@ -157,14 +165,16 @@ public final class Backfills {
       if (pending.isEmpty()) {
         return Readiness.Status.ready("backfills", "blocking backfills finished");
       }
-      return Readiness.Status.notReady("backfills", "waiting for blocking backfills: " + String.join("; ", pending), details);
+      return Readiness.Status.notReady(
+          "backfills", "waiting for blocking backfills: " + String.join("; ", pending), details);
     };
   }
 
   private static String describe(BackfillStatus s) {
     StringBuilder sb = new StringBuilder(s.state().dbName());
     if (s.percent() != null) {
-      sb.append(String.format(" %.1f%% (%d of ~%d rows)", s.percent(), s.rowsProcessed(), s.rowsTotal()));
+      sb.append(
+          String.format(" %.1f%% (%d of ~%d rows)", s.percent(), s.rowsProcessed(), s.rowsTotal()));
     }
     if (s.etaSeconds() != null && s.state() == BackfillState.RUNNING) {
       sb.append(String.format(", ETA %.0f s", s.etaSeconds()));

@@ -50,12 +50,11 @@ final class BatchSizer {
   }
 
   /**
-   * How long {@code remainingKeys} will take from here if a batch of k keys takes
-   * {@code fixedNanos + k × nanosPerKey} and each batch adds {@code overheadNanos} outside it (yield,
-   * heartbeat, throttles):
-   * replays this sizer's own growth rule on a copy, so the ETA knows the size is still ramping up
-   * instead of assuming today's rate forever. Beyond 10,000 simulated batches the size is settled
-   * and the rest is extrapolated.
+   * How long {@code remainingKeys} will take from here if a batch of k keys takes {@code fixedNanos
+   * + k × nanosPerKey} and each batch adds {@code overheadNanos} outside it (yield, heartbeat,
+   * throttles): replays this sizer's own growth rule on a copy, so the ETA knows the size is still
+   * ramping up instead of assuming today's rate forever. Beyond 10,000 simulated batches the size
+   * is settled and the rest is extrapolated.
    */
   double nanosFor(long remainingKeys, double fixedNanos, double nanosPerKey, double overheadNanos) {
     double size = this.size;
@@ -67,7 +66,9 @@ final class BatchSizer {
       nanos += batch + overheadNanos;
       left -= keys;
       double ratio = batch <= 0 ? MAX_GROWTH : targetNanos / batch;
-      size = Math.max(1, Math.min(ceiling, Math.round(size * Math.max(0.5, Math.min(MAX_GROWTH, ratio)))));
+      size =
+          Math.max(
+              1, Math.min(ceiling, Math.round(size * Math.max(0.5, Math.min(MAX_GROWTH, ratio)))));
     }
     if (left > 0) {
       nanos += left / size * (fixedNanos + size * nanosPerKey + overheadNanos);

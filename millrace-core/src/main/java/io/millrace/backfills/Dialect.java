@@ -24,7 +24,8 @@ enum Dialect {
     void begin(Connection c, Duration statementTimeout) throws SQLException {
       c.setAutoCommit(false);
       // SET LOCAL through set_config so the value is bound; it ends with the transaction.
-      try (PreparedStatement ps = c.prepareStatement("SELECT set_config('statement_timeout', ?, true)")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT set_config('statement_timeout', ?, true)")) {
         ps.setString(1, Long.toString(Math.max(1, statementTimeout.toMillis())));
         ps.executeQuery().close();
       }
@@ -49,13 +50,15 @@ enum Dialect {
 
     @Override
     boolean isBusy(SQLException e) {
-      return "55P03".equals(e.getSQLState()) || "40P01".equals(e.getSQLState()); // lock_not_available, deadlock
+      return "55P03".equals(e.getSQLState())
+          || "40P01".equals(e.getSQLState()); // lock_not_available, deadlock
     }
 
     @Override
     Long estimatedRows(Connection c, String table) throws SQLException {
       // reltuples: the planner's estimate, O(1); -1 (PostgreSQL 14+) or 0 before the first ANALYZE.
-      try (PreparedStatement ps = c.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(?)")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(?)")) {
         ps.setString(1, table);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() && rs.getLong(1) > 0 ? rs.getLong(1) : null;
@@ -110,12 +113,16 @@ enum Dialect {
     @Override
     boolean isBusy(SQLException e) {
       String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-      return e.getErrorCode() == 5 || e.getErrorCode() == 6 || m.contains("sqlite_busy") || m.contains("database is locked");
+      return e.getErrorCode() == 5
+          || e.getErrorCode() == 6
+          || m.contains("sqlite_busy")
+          || m.contains("database is locked");
     }
 
     @Override
     Long estimatedRows(Connection c, String table) {
-      return null; // no statistics unless ANALYZE ran; the caller counts or derives it from the key span
+      return null; // no statistics unless ANALYZE ran; the caller counts or derives it from the key
+      // span
     }
   };
 

@@ -21,7 +21,10 @@ import java.sql.SQLException;
  */
 public record KeyRange(Object from, boolean fromInclusive, Object to, String predicate) {
 
-  /** Binds the range's lower and upper key at {@code index} and {@code index + 1}; returns the next index. */
+  /**
+   * Binds the range's lower and upper key at {@code index} and {@code index + 1}; returns the next
+   * index.
+   */
   public int bind(PreparedStatement ps, int index) throws SQLException {
     ps.setObject(index, from);
     ps.setObject(index + 1, to);

@@ -5,35 +5,41 @@ package io.millrace.backfills;
  * smoothed rate and the ETA derived from them.
  *
  * <p>The rate is keys walked per second over a sliding window of the last 5 s of wall time between
- * committed batches (yields and throttle waits included). The ETA is not remaining ÷ rate: the batch
- * size is still ramping up (at most 1.2× per batch) for a good part of a short run, so today's rate
- * underestimates tomorrow's and such an ETA overshoots by 2–5× (measured in ReaderLatencyBenchmark).
- * It has two parts:
+ * committed batches (yields and throttle waits included). The ETA is not remaining ÷ rate: the
+ * batch size is still ramping up (at most 1.2× per batch) for a good part of a short run, so
+ * today's rate underestimates tomorrow's and such an ETA overshoots by 2–5× (measured in
+ * ReaderLatencyBenchmark). It has two parts:
+ *
  * <ul>
  *   <li><b>The ramp model</b>: a batch's cost is fixed + per key (the fixed part — begin, lookup,
- *   commit — from a least-squares line through the window's batches; the per-key part from the last
- *   5 batches only, since early batches run on cold caches and overstate what later ones cost), plus
- *   the median overhead per batch outside it (yield, heartbeat, throttle waits; the median so that
- *   one scheduler stall is not charged to every batch), and {@link BatchSizer#nanosFor} replays the
- *   sizer's growth rule over the remaining keys.
+ *       commit — from a least-squares line through the window's batches; the per-key part from the
+ *       last 5 batches only, since early batches run on cold caches and overstate what later ones
+ *       cost), plus the median overhead per batch outside it (yield, heartbeat, throttle waits; the
+ *       median so that one scheduler stall is not charged to every batch), and {@link
+ *       BatchSizer#nanosFor} replays the sizer's growth rule over the remaining keys.
  *   <li><b>The steady rate</b>: once the sizer has settled (see {@link BatchSizer#settled}), keys
- *   walked over wall time since the commit before the first settled batch — everything a batch
- *   really costs, including the slow tail: on a loaded machine some batches run several times over
- *   the target, the size halves and climbs back, and the run makes more, smaller batches than a model
- *   of the typical batch predicts (that made the model alone 10–40% optimistic on PostgreSQL).
- *   Cumulative, so one slow stretch moves it in proportion to its share of the run.
+ *       walked over wall time since the commit before the first settled batch — everything a batch
+ *       really costs, including the slow tail: on a loaded machine some batches run several times
+ *       over the target, the size halves and climbs back, and the run makes more, smaller batches
+ *       than a model of the typical batch predicts (that made the model alone 10–40% optimistic on
+ *       PostgreSQL). Cumulative, so one slow stretch moves it in proportion to its share of the
+ *       run.
  * </ul>
+ *
  * The ETA is the model during the ramp; from the 3rd settled batch it is a blend weighted toward
- * the steady rate by settled batches ÷ 10, and the steady rate alone from the 10th. For integer keys
- * the total is refined from the observed key density (keys walked per unit of key span), so sparse
- * keys do not inflate it.
+ * the steady rate by settled batches ÷ 10, and the steady rate alone from the 10th. For integer
+ * keys the total is refined from the observed key density (keys walked per unit of key span), so
+ * sparse keys do not inflate it.
  */
 final class Progress {
   private static final long WINDOW_NANOS = 5_000_000_000L;
+
   /** Batches in the model's cost per key (the latest ones). */
   private static final int RECENT_BATCHES = 5;
+
   /** Steady batches before the steady rate counts at all, and before it is the whole ETA. */
   private static final int MIN_STEADY_BATCHES = 3;
+
   private static final int FULL_STEADY_BATCHES = 10;
 
   private final KeyType keyType;
@@ -44,7 +50,11 @@ final class Progress {
   private long affected;
   private long batches;
   private Object cursor;
-  /** (time, keys walked, cumulative nanos inside batches) at each commit, the oldest about one window old. */
+
+  /**
+   * (time, keys walked, cumulative nanos inside batches) at each commit, the oldest about one
+   * window old.
+   */
   private final java.util.ArrayDeque<long[]> window = new java.util.ArrayDeque<>();
 
   Progress(TargetStore.State state, long nowNanos) {
@@ -60,15 +70,23 @@ final class Progress {
   }
 
   private long batchNanos;
+
   /** (time, keys walked) at the commit before the first settled batch, or null during the ramp. */
   private long[] steadyStart;
+
   private long steadyBatches;
 
   /**
-   * Records a committed batch; {@code settled} is the sizer's state after it (see
-   * {@link BatchSizer#settled}): the first settled batch opens the steady phase at the commit before it.
+   * Records a committed batch; {@code settled} is the sizer's state after it (see {@link
+   * BatchSizer#settled}): the first settled batch opens the steady phase at the commit before it.
    */
-  void advanced(Object newCursor, long keys, long rowsAffected, long elapsedNanos, long nowNanos, boolean settled) {
+  void advanced(
+      Object newCursor,
+      long keys,
+      long rowsAffected,
+      long elapsedNanos,
+      long nowNanos,
+      boolean settled) {
     if (settled && steadyStart == null) {
       long[] previous = window.peekLast();
       steadyStart = new long[] {previous[0], previous[1]};
@@ -133,7 +151,9 @@ final class Progress {
     return initialTotal == null ? null : Math.max(initialTotal, processed);
   }
 
-  /** Seconds left, or null before two batches or when the total is unknown (see the class comment). */
+  /**
+   * Seconds left, or null before two batches or when the total is unknown (see the class comment).
+   */
   Double etaSeconds(BatchSizer sizer) {
     Long total = total();
     if (total == null || window.size() < 3) {
@@ -163,7 +183,8 @@ final class Progress {
       return null;
     }
     // Least squares over the window's batches: time = fixed + perKey × keys, when the sizes vary
-    // enough to tell the two apart (they do while the size ramps; at a steady size the ratio is exact).
+    // enough to tell the two apart (they do while the size ramps; at a steady size the ratio is
+    // exact).
     double meanK = (double) keys / n;
     double meanT = (double) inside / n;
     double cov = 0;
@@ -192,7 +213,8 @@ final class Progress {
     // stall or the run's start-up does not count as every batch's cost.
     long[] overheads = new long[n];
     for (int i = 1; i <= n; i++) {
-      overheads[i - 1] = Math.max(0, (samples[i][0] - samples[i - 1][0]) - (samples[i][2] - samples[i - 1][2]));
+      overheads[i - 1] =
+          Math.max(0, (samples[i][0] - samples[i - 1][0]) - (samples[i][2] - samples[i - 1][2]));
     }
     java.util.Arrays.sort(overheads);
     double overhead = overheads[n / 2];

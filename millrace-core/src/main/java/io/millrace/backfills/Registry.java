@@ -24,8 +24,18 @@ import javax.sql.DataSource;
  */
 final class Registry {
   /** The mirrored progress a heartbeat writes. */
-  record Heartbeat(String cursor, String upperBound, long rowsProcessed, long rowsAffected, Long rowsTotal,
-      long batches, int batchSize, Double rowsPerSecond, Double etaSeconds, String throttledBy, int attempts) {}
+  record Heartbeat(
+      String cursor,
+      String upperBound,
+      long rowsProcessed,
+      long rowsAffected,
+      Long rowsTotal,
+      long batches,
+      int batchSize,
+      Double rowsPerSecond,
+      Double etaSeconds,
+      String throttledBy,
+      int attempts) {}
 
   private final DataSource dataSource;
   private final SqlFile sql;
@@ -36,7 +46,8 @@ final class Registry {
   }
 
   void register(Backfill b, String target) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("register"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("register"))) {
       ps.setString(1, b.name());
       ps.setBoolean(2, b.independent());
       ps.setBoolean(3, b.blocking());
@@ -49,7 +60,8 @@ final class Registry {
 
   /** The new fence when this node took the backfill, empty when it is not runnable now. */
   OptionalLong acquire(String name, String node, Duration lease) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("acquire"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("acquire"))) {
       ps.setString(1, node);
       ps.setLong(2, lease.toMillis());
       ps.setString(3, name);
@@ -61,7 +73,8 @@ final class Registry {
 
   /** Extends the lease and mirrors progress; false when the lease is gone. */
   boolean heartbeat(String name, long fence, Duration lease, Heartbeat h) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("heartbeat"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("heartbeat"))) {
       ps.setLong(1, lease.toMillis());
       ps.setString(2, h.cursor());
       ps.setString(3, h.upperBound());
@@ -96,13 +109,17 @@ final class Registry {
     return update("release", name, fence) == 1;
   }
 
-  /** Applies an operator transition ({@code pause}, {@code resume}, {@code cancel}, {@code retry}); true when it applied. */
+  /**
+   * Applies an operator transition ({@code pause}, {@code resume}, {@code cancel}, {@code retry});
+   * true when it applied.
+   */
   boolean transition(String statement, String name) throws SQLException {
     return update(statement, name) == 1;
   }
 
   List<BackfillStatus> list() throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("list"));
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("list"));
         ResultSet rs = ps.executeQuery()) {
       List<BackfillStatus> all = new ArrayList<>();
       while (rs.next()) {
@@ -113,7 +130,8 @@ final class Registry {
   }
 
   Optional<BackfillStatus> get(String name) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("get"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("get"))) {
       ps.setString(1, name);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(status(rs)) : Optional.empty();
@@ -122,7 +140,8 @@ final class Registry {
   }
 
   private int update(String statement, Object... values) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
       for (int i = 0; i < values.length; i++) {
         ps.setObject(i + 1, values[i]);
       }

@@ -10,8 +10,8 @@ import java.sql.Statement;
 import java.time.Duration;
 
 /**
- * A backfill's side of its target database: the state row (cursor, bounds, counters, fence) and
- * the batch transaction.
+ * A backfill's side of its target database: the state row (cursor, bounds, counters, fence) and the
+ * batch transaction.
  *
  * <p>Every batch is one transaction on the target that (1) checks the fence, (2) finds the batch's
  * last key as the N-th key after the cursor through the key's index, (3) runs the body over that
@@ -22,8 +22,17 @@ import java.time.Duration;
  */
 final class TargetStore {
   /** The state row as read from the target. Bounds and cursor are typed keys (Long or String). */
-  record State(long fence, Object cursor, Object lower, Object upper, boolean finished, long rowsProcessed,
-      long rowsAffected, Long rowsTotal, long batches, Integer batchSize) {}
+  record State(
+      long fence,
+      Object cursor,
+      Object lower,
+      Object upper,
+      boolean finished,
+      long rowsProcessed,
+      long rowsAffected,
+      Long rowsTotal,
+      long batches,
+      Integer batchSize) {}
 
   /** What one batch transaction did. */
   sealed interface Outcome {
@@ -49,7 +58,8 @@ final class TargetStore {
 
   TargetStore(Backfill def) {
     this.def = def;
-    // These statements run outside Millrace's schema and contain no {schema}; SqlFile needs one anyway.
+    // These statements run outside Millrace's schema and contain no {schema}; SqlFile needs one
+    // anyway.
     this.sql = SqlFile.load(TargetStore.class, "target.sql", SchemaName.of("millrace"));
   }
 
@@ -83,33 +93,58 @@ final class TargetStore {
         s.execute(statement("create_state"));
       }
       long now = System.currentTimeMillis();
-      State state = inTransaction(c, d, () -> {
-        update(c, statement("insert_state"), def.name(), fence, now, now);
-        update(c, statement("take_fence"), fence, now, def.name(), fence);
-        return read(c);
-      });
+      State state =
+          inTransaction(
+              c,
+              d,
+              () -> {
+                update(c, statement("insert_state"), def.name(), fence, now, now);
+                update(c, statement("take_fence"), fence, now, def.name(), fence);
+                return read(c);
+              });
       if (state.fence() != fence) {
-        throw new FencedOutException("backfill " + def.name() + " is owned by fence " + state.fence() + ", not " + fence);
+        throw new FencedOutException(
+            "backfill " + def.name() + " is owned by fence " + state.fence() + ", not " + fence);
       }
       if (state.upper() != null || state.finished()) {
         return state;
       }
-      // First run: snapshot the bounds with plain reads, outside the write transaction (the row count
+      // First run: snapshot the bounds with plain reads, outside the write transaction (the row
+      // count
       // may be a scan on SQLite), then record them under the fence.
       Object upper = key(c, "max_key");
       if (upper == null) {
-        inTransaction(c, d, () -> update(c, statement("mark_finished"), System.currentTimeMillis(), def.name(), fence));
+        inTransaction(
+            c,
+            d,
+            () ->
+                update(
+                    c, statement("mark_finished"), System.currentTimeMillis(), def.name(), fence));
         return read(c);
       }
       Object lower = key(c, "min_key");
       Long total = estimateTotal(c, d, lower, upper);
-      inTransaction(c, d, () -> update(c, statement("set_bounds"), text(lower), text(upper), total,
-          System.currentTimeMillis(), def.name(), fence));
+      inTransaction(
+          c,
+          d,
+          () ->
+              update(
+                  c,
+                  statement("set_bounds"),
+                  text(lower),
+                  text(upper),
+                  total,
+                  System.currentTimeMillis(),
+                  def.name(),
+                  fence));
       return read(c);
     }
   }
 
-  /** One batch of at most {@code size} keys after {@code cursor} (or from the lower bound), in one transaction. */
+  /**
+   * One batch of at most {@code size} keys after {@code cursor} (or from the lower bound), in one
+   * transaction.
+   */
   Outcome batch(long fence, State state, Object cursor, int size) throws SQLException {
     Dialect d = dialect();
     boolean first = cursor == null;
@@ -126,7 +161,8 @@ final class TargetStore {
         }
         long keys;
         Object end;
-        try (PreparedStatement ps = c.prepareStatement(statement(first ? "batch_end_first" : "batch_end"))) {
+        try (PreparedStatement ps =
+            c.prepareStatement(statement(first ? "batch_end_first" : "batch_end"))) {
           d.limit(ps, timeout);
           ps.setObject(1, from);
           ps.setObject(2, state.upper());
@@ -143,7 +179,16 @@ final class TargetStore {
           return new Outcome.Done();
         }
         long affected = body(c, d, new KeyRange(from, first, end, def.predicate(first)), timeout);
-        update(c, statement("advance"), text(end), keys, affected, size, System.currentTimeMillis(), def.name(), fence);
+        update(
+            c,
+            statement("advance"),
+            text(end),
+            keys,
+            affected,
+            size,
+            System.currentTimeMillis(),
+            def.name(),
+            fence);
         d.commit(c);
         return new Outcome.Advanced(end, keys, affected);
       } catch (SQLException | RuntimeException e) {
@@ -172,11 +217,12 @@ final class TargetStore {
   }
 
   /**
-   * Rows the walk will visit, estimated once: the engine's statistics where it keeps them (capped by
-   * the key span for integer keys), the key span itself on SQLite, a count for text keys on SQLite.
-   * The runner refines it from the observed key density as it goes.
+   * Rows the walk will visit, estimated once: the engine's statistics where it keeps them (capped
+   * by the key span for integer keys), the key span itself on SQLite, a count for text keys on
+   * SQLite. The runner refines it from the observed key density as it goes.
    */
-  private Long estimateTotal(Connection c, Dialect d, Object lower, Object upper) throws SQLException {
+  private Long estimateTotal(Connection c, Dialect d, Object lower, Object upper)
+      throws SQLException {
     Long stats = d.estimatedRows(c, def.table());
     if (def.keyType() == KeyType.INTEGER) {
       long span = (Long) upper - (Long) lower + 1;
@@ -185,7 +231,8 @@ final class TargetStore {
     if (stats != null) {
       return stats;
     }
-    try (PreparedStatement ps = c.prepareStatement(statement("count_rows")); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = c.prepareStatement(statement("count_rows"));
+        ResultSet rs = ps.executeQuery()) {
       rs.next();
       return rs.getLong(1);
     }
@@ -202,20 +249,34 @@ final class TargetStore {
       ps.setString(1, def.name());
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
-          throw new SQLException("the state row of backfill " + def.name() + " is missing from " + def.quotedStateTable());
+          throw new SQLException(
+              "the state row of backfill "
+                  + def.name()
+                  + " is missing from "
+                  + def.quotedStateTable());
         }
         long total = rs.getLong(8);
         Long rowsTotal = rs.wasNull() ? null : total;
         int size = rs.getInt(10);
         Integer batchSize = rs.wasNull() ? null : size;
-        return new State(rs.getLong(1), parse(rs.getString(2)), parse(rs.getString(3)), parse(rs.getString(4)),
-            rs.getInt(5) != 0, rs.getLong(6), rs.getLong(7), rowsTotal, rs.getLong(9), batchSize);
+        return new State(
+            rs.getLong(1),
+            parse(rs.getString(2)),
+            parse(rs.getString(3)),
+            parse(rs.getString(4)),
+            rs.getInt(5) != 0,
+            rs.getLong(6),
+            rs.getLong(7),
+            rowsTotal,
+            rs.getLong(9),
+            batchSize);
       }
     }
   }
 
   private Object key(Connection c, String statement) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(statement(statement)); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = c.prepareStatement(statement(statement));
+        ResultSet rs = ps.executeQuery()) {
       rs.next();
       return typed(rs, 1);
     }

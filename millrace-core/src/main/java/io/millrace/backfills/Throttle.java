@@ -3,10 +3,10 @@ package io.millrace.backfills;
 import java.sql.SQLException;
 
 /**
- * Asked before every batch whether the backfill should wait. Any throttle that answers with a reason
- * holds the batch back; the runner re-asks until all are clear, keeping its lease meanwhile, and
- * shows the reason as {@code throttled_by}. A throttle that throws counts as a failed attempt: a
- * broken safety check never silently lets work through. See {@link Throttles} for the built-ins.
+ * Asked before every batch whether the backfill should wait. Any throttle that answers with a
+ * reason holds the batch back; the runner re-asks until all are clear, keeping its lease meanwhile,
+ * and shows the reason as {@code throttled_by}. A throttle that throws counts as a failed attempt:
+ * a broken safety check never silently lets work through. See {@link Throttles} for the built-ins.
  */
 @FunctionalInterface
 public interface Throttle {

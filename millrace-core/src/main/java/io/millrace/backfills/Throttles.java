@@ -16,8 +16,10 @@ import java.util.function.BooleanSupplier;
  * short batch transaction, and the yield between batches is what lets other writers in).
  */
 public final class Throttles {
-  // These statements run outside Millrace's schema and contain no {schema}; SqlFile needs one anyway.
-  private static final SqlFile SQL = SqlFile.load(Throttles.class, "throttles.sql", SchemaName.of("millrace"));
+  // These statements run outside Millrace's schema and contain no {schema}; SqlFile needs one
+  // anyway.
+  private static final SqlFile SQL =
+      SqlFile.load(Throttles.class, "throttles.sql", SchemaName.of("millrace"));
 
   private Throttles() {}
 
@@ -36,7 +38,10 @@ public final class Throttles {
     };
   }
 
-  /** Waits while more than {@code max} sessions wait for a lock on the backfilled table (PostgreSQL). */
+  /**
+   * Waits while more than {@code max} sessions wait for a lock on the backfilled table
+   * (PostgreSQL).
+   */
   public static Throttle lockWaiters(int max) {
     if (max < 0) {
       throw new ValidationException("lockWaiters", "must be zero or positive");
@@ -50,7 +55,10 @@ public final class Throttles {
     };
   }
 
-  /** Waits while {@code shouldWait} is true, showing {@code reason} (a user predicate: load, business hours...). */
+  /**
+   * Waits while {@code shouldWait} is true, showing {@code reason} (a user predicate: load,
+   * business hours...).
+   */
   public static Throttle when(String reason, BooleanSupplier shouldWait) {
     if (reason == null || reason.isBlank()) {
       throw new ValidationException("reason", "must not be blank");
@@ -59,8 +67,10 @@ public final class Throttles {
     return target -> shouldWait.getAsBoolean() ? reason : null;
   }
 
-  private static double queryDouble(Throttle.Target target, String sql, String arg) throws SQLException {
-    try (Connection c = target.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+  private static double queryDouble(Throttle.Target target, String sql, String arg)
+      throws SQLException {
+    try (Connection c = target.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       if (arg != null) {
         ps.setString(1, arg);
       }

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Elects one leader per schema with a session-level advisory lock held on a dedicated connection.
  * PostgreSQL releases the lock when that session ends, so a leader that dies, is killed or loses
- * its connection gives up leadership without any protocol of ours; another node's next
- * {@link #tick} takes it.
+ * its connection gives up leadership without any protocol of ours; another node's next {@link
+ * #tick} takes it.
  *
  * <p>The leader checks its connection on every tick and steps down the moment the check fails. A
  * partitioned leader may not learn of its loss until then, so for a moment two nodes may both act

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * tick and housekeeping (history partitions and retention, pruning dead nodes) less often.
  *
  * <p>Termination and idempotence: one {@link #tick} runs each task once and returns; tasks are
- * idempotent and SQL-guarded, so a tick cut short by a crash, or a second leader for a moment,
- * only repeats work that is safe to repeat. A failing task is logged with its error and counted in
+ * idempotent and SQL-guarded, so a tick cut short by a crash, or a second leader for a moment, only
+ * repeats work that is safe to repeat. A failing task is logged with its error and counted in
  * {@code millrace.maintenance.errors}; it never stops the other tasks or later ticks.
  */
 public final class MaintenanceLoop implements Runnable {
@@ -74,11 +74,14 @@ public final class MaintenanceLoop implements Runnable {
   }
 
   public synchronized void tick() {
-    attempt("node-heartbeat", () -> {
-      if (!nodes.heartbeat(nodeId)) {
-        nodes.register(nodeId, identity.host(), identity.pid(), identity.queues(), identity.kinds());
-      }
-    });
+    attempt(
+        "node-heartbeat",
+        () -> {
+          if (!nodes.heartbeat(nodeId)) {
+            nodes.register(
+                nodeId, identity.host(), identity.pid(), identity.queues(), identity.kinds());
+          }
+        });
     if (!elector.tick()) {
       return;
     }
@@ -86,7 +89,8 @@ public final class MaintenanceLoop implements Runnable {
       attempt(task.name(), task.step());
     }
     long now = System.nanoTime();
-    if (lastHousekeepingNanos == Long.MIN_VALUE || now - lastHousekeepingNanos >= housekeepingInterval.toNanos()) {
+    if (lastHousekeepingNanos == Long.MIN_VALUE
+        || now - lastHousekeepingNanos >= housekeepingInterval.toNanos()) {
       lastHousekeepingNanos = now;
       for (Task task : housekeeping) {
         attempt(task.name(), task.step());

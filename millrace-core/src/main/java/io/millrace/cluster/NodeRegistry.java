@@ -26,7 +26,9 @@ public final class NodeRegistry {
     this.sql = SqlFile.load(NodeRegistry.class, "cluster.sql", schema);
   }
 
-  public void register(String id, String host, long pid, Collection<String> queues, Collection<String> kinds) throws SQLException {
+  public void register(
+      String id, String host, long pid, Collection<String> queues, Collection<String> kinds)
+      throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("register_node"))) {
       ps.setString(1, id);
@@ -76,11 +78,16 @@ public final class NodeRegistry {
         ResultSet rs = ps.executeQuery()) {
       List<NodeInfo> nodes = new ArrayList<>();
       while (rs.next()) {
-        nodes.add(new NodeInfo(
-            rs.getString(1), rs.getString(2), rs.getLong(3),
-            List.of((String[]) rs.getArray(4).getArray()),
-            List.of((String[]) rs.getArray(5).getArray()),
-            rs.getTimestamp(6).toInstant(), rs.getTimestamp(7).toInstant(), rs.getBoolean(8)));
+        nodes.add(
+            new NodeInfo(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getLong(3),
+                List.of((String[]) rs.getArray(4).getArray()),
+                List.of((String[]) rs.getArray(5).getArray()),
+                rs.getTimestamp(6).toInstant(),
+                rs.getTimestamp(7).toInstant(),
+                rs.getBoolean(8)));
       }
       return nodes;
     } catch (SQLException e) {

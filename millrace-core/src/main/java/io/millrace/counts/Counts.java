@@ -21,10 +21,10 @@ import javax.sql.DataSource;
  *
  * <p>Unfinished states are counted in the hot table, whose size is the backlog. Finished states
  * come from counters that the finishing statement itself maintains (see {@code job_counts}), read
- * in O(counter rows) — but only while the trust marker on the control row is set. The marker is
- * set when this install created the schema, or by {@link #rebuild()}; {@link #verify} clears it
- * when it finds drift (a restore, a manual DELETE, a node running code that did not count). While
- * it is clear, {@link #exact} scans history plus the rollup of dropped history: slower, still true.
+ * in O(counter rows) — but only while the trust marker on the control row is set. The marker is set
+ * when this install created the schema, or by {@link #rebuild()}; {@link #verify} clears it when it
+ * finds drift (a restore, a manual DELETE, a node running code that did not count). While it is
+ * clear, {@link #exact} scans history plus the rollup of dropped history: slower, still true.
  */
 public final class Counts {
   private final DataSource dataSource;
@@ -37,8 +37,8 @@ public final class Counts {
 
   /**
    * Exact at the moment of the read, for the given queues (none given: every queue). The marker and
-   * the counts are read in one REPEATABLE READ snapshot, so a concurrent {@code verify} or
-   * {@code rebuild} can never pair a marker with counts it does not describe.
+   * the counts are read in one REPEATABLE READ snapshot, so a concurrent {@code verify} or {@code
+   * rebuild} can never pair a marker with counts it does not describe.
    */
   public CountsReport exact(Collection<String> queues) {
     try (Connection c = dataSource.getConnection()) {
@@ -48,9 +48,10 @@ public final class Counts {
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       try {
         boolean trusted = marker(c);
-        CountsReport report = trusted
-            ? read(c, "counts_from_counters", 2, queues, true, true)
-            : read(c, "counts_from_scan", 3, queues, false, true);
+        CountsReport report =
+            trusted
+                ? read(c, "counts_from_counters", 2, queues, true, true)
+                : read(c, "counts_from_scan", 3, queues, false, true);
         c.commit();
         return report;
       } catch (SQLException | RuntimeException e) {
@@ -66,8 +67,8 @@ public final class Counts {
   }
 
   /**
-   * The cheapest read: never scans history. Equal to {@link #exact} while the counters are
-   * trusted; otherwise a lower bound (it misses what counter-less writers finished).
+   * The cheapest read: never scans history. Equal to {@link #exact} while the counters are trusted;
+   * otherwise a lower bound (it misses what counter-less writers finished).
    */
   public CountsReport fast(Collection<String> queues) {
     try (Connection c = dataSource.getConnection()) {
@@ -92,19 +93,22 @@ public final class Counts {
    */
   public List<Drift> verify(boolean clearMarkerOnDrift) {
     try {
-      return Transactions.inTransaction(dataSource, c -> {
-        List<Drift> drift = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql.get("compare"));
-            ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            drift.add(new Drift(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
-          }
-        }
-        if (!drift.isEmpty() && clearMarkerOnDrift) {
-          execute(c, "clear_marker");
-        }
-        return drift;
-      });
+      return Transactions.inTransaction(
+          dataSource,
+          c -> {
+            List<Drift> drift = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.get("compare"));
+                ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                drift.add(
+                    new Drift(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+              }
+            }
+            if (!drift.isEmpty() && clearMarkerOnDrift) {
+              execute(c, "clear_marker");
+            }
+            return drift;
+          });
     } catch (SQLException e) {
       throw new MillraceException("could not verify the counters", e);
     }
@@ -116,13 +120,15 @@ public final class Counts {
    */
   public void rebuild() {
     try {
-      Transactions.inTransaction(dataSource, c -> {
-        execute(c, "lock_counters");
-        execute(c, "clear_counters");
-        execute(c, "rebuild_counters");
-        execute(c, "set_marker");
-        return null;
-      });
+      Transactions.inTransaction(
+          dataSource,
+          c -> {
+            execute(c, "lock_counters");
+            execute(c, "clear_counters");
+            execute(c, "rebuild_counters");
+            execute(c, "set_marker");
+            return null;
+          });
     } catch (SQLException e) {
       throw new MillraceException("could not rebuild the counters", e);
     }
@@ -143,10 +149,16 @@ public final class Counts {
   }
 
   private CountsReport read(
-      Connection c, String statement, int filterPairs, Collection<String> queues, boolean fromCounters, boolean exact)
+      Connection c,
+      String statement,
+      int filterPairs,
+      Collection<String> queues,
+      boolean fromCounters,
+      boolean exact)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
-      Array filter = queues == null || queues.isEmpty() ? null : c.createArrayOf("text", queues.toArray());
+      Array filter =
+          queues == null || queues.isEmpty() ? null : c.createArrayOf("text", queues.toArray());
       for (int i = 1; i <= filterPairs * 2; i++) {
         if (filter == null) {
           ps.setNull(i, java.sql.Types.ARRAY);
@@ -162,7 +174,9 @@ public final class Counts {
         while (rs.next()) {
           String state = rs.getString(2);
           long n = rs.getLong(3);
-          byQueue.compute(rs.getString(1), (q, counts) -> (counts == null ? QueueCounts.empty(q) : counts).plus(state, n));
+          byQueue.compute(
+              rs.getString(1),
+              (q, counts) -> (counts == null ? QueueCounts.empty(q) : counts).plus(state, n));
         }
       }
       return new CountsReport(List.copyOf(byQueue.values()), fromCounters, exact);

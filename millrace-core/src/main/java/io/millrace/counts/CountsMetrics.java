@@ -20,9 +20,10 @@ public final class CountsMetrics {
 
   public CountsMetrics(Counts counts, MeterRegistry registry) {
     this.counts = counts;
-    this.jobs = MultiGauge.builder("millrace.queue.jobs")
-        .description("Jobs per queue and state (finished states: since install)")
-        .register(registry);
+    this.jobs =
+        MultiGauge.builder("millrace.queue.jobs")
+            .description("Jobs per queue and state (finished states: since install)")
+            .register(registry);
     Gauge.builder("millrace.counters.trusted", trusted, AtomicInteger::get)
         .description("1 while exact counts come from the counters, 0 while they scan history")
         .register(registry);

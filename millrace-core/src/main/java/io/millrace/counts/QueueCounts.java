@@ -32,19 +32,22 @@ public record QueueCounts(
   }
 
   QueueCounts plus(String state, long n) {
-    long[] v = {available, scheduled, running, retryable, pending, completed, failed, cancelled, skipped};
-    int i = switch (state) {
-      case "available" -> 0;
-      case "scheduled" -> 1;
-      case "running" -> 2;
-      case "retryable" -> 3;
-      case "pending" -> 4;
-      case "completed" -> 5;
-      case "failed" -> 6;
-      case "cancelled" -> 7;
-      case "skipped" -> 8;
-      default -> throw new IllegalArgumentException("unknown state " + state);
+    long[] v = {
+      available, scheduled, running, retryable, pending, completed, failed, cancelled, skipped
     };
+    int i =
+        switch (state) {
+          case "available" -> 0;
+          case "scheduled" -> 1;
+          case "running" -> 2;
+          case "retryable" -> 3;
+          case "pending" -> 4;
+          case "completed" -> 5;
+          case "failed" -> 6;
+          case "cancelled" -> 7;
+          case "skipped" -> 8;
+          default -> throw new IllegalArgumentException("unknown state " + state);
+        };
     v[i] += n;
     return new QueueCounts(queue, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
   }

@@ -3,8 +3,8 @@ package io.millrace.counts;
 import java.util.List;
 
 /**
- * Every queue with its counts and whether it is paused: what {@code millrace queues}, the admin
- * API and the dashboard show.
+ * Every queue with its counts and whether it is paused: what {@code millrace queues}, the admin API
+ * and the dashboard show.
  *
  * @param fromCounters whether the finished states came from the counters (see {@link CountsReport})
  * @param exact whether this was an exact read or a fast one

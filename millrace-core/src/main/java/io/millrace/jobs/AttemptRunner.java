@@ -67,7 +67,10 @@ final class AttemptRunner {
     try {
       runHandler(attempt);
     } catch (RuntimeException | Error e) {
-      log.error("unexpected error running job {}; its lease will expire and it will be rescued", job.id(), e);
+      log.error(
+          "unexpected error running job {}; its lease will expire and it will be rescued",
+          job.id(),
+          e);
       inFlight.remove(job.id(), attempt);
     } finally {
       MDC.clear();
@@ -83,19 +86,29 @@ final class AttemptRunner {
     }
     HandlerRegistry.Registration<?> registration = handlers.get(job.kind());
     if (registration == null) {
-      fail(attempt, "no handler is registered for kind '" + job.kind() + "' on node " + nodeId, null, false);
+      fail(
+          attempt,
+          "no handler is registered for kind '" + job.kind() + "' on node " + nodeId,
+          null,
+          false);
       return;
     }
     Object args;
     try {
       args = deserialise(job.argsJson(), registration.argsType());
     } catch (Exception e) {
-      fail(attempt,
-          "args could not be deserialised into " + registration.argsType().getName() + ": " + e.getMessage(),
-          e, true);
+      fail(
+          attempt,
+          "args could not be deserialised into "
+              + registration.argsType().getName()
+              + ": "
+              + e.getMessage(),
+          e,
+          true);
       return;
     }
-    Duration timeout = job.timeoutMs() != null ? Duration.ofMillis(job.timeoutMs()) : registration.timeout();
+    Duration timeout =
+        job.timeoutMs() != null ? Duration.ofMillis(job.timeoutMs()) : registration.timeout();
     long started = System.nanoTime();
     Object result = null;
     Throwable thrown = null;
@@ -105,9 +118,11 @@ final class AttemptRunner {
       attempt.started(context, Thread.currentThread());
       if (timeout != null) {
         Duration limit = timeout;
-        timer = timers.schedule(
-            () -> attempt.stop(Attempt.StopCause.TIMEOUT, "timed out after " + limit),
-            limit.toMillis(), TimeUnit.MILLISECONDS);
+        timer =
+            timers.schedule(
+                () -> attempt.stop(Attempt.StopCause.TIMEOUT, "timed out after " + limit),
+                limit.toMillis(),
+                TimeUnit.MILLISECONDS);
       }
       result = invoke(registration, context);
     } catch (Throwable t) {
@@ -123,7 +138,8 @@ final class AttemptRunner {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Object invoke(HandlerRegistry.Registration<?> registration, JobContext<?> context) throws Exception {
+  private static Object invoke(HandlerRegistry.Registration<?> registration, JobContext<?> context)
+      throws Exception {
     JobHandler handler = registration.handler();
     return handler.handle(context);
   }
@@ -147,7 +163,10 @@ final class AttemptRunner {
     ClaimedJob job = attempt.job;
     Attempt.StopCause cause = attempt.stopCause();
     if (cause == Attempt.StopCause.LEASE_LOST) {
-      log.warn("job {} attempt {} lost its lease while running; the outcome is discarded", job.id(), job.attempt());
+      log.warn(
+          "job {} attempt {} lost its lease while running; the outcome is discarded",
+          job.id(),
+          job.attempt());
       metrics.fenced(job.queue());
       inFlight.remove(job.id(), attempt);
       return;
@@ -160,8 +179,12 @@ final class AttemptRunner {
       } else if (cause == Attempt.StopCause.TIMEOUT) {
         fail(attempt, attempt.stopReason(), thrown, false);
       } else {
-        String when = attempt.started() ? "cancelled while running: " : "cancelled before it started: ";
-        finish(attempt, JobState.CANCELLED, error(job, when + attempt.stopReason(), attempt.started() ? thrown : null));
+        String when =
+            attempt.started() ? "cancelled while running: " : "cancelled before it started: ";
+        finish(
+            attempt,
+            JobState.CANCELLED,
+            error(job, when + attempt.stopReason(), attempt.started() ? thrown : null));
       }
       return;
     }
@@ -172,14 +195,21 @@ final class AttemptRunner {
       return;
     }
     if (result instanceof Outcome.Cancel cancel) {
-      finish(attempt, JobState.CANCELLED, error(job, "cancelled by handler: " + cancel.reason(), null));
+      finish(
+          attempt,
+          JobState.CANCELLED,
+          error(job, "cancelled by handler: " + cancel.reason(), null));
       return;
     }
     String resultJson;
     try {
       resultJson = result == null ? null : Json.MAPPER.writeValueAsString(result);
     } catch (Exception e) {
-      fail(attempt, "the handler's result could not be serialised to JSON: " + e.getMessage(), e, false);
+      fail(
+          attempt,
+          "the handler's result could not be serialised to JSON: " + e.getMessage(),
+          e,
+          false);
       return;
     }
     completions.add(new JobStore.Completion(job.id(), job.attempt(), resultJson));
@@ -192,19 +222,33 @@ final class AttemptRunner {
     metrics.attemptFailed(job.queue());
     if (!permanent && job.attempt() < job.maxAttempts()) {
       Duration delay = backoff.delayAfter(job.attempt());
-      log.warn("job {} ({}) attempt {}/{} failed, retrying in {}: {}",
-          job.id(), job.kind(), job.attempt(), job.maxAttempts(), delay, message);
+      log.warn(
+          "job {} ({}) attempt {}/{} failed, retrying in {}: {}",
+          job.id(),
+          job.kind(),
+          job.attempt(),
+          job.maxAttempts(),
+          delay,
+          message);
       write(attempt, () -> store.retryLater(job.id(), job.attempt(), delay, errorJson), "retry");
     } else {
-      log.error("job {} ({}) failed for good after attempt {}/{}: {}",
-          job.id(), job.kind(), job.attempt(), job.maxAttempts(), message);
+      log.error(
+          "job {} ({}) failed for good after attempt {}/{}: {}",
+          job.id(),
+          job.kind(),
+          job.attempt(),
+          job.maxAttempts(),
+          message);
       finish(attempt, JobState.FAILED, errorJson);
     }
   }
 
   private void finish(Attempt attempt, JobState state, String errorJson) {
     ClaimedJob job = attempt.job;
-    write(attempt, () -> store.finishWithError(job.id(), job.attempt(), state, errorJson), state.dbValue());
+    write(
+        attempt,
+        () -> store.finishWithError(job.id(), job.attempt(), state, errorJson),
+        state.dbValue());
     if (state == JobState.CANCELLED) {
       metrics.cancelled(job.queue());
     } else {
@@ -227,18 +271,32 @@ final class AttemptRunner {
       for (int i = 1; ; i++) {
         try {
           if (!write.run()) {
-            log.warn("job {} attempt {}: {} rejected, the attempt no longer holds the lease",
-                job.id(), job.attempt(), what);
+            log.warn(
+                "job {} attempt {}: {} rejected, the attempt no longer holds the lease",
+                job.id(),
+                job.attempt(),
+                what);
             metrics.fenced(job.queue());
           }
           return;
         } catch (SQLException e) {
           if (i == WRITE_TRIES) {
-            log.error("job {} attempt {}: could not write {} after {} tries; the lease will expire and"
-                + " the job will be rescued", job.id(), job.attempt(), what, i, e);
+            log.error(
+                "job {} attempt {}: could not write {} after {} tries; the lease will expire and"
+                    + " the job will be rescued",
+                job.id(),
+                job.attempt(),
+                what,
+                i,
+                e);
             return;
           }
-          log.warn("job {} attempt {}: writing {} failed, retrying: {}", job.id(), job.attempt(), what, e.getMessage());
+          log.warn(
+              "job {} attempt {}: writing {} failed, retrying: {}",
+              job.id(),
+              job.attempt(),
+              what,
+              e.getMessage());
           try {
             Thread.sleep(sleepMs);
           } catch (InterruptedException ie) {
@@ -269,6 +327,8 @@ final class AttemptRunner {
     StringWriter out = new StringWriter();
     t.printStackTrace(new PrintWriter(out));
     String s = out.toString();
-    return s.length() > MAX_STACK_CHARS ? s.substring(0, MAX_STACK_CHARS) + "\n\t... (truncated)" : s;
+    return s.length() > MAX_STACK_CHARS
+        ? s.substring(0, MAX_STACK_CHARS) + "\n\t... (truncated)"
+        : s;
   }
 }

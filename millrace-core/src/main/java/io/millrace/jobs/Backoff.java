@@ -13,7 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param jitter the fraction of the wait that is randomised, 0 to 1 (default 0.2)
  */
 public record Backoff(Duration base, Duration max, double jitter) {
-  public static final Backoff DEFAULT = new Backoff(Duration.ofSeconds(1), Duration.ofHours(1), 0.2);
+  public static final Backoff DEFAULT =
+      new Backoff(Duration.ofSeconds(1), Duration.ofHours(1), 0.2);
 
   public Backoff {
     if (base.isNegative() || max.isNegative() || max.compareTo(base) < 0) {

@@ -12,8 +12,8 @@ import java.util.List;
  * claim walks every job claimed since (measured: completions fell to under a quarter of the clean
  * rate within a minute of a session going idle in transaction).
  *
- * <p>Two kinds, each from what a claim just saw (run_at values and now() come from the database,
- * so no clock but PostgreSQL's is involved):
+ * <p>Two kinds, each from what a claim just saw (run_at values and now() come from the database, so
+ * no clock but PostgreSQL's is involved):
  *
  * <ul>
  *   <li>{@link Due}: a claim took fewer jobs than it asked for, so nothing claimable was left due
@@ -26,17 +26,18 @@ import java.util.List;
  *       priority runs short the cursor is dropped, so the next claim looks at every priority.
  * </ul>
  *
- * <p>What a cursor can miss, and why it is only delayed: a job whose inserting transaction committed
- * more than {@link #MARGIN} after its {@code run_at} was fixed (its statement's {@code now()}), a
- * row another session had locked when the claim skipped it, and (under {@link Priority}) new jobs of
- * another priority. The queue worker therefore still makes a full claim, from the head of the index,
- * at least every {@link #FULL_CLAIM_EVERY}: those jobs wait that long at most, and no job is lost.
- * Fencing is untouched: every variant claims with the same {@code UPDATE … SKIP LOCKED} and the same
- * attempt increment.
+ * <p>What a cursor can miss, and why it is only delayed: a job whose inserting transaction
+ * committed more than {@link #MARGIN} after its {@code run_at} was fixed (its statement's {@code
+ * now()}), a row another session had locked when the claim skipped it, and (under {@link Priority})
+ * new jobs of another priority. The queue worker therefore still makes a full claim, from the head
+ * of the index, at least every {@link #FULL_CLAIM_EVERY}: those jobs wait that long at most, and no
+ * job is lost. Fencing is untouched: every variant claims with the same {@code UPDATE … SKIP
+ * LOCKED} and the same attempt increment.
  */
 sealed interface ClaimCursor {
   /** How far below what a claim saw the next bound sits: room for inserts that commit late. */
   Duration MARGIN = Duration.ofMillis(200);
+
   /** The longest a queue goes between two claims from the head of the index. */
   Duration FULL_CLAIM_EVERY = Duration.ofSeconds(1);
 
@@ -51,7 +52,8 @@ sealed interface ClaimCursor {
    * jobs and got {@code claimed}, at the database time {@code claimedAt} (null when nothing was
    * claimed). Null means the next claim must be a full one.
    */
-  static ClaimCursor next(ClaimCursor cursor, int want, List<ClaimedJob> claimed, Instant claimedAt) {
+  static ClaimCursor next(
+      ClaimCursor cursor, int want, List<ClaimedJob> claimed, Instant claimedAt) {
     if (claimed.isEmpty()) {
       // Nothing to learn from; a priority that ran dry hands over to a full claim.
       return cursor instanceof Priority ? null : cursor;

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 final class CompletionBatcher implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(CompletionBatcher.class);
 
-  /** Told which completions were written (true) or fenced out because the lease was lost (false). */
+  /**
+   * Told which completions were written (true) or fenced out because the lease was lost (false).
+   */
   interface Listener {
     void written(JobStore.Completion completion, boolean held);
   }
@@ -35,12 +37,19 @@ final class CompletionBatcher implements Runnable {
   private final Duration linger;
   private final Listener listener;
   private final BlockingQueue<JobStore.Completion> pending = new LinkedBlockingQueue<>();
+
   /** Told of every failed flush (for metrics); the batcher logs and retries by itself. */
   private final Consumer<Throwable> onFlushError;
+
   private volatile boolean closing;
   private volatile long closeDeadlineNanos;
 
-  CompletionBatcher(JobStore store, int batchSize, Duration linger, Listener listener, Consumer<Throwable> onFlushError) {
+  CompletionBatcher(
+      JobStore store,
+      int batchSize,
+      Duration linger,
+      Listener listener,
+      Consumer<Throwable> onFlushError) {
     this.store = store;
     this.batchSize = batchSize;
     this.linger = linger;
@@ -76,7 +85,8 @@ final class CompletionBatcher implements Runnable {
           long lingerUntil = System.nanoTime() + linger.toNanos();
           while (batch.size() < batchSize) {
             long left = lingerUntil - System.nanoTime();
-            JobStore.Completion next = left > 0 ? pending.poll(left, TimeUnit.NANOSECONDS) : pending.poll();
+            JobStore.Completion next =
+                left > 0 ? pending.poll(left, TimeUnit.NANOSECONDS) : pending.poll();
             if (next == null) {
               break;
             }
@@ -94,10 +104,13 @@ final class CompletionBatcher implements Runnable {
         return;
       } catch (SQLException | RuntimeException e) {
         onFlushError.accept(e);
-        log.error("completion flush of {} jobs failed; retrying in {} ms", batch.size(), backoffMs, e);
+        log.error(
+            "completion flush of {} jobs failed; retrying in {} ms", batch.size(), backoffMs, e);
         if (closing && System.nanoTime() > closeDeadlineNanos) {
-          log.error("giving up on {} completions at shutdown; their leases will expire and the jobs"
-              + " will be rescued and run again", batch.size() + pending.size());
+          log.error(
+              "giving up on {} completions at shutdown; their leases will expire and the jobs"
+                  + " will be rescued and run again",
+              batch.size() + pending.size());
           return;
         }
         try {

@@ -22,9 +22,9 @@ import javax.sql.DataSource;
  * Inserts jobs, one or thousands, in a single round trip ({@code unnest} of parameter arrays).
  *
  * <p>Everything is validated before the statement runs, and the statement is atomic, so a bad
- * request writes nothing. Given a {@link Connection}, the insert joins the caller's transaction:
- * a rollback leaves no job and a commit makes them visible to workers (the NOTIFY that wakes them
- * is delivered at commit too).
+ * request writes nothing. Given a {@link Connection}, the insert joins the caller's transaction: a
+ * rollback leaves no job and a commit makes them visible to workers (the NOTIFY that wakes them is
+ * delivered at commit too).
  */
 public final class Enqueuer {
   private static final int MAX_DUPLICATE_LOOKUPS = 5;
@@ -38,7 +38,8 @@ public final class Enqueuer {
    * @param kindAccepted whether a kind may be enqueued; a node that registered handlers rejects
    *     kinds no handler knows unless they were declared as handled elsewhere
    */
-  public Enqueuer(DataSource dataSource, SchemaName schema, int maxArgsBytes, Predicate<String> kindAccepted) {
+  public Enqueuer(
+      DataSource dataSource, SchemaName schema, int maxArgsBytes, Predicate<String> kindAccepted) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(Enqueuer.class, "jobs.sql", schema);
     this.maxArgsBytes = maxArgsBytes;
@@ -74,7 +75,13 @@ public final class Enqueuer {
       if (size > maxArgsBytes) {
         throw new ValidationException(
             "args",
-            "is " + size + " bytes, over the limit of " + maxArgsBytes + " bytes (kind " + r.kind() + ")");
+            "is "
+                + size
+                + " bytes, over the limit of "
+                + maxArgsBytes
+                + " bytes (kind "
+                + r.kind()
+                + ")");
       }
       if (!kindAccepted.test(r.kind())) {
         throw new ValidationException(
@@ -140,7 +147,10 @@ public final class Enqueuer {
    * the insert and this lookup, releasing its key; those requests are inserted again.
    */
   private void resolveDuplicates(
-      Connection c, List<JobRequest> requests, EnqueueResult[] results, Map<String, List<Integer>> duplicates)
+      Connection c,
+      List<JobRequest> requests,
+      EnqueueResult[] results,
+      Map<String, List<Integer>> duplicates)
       throws SQLException {
     for (int round = 0; round < MAX_DUPLICATE_LOOKUPS && !duplicates.isEmpty(); round++) {
       try (PreparedStatement ps = c.prepareStatement(sql.get("find_by_unique_keys"))) {
@@ -166,7 +176,8 @@ public final class Enqueuer {
       }
     }
     if (!duplicates.isEmpty()) {
-      throw new MillraceException("could not resolve unique keys " + duplicates.keySet() + " after retries");
+      throw new MillraceException(
+          "could not resolve unique keys " + duplicates.keySet() + " after retries");
     }
   }
 }

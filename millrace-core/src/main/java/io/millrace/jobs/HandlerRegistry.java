@@ -6,21 +6,26 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** The handlers this node runs, by kind. Filled by the builder, read-only once the engine starts. */
+/**
+ * The handlers this node runs, by kind. Filled by the builder, read-only once the engine starts.
+ */
 public final class HandlerRegistry {
   /**
    * One registration.
    *
    * @param timeout how long one attempt may run, or null for no limit; a job's own timeout wins
    */
-  public record Registration<A>(String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {}
+  public record Registration<A>(
+      String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {}
 
   private final Map<String, Registration<?>> byKind = new LinkedHashMap<>();
 
-  public <A> void register(String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {
+  public <A> void register(
+      String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {
     JobRequest.requireName("kind", kind);
     if (argsType == null || handler == null) {
-      throw new ValidationException("handler", "kind " + kind + " needs an args type and a handler");
+      throw new ValidationException(
+          "handler", "kind " + kind + " needs an args type and a handler");
     }
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
       throw new ValidationException("timeout", "must be positive for kind " + kind);

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class HistoryRetention {
   private static final Logger log = LoggerFactory.getLogger(HistoryRetention.class);
   private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
-  private static final Pattern PARTITION = Pattern.compile("job_history_(completed|failed|cancelled|skipped)_p(\\d{8})");
+  private static final Pattern PARTITION =
+      Pattern.compile("job_history_(completed|failed|cancelled|skipped)_p(\\d{8})");
   private static final int DAYS_AHEAD = 3;
   private static final int DELETE_BATCH = 5_000;
 
@@ -47,8 +48,11 @@ public final class HistoryRetention {
   private final SqlFile sql;
   private final Map<JobState, Duration> retention;
 
-  /** @param retention how long finished jobs are kept, per terminal state */
-  public HistoryRetention(DataSource dataSource, SchemaName schema, Map<JobState, Duration> retention) {
+  /**
+   * @param retention how long finished jobs are kept, per terminal state
+   */
+  public HistoryRetention(
+      DataSource dataSource, SchemaName schema, Map<JobState, Duration> retention) {
     this.dataSource = dataSource;
     this.schema = schema;
     this.sql = SqlFile.load(HistoryRetention.class, "maintenance.sql", schema);
@@ -78,27 +82,47 @@ public final class HistoryRetention {
   }
 
   /**
-   * Creates one day partition. If the default partition already holds rows of that day (the
-   * leader was away for days), the partition is built beside it, those rows are moved into it and
-   * it is attached, all in one transaction: the day then ages out by a drop like any other.
+   * Creates one day partition. If the default partition already holds rows of that day (the leader
+   * was away for days), the partition is built beside it, those rows are moved into it and it is
+   * attached, all in one transaction: the day then ages out by a drop like any other.
    */
-  private boolean createPartition(Connection c, JobState state, LocalDate day, String name) throws SQLException {
+  private boolean createPartition(Connection c, JobState state, LocalDate day, String name)
+      throws SQLException {
     String parent = schema.quoted() + ".job_history_" + state.dbValue();
     String table = schema.quoted() + "." + name;
     String bounds = "FROM ('" + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')";
     try {
-      return ddl(c, false, "CREATE TABLE IF NOT EXISTS " + table + " PARTITION OF " + parent + " FOR VALUES " + bounds);
+      return ddl(
+          c,
+          false,
+          "CREATE TABLE IF NOT EXISTS "
+              + table
+              + " PARTITION OF "
+              + parent
+              + " FOR VALUES "
+              + bounds);
     } catch (SQLException e) {
       if (!"23514".equals(e.getSQLState())) {
         throw e;
       }
     }
-    log.info("moving {} rows of {} out of the default partition into {}", state.dbValue(), day, name);
-    return ddl(c, true,
+    log.info(
+        "moving {} rows of {} out of the default partition into {}", state.dbValue(), day, name);
+    return ddl(
+        c,
+        true,
         "CREATE TABLE " + table + " (LIKE " + parent + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
-        "WITH moved AS (DELETE FROM " + parent + "_default WHERE finished_at >= '" + day + " 00:00:00+00'"
-            + " AND finished_at < '" + day.plusDays(1) + " 00:00:00+00' RETURNING *)"
-            + " INSERT INTO " + table + " SELECT * FROM moved",
+        "WITH moved AS (DELETE FROM "
+            + parent
+            + "_default WHERE finished_at >= '"
+            + day
+            + " 00:00:00+00'"
+            + " AND finished_at < '"
+            + day.plusDays(1)
+            + " 00:00:00+00' RETURNING *)"
+            + " INSERT INTO "
+            + table
+            + " SELECT * FROM moved",
         "ALTER TABLE " + parent + " ATTACH PARTITION " + table + " FOR VALUES " + bounds);
   }
 
@@ -112,17 +136,24 @@ public final class HistoryRetention {
           continue;
         }
         JobState state = JobState.fromDb(m.group(1));
-        Instant end = LocalDate.parse(m.group(2), DAY).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Instant end =
+            LocalDate.parse(m.group(2), DAY).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
         if (!end.isAfter(now.minus(keep(state)))) {
           String rollUp = sql.get("roll_up_partition").replace("{table}", name);
           if (ddl(c, true, rollUp, "DROP TABLE IF EXISTS " + schema.quoted() + "." + name)) {
-            log.info("history retention dropped partition {} ({} older than {})", name, state.dbValue(), keep(state));
+            log.info(
+                "history retention dropped partition {} ({} older than {})",
+                name,
+                state.dbValue(),
+                keep(state));
             dropped++;
           }
         }
       }
       for (JobState state : terminalStates()) {
-        String statement = sql.get("prune_default_partition").replace("{table}", "job_history_" + state.dbValue() + "_default");
+        String statement =
+            sql.get("prune_default_partition")
+                .replace("{table}", "job_history_" + state.dbValue() + "_default");
         int n;
         do {
           try (PreparedStatement ps = c.prepareStatement(statement)) {
@@ -173,7 +204,8 @@ public final class HistoryRetention {
    * their locks (nothing was changed, the next run tries again). With {@code deferOnCheck}, a
    * partition-constraint violation (23514) is also logged and deferred rather than thrown.
    */
-  private boolean ddl(Connection c, boolean deferOnCheck, String... statements) throws SQLException {
+  private boolean ddl(Connection c, boolean deferOnCheck, String... statements)
+      throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
@@ -186,7 +218,8 @@ public final class HistoryRetention {
     } catch (SQLException e) {
       c.rollback();
       if ("55P03".equals(e.getSQLState()) || (deferOnCheck && "23514".equals(e.getSQLState()))) {
-        log.warn("history partition maintenance deferred ({}): {}", e.getSQLState(), e.getMessage());
+        log.warn(
+            "history partition maintenance deferred ({}): {}", e.getSQLState(), e.getMessage());
         return false;
       }
       throw e;

@@ -30,8 +30,15 @@ public final class JobAdmin {
    * pages by id (exclusive); {@code createdFrom} (inclusive) and {@code createdTo} (exclusive)
    * bound the creation time.
    */
-  public record Filter(String queue, JobState state, String kind, String tag, Instant createdFrom,
-      Instant createdTo, Long beforeId, int limit) {
+  public record Filter(
+      String queue,
+      JobState state,
+      String kind,
+      String tag,
+      Instant createdFrom,
+      Instant createdTo,
+      Long beforeId,
+      int limit) {
     public Filter(String queue, JobState state, String kind, String tag, Long beforeId, int limit) {
       this(queue, state, kind, tag, null, null, beforeId, limit);
     }
@@ -47,10 +54,12 @@ public final class JobAdmin {
         JobRequest.requireName("tag", tag);
       }
       if (createdFrom != null && createdTo != null && !createdFrom.isBefore(createdTo)) {
-        throw new ValidationException("createdTo", "must be after createdFrom (" + createdFrom + "), got " + createdTo);
+        throw new ValidationException(
+            "createdTo", "must be after createdFrom (" + createdFrom + "), got " + createdTo);
       }
       if (limit < 1 || limit > MAX_PAGE) {
-        throw new ValidationException("limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);
+        throw new ValidationException(
+            "limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);
       }
     }
   }
@@ -112,18 +121,20 @@ public final class JobAdmin {
   }
 
   /**
-   * Newest first (by id, across unfinished and finished jobs), so the last id of a full page is
-   * the {@code beforeId} of the next one. Both tables are read with the full limit and merged:
-   * taking unfinished jobs first would skip finished jobs newer than the page's last id.
+   * Newest first (by id, across unfinished and finished jobs), so the last id of a full page is the
+   * {@code beforeId} of the next one. Both tables are read with the full limit and merged: taking
+   * unfinished jobs first would skip finished jobs newer than the page's last id.
    */
   public List<Job> list(Filter filter) {
     List<Job> jobs = new ArrayList<>();
     try (Connection c = dataSource.getConnection()) {
       if (filter.state() == null || !filter.state().terminal()) {
-        jobs.addAll(search.run(c, filter, false, false, filter.beforeId(), filter.limit(), JobAdmin::read));
+        jobs.addAll(
+            search.run(c, filter, false, false, filter.beforeId(), filter.limit(), JobAdmin::read));
       }
       if (filter.state() == null || filter.state().terminal()) {
-        jobs.addAll(search.run(c, filter, true, false, filter.beforeId(), filter.limit(), JobAdmin::read));
+        jobs.addAll(
+            search.run(c, filter, true, false, filter.beforeId(), filter.limit(), JobAdmin::read));
       }
       jobs.sort(java.util.Comparator.comparingLong(Job::id).reversed());
       return jobs.size() > filter.limit() ? List.copyOf(jobs.subList(0, filter.limit())) : jobs;
@@ -185,7 +196,9 @@ public final class JobAdmin {
       return Transactions.inTransaction(dataSource, c -> retry(c, id));
     } catch (SQLException e) {
       if ("23505".equals(e.getSQLState())) {
-        throw new ValidationException("id", "job " + id + " cannot be retried: its unique key is held by another unfinished job");
+        throw new ValidationException(
+            "id",
+            "job " + id + " cannot be retried: its unique key is held by another unfinished job");
       }
       throw new MillraceException("could not retry job " + id, e);
     }
@@ -206,7 +219,8 @@ public final class JobAdmin {
       return RetryResult.NOT_FOUND;
     }
     if (get(id).map(j -> j.state() == JobState.PENDING).orElse(false)) {
-      throw new ValidationException("id", "job " + id + " waits for its workflow's parents and runs once they let it");
+      throw new ValidationException(
+          "id", "job " + id + " waits for its workflow's parents and runs once they let it");
     }
     return RetryResult.RUNNING;
   }
@@ -217,27 +231,30 @@ public final class JobAdmin {
    */
   public DiscardResult discard(long id) {
     try {
-      return Transactions.inTransaction(dataSource, c -> {
-        try (PreparedStatement ps = c.prepareStatement(sql.get("discard_waiting"))) {
-          ps.setLong(1, id);
-          try (ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) {
-              return DiscardResult.DISCARDED;
+      return Transactions.inTransaction(
+          dataSource,
+          c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.get("discard_waiting"))) {
+              ps.setLong(1, id);
+              try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                  return DiscardResult.DISCARDED;
+                }
+              }
             }
-          }
-        }
-        try (PreparedStatement ps = c.prepareStatement(sql.get("get_job"))) {
-          ps.setLong(1, id);
-          ps.setLong(2, id);
-          try (ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-              return DiscardResult.NOT_FOUND;
+            try (PreparedStatement ps = c.prepareStatement(sql.get("get_job"))) {
+              ps.setLong(1, id);
+              ps.setLong(2, id);
+              try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                  return DiscardResult.NOT_FOUND;
+                }
+                return JobState.fromDb(rs.getString("state")).terminal()
+                    ? DiscardResult.ALREADY_FINISHED
+                    : DiscardResult.RUNNING;
+              }
             }
-            return JobState.fromDb(rs.getString("state")).terminal()
-                ? DiscardResult.ALREADY_FINISHED : DiscardResult.RUNNING;
-          }
-        }
-      });
+          });
     } catch (SQLException e) {
       throw new MillraceException("could not discard job " + id, e);
     }
@@ -252,7 +269,8 @@ public final class JobAdmin {
       ps.setBoolean(2, paused);
       ps.executeUpdate();
     } catch (SQLException e) {
-      throw new MillraceException("could not " + (paused ? "pause" : "resume") + " queue " + queue, e);
+      throw new MillraceException(
+          "could not " + (paused ? "pause" : "resume") + " queue " + queue, e);
     }
   }
 

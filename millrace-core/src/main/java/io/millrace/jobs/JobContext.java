@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 
 /**
- * What a handler knows about the attempt it runs. Cancellation (an operator's cancel, a lost
- * lease, a timeout or shutdown) interrupts the handler's thread and sets {@link #isCancelled()}; a
- * long handler should check it between steps or call {@link #checkCancelled()}.
+ * What a handler knows about the attempt it runs. Cancellation (an operator's cancel, a lost lease,
+ * a timeout or shutdown) interrupts the handler's thread and sets {@link #isCancelled()}; a long
+ * handler should check it between steps or call {@link #checkCancelled()}.
  */
 public final class JobContext<A> {
   private final long id;

@@ -55,7 +55,8 @@ public final class JobRequest {
     try {
       json = Json.MAPPER.writeValueAsString(args);
     } catch (JsonProcessingException e) {
-      throw new ValidationException("args", "cannot be serialised to JSON: " + e.getOriginalMessage());
+      throw new ValidationException(
+          "args", "cannot be serialised to JSON: " + e.getOriginalMessage());
     }
     return new JobRequest(kind, json);
   }
@@ -72,7 +73,8 @@ public final class JobRequest {
       throw new ValidationException("args", "is not valid JSON: " + e.getOriginalMessage());
     }
     if (node == null || !(node.isObject() || node.isArray())) {
-      throw new ValidationException("args", "must be a JSON object or array, got " + argsJson.strip());
+      throw new ValidationException(
+          "args", "must be a JSON object or array, got " + argsJson.strip());
     }
     return new JobRequest(kind, Json.write(node));
   }
@@ -110,7 +112,9 @@ public final class JobRequest {
     return this;
   }
 
-  /** Attempts before the job is failed for good, 1 to 1000; default {@value #DEFAULT_MAX_ATTEMPTS}. */
+  /**
+   * Attempts before the job is failed for good, 1 to 1000; default {@value #DEFAULT_MAX_ATTEMPTS}.
+   */
   public JobRequest maxAttempts(int maxAttempts) {
     if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
       throw new ValidationException(
@@ -126,7 +130,8 @@ public final class JobRequest {
    */
   public JobRequest uniqueKey(String uniqueKey) {
     if (uniqueKey == null || uniqueKey.isEmpty() || uniqueKey.length() > MAX_UNIQUE_KEY_LENGTH) {
-      throw new ValidationException("uniqueKey", "must be 1 to " + MAX_UNIQUE_KEY_LENGTH + " characters");
+      throw new ValidationException(
+          "uniqueKey", "must be 1 to " + MAX_UNIQUE_KEY_LENGTH + " characters");
     }
     this.uniqueKey = uniqueKey;
     return this;
@@ -201,9 +206,7 @@ public final class JobRequest {
     if (value == null || !NAME.matcher(value).matches()) {
       throw new ValidationException(
           field,
-          "'"
-              + value
-              + "' is not valid: use 1-128 characters of letters, digits and . _ : -");
+          "'" + value + "' is not valid: use 1-128 characters of letters, digits and . _ : -");
     }
     return value;
   }

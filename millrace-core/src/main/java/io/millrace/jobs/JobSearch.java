@@ -16,16 +16,16 @@ import java.util.List;
  * text, and every value is bound. So a request string can choose among a fixed, small set of
  * statements but never write SQL.
  *
- * <p>Tags are the exception: no btree yields "jobs carrying tag T" in id order, and walking the
- * id index with a filter is fast for a common tag but reads every row of every partition where
- * the tag is rare or absent (5.6 s at 10M rows for a tag on 0.001% of jobs). So history is read
- * with a tag, under bitmap-only plans, first in two id windows below the cursor (50,000 ids, then
- * 200,000: the GIN index ANDed with the id range, costing the window), where a tag on more than
- * ~0.1% of jobs fills its page; then, if the page is still short, in one query over everything
- * older that only the GIN index can serve, costing the rows that carry the tag. Growing the
- * windows further was measured worse: the id-range half of a 3.2M-id window costs more than the
- * whole GIN read of a rare tag (370 ms vs ~10 ms at 10M rows). The known slow case left is a
- * tag carried by very many old jobs but none of the newest 250,000.
+ * <p>Tags are the exception: no btree yields "jobs carrying tag T" in id order, and walking the id
+ * index with a filter is fast for a common tag but reads every row of every partition where the tag
+ * is rare or absent (5.6 s at 10M rows for a tag on 0.001% of jobs). So history is read with a tag,
+ * under bitmap-only plans, first in two id windows below the cursor (50,000 ids, then 200,000: the
+ * GIN index ANDed with the id range, costing the window), where a tag on more than ~0.1% of jobs
+ * fills its page; then, if the page is still short, in one query over everything older that only
+ * the GIN index can serve, costing the rows that carry the tag. Growing the windows further was
+ * measured worse: the id-range half of a 3.2M-id window costs more than the whole GIN read of a
+ * rare tag (370 ms vs ~10 ms at 10M rows). The known slow case left is a tag carried by very many
+ * old jobs but none of the newest 250,000.
  *
  * <p>An upper creation-time bound ({@code createdTo}) has the same problem (no partition can be
  * skipped: an old job may finish late) and is read from the created_at index under bitmap plans:
@@ -33,9 +33,9 @@ import java.util.List;
  * "everything before last month" (give a {@code createdFrom} too).
  *
  * <p>Why not one statement with {@code (? IS NULL OR queue = ?)}: once the driver prepares it on
- * the server, PostgreSQL may settle on a generic plan that cannot use the index for the filter
- * that happens to be set, and the state filter would no longer prune history partitions. At 10M
- * history rows that is the difference between a millisecond and a sequential scan.
+ * the server, PostgreSQL may settle on a generic plan that cannot use the index for the filter that
+ * happens to be set, and the state filter would no longer prune history partitions. At 10M history
+ * rows that is the difference between a millisecond and a sequential scan.
  */
 final class JobSearch {
   /** A statement and the values to bind, in order. */
@@ -91,8 +91,15 @@ final class JobSearch {
    * Runs the listing of one table: unfinished ({@code finished=false}) or finished jobs matching
    * {@code f} with ids below {@code beforeId}, newest first, at most {@code limit}.
    */
-  <T> List<T> run(Connection c, JobAdmin.Filter f, boolean finished, boolean idsOnly, Long beforeId, int limit,
-      Rows<T> rows) throws SQLException {
+  <T> List<T> run(
+      Connection c,
+      JobAdmin.Filter f,
+      boolean finished,
+      boolean idsOnly,
+      Long beforeId,
+      int limit,
+      Rows<T> rows)
+      throws SQLException {
     String base = (finished ? "select_finished" : "select_active") + (idsOnly ? "_ids" : "");
     if (!finished || (f.tag() == null && f.createdTo() == null)) {
       return query(c, build(base, f, finished, beforeId, null, limit), rows);
@@ -101,11 +108,13 @@ final class JobSearch {
       // An upper time bound: walking the id index would read, in every partition, all rows newer
       // than the bound before the first match (3.9 s at 10M rows for an hour a week ago). The
       // created_at index reads the range instead, so the cost is the rows in the range.
-      return inBitmapTransaction(c, () -> query(c, build(base, f, true, beforeId, null, limit), rows));
+      return inBitmapTransaction(
+          c, () -> query(c, build(base, f, true, beforeId, null, limit), rows));
     }
     long min;
     long max;
-    try (PreparedStatement ps = c.prepareStatement(sql.get("history_id_bounds")); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("history_id_bounds"));
+        ResultSet rs = ps.executeQuery()) {
       rs.next();
       min = rs.getLong(1);
       max = rs.getLong(2);
@@ -113,22 +122,24 @@ final class JobSearch {
         return List.of(); // no history at all
       }
     }
-    return inBitmapTransaction(c, () -> {
-      List<T> out = new ArrayList<>();
-      // Windows [lo, hi), newest first, starting at the cursor (or just above the newest id).
-      long hi = beforeId == null ? max + 1 : Math.min(beforeId, max + 1);
-      long width = firstWindow;
-      for (int w = 0; w < WINDOWS && out.size() < limit && hi > min; w++) {
-        long lo = Math.max(min, hi - width);
-        out.addAll(query(c, build(base, f, true, hi, lo, limit - out.size()), rows));
-        hi = lo;
-        width *= WINDOW_GROWTH;
-      }
-      if (out.size() < limit && hi > min) {
-        out.addAll(query(c, olderThan(base, f, hi, limit - out.size()), rows));
-      }
-      return out;
-    });
+    return inBitmapTransaction(
+        c,
+        () -> {
+          List<T> out = new ArrayList<>();
+          // Windows [lo, hi), newest first, starting at the cursor (or just above the newest id).
+          long hi = beforeId == null ? max + 1 : Math.min(beforeId, max + 1);
+          long width = firstWindow;
+          for (int w = 0; w < WINDOWS && out.size() < limit && hi > min; w++) {
+            long lo = Math.max(min, hi - width);
+            out.addAll(query(c, build(base, f, true, hi, lo, limit - out.size()), rows));
+            hi = lo;
+            width *= WINDOW_GROWTH;
+          }
+          if (out.size() < limit && hi > min) {
+            out.addAll(query(c, olderThan(base, f, hi, limit - out.size()), rows));
+          }
+          return out;
+        });
   }
 
   private interface Work<T> {
@@ -154,9 +165,11 @@ final class JobSearch {
     }
   }
 
-  private static <T> List<T> query(Connection c, Statement statement, Rows<T> rows) throws SQLException {
+  private static <T> List<T> query(Connection c, Statement statement, Rows<T> rows)
+      throws SQLException {
     List<T> out = new ArrayList<>();
-    try (PreparedStatement ps = statement.prepare(c); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = statement.prepare(c);
+        ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         out.add(rows.read(rs));
       }
@@ -164,7 +177,9 @@ final class JobSearch {
     return out;
   }
 
-  /** The tag listing of everything below {@code hi}, bounded so that only the GIN index serves it. */
+  /**
+   * The tag listing of everything below {@code hi}, bounded so that only the GIN index serves it.
+   */
   private Statement olderThan(String base, JobAdmin.Filter f, long hi, int limit) {
     StringBuilder text = new StringBuilder(sql.get(base));
     List<Object> binds = new ArrayList<>();
@@ -174,7 +189,8 @@ final class JobSearch {
     return new Statement(text.toString(), List.copyOf(binds));
   }
 
-  private Statement build(String base, JobAdmin.Filter f, boolean finished, Long beforeId, Long fromId, int limit) {
+  private Statement build(
+      String base, JobAdmin.Filter f, boolean finished, Long beforeId, Long fromId, int limit) {
     StringBuilder text = new StringBuilder(sql.get(base));
     List<Object> binds = new ArrayList<>();
     filters(text, binds, f, finished);
@@ -184,7 +200,8 @@ final class JobSearch {
     return new Statement(text.toString(), List.copyOf(binds));
   }
 
-  private void filters(StringBuilder text, List<Object> binds, JobAdmin.Filter f, boolean finished) {
+  private void filters(
+      StringBuilder text, List<Object> binds, JobAdmin.Filter f, boolean finished) {
     add(text, binds, "and_queue", f.queue());
     add(text, binds, "and_state", f.state() == null ? null : f.state().dbValue());
     add(text, binds, "and_kind", f.kind());

@@ -4,8 +4,8 @@ import io.millrace.ValidationException;
 import java.util.Locale;
 
 /**
- * Where a job is in its life. The first five live in the hot {@code jobs} table; the last four
- * are terminal and live in {@code job_history}.
+ * Where a job is in its life. The first five live in the hot {@code jobs} table; the last four are
+ * terminal and live in {@code job_history}.
  */
 public enum JobState {
   /** Due now and waiting for a worker. */
@@ -45,7 +45,11 @@ public enum JobState {
       return fromDb(value.trim());
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ValidationException(
-          field, "'" + value + "' is not a job state; use one of " + java.util.Arrays.toString(values()).toLowerCase(Locale.ROOT));
+          field,
+          "'"
+              + value
+              + "' is not a job state; use one of "
+              + java.util.Arrays.toString(values()).toLowerCase(Locale.ROOT));
     }
   }
 }

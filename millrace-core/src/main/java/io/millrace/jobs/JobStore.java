@@ -21,8 +21,8 @@ import javax.sql.DataSource;
 /**
  * The worker side of the lifecycle in SQL: claim, complete, retry, finish, snooze, release and
  * heartbeat. Every write after a claim is fenced by (id, attempt, state = 'running'): an attempt
- * that lost its lease writes nothing, and the methods report that by returning false or leaving
- * the id out of their result.
+ * that lost its lease writes nothing, and the methods report that by returning false or leaving the
+ * id out of their result.
  *
  * <p>Each call is one statement on an auto-commit connection: one round trip per batch.
  */
@@ -38,20 +38,27 @@ final class JobStore {
     this.sql = SqlFile.load(JobStore.class, "jobs.sql", schema);
   }
 
-  List<ClaimedJob> claim(String queue, int limit, String nodeId, Duration lease) throws SQLException {
+  List<ClaimedJob> claim(String queue, int limit, String nodeId, Duration lease)
+      throws SQLException {
     return claim(queue, limit, nodeId, lease, null).jobs();
   }
 
-  /** What one claim took, and the database's {@code now()} when it did (null if it took nothing). */
+  /**
+   * What one claim took, and the database's {@code now()} when it did (null if it took nothing).
+   */
   record Claim(List<ClaimedJob> jobs, Instant claimedAt) {}
 
   /**
    * Claims up to {@code limit} due jobs of {@code queue}: from the head of the claim index when
-   * {@code cursor} is null, else from where the cursor says claimable jobs start ({@link ClaimCursor}).
+   * {@code cursor} is null, else from where the cursor says claimable jobs start ({@link
+   * ClaimCursor}).
    */
-  Claim claim(String queue, int limit, String nodeId, Duration lease, ClaimCursor cursor) throws SQLException {
-    String statement = cursor == null ? "claim"
-        : cursor instanceof ClaimCursor.Due ? "claim_due_from" : "claim_priority_from";
+  Claim claim(String queue, int limit, String nodeId, Duration lease, ClaimCursor cursor)
+      throws SQLException {
+    String statement =
+        cursor == null
+            ? "claim"
+            : cursor instanceof ClaimCursor.Due ? "claim_due_from" : "claim_priority_from";
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
       int i = 1;
@@ -91,7 +98,6 @@ final class JobStore {
     }
   }
 
-
   /** Completes a batch; returns the ids that were still held (the rest lost their lease). */
   Set<Long> complete(List<Completion> batch) throws SQLException {
     Long[] ids = new Long[batch.size()];
@@ -122,7 +128,8 @@ final class JobStore {
     }
   }
 
-  boolean finishWithError(long id, int attempt, JobState state, String errorJson) throws SQLException {
+  boolean finishWithError(long id, int attempt, JobState state, String errorJson)
+      throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("finish_with_error"))) {
       ps.setLong(1, id);

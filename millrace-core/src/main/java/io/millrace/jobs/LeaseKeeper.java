@@ -49,7 +49,9 @@ final class LeaseKeeper implements Runnable {
         if (inFlight.get(id) == attempt) {
           // The outcome may have been written between our snapshot and the heartbeat; only a
           // still-registered attempt lost its lease.
-          attempt.stop(Attempt.StopCause.LEASE_LOST, "lease lost: the job was rescued or finished elsewhere");
+          attempt.stop(
+              Attempt.StopCause.LEASE_LOST,
+              "lease lost: the job was rescued or finished elsewhere");
         }
       } else if (status.cancelRequested().contains(id)) {
         attempt.stop(Attempt.StopCause.OPERATOR_CANCEL, "cancelled by an operator");

@@ -5,13 +5,14 @@ import java.util.Objects;
 
 /**
  * A job enqueued on a schedule, exactly once per tick across the cluster. Every node should
- * register the same periodic jobs; the leader fires them. Each fired job carries the tags
- * {@code periodic:<name>} and {@code tick:<instant>}.
+ * register the same periodic jobs; the leader fires them. Each fired job carries the tags {@code
+ * periodic:<name>} and {@code tick:<instant>}.
  *
  * @param name unique among periodic jobs; the schedule's identity in the database
  * @param template kind, args, queue, priority and max attempts of each fired job
  */
-public record PeriodicJob(String name, Schedule schedule, JobRequest template, MisfirePolicy misfire) {
+public record PeriodicJob(
+    String name, Schedule schedule, JobRequest template, MisfirePolicy misfire) {
   public PeriodicJob {
     JobRequest.requireName("name", name);
     Objects.requireNonNull(schedule, "schedule");

@@ -74,11 +74,18 @@ public final class PeriodicJobs {
       try (PreparedStatement ps = c.prepareStatement(sql.get("due_schedules"));
           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          due.add(new Due(
-              rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-              rs.getInt(6), rs.getInt(7),
-              rs.getString(8),
-              rs.getTimestamp(9), rs.getTimestamp(10).toInstant()));
+          due.add(
+              new Due(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getInt(6),
+                  rs.getInt(7),
+                  rs.getString(8),
+                  rs.getTimestamp(9),
+                  rs.getTimestamp(10).toInstant()));
         }
       }
       for (Due row : due) {
@@ -94,8 +101,16 @@ public final class PeriodicJobs {
 
   /** A schedule with a tick due, as read with the database's clock ({@code now}). */
   private record Due(
-      String name, String spec, String kind, String queue, String argsJson, int priority,
-      int maxAttempts, String policy, Timestamp expected, Instant now) {}
+      String name,
+      String spec,
+      String kind,
+      String queue,
+      String argsJson,
+      int priority,
+      int maxAttempts,
+      String policy,
+      Timestamp expected,
+      Instant now) {}
 
   private int fire(Connection c, Due row) throws SQLException {
     String name = row.name();
@@ -127,30 +142,38 @@ public final class PeriodicJobs {
       case SKIP -> toFire.addAll(onTime);
     }
     if (!missed.isEmpty()) {
-      log.warn("periodic job {} missed {} ticks (policy {}); firing {}", name, missed.size(), policy, toFire.size());
+      log.warn(
+          "periodic job {} missed {} ticks (policy {}); firing {}",
+          name,
+          missed.size(),
+          policy,
+          toFire.size());
     }
 
-    return Transactions.inTransaction(c, tx -> {
-      try (PreparedStatement ps = tx.prepareStatement(sql.get("advance_schedule"))) {
-        ps.setTimestamp(1, Timestamp.from(next));
-        ps.setString(2, name);
-        ps.setTimestamp(3, expected);
-        if (ps.executeUpdate() == 0) {
-          return 0; // another leader fired this tick first; nothing was written
-        }
-      }
-      if (!toFire.isEmpty()) {
-        List<JobRequest> jobs = new ArrayList<>();
-        for (Instant t : toFire) {
-          jobs.add(JobRequest.ofJson(row.kind(), row.argsJson())
-              .queue(row.queue())
-              .priority(row.priority())
-              .maxAttempts(row.maxAttempts())
-              .tags("periodic:" + name, "tick:" + t));
-        }
-        enqueuer.enqueue(tx, jobs);
-      }
-      return toFire.size();
-    });
+    return Transactions.inTransaction(
+        c,
+        tx -> {
+          try (PreparedStatement ps = tx.prepareStatement(sql.get("advance_schedule"))) {
+            ps.setTimestamp(1, Timestamp.from(next));
+            ps.setString(2, name);
+            ps.setTimestamp(3, expected);
+            if (ps.executeUpdate() == 0) {
+              return 0; // another leader fired this tick first; nothing was written
+            }
+          }
+          if (!toFire.isEmpty()) {
+            List<JobRequest> jobs = new ArrayList<>();
+            for (Instant t : toFire) {
+              jobs.add(
+                  JobRequest.ofJson(row.kind(), row.argsJson())
+                      .queue(row.queue())
+                      .priority(row.priority())
+                      .maxAttempts(row.maxAttempts())
+                      .tags("periodic:" + name, "tick:" + t));
+            }
+            enqueuer.enqueue(tx, jobs);
+          }
+          return toFire.size();
+        });
   }
 }

@@ -17,42 +17,47 @@ import org.slf4j.LoggerFactory;
  * Works one queue: a claim loop keeps a small local buffer of claimed jobs, and {@code concurrency}
  * handler threads take from it.
  *
- * <p>Why a buffer: a claim is a database round trip with a commit (a WAL flush). Claiming only
- * when a handler is already idle puts that round trip between every pair of jobs on a slot; with
- * short jobs the slot then spends most of its time waiting. With up to {@code prefetch} jobs
- * claimed ahead, a handler that finishes takes the next job from memory at once, and one claim
- * statement refills many slots. Buffered jobs are leased like running ones (the heartbeat covers
- * every attempt this node holds), a cancel or lost lease stops them before they start, and
- * shutdown releases them without counting an attempt.
+ * <p>Why a buffer: a claim is a database round trip with a commit (a WAL flush). Claiming only when
+ * a handler is already idle puts that round trip between every pair of jobs on a slot; with short
+ * jobs the slot then spends most of its time waiting. With up to {@code prefetch} jobs claimed
+ * ahead, a handler that finishes takes the next job from memory at once, and one claim statement
+ * refills many slots. Buffered jobs are leased like running ones (the heartbeat covers every
+ * attempt this node holds), a cancel or lost lease stops them before they start, and shutdown
+ * releases them without counting an attempt.
  *
  * <p>The loop claims when there is room for a worthwhile batch (a quarter of its capacity) or the
  * buffer ran dry. After a full claim, finishing handlers wake it as room appears. After a short
  * claim that found jobs, the handler that takes the last buffered job wakes it, so the next claim
- * runs while that job does: jobs keep flowing without a NOTIFY. After a claim that found nothing
- * it sleeps until a NOTIFY for this queue, or {@link #FIRST_RECHECK} at first and twice as long
- * after each empty claim: up to {@link #BUSY_RECHECK_MAX} while the queue found jobs within the
- * last {@link #BUSY_WINDOW} (a pause in a stream of jobs must not grow into a long sleep), then up
- * to the poll interval (an idle queue costs one claim per poll interval). Why not wait for the
- * NOTIFY alone: while this node works thousands of jobs a second, PostgreSQL delivers
- * notifications late (measured with an independent listener at 6,000 jobs/s: p90 18–238 ms, p99 up
- * to 550 ms, against 1.5 ms on a quiet database), and a loop that waited for them left its handlers
- * idle behind a growing backlog.
+ * runs while that job does: jobs keep flowing without a NOTIFY. After a claim that found nothing it
+ * sleeps until a NOTIFY for this queue, or {@link #FIRST_RECHECK} at first and twice as long after
+ * each empty claim: up to {@link #BUSY_RECHECK_MAX} while the queue found jobs within the last
+ * {@link #BUSY_WINDOW} (a pause in a stream of jobs must not grow into a long sleep), then up to
+ * the poll interval (an idle queue costs one claim per poll interval). Why not wait for the NOTIFY
+ * alone: while this node works thousands of jobs a second, PostgreSQL delivers notifications late
+ * (measured with an independent listener at 6,000 jobs/s: p90 18–238 ms, p99 up to 550 ms, against
+ * 1.5 ms on a quiet database), and a loop that waited for them left its handlers idle behind a
+ * growing backlog.
  *
  * <p>Claims start their index scan where {@link ClaimCursor} says claimable jobs begin, past the
  * entries earlier claims left dead, with a claim from the head of the index at least every {@link
  * ClaimCursor#FULL_CLAIM_EVERY}.
  *
  * <p>Termination: {@link #stopClaiming} ends the loop after its current claim; {@link
- * #releaseUnstarted} hands back what was buffered; handler threads end once stopped and idle.
- * Claim errors (the database restarting, a killed connection) are logged and retried after a
- * growing pause, so the worker resumes by itself when PostgreSQL comes back.
+ * #releaseUnstarted} hands back what was buffered; handler threads end once stopped and idle. Claim
+ * errors (the database restarting, a killed connection) are logged and retried after a growing
+ * pause, so the worker resumes by itself when PostgreSQL comes back.
  */
 final class QueueWorker implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(QueueWorker.class);
+
   /** The first wait after a claim that found nothing, when the one before it found jobs. */
   static final Duration FIRST_RECHECK = Duration.ofMillis(5);
-  /** The longest wait after an empty claim while the queue found jobs within {@link #BUSY_WINDOW}. */
+
+  /**
+   * The longest wait after an empty claim while the queue found jobs within {@link #BUSY_WINDOW}.
+   */
   static final Duration BUSY_RECHECK_MAX = Duration.ofMillis(20);
+
   /** How long after its last claim that found jobs a queue counts as busy. */
   static final Duration BUSY_WINDOW = Duration.ofSeconds(1);
 
@@ -65,24 +70,35 @@ final class QueueWorker implements Runnable {
   private final Map<Long, Attempt> inFlight;
   private final WorkerSettings settings;
   private final WorkerMetrics metrics;
+
   /** One permit per attempt this queue may hold: running plus buffered. */
   private final Semaphore capacity;
+
   private final LinkedBlockingQueue<Attempt> ready = new LinkedBlockingQueue<>();
   private final AtomicInteger running = new AtomicInteger();
   private final Object wake = new Object();
   private volatile boolean claiming = true;
   private volatile boolean stopped;
+
   /** The last claim took all it asked for, so more jobs are probably waiting. */
   private volatile boolean backlogLikely;
+
   /** The last claim found jobs, so more are probably arriving. */
   private volatile boolean flowing;
+
   /** How long the loop sleeps after its next empty claim, unless woken. Claim loop only. */
   private Duration emptyWait;
+
   /** When a claim last found jobs. Claim loop only. */
   private long lastFoundNanos = System.nanoTime() - BUSY_WINDOW.toNanos();
+
   private boolean woken;
-  /** Where the next claim starts its index scan; null for the head of the index. Claim loop only. */
+
+  /**
+   * Where the next claim starts its index scan; null for the head of the index. Claim loop only.
+   */
   private ClaimCursor cursor;
+
   private long lastFullClaimNanos;
 
   QueueWorker(
@@ -111,7 +127,9 @@ final class QueueWorker implements Runnable {
     return queue;
   }
 
-  /** Starts the handler threads; the caller runs the claim loop ({@link #run}) on its own thread. */
+  /**
+   * Starts the handler threads; the caller runs the claim loop ({@link #run}) on its own thread.
+   */
   void startHandlers() {
     for (int i = 0; i < concurrency; i++) {
       pool.execute(this::handle);
@@ -159,13 +177,18 @@ final class QueueWorker implements Runnable {
         if (cursor == null) {
           lastFullClaimNanos = now;
         }
-        JobStore.Claim claim = store.claim(queue, want, settings.nodeId(), settings.lease(), cursor);
+        JobStore.Claim claim =
+            store.claim(queue, want, settings.nodeId(), settings.lease(), cursor);
         claimed = claim.jobs();
         cursor = ClaimCursor.next(cursor, want, claimed, claim.claimedAt());
         errorPauseMs = 100;
       } catch (SQLException | RuntimeException e) {
         capacity.release(want);
-        log.error("claiming from queue {} failed; retrying in {} ms: {}", queue, errorPauseMs, e.getMessage());
+        log.error(
+            "claiming from queue {} failed; retrying in {} ms: {}",
+            queue,
+            errorPauseMs,
+            e.getMessage());
         sleep(Duration.ofMillis(errorPauseMs));
         errorPauseMs = Math.min(errorPauseMs * 2, 5_000);
         continue;
@@ -194,7 +217,8 @@ final class QueueWorker implements Runnable {
       } else {
         Duration wait = emptyWait;
         boolean busy = System.nanoTime() - lastFoundNanos < BUSY_WINDOW.toNanos();
-        Duration longest = busy ? min(BUSY_RECHECK_MAX, settings.pollInterval()) : settings.pollInterval();
+        Duration longest =
+            busy ? min(BUSY_RECHECK_MAX, settings.pollInterval()) : settings.pollInterval();
         emptyWait = min(emptyWait.multipliedBy(2), longest);
         sleep(wait);
       }
@@ -243,8 +267,12 @@ final class QueueWorker implements Runnable {
     try {
       store.release(unstarted.stream().map(a -> a.job).toList());
     } catch (SQLException e) {
-      log.error("could not release {} buffered jobs of queue {}; they will be rescued when their leases"
-          + " expire", unstarted.size(), queue, e);
+      log.error(
+          "could not release {} buffered jobs of queue {}; they will be rescued when their leases"
+              + " expire",
+          unstarted.size(),
+          queue,
+          e);
     }
     unstarted.forEach(a -> inFlight.remove(a.job.id(), a));
     capacity.release(unstarted.size());

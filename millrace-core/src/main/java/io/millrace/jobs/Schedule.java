@@ -48,8 +48,10 @@ public sealed interface Schedule {
 
   /** A cron expression in UTC. */
   final class CronSchedule implements Schedule {
-    private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
-    private static final CronParser WITH_SECONDS = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING));
+    private static final CronParser UNIX =
+        new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+    private static final CronParser WITH_SECONDS =
+        new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING));
 
     private final String expression;
     private final ExecutionTime execution;
@@ -62,15 +64,19 @@ public sealed interface Schedule {
       int fields = trimmed.split(" ").length;
       Cron cron;
       try {
-        cron = switch (fields) {
-          case 5 -> UNIX.parse(trimmed);
-          case 6 -> WITH_SECONDS.parse(trimmed);
-          default -> throw new IllegalArgumentException(
-              "expected 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), got " + fields);
-        };
+        cron =
+            switch (fields) {
+              case 5 -> UNIX.parse(trimmed);
+              case 6 -> WITH_SECONDS.parse(trimmed);
+              default ->
+                  throw new IllegalArgumentException(
+                      "expected 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), got "
+                          + fields);
+            };
         cron.validate();
       } catch (IllegalArgumentException e) {
-        throw new ValidationException("cron", "'" + expression + "' is not a valid cron expression: " + e.getMessage());
+        throw new ValidationException(
+            "cron", "'" + expression + "' is not a valid cron expression: " + e.getMessage());
       }
       this.expression = trimmed;
       this.execution = ExecutionTime.forCron(cron);
@@ -78,9 +84,13 @@ public sealed interface Schedule {
 
     @Override
     public Instant next(Instant after) {
-      return execution.nextExecution(ZonedDateTime.ofInstant(after, ZoneOffset.UTC))
+      return execution
+          .nextExecution(ZonedDateTime.ofInstant(after, ZoneOffset.UTC))
           .map(ZonedDateTime::toInstant)
-          .orElseThrow(() -> new ValidationException("cron", "'" + expression + "' never fires after " + after));
+          .orElseThrow(
+              () ->
+                  new ValidationException(
+                      "cron", "'" + expression + "' never fires after " + after));
     }
 
     @Override

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Listens on one dedicated connection for new-job notifications (payload: the queue) and cancel
- * notifications (payload: the job id). Notifications only shorten latency: workers poll as well,
- * so a dropped connection or a pooler without LISTEN costs speed, never correctness.
+ * notifications (payload: the job id). Notifications only shorten latency: workers poll as well, so
+ * a dropped connection or a pooler without LISTEN costs speed, never correctness.
  *
  * <p>Termination: {@link #close} ends the loop within one wait interval. A broken connection is
  * replaced after a growing pause.
@@ -30,7 +30,12 @@ final class Wakeups implements Runnable {
   private volatile boolean running = true;
   private volatile boolean listening;
 
-  Wakeups(DataSource dataSource, String jobsChannel, String cancelChannel, Consumer<String> onJobs, Consumer<Long> onCancel) {
+  Wakeups(
+      DataSource dataSource,
+      String jobsChannel,
+      String cancelChannel,
+      Consumer<String> onJobs,
+      Consumer<Long> onCancel) {
     this.dataSource = dataSource;
     this.jobsChannel = jobsChannel;
     this.cancelChannel = cancelChannel;
@@ -77,7 +82,10 @@ final class Wakeups implements Runnable {
         if (!running) {
           return;
         }
-        log.warn("LISTEN connection failed, polling only until it is back (retry in {} ms): {}", pauseMs, e.getMessage());
+        log.warn(
+            "LISTEN connection failed, polling only until it is back (retry in {} ms): {}",
+            pauseMs,
+            e.getMessage());
         try {
           Thread.sleep(pauseMs);
         } catch (InterruptedException ie) {

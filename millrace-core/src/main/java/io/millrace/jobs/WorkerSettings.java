@@ -33,7 +33,9 @@ public record WorkerSettings(
     Duration completionLinger,
     Backoff backoff,
     boolean listen) {
-  /** The prefetch value that means "the larger of the queue's concurrency and {@code fetchBatch}". */
+  /**
+   * The prefetch value that means "the larger of the queue's concurrency and {@code fetchBatch}".
+   */
   public static final int PREFETCH_CONCURRENCY = -1;
 
   public WorkerSettings {

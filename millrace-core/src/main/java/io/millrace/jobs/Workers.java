@@ -43,47 +43,68 @@ public final class Workers {
   private final Thread completionThread;
   private Thread wakeupThread;
 
-  public Workers(DataSource dataSource, SchemaName schema, HandlerRegistry handlers, WorkerSettings settings, MeterRegistry registry) {
+  public Workers(
+      DataSource dataSource,
+      SchemaName schema,
+      HandlerRegistry handlers,
+      WorkerSettings settings,
+      MeterRegistry registry) {
     this.settings = settings;
     this.store = new JobStore(dataSource, schema);
     this.metrics = new WorkerMetrics(registry);
     this.timers = Executors.newScheduledThreadPool(2, daemon("millrace-worker-timers"));
-    this.completions = new CompletionBatcher(
-        store,
-        settings.completionBatch(),
-        settings.completionLinger(),
-        (completion, held) -> {
-          // Keyed by id, but only this attempt's entry goes: after a lost lease the same node may
-          // already hold the job's next attempt.
-          Attempt attempt = inFlight.get(completion.id());
-          if (attempt != null && attempt.job.attempt() == completion.attempt()) {
-            inFlight.remove(completion.id(), attempt);
-          }
-          String queue = attempt == null ? "?" : attempt.job.queue();
-          if (held) {
-            metrics.completed(queue);
-          } else {
-            metrics.fenced(queue);
-            log.warn("completion of job {} attempt {} rejected: the attempt had lost its lease",
-                completion.id(), completion.attempt());
-          }
-        },
-        e -> metrics.completionFlushFailed());
+    this.completions =
+        new CompletionBatcher(
+            store,
+            settings.completionBatch(),
+            settings.completionLinger(),
+            (completion, held) -> {
+              // Keyed by id, but only this attempt's entry goes: after a lost lease the same node
+              // may
+              // already hold the job's next attempt.
+              Attempt attempt = inFlight.get(completion.id());
+              if (attempt != null && attempt.job.attempt() == completion.attempt()) {
+                inFlight.remove(completion.id(), attempt);
+              }
+              String queue = attempt == null ? "?" : attempt.job.queue();
+              if (held) {
+                metrics.completed(queue);
+              } else {
+                metrics.fenced(queue);
+                log.warn(
+                    "completion of job {} attempt {} rejected: the attempt had lost its lease",
+                    completion.id(),
+                    completion.attempt());
+              }
+            },
+            e -> metrics.completionFlushFailed());
     this.completionThread = daemon("millrace-completions").newThread(completions);
     this.leaseKeeper = new LeaseKeeper(store, inFlight, settings.lease());
-    AttemptRunner runner = new AttemptRunner(
-        handlers, store, completions, inFlight, timers, settings.backoff(), settings.nodeId(), metrics);
+    AttemptRunner runner =
+        new AttemptRunner(
+            handlers,
+            store,
+            completions,
+            inFlight,
+            timers,
+            settings.backoff(),
+            settings.nodeId(),
+            metrics);
     for (Map.Entry<String, Integer> q : settings.queues().entrySet()) {
-      ExecutorService pool = Executors.newFixedThreadPool(q.getValue(), daemon("millrace-" + q.getKey()));
+      ExecutorService pool =
+          Executors.newFixedThreadPool(q.getValue(), daemon("millrace-" + q.getKey()));
       pools.add(pool);
-      queueWorkers.add(new QueueWorker(q.getKey(), q.getValue(), store, runner, pool, inFlight, settings, metrics));
+      queueWorkers.add(
+          new QueueWorker(
+              q.getKey(), q.getValue(), store, runner, pool, inFlight, settings, metrics));
     }
-    this.wakeups = new Wakeups(
-        dataSource,
-        schema.jobsChannel(),
-        schema.cancelChannel(),
-        this::wake,
-        leaseKeeper::cancelNow);
+    this.wakeups =
+        new Wakeups(
+            dataSource,
+            schema.jobsChannel(),
+            schema.cancelChannel(),
+            this::wake,
+            leaseKeeper::cancelNow);
   }
 
   public void start() {
@@ -139,7 +160,9 @@ public final class Workers {
     }
     if (!idle) {
       List<Attempt> running = inFlight.values().stream().filter(Attempt::handlerRunning).toList();
-      log.warn("shutdown deadline reached with {} handlers running; interrupting and releasing them", running.size());
+      log.warn(
+          "shutdown deadline reached with {} handlers running; interrupting and releasing them",
+          running.size());
       running.forEach(a -> a.stop(Attempt.StopCause.SHUTDOWN, "node shutting down"));
       try {
         for (QueueWorker worker : queueWorkers) {
@@ -148,13 +171,17 @@ public final class Workers {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      List<ClaimedJob> stuck = inFlight.values().stream().filter(Attempt::handlerRunning).map(a -> a.job).toList();
+      List<ClaimedJob> stuck =
+          inFlight.values().stream().filter(Attempt::handlerRunning).map(a -> a.job).toList();
       if (!stuck.isEmpty()) {
         try {
           store.release(stuck);
           inFlight.values().removeIf(Attempt::handlerRunning);
         } catch (SQLException e) {
-          log.error("could not release {} jobs at shutdown; they will be rescued when their leases expire", stuck.size(), e);
+          log.error(
+              "could not release {} jobs at shutdown; they will be rescued when their leases expire",
+              stuck.size(),
+              e);
         }
       }
     }

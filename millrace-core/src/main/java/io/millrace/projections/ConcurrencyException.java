@@ -14,7 +14,13 @@ public final class ConcurrencyException extends MillraceException {
   private final long actual;
 
   ConcurrencyException(String stream, long expected, long actual) {
-    super("stream '" + stream + "': expected version " + describe(expected) + " but it is at " + describe(actual));
+    super(
+        "stream '"
+            + stream
+            + "': expected version "
+            + describe(expected)
+            + " but it is at "
+            + describe(actual));
     this.stream = stream;
     this.expected = expected;
     this.actual = actual;

@@ -13,8 +13,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -76,7 +76,8 @@ public final class Documents {
         }
       }
     } catch (SQLException e) {
-      throw new MillraceException("could not read documents of projection " + projection + ": " + e.getMessage(), e);
+      throw new MillraceException(
+          "could not read documents of projection " + projection + ": " + e.getMessage(), e);
     }
     for (String id : missing) {
       cache.putIfAbsent(id, Optional.empty());
@@ -85,14 +86,24 @@ public final class Documents {
 
   /** The document read into {@code type}. */
   public <T> Optional<T> get(String id, Class<T> type) {
-    return get(id).map(node -> {
-      try {
-        return Json.MAPPER.treeToValue(node, type);
-      } catch (JsonProcessingException e) {
-        throw new MillraceException("document '" + id + "' of projection " + projection + " does not read as "
-            + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
-      }
-    });
+    return get(id)
+        .map(
+            node -> {
+              try {
+                return Json.MAPPER.treeToValue(node, type);
+              } catch (JsonProcessingException e) {
+                throw new MillraceException(
+                    "document '"
+                        + id
+                        + "' of projection "
+                        + projection
+                        + " does not read as "
+                        + type.getSimpleName()
+                        + ": "
+                        + e.getOriginalMessage(),
+                    e);
+              }
+            });
   }
 
   /** Creates or replaces the document with {@code doc} serialised to JSON. */
@@ -153,8 +164,14 @@ public final class Documents {
         return rs.next() ? Optional.of(Json.tree(rs.getString(1))) : Optional.empty();
       }
     } catch (SQLException e) {
-      throw new MillraceException("could not read document '" + id + "' of projection " + projection + ": "
-          + e.getMessage(), e);
+      throw new MillraceException(
+          "could not read document '"
+              + id
+              + "' of projection "
+              + projection
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 

@@ -7,18 +7,26 @@ import io.millrace.sql.Json;
 import java.time.Instant;
 
 /**
- * A stored event. {@code dataJson} and {@code metadataJson} are the JSON text as stored; {@link #data()}
- * and {@link #dataAs(Class)} parse it on demand, so a projection that needs only the type and
- * stream pays no parsing.
+ * A stored event. {@code dataJson} and {@code metadataJson} are the JSON text as stored; {@link
+ * #data()} and {@link #dataAs(Class)} parse it on demand, so a projection that needs only the type
+ * and stream pays no parsing.
  *
  * @param logPosition where it sits in the global reading order (a projection's checkpoint)
  * @param version its place in its stream, from 1
  */
 public record Event(
-    LogPosition logPosition, String stream, long version, String type, String dataJson, String metadataJson,
+    LogPosition logPosition,
+    String stream,
+    long version,
+    String type,
+    String dataJson,
+    String metadataJson,
     Instant createdAt) {
 
-  /** The global position assigned at insert (unique, but commit order may differ; see {@link LogPosition}). */
+  /**
+   * The global position assigned at insert (unique, but commit order may differ; see {@link
+   * LogPosition}).
+   */
   public long position() {
     return logPosition.position();
   }
@@ -35,8 +43,16 @@ public record Event(
     try {
       return Json.MAPPER.readValue(dataJson, type);
     } catch (JsonProcessingException e) {
-      throw new MillraceException("event " + position() + " (" + this.type + ") does not read as "
-          + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
+      throw new MillraceException(
+          "event "
+              + position()
+              + " ("
+              + this.type
+              + ") does not read as "
+              + type.getSimpleName()
+              + ": "
+              + e.getOriginalMessage(),
+          e);
     }
   }
 }

@@ -32,10 +32,13 @@ import javax.sql.DataSource;
 public final class EventStore {
   /** Expected version meaning "append whatever the stream's version". */
   public static final long ANY = -1;
+
   /** Expected version meaning "the stream must not exist yet". */
   public static final long NO_STREAM = 0;
+
   /** The most events one append takes. */
   public static final int MAX_EVENTS_PER_APPEND = 10_000;
+
   static final int MAX_STREAM_CHARS = 200;
 
   private final DataSource dataSource;
@@ -63,17 +66,20 @@ public final class EventStore {
     try {
       return Transactions.inTransaction(dataSource, c -> write(c, stream, expectedVersion, events));
     } catch (SQLException e) {
-      throw new MillraceException("could not append to stream '" + stream + "': " + e.getMessage(), e);
+      throw new MillraceException(
+          "could not append to stream '" + stream + "': " + e.getMessage(), e);
     }
   }
 
   /** Appends inside the caller's transaction: the events exist only if the caller commits. */
-  public AppendResult append(Connection connection, String stream, long expectedVersion, List<NewEvent> events) {
+  public AppendResult append(
+      Connection connection, String stream, long expectedVersion, List<NewEvent> events) {
     check(stream, expectedVersion, events);
     try {
       return write(connection, stream, expectedVersion, events);
     } catch (SQLException e) {
-      throw new MillraceException("could not append to stream '" + stream + "': " + e.getMessage(), e);
+      throw new MillraceException(
+          "could not append to stream '" + stream + "': " + e.getMessage(), e);
     }
   }
 
@@ -81,7 +87,8 @@ public final class EventStore {
   public List<Event> readStream(String stream, long fromVersion, int limit) {
     checkStream(stream);
     checkLimit(limit);
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("read_stream"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("read_stream"))) {
       ps.setString(1, stream);
       ps.setLong(2, Math.max(1, fromVersion));
       ps.setInt(3, limit);
@@ -100,7 +107,8 @@ public final class EventStore {
     try (Connection c = dataSource.getConnection()) {
       return readAll(c, after, limit);
     } catch (SQLException e) {
-      throw new MillraceException("could not read the event log after " + after + ": " + e.getMessage(), e);
+      throw new MillraceException(
+          "could not read the event log after " + after + ": " + e.getMessage(), e);
     }
   }
 
@@ -140,7 +148,8 @@ public final class EventStore {
 
   /** Wakes every node's projection runners (after an operator's request). */
   void wake() throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("wake"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("wake"))) {
       ps.setString(1, channel);
       ps.executeQuery().close();
     }
@@ -148,7 +157,8 @@ public final class EventStore {
 
   /** The number of events in the log and the last one's position (START when empty). */
   public Head head() {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("head"));
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("head"));
         ResultSet rs = ps.executeQuery()) {
       rs.next();
       String last = rs.getString(2);
@@ -161,7 +171,8 @@ public final class EventStore {
   /** The size of the log and its last position in reading order. */
   public record Head(long events, LogPosition last) {}
 
-  private AppendResult write(Connection c, String stream, long expected, List<NewEvent> events) throws SQLException {
+  private AppendResult write(Connection c, String stream, long expected, List<NewEvent> events)
+      throws SQLException {
     int n = events.size();
     long after = bump(c, stream, expected, n);
     List<String> types = new ArrayList<>(n);
@@ -197,7 +208,8 @@ public final class EventStore {
 
   /** Moves the stream's version by n under the expectation; returns the version after. */
   private long bump(Connection c, String stream, long expected, int n) throws SQLException {
-    String statement = expected == ANY ? "bump_any" : expected == NO_STREAM ? "bump_new" : "bump_expected";
+    String statement =
+        expected == ANY ? "bump_any" : expected == NO_STREAM ? "bump_new" : "bump_expected";
     try (PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
       if (expected > NO_STREAM) {
         ps.setLong(1, n);
@@ -229,10 +241,15 @@ public final class EventStore {
     List<Event> events = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        events.add(new Event(
-            new LogPosition(Long.parseLong(rs.getString(1)), rs.getLong(2)),
-            rs.getString(3), rs.getLong(4), rs.getString(5), rs.getString(6), rs.getString(7),
-            rs.getTimestamp(8).toInstant()));
+        events.add(
+            new Event(
+                new LogPosition(Long.parseLong(rs.getString(1)), rs.getLong(2)),
+                rs.getString(3),
+                rs.getLong(4),
+                rs.getString(5),
+                rs.getString(6),
+                rs.getString(7),
+                rs.getTimestamp(8).toInstant()));
       }
     }
     return events;
@@ -241,13 +258,15 @@ public final class EventStore {
   private static void check(String stream, long expected, List<NewEvent> events) {
     checkStream(stream);
     if (expected < ANY) {
-      throw new ValidationException("expectedVersion", "must be ANY (-1), NO_STREAM (0) or a version, got " + expected);
+      throw new ValidationException(
+          "expectedVersion", "must be ANY (-1), NO_STREAM (0) or a version, got " + expected);
     }
     if (events == null || events.isEmpty()) {
       throw new ValidationException("events", "must not be empty");
     }
     if (events.size() > MAX_EVENTS_PER_APPEND) {
-      throw new ValidationException("events", "at most " + MAX_EVENTS_PER_APPEND + " per append, got " + events.size());
+      throw new ValidationException(
+          "events", "at most " + MAX_EVENTS_PER_APPEND + " per append, got " + events.size());
     }
     for (NewEvent e : events) {
       if (e == null) {
@@ -258,7 +277,8 @@ public final class EventStore {
 
   private static void checkStream(String stream) {
     if (stream == null || stream.isBlank() || stream.length() > MAX_STREAM_CHARS) {
-      throw new ValidationException("stream", "must be 1 to " + MAX_STREAM_CHARS + " characters, not blank");
+      throw new ValidationException(
+          "stream", "must be 1 to " + MAX_STREAM_CHARS + " characters, not blank");
     }
   }
 

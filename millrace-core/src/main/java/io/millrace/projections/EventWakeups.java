@@ -10,10 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Listens for appends (and operator requests) on the event channel on one dedicated connection
- * and wakes this node's projection runners. A wake-up only shortens the wait: runners poll as well
- * and read from their durable checkpoints, so a lost notification or a pooler without LISTEN
- * costs latency, never an event.
+ * Listens for appends (and operator requests) on the event channel on one dedicated connection and
+ * wakes this node's projection runners. A wake-up only shortens the wait: runners poll as well and
+ * read from their durable checkpoints, so a lost notification or a pooler without LISTEN costs
+ * latency, never an event.
  *
  * <p>Termination: {@link #close()} ends the loop within one wait. A broken connection is replaced
  * after a growing pause, waking the runners in the meantime is left to their polling.
@@ -61,8 +61,10 @@ final class EventWakeups implements Runnable {
         if (!running) {
           return;
         }
-        log.warn("projection LISTEN connection failed, polling only until it is back (retry in {} ms): {}",
-            pauseMs, e.getMessage());
+        log.warn(
+            "projection LISTEN connection failed, polling only until it is back (retry in {} ms): {}",
+            pauseMs,
+            e.getMessage());
         try {
           Thread.sleep(pauseMs);
         } catch (InterruptedException ie) {

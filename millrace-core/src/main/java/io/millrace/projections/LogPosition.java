@@ -22,7 +22,8 @@ public record LogPosition(long xid, long position) implements Comparable<LogPosi
       throw new ValidationException("position", "'" + text + "' is not of the form xid:position");
     }
     try {
-      return new LogPosition(Long.parseLong(text.substring(0, colon)), Long.parseLong(text.substring(colon + 1)));
+      return new LogPosition(
+          Long.parseLong(text.substring(0, colon)), Long.parseLong(text.substring(colon + 1)));
     } catch (NumberFormatException e) {
       throw new ValidationException("position", "'" + text + "' is not of the form xid:position");
     }

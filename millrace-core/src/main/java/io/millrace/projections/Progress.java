@@ -7,9 +7,9 @@ import javax.sql.DataSource;
 
 /**
  * A runner's progress figures: events applied, the apply rate over the last second or so, the
- * catch-up clock, and the lag (events committed after the checkpoint). The lag is a count capped
- * at {@link #LAG_CAP} and refreshed at most once a second, and no more often than twenty times
- * its own cost, so measuring a huge backlog never competes with working it off.
+ * catch-up clock, and the lag (events committed after the checkpoint). The lag is a count capped at
+ * {@link #LAG_CAP} and refreshed at most once a second, and no more often than twenty times its own
+ * cost, so measuring a huge backlog never competes with working it off.
  */
 final class Progress {
   /** A lag beyond this is shown as this (a count of a huge backlog costs a scan of it). */

@@ -22,6 +22,7 @@ import java.util.Objects;
 public final class Projection {
   /** Events per page (and per transaction) when not set. */
   public static final int DEFAULT_PAGE_SIZE = 1_000;
+
   /** How long a catch-up may take before the projection is failed, when not set. */
   public static final Duration DEFAULT_REBUILD_TIMEOUT = Duration.ofMinutes(5);
 
@@ -99,8 +100,8 @@ public final class Projection {
 
     /**
      * The version fingerprint (1-128 characters): a number you bump, or a hash of the handler's
-     * logic. A node that starts with a different fingerprint than the stored one resets and
-     * replays this projection.
+     * logic. A node that starts with a different fingerprint than the stored one resets and replays
+     * this projection.
      */
     public Builder version(String version) {
       if (version == null || version.isBlank() || version.length() > 128) {
@@ -116,8 +117,8 @@ public final class Projection {
     }
 
     /**
-     * Makes {@code /ready} answer 503 until this projection has caught up on this node; default
-     * not required (its queries still answer 503 while it is not ready; see the query guard).
+     * Makes {@code /ready} answer 503 until this projection has caught up on this node; default not
+     * required (its queries still answer 503 while it is not ready; see the query guard).
      */
     public Builder required() {
       this.required = true;
@@ -134,8 +135,8 @@ public final class Projection {
     }
 
     /**
-     * How long catching up may take before the projection is marked failed (then {@code retry}
-     * or {@code rebuild}); default 5 minutes.
+     * How long catching up may take before the projection is marked failed (then {@code retry} or
+     * {@code rebuild}); default 5 minutes.
      */
     public Builder rebuildTimeout(Duration timeout) {
       if (timeout == null || timeout.isNegative() || timeout.isZero()) {

@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * Applies events to a read model. It runs inside the transaction that also moves the projection's
- * checkpoint: write through {@link ProjectionContext#connection()} (your own tables) or
- * {@link ProjectionContext#documents()} (the built-in document store), never through another
- * connection, or a crash could keep the write and lose the checkpoint (or the reverse).
+ * checkpoint: write through {@link ProjectionContext#connection()} (your own tables) or {@link
+ * ProjectionContext#documents()} (the built-in document store), never through another connection,
+ * or a crash could keep the write and lose the checkpoint (or the reverse).
  *
  * <p>An exception fails the projection with the event named; nothing of the page is kept.
  */

@@ -17,22 +17,37 @@ final class ProjectionMeters {
   private volatile long lag;
 
   ProjectionMeters(MeterRegistry registry, String name, ProjectionRunner runner) {
-    replayed = Counter.builder("millrace.projection.events.replayed")
-        .description("Events applied to the projection by this node")
-        .tag("projection", name).register(registry);
-    rebuild = Timer.builder("millrace.projection.rebuild.duration")
-        .description("Time from the start of a catch-up (start-up, rebuild, retry) to ready")
-        .tag("projection", name).register(registry);
+    replayed =
+        Counter.builder("millrace.projection.events.replayed")
+            .description("Events applied to the projection by this node")
+            .tag("projection", name)
+            .register(registry);
+    rebuild =
+        Timer.builder("millrace.projection.rebuild.duration")
+            .description("Time from the start of a catch-up (start-up, rebuild, retry) to ready")
+            .tag("projection", name)
+            .register(registry);
     Gauge.builder("millrace.projection.lag", this, m -> m.lag)
-        .description("Committed events after the projection's checkpoint (-1 before the first count)")
-        .tag("projection", name).register(registry);
+        .description(
+            "Committed events after the projection's checkpoint (-1 before the first count)")
+        .tag("projection", name)
+        .register(registry);
     Gauge.builder("millrace.projection.events.per.second", runner, ProjectionRunner::rate)
-        .tag("projection", name).register(registry);
-    Gauge.builder("millrace.projection.ready", runner, r -> r.phase() == ProjectionRunner.Phase.READY ? 1 : 0)
+        .tag("projection", name)
+        .register(registry);
+    Gauge.builder(
+            "millrace.projection.ready",
+            runner,
+            r -> r.phase() == ProjectionRunner.Phase.READY ? 1 : 0)
         .description("1 when this node runs the projection and it has caught up")
-        .tag("projection", name).register(registry);
-    Gauge.builder("millrace.projection.failed", runner, r -> r.phase() == ProjectionRunner.Phase.FAILED ? 1 : 0)
-        .tag("projection", name).register(registry);
+        .tag("projection", name)
+        .register(registry);
+    Gauge.builder(
+            "millrace.projection.failed",
+            runner,
+            r -> r.phase() == ProjectionRunner.Phase.FAILED ? 1 : 0)
+        .tag("projection", name)
+        .register(registry);
   }
 
   void applied(int events) {

@@ -29,8 +29,16 @@ import org.slf4j.LoggerFactory;
  */
 final class ProjectionRunner implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ProjectionRunner.class);
+
   /** Where this node stands with the projection. */
-  enum Phase { STARTING, STANDBY, CATCHING_UP, READY, FAILED, STOPPED }
+  enum Phase {
+    STARTING,
+    STANDBY,
+    CATCHING_UP,
+    READY,
+    FAILED,
+    STOPPED
+  }
 
   private final Projection projection;
   private final String name;
@@ -49,15 +57,25 @@ final class ProjectionRunner implements Runnable {
   private volatile String error;
   private volatile LogPosition checkpoint = LogPosition.START;
   private final SideBySide sideBySide;
+
   /** The "<name>@<version>" key a blue/green build writes under; null when building in place. */
   private volatile String shadow;
+
   private long token;
   private boolean reload;
   private long lastRenew;
   private final Progress progress;
 
-  ProjectionRunner(Projection projection, ProjectionStore store, EventStore events, SqlFile documentsSql,
-      DataSource dataSource, String owner, Duration lease, Duration poll, io.micrometer.core.instrument.MeterRegistry registry) {
+  ProjectionRunner(
+      Projection projection,
+      ProjectionStore store,
+      EventStore events,
+      SqlFile documentsSql,
+      DataSource dataSource,
+      String owner,
+      Duration lease,
+      Duration poll,
+      io.micrometer.core.instrument.MeterRegistry registry) {
     this.projection = projection;
     this.name = projection.name();
     this.store = store;
@@ -93,7 +111,10 @@ final class ProjectionRunner implements Runnable {
     return shadow;
   }
 
-  /** Events committed after the checkpoint (capped at {@link Progress#LAG_CAP}); -1 before the first count. */
+  /**
+   * Events committed after the checkpoint (capped at {@link Progress#LAG_CAP}); -1 before the first
+   * count.
+   */
   long lag() {
     return progress.lag();
   }
@@ -142,7 +163,10 @@ final class ProjectionRunner implements Runnable {
       try {
         store.release(name, token);
       } catch (SQLException e) {
-        log.warn("projection {}: could not release its lease (it expires on its own): {}", name, e.getMessage());
+        log.warn(
+            "projection {}: could not release its lease (it expires on its own): {}",
+            name,
+            e.getMessage());
       }
     }
     phase = Phase.STOPPED;
@@ -159,9 +183,16 @@ final class ProjectionRunner implements Runnable {
       await(pollMs);
       return;
     }
-    if (phase == Phase.CATCHING_UP && progress.sinceCatchUpStart().compareTo(projection.rebuildTimeout()) > 0) {
-      fail("catching up did not finish within the rebuild timeout of " + projection.rebuildTimeout()
-          + " (checkpoint " + checkpoint + ", " + (lag() < 0 ? "unknown" : Long.toString(lag())) + " events behind)");
+    if (phase == Phase.CATCHING_UP
+        && progress.sinceCatchUpStart().compareTo(projection.rebuildTimeout()) > 0) {
+      fail(
+          "catching up did not finish within the rebuild timeout of "
+              + projection.rebuildTimeout()
+              + " (checkpoint "
+              + checkpoint
+              + ", "
+              + (lag() < 0 ? "unknown" : Long.toString(lag()))
+              + " events behind)");
       return;
     }
     projection.faults().at(FaultPoints.Point.BEFORE_PAGE, checkpoint);
@@ -199,7 +230,8 @@ final class ProjectionRunner implements Runnable {
   private boolean renew() throws SQLException {
     Optional<ProjectionStore.Lease> lease = store.renew(name, token, leaseMs);
     if (lease.isEmpty()) {
-      log.warn("projection {}: lease token {} was taken over; this node stops running it", name, token);
+      log.warn(
+          "projection {}: lease token {} was taken over; this node stops running it", name, token);
       token = 0;
       phase = Phase.STANDBY;
       return false;
@@ -216,21 +248,30 @@ final class ProjectionRunner implements Runnable {
       checkpoint = lease.checkpoint();
       reload = false;
     }
-    if (projection.blueGreen() && !lease.rebuildRequested() && !projection.version().equals(lease.fingerprint())
+    if (projection.blueGreen()
+        && !lease.rebuildRequested()
+        && !projection.version().equals(lease.fingerprint())
         && "ready".equals(lease.status())) {
       adoptSideBySide(reloaded);
       return;
     }
     if (!projection.version().equals(lease.fingerprint()) || lease.rebuildRequested()) {
-      log.info("projection {}: {}; replaying from the first event", name, lease.rebuildRequested()
-          ? "rebuild requested" : "fingerprint changed from " + lease.fingerprint() + " to " + projection.version());
+      log.info(
+          "projection {}: {}; replaying from the first event",
+          name,
+          lease.rebuildRequested()
+              ? "rebuild requested"
+              : "fingerprint changed from " + lease.fingerprint() + " to " + projection.version());
       reset();
       return;
     }
     if ("failed".equals(lease.status())) {
       phase = Phase.FAILED;
       error = lease.error();
-    } else if (acquired || phase == Phase.FAILED || phase == Phase.STARTING || phase == Phase.STANDBY) {
+    } else if (acquired
+        || phase == Phase.FAILED
+        || phase == Phase.STARTING
+        || phase == Phase.STANDBY) {
       // A retry, a take-over or a start: this node is ready only once it has caught up itself.
       error = null;
       startCatchUp();
@@ -246,8 +287,12 @@ final class ProjectionRunner implements Runnable {
       ProjectionStore.Row row = sideBySide.open(projection.version(), token);
       shadow = row.name();
       checkpoint = row.checkpoint();
-      log.info("projection {}: version {} builds side by side as {} from {}; the serving version stays",
-          name, projection.version(), shadow, checkpoint);
+      log.info(
+          "projection {}: version {} builds side by side as {} from {}; the serving version stays",
+          name,
+          projection.version(),
+          shadow,
+          checkpoint);
       phase = Phase.STARTING;
     }
     ProjectionStore.Row row = sideBySide.row(shadow).orElse(null);
@@ -269,18 +314,21 @@ final class ProjectionRunner implements Runnable {
   private void reset() throws SQLException {
     shadow = null;
     try {
-      boolean reset = Transactions.inTransaction(dataSource, c -> {
-        if (!store.reset(c, name, projection.version(), token)) {
-          return false;
-        }
-        sideBySide.dropAll(c);
-        try {
-          projection.handler().reset(c);
-        } catch (SQLException e) {
-          throw new HandlerFailure("reset failed: " + e.getMessage(), e);
-        }
-        return true;
-      });
+      boolean reset =
+          Transactions.inTransaction(
+              dataSource,
+              c -> {
+                if (!store.reset(c, name, projection.version(), token)) {
+                  return false;
+                }
+                sideBySide.dropAll(c);
+                try {
+                  projection.handler().reset(c);
+                } catch (SQLException e) {
+                  throw new HandlerFailure("reset failed: " + e.getMessage(), e);
+                }
+                return true;
+              });
       if (!reset) {
         lastRenew = 0;
         return;
@@ -310,7 +358,10 @@ final class ProjectionRunner implements Runnable {
     String building = shadow;
     if (building != null) {
       if (sideBySide.takeOver(token, building, at)) {
-        log.info("projection {}: version {} caught up side by side and now serves", name, projection.version());
+        log.info(
+            "projection {}: version {} caught up side by side and now serves",
+            name,
+            projection.version());
         shadow = null;
       } else {
         lastRenew = 0;
@@ -322,7 +373,11 @@ final class ProjectionRunner implements Runnable {
       phase = Phase.READY;
       progress.caughtUp();
       meters.rebuilt(progress.sinceCatchUpStart());
-      log.info("projection {} is ready at {} ({} events applied on this node)", name, at, progress.applied());
+      log.info(
+          "projection {} is ready at {} ({} events applied on this node)",
+          name,
+          at,
+          progress.applied());
     } else {
       lastRenew = 0;
     }
@@ -344,9 +399,10 @@ final class ProjectionRunner implements Runnable {
         }
         LogPosition to = page.get(page.size() - 1).logPosition();
         String building = shadow;
-        boolean advanced = building == null
-            ? store.advance(c, name, token, from, to, page.size(), leaseMs)
-            : sideBySide.advance(c, token, building, from, to, page.size());
+        boolean advanced =
+            building == null
+                ? store.advance(c, name, token, from, to, page.size(), leaseMs)
+                : sideBySide.advance(c, token, building, from, to, page.size());
         if (!advanced) {
           c.rollback();
           lastRenew = 0;
@@ -354,7 +410,8 @@ final class ProjectionRunner implements Runnable {
           return -1;
         }
         String key = building == null ? name : building;
-        ProjectionContext context = new ProjectionContext(key, c, new Documents(c, documentsSql, key));
+        ProjectionContext context =
+            new ProjectionContext(key, c, new Documents(c, documentsSql, key));
         try {
           projection.handler().applyPage(page, context);
           context.documents().flush();
@@ -364,8 +421,21 @@ final class ProjectionRunner implements Runnable {
             throw new SQLException("connection lost while applying a page: " + e.getMessage(), e);
           }
           Event at = context.current();
-          fail("handler failed" + (at == null ? "" : " at event " + at.position() + " (" + at.type() + ", stream "
-              + at.stream() + " v" + at.version() + ")") + ": " + e);
+          fail(
+              "handler failed"
+                  + (at == null
+                      ? ""
+                      : " at event "
+                          + at.position()
+                          + " ("
+                          + at.type()
+                          + ", stream "
+                          + at.stream()
+                          + " v"
+                          + at.version()
+                          + ")")
+                  + ": "
+                  + e);
           return -1;
         }
         projection.faults().at(FaultPoints.Point.BEFORE_COMMIT, to);
@@ -390,7 +460,11 @@ final class ProjectionRunner implements Runnable {
     String building = shadow;
     if (building != null) {
       // The new version failed; the old one keeps serving, and `retry` resumes the build.
-      log.error("projection {}: version {} building side by side failed: {}", name, projection.version(), message);
+      log.error(
+          "projection {}: version {} building side by side failed: {}",
+          name,
+          projection.version(),
+          message);
       sideBySide.fail(building, message);
       error = message;
       phase = Phase.FAILED;
@@ -424,7 +498,8 @@ final class ProjectionRunner implements Runnable {
 
   private static boolean connectionLost(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException sql && sql.getSQLState() != null
+      if (t instanceof SQLException sql
+          && sql.getSQLState() != null
           && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
         return true;
       }

@@ -19,13 +19,30 @@ import javax.sql.DataSource;
  */
 final class ProjectionStore {
   /** What a lease holder learns when it acquires or renews the lease. */
-  record Lease(long token, String fingerprint, String status, LogPosition checkpoint, long eventsApplied,
-      boolean rebuildRequested, String error) {}
+  record Lease(
+      long token,
+      String fingerprint,
+      String status,
+      LogPosition checkpoint,
+      long eventsApplied,
+      boolean rebuildRequested,
+      String error) {}
 
   /** One row as the API shows it. */
-  record Row(String name, String fingerprint, String status, LogPosition checkpoint, long eventsApplied,
-      String error, Instant failedAt, boolean rebuildRequested, Instant catchUpStartedAt, Instant readyAt,
-      String leaseOwner, Instant leaseUntil, Instant updatedAt) {}
+  record Row(
+      String name,
+      String fingerprint,
+      String status,
+      LogPosition checkpoint,
+      long eventsApplied,
+      String error,
+      Instant failedAt,
+      boolean rebuildRequested,
+      Instant catchUpStartedAt,
+      Instant readyAt,
+      String leaseOwner,
+      Instant leaseUntil,
+      Instant updatedAt) {}
 
   private final DataSource dataSource;
   private final SqlFile sql;
@@ -40,7 +57,8 @@ final class ProjectionStore {
   }
 
   void register(String name, String fingerprint) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("register"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("register"))) {
       ps.setString(1, name);
       ps.setString(2, fingerprint);
       ps.executeUpdate();
@@ -48,7 +66,8 @@ final class ProjectionStore {
   }
 
   Optional<Lease> acquire(String name, String owner, long leaseMs) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("acquire"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("acquire"))) {
       ps.setString(1, owner);
       ps.setLong(2, leaseMs);
       ps.setString(3, name);
@@ -57,7 +76,8 @@ final class ProjectionStore {
   }
 
   Optional<Lease> renew(String name, long token, long leaseMs) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("renew"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("renew"))) {
       ps.setLong(1, leaseMs);
       ps.setString(2, name);
       ps.setLong(3, token);
@@ -66,7 +86,8 @@ final class ProjectionStore {
   }
 
   void release(String name, long token) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("release"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("release"))) {
       ps.setString(1, name);
       ps.setLong(2, token);
       ps.executeUpdate();
@@ -74,7 +95,14 @@ final class ProjectionStore {
   }
 
   /** The page's checkpoint compare-and-swap, on the page transaction's connection. */
-  boolean advance(Connection c, String name, long token, LogPosition from, LogPosition to, int events, long leaseMs)
+  boolean advance(
+      Connection c,
+      String name,
+      long token,
+      LogPosition from,
+      LogPosition to,
+      int events,
+      long leaseMs)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("advance"))) {
       ps.setString(1, Long.toString(to.xid()));
@@ -106,7 +134,8 @@ final class ProjectionStore {
   }
 
   boolean markReady(String name, long token, LogPosition checkpoint) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("mark_ready"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("mark_ready"))) {
       ps.setString(1, name);
       ps.setLong(2, token);
       ps.setString(3, Long.toString(checkpoint.xid()));
@@ -116,7 +145,8 @@ final class ProjectionStore {
   }
 
   boolean markFailed(String name, long token, String error) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("mark_failed"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("mark_failed"))) {
       ps.setString(1, error);
       ps.setString(2, name);
       ps.setLong(3, token);
@@ -126,7 +156,8 @@ final class ProjectionStore {
 
   /** Runs an operator request (request_retry, request_rebuild); false when it did not apply. */
   boolean request(String statement, String name) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
       ps.setString(1, name);
       if (statement.equals("request_retry")) {
         ps.setString(2, name); // also the projection's side-by-side build
@@ -138,20 +169,23 @@ final class ProjectionStore {
   }
 
   List<Row> list() throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("list"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("list"))) {
       return rows(ps);
     }
   }
 
   Optional<Row> get(String name) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("get"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("get"))) {
       ps.setString(1, name);
       return rows(ps).stream().findFirst();
     }
   }
 
   Optional<String> status(String name) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("status"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("status"))) {
       ps.setString(1, name);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
@@ -164,9 +198,15 @@ final class ProjectionStore {
       if (!rs.next()) {
         return Optional.empty();
       }
-      return Optional.of(new Lease(rs.getLong(1), rs.getString(2), rs.getString(3),
-          new LogPosition(Long.parseLong(rs.getString(4)), rs.getLong(5)), rs.getLong(6), rs.getBoolean(7),
-          rs.getString(8)));
+      return Optional.of(
+          new Lease(
+              rs.getLong(1),
+              rs.getString(2),
+              rs.getString(3),
+              new LogPosition(Long.parseLong(rs.getString(4)), rs.getLong(5)),
+              rs.getLong(6),
+              rs.getBoolean(7),
+              rs.getString(8)));
     }
   }
 
@@ -174,10 +214,21 @@ final class ProjectionStore {
     List<Row> rows = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        rows.add(new Row(rs.getString(1), rs.getString(2), rs.getString(3),
-            new LogPosition(Long.parseLong(rs.getString(4)), rs.getLong(5)), rs.getLong(6), rs.getString(7),
-            instant(rs.getTimestamp(8)), rs.getBoolean(9), instant(rs.getTimestamp(10)), instant(rs.getTimestamp(11)),
-            rs.getString(12), instant(rs.getTimestamp(13)), instant(rs.getTimestamp(14))));
+        rows.add(
+            new Row(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                new LogPosition(Long.parseLong(rs.getString(4)), rs.getLong(5)),
+                rs.getLong(6),
+                rs.getString(7),
+                instant(rs.getTimestamp(8)),
+                rs.getBoolean(9),
+                instant(rs.getTimestamp(10)),
+                instant(rs.getTimestamp(11)),
+                rs.getString(12),
+                instant(rs.getTimestamp(13)),
+                instant(rs.getTimestamp(14))));
       }
     }
     return rows;

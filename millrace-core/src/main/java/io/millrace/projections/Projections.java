@@ -31,7 +31,11 @@ import javax.sql.DataSource;
  */
 public final class Projections implements AutoCloseable {
   /** The answer of {@link #retry} and {@link #rebuild}. */
-  public enum Request { ACCEPTED, NOT_FOUND, NOT_FAILED }
+  public enum Request {
+    ACCEPTED,
+    NOT_FOUND,
+    NOT_FAILED
+  }
 
   private final DataSource dataSource;
   private final String nodeId;
@@ -43,8 +47,15 @@ public final class Projections implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private EventWakeups wakeups;
 
-  public Projections(DataSource dataSource, SchemaName schema, String nodeId, List<Projection> projections,
-      Duration lease, Duration poll, boolean listen, MeterRegistry meters) {
+  public Projections(
+      DataSource dataSource,
+      SchemaName schema,
+      String nodeId,
+      List<Projection> projections,
+      Duration lease,
+      Duration poll,
+      boolean listen,
+      MeterRegistry meters) {
     this.dataSource = dataSource;
     this.nodeId = nodeId;
     this.events = new EventStore(dataSource, schema);
@@ -55,7 +66,10 @@ public final class Projections implements AutoCloseable {
       if (runners.containsKey(p.name())) {
         throw new ValidationException("projection", "'" + p.name() + "' is registered twice");
       }
-      runners.put(p.name(), new ProjectionRunner(p, store, events, documentsSql, dataSource, nodeId, lease, poll, meters));
+      runners.put(
+          p.name(),
+          new ProjectionRunner(
+              p, store, events, documentsSql, dataSource, nodeId, lease, poll, meters));
     }
   }
 
@@ -82,7 +96,9 @@ public final class Projections implements AutoCloseable {
       t.start();
     }
     if (listen) {
-      wakeups = new EventWakeups(dataSource, events.channel(), () -> runners.values().forEach(ProjectionRunner::wake));
+      wakeups =
+          new EventWakeups(
+              dataSource, events.channel(), () -> runners.values().forEach(ProjectionRunner::wake));
       Thread t = new Thread(wakeups, "millrace-projection-wakeups");
       t.setDaemon(true);
       threads.add(t);
@@ -135,22 +151,32 @@ public final class Projections implements AutoCloseable {
     return request("request_retry", name);
   }
 
-  /** The projection starts over from the first event; its queries answer 503 until it catches up. */
+  /**
+   * The projection starts over from the first event; its queries answer 503 until it catches up.
+   */
   public Request rebuild(String name) {
     return request("request_rebuild", name);
   }
 
-  /** Whether the projection's read model may be queried now (shared by all nodes; one key lookup). */
+  /**
+   * Whether the projection's read model may be queried now (shared by all nodes; one key lookup).
+   */
   public QueryStatus queryStatus(String name) {
     JobRequest.requireName("projection", name);
     try {
-      return store.status(name).map(s -> switch (s) {
-        case "ready" -> QueryStatus.READY;
-        case "failed" -> QueryStatus.FAILED;
-        default -> QueryStatus.REBUILDING;
-      }).orElse(QueryStatus.UNKNOWN);
+      return store
+          .status(name)
+          .map(
+              s ->
+                  switch (s) {
+                    case "ready" -> QueryStatus.READY;
+                    case "failed" -> QueryStatus.FAILED;
+                    default -> QueryStatus.REBUILDING;
+                  })
+          .orElse(QueryStatus.UNKNOWN);
     } catch (SQLException e) {
-      throw new MillraceException("could not read the status of projection " + name + ": " + e.getMessage(), e);
+      throw new MillraceException(
+          "could not read the status of projection " + name + ": " + e.getMessage(), e);
     }
   }
 
@@ -158,14 +184,16 @@ public final class Projections implements AutoCloseable {
   public Optional<JsonNode> document(String projection, String id) {
     JobRequest.requireName("projection", projection);
     Documents.checkId(id);
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(documentsSql.get("get"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(documentsSql.get("get"))) {
       ps.setString(1, projection);
       ps.setString(2, id);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(Json.tree(rs.getString(1))) : Optional.empty();
       }
     } catch (SQLException e) {
-      throw new MillraceException("could not read document " + id + " of " + projection + ": " + e.getMessage(), e);
+      throw new MillraceException(
+          "could not read document " + id + " of " + projection + ": " + e.getMessage(), e);
     }
   }
 
@@ -175,7 +203,8 @@ public final class Projections implements AutoCloseable {
     if (limit < 1 || limit > 1000) {
       throw new ValidationException("limit", "must be between 1 and 1000, got " + limit);
     }
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(documentsSql.get("list"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(documentsSql.get("list"))) {
       ps.setString(1, projection);
       ps.setString(2, afterId == null ? "" : afterId);
       ps.setInt(3, limit);
@@ -187,7 +216,8 @@ public final class Projections implements AutoCloseable {
       }
       return docs;
     } catch (SQLException e) {
-      throw new MillraceException("could not list documents of " + projection + ": " + e.getMessage(), e);
+      throw new MillraceException(
+          "could not list documents of " + projection + ": " + e.getMessage(), e);
     }
   }
 
@@ -210,11 +240,19 @@ public final class Projections implements AutoCloseable {
     }
     if (r.shadow() != null && phase != ProjectionRunner.Phase.FAILED) {
       // Blue/green: the previous version answers queries while this one builds.
-      return Readiness.Status.ready(name, "projection " + r.projection().name() + " serves its previous version while "
-          + r.shadow() + " builds side by side (" + (r.lag() < 0 ? "lag unknown" : r.lag() + " events behind") + ")");
+      return Readiness.Status.ready(
+          name,
+          "projection "
+              + r.projection().name()
+              + " serves its previous version while "
+              + r.shadow()
+              + " builds side by side ("
+              + (r.lag() < 0 ? "lag unknown" : r.lag() + " events behind")
+              + ")");
     }
     if (phase == ProjectionRunner.Phase.STANDBY && readyElsewhere(r.projection())) {
-      return Readiness.Status.ready(name, "projection " + r.projection().name() + " is ready (run by another node)");
+      return Readiness.Status.ready(
+          name, "projection " + r.projection().name() + " is ready (run by another node)");
     }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("status", phase == ProjectionRunner.Phase.FAILED ? "failed" : "catching_up");
@@ -227,21 +265,29 @@ public final class Projections implements AutoCloseable {
     if (r.error() != null) {
       details.put("error", r.error());
     }
-    String message = phase == ProjectionRunner.Phase.FAILED
-        ? "projection " + r.projection().name() + " failed: " + r.error()
-        : "projection " + r.projection().name() + " is catching up (" + (r.lag() < 0 ? "lag unknown" : r.lag() + " events behind")
-            + (eta == null ? "" : ", about " + eta + " s left") + ")";
+    String message =
+        phase == ProjectionRunner.Phase.FAILED
+            ? "projection " + r.projection().name() + " failed: " + r.error()
+            : "projection "
+                + r.projection().name()
+                + " is catching up ("
+                + (r.lag() < 0 ? "lag unknown" : r.lag() + " events behind")
+                + (eta == null ? "" : ", about " + eta + " s left")
+                + ")";
     return Readiness.Status.notReady(name, message, details);
   }
 
   /** Another node runs it, it is ready, and at this node's fingerprint (not an older build's). */
   private boolean readyElsewhere(Projection projection) {
     try {
-      return store.get(projection.name())
-          .map(row -> "ready".equals(row.status()) && projection.version().equals(row.fingerprint()))
+      return store
+          .get(projection.name())
+          .map(
+              row -> "ready".equals(row.status()) && projection.version().equals(row.fingerprint()))
           .orElse(false);
     } catch (SQLException e) {
-      throw new MillraceException("could not read projection " + projection.name() + ": " + e.getMessage(), e);
+      throw new MillraceException(
+          "could not read projection " + projection.name() + ": " + e.getMessage(), e);
     }
   }
 
@@ -263,21 +309,41 @@ public final class Projections implements AutoCloseable {
     String node;
     long lag;
     Double rate = null;
-    if (r != null && (r.phase() == ProjectionRunner.Phase.CATCHING_UP || r.phase() == ProjectionRunner.Phase.READY
-        || r.phase() == ProjectionRunner.Phase.FAILED)) {
+    if (r != null
+        && (r.phase() == ProjectionRunner.Phase.CATCHING_UP
+            || r.phase() == ProjectionRunner.Phase.READY
+            || r.phase() == ProjectionRunner.Phase.FAILED)) {
       node = "running";
       rate = Math.round(r.rate() * 10) / 10.0;
     } else {
-      node = r == null ? "not_registered" : r.phase() == ProjectionRunner.Phase.STOPPED ? "stopped"
-          : r.phase() == ProjectionRunner.Phase.STARTING ? "starting" : "standby";
+      node =
+          r == null
+              ? "not_registered"
+              : r.phase() == ProjectionRunner.Phase.STOPPED
+                  ? "stopped"
+                  : r.phase() == ProjectionRunner.Phase.STARTING ? "starting" : "standby";
     }
     try (Connection c = dataSource.getConnection()) {
       lag = events.countAfter(c, row.checkpoint(), Progress.LAG_CAP);
     }
-    return new ProjectionStatus(row.name(), row.fingerprint(), row.status(), node,
-        r != null && r.phase() == ProjectionRunner.Phase.READY, r != null && r.projection().required(),
-        row.checkpoint().toString(), row.eventsApplied(), lag, rate, rate == null ? null : eta(lag, rate), row.error(),
-        row.failedAt(), row.rebuildRequested(), row.catchUpStartedAt(), row.readyAt(), row.leaseOwner(),
+    return new ProjectionStatus(
+        row.name(),
+        row.fingerprint(),
+        row.status(),
+        node,
+        r != null && r.phase() == ProjectionRunner.Phase.READY,
+        r != null && r.projection().required(),
+        row.checkpoint().toString(),
+        row.eventsApplied(),
+        lag,
+        rate,
+        rate == null ? null : eta(lag, rate),
+        row.error(),
+        row.failedAt(),
+        row.rebuildRequested(),
+        row.catchUpStartedAt(),
+        row.readyAt(),
+        row.leaseOwner(),
         row.leaseUntil());
   }
 

@@ -6,7 +6,10 @@ package io.millrace.projections;
  * (answer 503 with {@code X-Query-Status: failed}); {@code UNKNOWN} (no such projection).
  */
 public enum QueryStatus {
-  READY, REBUILDING, FAILED, UNKNOWN;
+  READY,
+  REBUILDING,
+  FAILED,
+  UNKNOWN;
 
   /** The {@code X-Query-Status} header value. */
   public String header() {

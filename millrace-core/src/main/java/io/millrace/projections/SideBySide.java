@@ -45,19 +45,23 @@ final class SideBySide {
    */
   ProjectionStore.Row open(String version, long token) throws SQLException {
     String shadow = shadowName(name, version);
-    Transactions.inTransaction(dataSource, c -> {
-      if (!fence(c, token)) {
-        return null;
-      }
-      for (String stale : shadows(c)) {
-        if (!stale.equals(shadow)) {
-          drop(c, stale);
-        }
-      }
-      return null;
-    });
+    Transactions.inTransaction(
+        dataSource,
+        c -> {
+          if (!fence(c, token)) {
+            return null;
+          }
+          for (String stale : shadows(c)) {
+            if (!stale.equals(shadow)) {
+              drop(c, stale);
+            }
+          }
+          return null;
+        });
     store.register(shadow, version);
-    return store.get(shadow).orElseThrow(() -> new SQLException("side-by-side row " + shadow + " vanished"));
+    return store
+        .get(shadow)
+        .orElseThrow(() -> new SQLException("side-by-side row " + shadow + " vanished"));
   }
 
   /** Drops every side-by-side build of the projection (an in-place rebuild supersedes them). */
@@ -68,7 +72,8 @@ final class SideBySide {
   }
 
   /** The build's checkpoint compare-and-swap, fenced by the main row's lease token. */
-  boolean advance(Connection c, long token, String shadow, LogPosition from, LogPosition to, int events)
+  boolean advance(
+      Connection c, long token, String shadow, LogPosition from, LogPosition to, int events)
       throws SQLException {
     if (!fence(c, token)) {
       return false;
@@ -85,7 +90,8 @@ final class SideBySide {
   }
 
   void fail(String shadow, String error) throws SQLException {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.get("fail_shadow"))) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("fail_shadow"))) {
       ps.setString(1, error);
       ps.setString(2, shadow);
       ps.executeUpdate();
@@ -98,36 +104,38 @@ final class SideBySide {
 
   /** The swap, in one transaction; false when fenced or the build's checkpoint moved. */
   boolean takeOver(long token, String shadow, LogPosition at) throws SQLException {
-    return Transactions.inTransaction(dataSource, c -> {
-      if (!fence(c, token)) {
-        return false;
-      }
-      try (PreparedStatement ps = c.prepareStatement(sql.get("delete_documents"))) {
-        ps.setString(1, name);
-        ps.executeUpdate();
-      }
-      try (PreparedStatement ps = c.prepareStatement(sql.get("move_documents"))) {
-        ps.setString(1, name);
-        ps.setString(2, shadow);
-        ps.executeUpdate();
-      }
-      try (PreparedStatement ps = c.prepareStatement(sql.get("take_over"))) {
-        ps.setString(1, name);
-        ps.setLong(2, token);
-        ps.setString(3, shadow);
-        ps.setString(4, Long.toString(at.xid()));
-        ps.setLong(5, at.position());
-        if (ps.executeUpdate() != 1) {
-          c.rollback();
-          return false;
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(sql.get("delete_row"))) {
-        ps.setString(1, shadow);
-        ps.executeUpdate();
-      }
-      return true;
-    });
+    return Transactions.inTransaction(
+        dataSource,
+        c -> {
+          if (!fence(c, token)) {
+            return false;
+          }
+          try (PreparedStatement ps = c.prepareStatement(sql.get("delete_documents"))) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps = c.prepareStatement(sql.get("move_documents"))) {
+            ps.setString(1, name);
+            ps.setString(2, shadow);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps = c.prepareStatement(sql.get("take_over"))) {
+            ps.setString(1, name);
+            ps.setLong(2, token);
+            ps.setString(3, shadow);
+            ps.setString(4, Long.toString(at.xid()));
+            ps.setLong(5, at.position());
+            if (ps.executeUpdate() != 1) {
+              c.rollback();
+              return false;
+            }
+          }
+          try (PreparedStatement ps = c.prepareStatement(sql.get("delete_row"))) {
+            ps.setString(1, shadow);
+            ps.executeUpdate();
+          }
+          return true;
+        });
   }
 
   private boolean fence(Connection c, long token) throws SQLException {

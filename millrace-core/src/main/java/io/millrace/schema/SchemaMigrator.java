@@ -12,8 +12,8 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
- * Applies Millrace's versioned, forward-only migrations (shipped in this jar under
- * {@code io/millrace/schema/migrations}) with Flyway, into the configured schema, recording them in
+ * Applies Millrace's versioned, forward-only migrations (shipped in this jar under {@code
+ * io/millrace/schema/migrations}) with Flyway, into the configured schema, recording them in
  * Millrace's own history table so they never mix with the application's migrations.
  *
  * <p>{@link #checkCompatible()} is what a node runs at start-up: it refuses a schema that a newer

@@ -20,7 +20,8 @@ public record SchemaName(String value) {
               + " starting with a digit");
     }
     if (value.startsWith("pg_")) {
-      throw new ValidationException("schema", "'" + value + "' is reserved by PostgreSQL (pg_ prefix)");
+      throw new ValidationException(
+          "schema", "'" + value + "' is reserved by PostgreSQL (pg_ prefix)");
     }
   }
 

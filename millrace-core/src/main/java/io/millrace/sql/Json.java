@@ -22,7 +22,8 @@ public final class Json {
     try {
       return MAPPER.writeValueAsString(value);
     } catch (JsonProcessingException e) {
-      throw new MillraceException("could not serialise " + value.getClass().getName() + " to JSON", e);
+      throw new MillraceException(
+          "could not serialise " + value.getClass().getName() + " to JSON", e);
     }
   }
 

@@ -4,7 +4,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 
-/** Runs work in one transaction: commit on return, roll back on any exception, restore auto-commit. */
+/**
+ * Runs work in one transaction: commit on return, roll back on any exception, restore auto-commit.
+ */
 public final class Transactions {
   /** Work that runs inside a transaction on the given connection. */
   @FunctionalInterface

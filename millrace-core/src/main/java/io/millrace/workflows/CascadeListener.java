@@ -16,13 +16,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The live half of the cascade: LISTENs on the schema's workflow channel (payload: an event id,
- * nothing else) and dispatches each event as it commits, on a few dispatch threads. The skip
- * events a hop inserts are dispatched right after it by the same thread, without waiting for
- * their notification (which then finds them dispatched: a no-op).
+ * nothing else) and dispatches each event as it commits, on a few dispatch threads. The skip events
+ * a hop inserts are dispatched right after it by the same thread, without waiting for their
+ * notification (which then finds them dispatched: a no-op).
  *
  * <p>Notifications only shorten latency. A lost one (LISTEN connection down, queue dropped at
  * shutdown, node killed) leaves its event undispatched, and the {@link Reconciler} takes it once
- * stale. Every node may hear every event; the claim in each hop lets exactly one of them advance it.
+ * stale. Every node may hear every event; the claim in each hop lets exactly one of them advance
+ * it.
  *
  * <p>Termination: {@link #close} stops the listener within one wait interval and the dispatch
  * threads after their current hop; events still queued are left to the reconciler. A broken LISTEN
@@ -31,10 +32,11 @@ import org.slf4j.LoggerFactory;
 final class CascadeListener {
   private static final Logger log = LoggerFactory.getLogger(CascadeListener.class);
   private static final int WAIT_MS = 250;
+
   /**
-   * Hops per node in flight. Each hop is a short transaction, and hops in flight together share
-   * WAL writes: in WorkflowBenchmark's burst, two threads did 17 ten-node workflows/s and eight 31
-   * with synchronous hop commits; four with asynchronous hop commits (as shipped) about 100.
+   * Hops per node in flight. Each hop is a short transaction, and hops in flight together share WAL
+   * writes: in WorkflowBenchmark's burst, two threads did 17 ten-node workflows/s and eight 31 with
+   * synchronous hop commits; four with asynchronous hop commits (as shipped) about 100.
    */
   static final int DISPATCH_THREADS = 4;
 
@@ -97,7 +99,8 @@ final class CascadeListener {
         if (!running) {
           return;
         }
-        log.warn("could not dispatch workflow event {} (the reconciler will): {}", id, e.getMessage());
+        log.warn(
+            "could not dispatch workflow event {} (the reconciler will): {}", id, e.getMessage());
       }
     }
   }
@@ -121,7 +124,9 @@ final class CascadeListener {
             try {
               events.add(Long.parseLong(n.getParameter()));
             } catch (NumberFormatException e) {
-              log.warn("ignoring a workflow notification that is not an event id: '{}'", n.getParameter());
+              log.warn(
+                  "ignoring a workflow notification that is not an event id: '{}'",
+                  n.getParameter());
             }
           }
         }
@@ -132,8 +137,10 @@ final class CascadeListener {
         if (!running) {
           return;
         }
-        log.warn("workflow LISTEN connection failed, relying on the reconciler until it is back (retry in {} ms): {}",
-            pauseMs, e.getMessage());
+        log.warn(
+            "workflow LISTEN connection failed, relying on the reconciler until it is back (retry in {} ms): {}",
+            pauseMs,
+            e.getMessage());
         try {
           Thread.sleep(pauseMs);
         } catch (InterruptedException ie) {

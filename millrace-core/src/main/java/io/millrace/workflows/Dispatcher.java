@@ -25,10 +25,10 @@ import javax.sql.DataSource;
  * <ol>
  *   <li>claim the event: {@code UPDATE … SET dispatched_at = now() WHERE id = ? AND dispatched_at
  *       IS NULL RETURNING …}; no row means another dispatcher has it, and the hop is a no-op;
- *   <li>add the finished member's outcome to each child's counters, release the children whose
- *       join is met ({@code pending} to {@code available}, with a NOTIFY for their queues) and
- *       skip those whose join can no longer be met, inserting each skipped child's own completion
- *       event (see {@code advance} in workflows.sql).
+ *   <li>add the finished member's outcome to each child's counters, release the children whose join
+ *       is met ({@code pending} to {@code available}, with a NOTIFY for their queues) and skip
+ *       those whose join can no longer be met, inserting each skipped child's own completion event
+ *       (see {@code advance} in workflows.sql).
  * </ol>
  *
  * <p>Because the claim commits with the advancement, a crash anywhere in the hop rolls both back
@@ -38,16 +38,16 @@ import javax.sql.DataSource;
  * claim matches nothing.
  *
  * <p>A hop commits without waiting for its WAL flush ({@code synchronous_commit = off} for that
- * transaction only). A crash can lose only the last such commits, each whole (claim and
- * advancement together), leaving their events undispatched for the reconciler. WAL is written and
- * replayed in order, so a crash loses a suffix of commits, never a hop while keeping something that
- * depended on it (a later hop over its skip event included); and a worker's claim of a released
- * child commits synchronously, which flushes the hop first, so no handler runs on a lost release.
- * Measured: 31 → 104 ten-node workflows per second (see WorkflowBenchmark).
+ * transaction only). A crash can lose only the last such commits, each whole (claim and advancement
+ * together), leaving their events undispatched for the reconciler. WAL is written and replayed in
+ * order, so a crash loses a suffix of commits, never a hop while keeping something that depended on
+ * it (a later hop over its skip event included); and a worker's claim of a released child commits
+ * synchronously, which flushes the hop first, so no handler runs on a lost release. Measured: 31 →
+ * 104 ten-node workflows per second (see WorkflowBenchmark).
  *
  * <p>A hop that loses to a serialization failure, a deadlock or a lock timeout is retried from the
- * start (a fresh transaction) with bounded, jittered backoff; anything else, or too many losses,
- * is thrown to the caller, with the event still undispatched.
+ * start (a fresh transaction) with bounded, jittered backoff; anything else, or too many losses, is
+ * thrown to the caller, with the event still undispatched.
  */
 final class Dispatcher {
   /** What one dispatch did. {@code newEvents} are the skipped children's completion events. */
@@ -79,15 +79,26 @@ final class Dispatcher {
     this.dataSource = dataSource;
     this.schema = schema;
     this.sql = sql;
-    this.advancedHops = Counter.builder("millrace.workflows.hops").tag("result", "advanced")
-        .description("Workflow hops that claimed their event and advanced its workflow").register(meters);
-    this.noopHops = Counter.builder("millrace.workflows.hops").tag("result", "noop")
-        .description("Workflow hops whose event another dispatcher had already claimed").register(meters);
-    this.retries = Counter.builder("millrace.workflows.hop.retries")
-        .description("Workflow hops retried after a serialization failure, deadlock or lock timeout").register(meters);
+    this.advancedHops =
+        Counter.builder("millrace.workflows.hops")
+            .tag("result", "advanced")
+            .description("Workflow hops that claimed their event and advanced its workflow")
+            .register(meters);
+    this.noopHops =
+        Counter.builder("millrace.workflows.hops")
+            .tag("result", "noop")
+            .description("Workflow hops whose event another dispatcher had already claimed")
+            .register(meters);
+    this.retries =
+        Counter.builder("millrace.workflows.hop.retries")
+            .description(
+                "Workflow hops retried after a serialization failure, deadlock or lock timeout")
+            .register(meters);
   }
 
-  /** Test-only: stop dispatching (throw {@link Halted}) once {@code hops} more hops have committed. */
+  /**
+   * Test-only: stop dispatching (throw {@link Halted}) once {@code hops} more hops have committed.
+   */
   void haltAfter(int hops) {
     halted = hops == 0;
     hopsBeforeHalt.set(hops);
@@ -161,7 +172,8 @@ final class Dispatcher {
       ps.setInt(5, ok ? 0 : 1);
       ps.setBoolean(6, ok);
       ps.setBoolean(7, !ok);
-      ps.setString(8, "skipped: parent " + jobId + " " + state + " and the join can no longer be met");
+      ps.setString(
+          8, "skipped: parent " + jobId + " " + state + " and the join can no longer be met");
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           if ("released".equals(rs.getString(1))) {

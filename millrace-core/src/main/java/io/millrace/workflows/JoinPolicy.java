@@ -26,7 +26,9 @@ public record JoinPolicy(Kind kind, int k) {
       throw new ValidationException("join", "must be all, any or quorum");
     }
     if (kind == Kind.QUORUM ? k < 1 : k != 0) {
-      throw new ValidationException("join", kind == Kind.QUORUM ? "quorum needs k >= 1, got " + k : "k applies to quorum only");
+      throw new ValidationException(
+          "join",
+          kind == Kind.QUORUM ? "quorum needs k >= 1, got " + k : "k applies to quorum only");
     }
   }
 
@@ -73,11 +75,13 @@ public record JoinPolicy(Kind kind, int k) {
     if (v.equals("any") || v.equals("any-of")) {
       return anyOf();
     }
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("quorum\\((\\d{1,6})\\)").matcher(v);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("quorum\\((\\d{1,6})\\)").matcher(v);
     if (m.matches()) {
       return quorum(Integer.parseInt(m.group(1)));
     }
-    throw new ValidationException(field, "'" + value + "' is not a join policy; use all, any or quorum(k)");
+    throw new ValidationException(
+        field, "'" + value + "' is not a join policy; use all, any or quorum(k)");
   }
 
   static JoinPolicy fromDb(String policy, int needed) {

@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * after tick k the frontier has moved at least k levels down, and a cascade with D levels left
  * below the interruption drains in at most D ticks, provided each tick's batch holds the frontier
  * (the batch size bounds the width served per tick; a wider frontier takes ⌈width / batch⌉ ticks
- * per level) and ticks are at least the stale threshold apart (new events must age first).
- * Children released along the way are not part of the bound: they run as jobs, and their own
- * completion events start new cascades.
+ * per level) and ticks are at least the stale threshold apart (new events must age first). Children
+ * released along the way are not part of the bound: they run as jobs, and their own completion
+ * events start new cascades.
  *
  * <p><b>Idempotence and termination.</b> A tick reads a bounded batch and returns. Each hop is
  * claim-guarded, so an event that a live dispatcher finished meanwhile is a counted no-op, and a
@@ -56,15 +56,29 @@ public final class Reconciler {
   private final Counter noop;
   private final Counter errors;
 
-  Reconciler(DataSource dataSource, SqlFile sql, Dispatcher dispatcher, WorkflowOptions options, MeterRegistry meters) {
+  Reconciler(
+      DataSource dataSource,
+      SqlFile sql,
+      Dispatcher dispatcher,
+      WorkflowOptions options,
+      MeterRegistry meters) {
     this.dataSource = dataSource;
     this.sql = sql;
     this.dispatcher = dispatcher;
     this.options = options;
     this.scanned = counter(meters, "scanned", "Stale workflow events the reconciler read");
-    this.reconciled = counter(meters, "reconciled", "Stale workflow events the reconciler dispatched");
-    this.noop = counter(meters, "noop", "Stale workflow events already dispatched when the reconciler got to them");
-    this.errors = counter(meters, "errors", "Workflow events the reconciler failed to dispatch (retried next tick)");
+    this.reconciled =
+        counter(meters, "reconciled", "Stale workflow events the reconciler dispatched");
+    this.noop =
+        counter(
+            meters,
+            "noop",
+            "Stale workflow events already dispatched when the reconciler got to them");
+    this.errors =
+        counter(
+            meters,
+            "errors",
+            "Workflow events the reconciler failed to dispatch (retried next tick)");
   }
 
   /** One sweep; throws only if the stale events cannot be read at all. */
@@ -85,7 +99,11 @@ public final class Reconciler {
           throw halted;
         }
         failed++;
-        log.error("reconciler could not dispatch workflow event {} (retried next tick): {}", id, e.getMessage(), e);
+        log.error(
+            "reconciler could not dispatch workflow event {} (retried next tick): {}",
+            id,
+            e.getMessage(),
+            e);
       }
     }
     Report report = new Report(stale.size(), advanced, same, failed);
@@ -121,6 +139,8 @@ public final class Reconciler {
   }
 
   private static Counter counter(MeterRegistry meters, String what, String description) {
-    return Counter.builder("millrace.workflows.reconciler." + what).description(description).register(meters);
+    return Counter.builder("millrace.workflows.reconciler." + what)
+        .description(description)
+        .register(meters);
   }
 }

@@ -5,11 +5,11 @@ import io.millrace.jobs.JobRequest;
 import java.time.Duration;
 
 /**
- * How a node advances workflows. Every node that has started dispatches completion events it
- * hears about (LISTEN); the leader also runs the reconciler.
+ * How a node advances workflows. Every node that has started dispatches completion events it hears
+ * about (LISTEN); the leader also runs the reconciler.
  *
- * @param staleAfter how old an undispatched event must be before the reconciler takes it; default
- *     1 s. Shorter finishes interrupted cascades sooner but races live dispatchers more often
+ * @param staleAfter how old an undispatched event must be before the reconciler takes it; default 1
+ *     s. Shorter finishes interrupted cascades sooner but races live dispatchers more often
  *     (harmless: the loser's claim matches nothing).
  * @param reconcileBatch the most events one reconciler tick takes; default 1,000
  * @param namespace when set, this node's reconciler serves only workflows in this namespace
@@ -20,7 +20,12 @@ import java.time.Duration;
  *     member finished; default 7 days. The member jobs' own history follows job retention.
  */
 public record WorkflowOptions(
-    Duration staleAfter, int reconcileBatch, String namespace, String tag, boolean dispatch, Duration retention) {
+    Duration staleAfter,
+    int reconcileBatch,
+    String namespace,
+    String tag,
+    boolean dispatch,
+    Duration retention) {
   public static final WorkflowOptions DEFAULT =
       new WorkflowOptions(Duration.ofSeconds(1), 1_000, null, null, true, Duration.ofDays(7));
 
@@ -29,7 +34,8 @@ public record WorkflowOptions(
       throw new ValidationException("staleAfter", "must be zero or positive");
     }
     if (reconcileBatch < 1 || reconcileBatch > 100_000) {
-      throw new ValidationException("reconcileBatch", "must be between 1 and 100000, got " + reconcileBatch);
+      throw new ValidationException(
+          "reconcileBatch", "must be between 1 and 100000, got " + reconcileBatch);
     }
     if (retention == null || retention.isNegative()) {
       throw new ValidationException("retention", "must be zero or positive");

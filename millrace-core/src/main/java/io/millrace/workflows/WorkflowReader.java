@@ -40,18 +40,19 @@ final class WorkflowReader {
       ps.setLong(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          members.add(new WorkflowView.Member(
-              rs.getLong("job_id"),
-              rs.getString("name"),
-              rs.getString("kind"),
-              rs.getString("queue"),
-              state(rs.getString("state")),
-              JoinPolicy.fromDb(rs.getString("join_policy"), rs.getInt("needed")).toString(),
-              rs.getInt("parents"),
-              rs.getInt("succeeded"),
-              rs.getInt("failed"),
-              Json.tree(rs.getString("result")),
-              instant(rs.getTimestamp("finished_at"))));
+          members.add(
+              new WorkflowView.Member(
+                  rs.getLong("job_id"),
+                  rs.getString("name"),
+                  rs.getString("kind"),
+                  rs.getString("queue"),
+                  state(rs.getString("state")),
+                  JoinPolicy.fromDb(rs.getString("join_policy"), rs.getInt("needed")).toString(),
+                  rs.getInt("parents"),
+                  rs.getInt("succeeded"),
+                  rs.getInt("failed"),
+                  Json.tree(rs.getString("result")),
+                  instant(rs.getTimestamp("finished_at"))));
         }
       }
     }
@@ -60,14 +61,17 @@ final class WorkflowReader {
       ps.setLong(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          edges.add(new WorkflowView.Edge(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
+          edges.add(
+              new WorkflowView.Edge(
+                  rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
         }
       }
     }
     return Optional.of(new WorkflowView.Detail(summary, members, edges));
   }
 
-  List<WorkflowView.Summary> list(Connection c, String namespace, String tag, Long beforeId, int limit) throws SQLException {
+  List<WorkflowView.Summary> list(
+      Connection c, String namespace, String tag, Long beforeId, int limit) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("list_workflows"))) {
       ps.setString(1, namespace);
       ps.setString(2, namespace);
@@ -85,14 +89,18 @@ final class WorkflowReader {
     }
   }
 
-  Map<String, WorkflowView.ParentResult> parentResults(Connection c, long jobId) throws SQLException {
+  Map<String, WorkflowView.ParentResult> parentResults(Connection c, long jobId)
+      throws SQLException {
     Map<String, WorkflowView.ParentResult> out = new LinkedHashMap<>();
     try (PreparedStatement ps = c.prepareStatement(sql.get("parent_results"))) {
       ps.setLong(1, jobId);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           JsonNode result = Json.tree(rs.getString(4));
-          out.put(rs.getString(1), new WorkflowView.ParentResult(rs.getString(1), rs.getLong(2), state(rs.getString(3)), result));
+          out.put(
+              rs.getString(1),
+              new WorkflowView.ParentResult(
+                  rs.getString(1), rs.getLong(2), state(rs.getString(3)), result));
         }
       }
     }
@@ -104,10 +112,14 @@ final class WorkflowReader {
     int open = rs.getInt("open");
     int completed = rs.getInt("completed");
     Instant cancelledAt = instant(rs.getTimestamp("cancelled_at"));
-    WorkflowView.Status status = cancelledAt != null ? WorkflowView.Status.CANCELLED
-        : open > 0 ? WorkflowView.Status.RUNNING
-        : completed == members ? WorkflowView.Status.COMPLETED
-        : WorkflowView.Status.FINISHED_WITH_FAILURES;
+    WorkflowView.Status status =
+        cancelledAt != null
+            ? WorkflowView.Status.CANCELLED
+            : open > 0
+                ? WorkflowView.Status.RUNNING
+                : completed == members
+                    ? WorkflowView.Status.COMPLETED
+                    : WorkflowView.Status.FINISHED_WITH_FAILURES;
     return new WorkflowView.Summary(
         rs.getLong("id"),
         rs.getString("name"),

@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A workflow to submit: named steps, each a {@link JobRequest}, with the steps it waits for and
- * its {@link JoinPolicy}. Nothing is checked against the others until
- * {@link Workflows#submit}, which validates the whole graph (names, unknown parents, duplicate
- * edges, cycles, quorum sizes) before writing anything.
+ * A workflow to submit: named steps, each a {@link JobRequest}, with the steps it waits for and its
+ * {@link JoinPolicy}. Nothing is checked against the others until {@link Workflows#submit}, which
+ * validates the whole graph (names, unknown parents, duplicate edges, cycles, quorum sizes) before
+ * writing anything.
  *
  * <pre>{@code
  * WorkflowRequest etl = WorkflowRequest.named("nightly-etl")
@@ -66,7 +66,9 @@ public final class WorkflowRequest {
 
   /** A step that runs when {@code join} is met by {@code parents}. */
   public WorkflowRequest step(String name, JobRequest job, JoinPolicy join, String... parents) {
-    steps.add(new Step(name, job, Objects.requireNonNullElse(join, JoinPolicy.allOf()), List.of(parents)));
+    steps.add(
+        new Step(
+            name, job, Objects.requireNonNullElse(join, JoinPolicy.allOf()), List.of(parents)));
     return this;
   }
 

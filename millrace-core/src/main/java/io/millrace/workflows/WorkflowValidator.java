@@ -38,14 +38,16 @@ final class WorkflowValidator {
       throw new ValidationException("steps", "a workflow needs at least one step");
     }
     if (steps.size() > MAX_STEPS) {
-      throw new ValidationException("steps", "at most " + MAX_STEPS + " steps, got " + steps.size());
+      throw new ValidationException(
+          "steps", "at most " + MAX_STEPS + " steps, got " + steps.size());
     }
     Map<String, WorkflowRequest.Step> byName = new HashMap<>();
     for (int i = 0; i < steps.size(); i++) {
       WorkflowRequest.Step step = steps.get(i);
       JobRequest.requireName("steps[" + i + "].name", step.name());
       if (byName.putIfAbsent(step.name(), step) != null) {
-        throw new ValidationException("steps[" + i + "].name", "step '" + step.name() + "' appears twice");
+        throw new ValidationException(
+            "steps[" + i + "].name", "step '" + step.name() + "' appears twice");
       }
       if (step.job() == null) {
         throw new ValidationException(field(step, "job"), "is missing");
@@ -57,11 +59,13 @@ final class WorkflowValidator {
     }
     List<String> cycle = findCycle(steps, byName);
     if (!cycle.isEmpty()) {
-      throw new ValidationException(field(cycle.get(0), "parents"), "cycle " + String.join(" -> ", cycle));
+      throw new ValidationException(
+          field(cycle.get(0), "parents"), "cycle " + String.join(" -> ", cycle));
     }
   }
 
-  private static void checkParents(WorkflowRequest.Step step, Map<String, WorkflowRequest.Step> byName) {
+  private static void checkParents(
+      WorkflowRequest.Step step, Map<String, WorkflowRequest.Step> byName) {
     Set<String> seen = new HashSet<>();
     for (String parent : step.parents()) {
       if (parent == null || !byName.containsKey(parent)) {
@@ -71,16 +75,18 @@ final class WorkflowValidator {
         throw new ValidationException(field(step, "parents"), "cycle " + parent + " -> " + parent);
       }
       if (!seen.add(parent)) {
-        throw new ValidationException(field(step, "parents"), "duplicate edge " + parent + " -> " + step.name());
+        throw new ValidationException(
+            field(step, "parents"), "duplicate edge " + parent + " -> " + step.name());
       }
     }
     JoinPolicy join = step.join();
     if (step.parents().isEmpty() && join.kind() != JoinPolicy.Kind.ALL) {
-      throw new ValidationException(field(step, "join"), join + " needs parents; a step without parents runs at once");
+      throw new ValidationException(
+          field(step, "join"), join + " needs parents; a step without parents runs at once");
     }
     if (join.kind() == JoinPolicy.Kind.QUORUM && join.k() > step.parents().size()) {
-      throw new ValidationException(field(step, "join"),
-          join + " can never be met by " + step.parents().size() + " parents");
+      throw new ValidationException(
+          field(step, "join"), join + " can never be met by " + step.parents().size() + " parents");
     }
   }
 
@@ -88,19 +94,25 @@ final class WorkflowValidator {
     JobRequest job = step.job();
     if (job.uniqueKey() != null) {
       // A unique key that another job holds would make the member an existing, foreign job.
-      throw new ValidationException(field(step, "uniqueKey"), "workflow steps cannot carry unique keys");
+      throw new ValidationException(
+          field(step, "uniqueKey"), "workflow steps cannot carry unique keys");
     }
     int size = job.argsJson().getBytes(StandardCharsets.UTF_8).length;
     if (size > maxArgsBytes) {
-      throw new ValidationException(field(step, "args"), "is " + size + " bytes, over the limit of " + maxArgsBytes + " bytes");
+      throw new ValidationException(
+          field(step, "args"),
+          "is " + size + " bytes, over the limit of " + maxArgsBytes + " bytes");
     }
     if (!kindAccepted.test(job.kind())) {
-      throw new ValidationException(field(step, "kind"), "'" + job.kind() + "' is unknown: no handler is registered for it on this node");
+      throw new ValidationException(
+          field(step, "kind"),
+          "'" + job.kind() + "' is unknown: no handler is registered for it on this node");
     }
   }
 
   /** A cycle as step names, first repeated last (a -> b -> a), or empty. Iterative DFS. */
-  static List<String> findCycle(List<WorkflowRequest.Step> steps, Map<String, WorkflowRequest.Step> byName) {
+  static List<String> findCycle(
+      List<WorkflowRequest.Step> steps, Map<String, WorkflowRequest.Step> byName) {
     Map<String, Integer> color = new HashMap<>(); // absent white, 1 on the path, 2 done
     for (WorkflowRequest.Step start : steps) {
       if (color.containsKey(start.name())) {

@@ -17,9 +17,9 @@ import javax.sql.DataSource;
 /**
  * Workflows: jobs that depend on jobs. Submit a DAG of steps atomically (in your transaction if you
  * pass one); each member is an ordinary job once its join is met, and a member whose join can no
- * longer be met is skipped. Every terminal transition of a member inserts a completion event in
- * its own transaction; a {@link Dispatcher} on every node advances the workflow one hop per event,
- * and the leader's {@link Reconciler} finishes any cascade a crash interrupted.
+ * longer be met is skipped. Every terminal transition of a member inserts a completion event in its
+ * own transaction; a {@link Dispatcher} on every node advances the workflow one hop per event, and
+ * the leader's {@link Reconciler} finishes any cascade a crash interrupted.
  */
 public final class Workflows {
   public static final int MAX_PAGE = 500;
@@ -122,7 +122,8 @@ public final class Workflows {
       io.millrace.jobs.JobRequest.requireName("tag", tag);
     }
     if (limit < 1 || limit > MAX_PAGE) {
-      throw new ValidationException("limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);
+      throw new ValidationException(
+          "limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);
     }
     try (Connection c = dataSource.getConnection()) {
       return reader.list(c, namespace, tag, beforeId, limit);
@@ -138,7 +139,8 @@ public final class Workflows {
    */
   public CancelResult cancel(long id) {
     try {
-      WorkflowStore.CancelCounts counts = Transactions.inTransaction(dataSource, c -> store.cancel(c, id));
+      WorkflowStore.CancelCounts counts =
+          Transactions.inTransaction(dataSource, c -> store.cancel(c, id));
       return counts.found() ? CancelResult.CANCELLED : CancelResult.NOT_FOUND;
     } catch (SQLException e) {
       throw new MillraceException("could not cancel workflow " + id, e);

@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The migration that motivated backfills, at the size that hurt: 200,000 transmissions with sparse
- * keys and 2,000,000 observations, 20% of transmissions without any. Backfilling
- * {@code last_seen = max(observations.timestamp) where last_seen = 0} terminates, leaves rows without
- * observations (and rows the filter excludes) as they were, and produces exactly what the one-shot
- * UPDATE produces on a copy — on PostgreSQL and on SQLite.
+ * keys and 2,000,000 observations, 20% of transmissions without any. Backfilling {@code last_seen =
+ * max(observations.timestamp) where last_seen = 0} terminates, leaves rows without observations
+ * (and rows the filter excludes) as they were, and produces exactly what the one-shot UPDATE
+ * produces on a copy — on PostgreSQL and on SQLite.
  */
 @Tag("slow")
 class BackfillAcceptanceTest {
@@ -60,23 +60,38 @@ class BackfillAcceptanceTest {
   private void runAndCompare(DataSource target, boolean postgres) throws Exception {
     Transmissions.create(target, postgres, TRANSMISSIONS, OBSERVATIONS);
     Transmissions.oneShotCopy(target);
-    long untouchedBefore = Targets.scalar(target, "SELECT count(*) FROM transmissions t"
-        + " WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE o.transmission_id = t.id)");
+    long untouchedBefore =
+        Targets.scalar(
+            target,
+            "SELECT count(*) FROM transmissions t"
+                + " WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE o.transmission_id = t.id)");
     assertThat(untouchedBefore).isEqualTo(TRANSMISSIONS / 5);
 
-    node = db.builder()
-        .backfill(Transmissions.definition("last-seen", target).yieldBetweenBatches(Duration.ZERO).build())
-        .build();
+    node =
+        db.builder()
+            .backfill(
+                Transmissions.definition("last-seen", target)
+                    .yieldBetweenBatches(Duration.ZERO)
+                    .build())
+            .build();
     node.start();
     assertThat(node.backfills().awaitFinished("last-seen", Duration.ofMinutes(3))).isTrue();
 
     // Exactly the one-shot result, row by row.
-    assertThat(Targets.scalar(target, "SELECT count(*) FROM transmissions")).isEqualTo(TRANSMISSIONS);
-    assertThat(Targets.scalar(target, "SELECT count(*) FROM transmissions t JOIN expected e ON e.id = t.id"
-        + " WHERE e.last_seen <> t.last_seen")).isZero();
+    assertThat(Targets.scalar(target, "SELECT count(*) FROM transmissions"))
+        .isEqualTo(TRANSMISSIONS);
+    assertThat(
+            Targets.scalar(
+                target,
+                "SELECT count(*) FROM transmissions t JOIN expected e ON e.id = t.id"
+                    + " WHERE e.last_seen <> t.last_seen"))
+        .isZero();
     // Rows without observations kept their value; rows outside the filter too.
-    assertThat(Targets.scalar(target, "SELECT count(*) FROM transmissions t WHERE last_seen = 0"
-        + " AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.transmission_id = t.id)"))
+    assertThat(
+            Targets.scalar(
+                target,
+                "SELECT count(*) FROM transmissions t WHERE last_seen = 0"
+                    + " AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.transmission_id = t.id)"))
         .isEqualTo(TRANSMISSIONS / 5);
     assertThat(Targets.scalar(target, "SELECT count(*) FROM transmissions WHERE last_seen = 42"))
         .isEqualTo(TRANSMISSIONS / 10);
@@ -87,14 +102,27 @@ class BackfillAcceptanceTest {
     assertThat(status.state()).isEqualTo(BackfillState.SUCCEEDED);
     assertThat(status.target()).isEqualTo(postgres ? "postgresql" : "sqlite");
     assertThat(status.upperBound()).isEqualTo(Long.toString(7L * TRANSMISSIONS));
-    // Every key walked once; the body changed exactly the rows that have observations and last_seen 0.
-    long changed = TRANSMISSIONS - TRANSMISSIONS / 5 - TRANSMISSIONS / 10; // i % 10 = 3 never has i % 5 = 0
-    assertThat(Targets.scalar(target, "SELECT rows_processed FROM millrace_backfill_state WHERE name = 'last-seen'"))
+    // Every key walked once; the body changed exactly the rows that have observations and last_seen
+    // 0.
+    long changed =
+        TRANSMISSIONS - TRANSMISSIONS / 5 - TRANSMISSIONS / 10; // i % 10 = 3 never has i % 5 = 0
+    assertThat(
+            Targets.scalar(
+                target,
+                "SELECT rows_processed FROM millrace_backfill_state WHERE name = 'last-seen'"))
         .isEqualTo(TRANSMISSIONS);
-    assertThat(Targets.scalar(target, "SELECT rows_affected FROM millrace_backfill_state WHERE name = 'last-seen'"))
+    assertThat(
+            Targets.scalar(
+                target,
+                "SELECT rows_affected FROM millrace_backfill_state WHERE name = 'last-seen'"))
         .isEqualTo(changed);
-    assertThat(Targets.scalar(target, "SELECT finished FROM millrace_backfill_state WHERE name = 'last-seen'")).isEqualTo(1);
-    assertThat(Targets.scalar(target, "SELECT batches FROM millrace_backfill_state WHERE name = 'last-seen'"))
+    assertThat(
+            Targets.scalar(
+                target, "SELECT finished FROM millrace_backfill_state WHERE name = 'last-seen'"))
+        .isEqualTo(1);
+    assertThat(
+            Targets.scalar(
+                target, "SELECT batches FROM millrace_backfill_state WHERE name = 'last-seen'"))
         .isGreaterThan(5);
     assertThat(node.backfills().isFinished("last-seen")).isTrue();
   }

@@ -28,23 +28,61 @@ class BackfillDefinitionTest {
     assertField(() -> Backfill.builder("b").filter("x = 1; DELETE FROM t"), "filter");
     assertField(() -> Backfill.builder("b").targetBatchTime(Duration.ZERO), "targetBatchTime");
     assertField(() -> Backfill.builder("b").maxAttempts(0), "maxAttempts");
-    assertField(() -> Backfill.builder("b").table("t").key("id").sql("UPDATE t SET x = 1 WHERE {range}").build(), "target");
+    assertField(
+        () ->
+            Backfill.builder("b")
+                .table("t")
+                .key("id")
+                .sql("UPDATE t SET x = 1 WHERE {range}")
+                .build(),
+        "target");
     assertField(() -> Backfill.builder("b").target(ds).table("t").key("id").build(), "sql");
-    assertField(() -> Backfill.builder("b").target(ds).table("t").key("id").sql("UPDATE t SET x = 1 WHERE {range}")
-        .batch((c, r) -> 0).build(), "sql");
-    assertField(() -> Backfill.builder("b").target(ds).table("t").key("id").sql("UPDATE t SET x = 1 WHERE {range}")
-        .initialBatchSize(10).maxBatchSize(5).build(), "initialBatchSize");
-    Backfill ok = Backfill.builder("b").target(ds).table("app.t").key("id").sql("UPDATE t SET x = 1 WHERE {range}").build();
+    assertField(
+        () ->
+            Backfill.builder("b")
+                .target(ds)
+                .table("t")
+                .key("id")
+                .sql("UPDATE t SET x = 1 WHERE {range}")
+                .batch((c, r) -> 0)
+                .build(),
+        "sql");
+    assertField(
+        () ->
+            Backfill.builder("b")
+                .target(ds)
+                .table("t")
+                .key("id")
+                .sql("UPDATE t SET x = 1 WHERE {range}")
+                .initialBatchSize(10)
+                .maxBatchSize(5)
+                .build(),
+        "initialBatchSize");
+    Backfill ok =
+        Backfill.builder("b")
+            .target(ds)
+            .table("app.t")
+            .key("id")
+            .sql("UPDATE t SET x = 1 WHERE {range}")
+            .build();
     assertField(() -> Millrace.builder(ds).backfill(ok).backfill(ok), "name");
   }
 
   @Test
   void rangeExpandsWithTheFilterAndBindsEachOccurrence() {
-    Backfill b = Backfill.builder("b").target(ds).table("t").key("id").filter("x = 0")
-        .sql("UPDATE t SET x = 1 WHERE {range} AND id IN (SELECT id FROM t WHERE {range})").build();
+    Backfill b =
+        Backfill.builder("b")
+            .target(ds)
+            .table("t")
+            .key("id")
+            .filter("x = 0")
+            .sql("UPDATE t SET x = 1 WHERE {range} AND id IN (SELECT id FROM t WHERE {range})")
+            .build();
     assertThat(b.rangeCount()).isEqualTo(2);
-    assertThat(b.expandedSql(false)).isEqualTo("UPDATE t SET x = 1 WHERE (\"id\" > ? AND \"id\" <= ? AND (x = 0))"
-        + " AND id IN (SELECT id FROM t WHERE (\"id\" > ? AND \"id\" <= ? AND (x = 0)))");
+    assertThat(b.expandedSql(false))
+        .isEqualTo(
+            "UPDATE t SET x = 1 WHERE (\"id\" > ? AND \"id\" <= ? AND (x = 0))"
+                + " AND id IN (SELECT id FROM t WHERE (\"id\" > ? AND \"id\" <= ? AND (x = 0)))");
     assertThat(b.predicate(true)).isEqualTo("\"id\" >= ? AND \"id\" <= ? AND (x = 0)");
     assertThat(b.quotedTable()).isEqualTo("\"t\"");
   }
@@ -74,9 +112,11 @@ class BackfillDefinitionTest {
 
   @Test
   void etaFollowsTheBatchSizeRampOnASimulatedRun() {
-    // A simulated run over 1,000,000 keys: a batch costs 3 ms + 20 µs per key, 20 ms yield after it.
+    // A simulated run over 1,000,000 keys: a batch costs 3 ms + 20 µs per key, 20 ms yield after
+    // it.
     // At each quarter the ETA must be within 10% of the time the simulation then actually takes.
-    double[] errors = simulatedEtaErrors(1_000_000, (batch, size, elapsed) -> 3_000_000L + size * 20_000L);
+    double[] errors =
+        simulatedEtaErrors(1_000_000, (batch, size, elapsed) -> 3_000_000L + size * 20_000L);
     for (int i = 0; i < 3; i++) {
       assertThat(errors[i]).as("ETA error at %s%%", 25 * (i + 1)).isLessThan(0.10);
     }
@@ -88,16 +128,21 @@ class BackfillDefinitionTest {
     // caches), and every 6th batch takes 3× as long (a checkpoint, another process's burst). The
     // slow batches halve the size again and again, so the run does more, smaller batches than a
     // cost model of the typical batch predicts; the steady phase's own rate sees that.
-    double[] errors = simulatedEtaErrors(2_000_000, (batch, size, elapsed) -> {
-      long cost = 2_000_000L + size * (elapsed < 1_000_000_000L ? 20_000L : 10_000L);
-      return batch % 6 == 5 ? 3 * cost : cost;
-    });
+    double[] errors =
+        simulatedEtaErrors(
+            2_000_000,
+            (batch, size, elapsed) -> {
+              long cost = 2_000_000L + size * (elapsed < 1_000_000_000L ? 20_000L : 10_000L);
+              return batch % 6 == 5 ? 3 * cost : cost;
+            });
     for (int i = 0; i < 3; i++) {
       assertThat(errors[i]).as("ETA error at %s%%", 25 * (i + 1)).isLessThan(0.25);
     }
   }
 
-  /** A batch's simulated duration, given its number in the run, its size and the run's time so far. */
+  /**
+   * A batch's simulated duration, given its number in the run, its size and the run's time so far.
+   */
   private interface BatchCost {
     long nanos(long batch, int size, long elapsedNanos);
   }
@@ -141,7 +186,8 @@ class BackfillDefinitionTest {
   }
 
   private static void assertField(Runnable r, String field) {
-    assertThatThrownBy(r::run).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(r::run)
+        .isInstanceOf(ValidationException.class)
         .satisfies(e -> assertThat(((ValidationException) e).field()).isEqualTo(field));
   }
 }

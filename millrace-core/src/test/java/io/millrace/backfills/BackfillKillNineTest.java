@@ -65,22 +65,36 @@ class BackfillKillNineTest {
   @Test
   void sqliteTarget() throws Exception {
     var sqlite = Targets.sqlite("kill9");
-    killMidwayAndResume(sqlite, false, "sqlite:" + sqlite.getUrl().substring("jdbc:sqlite:".length()));
+    killMidwayAndResume(
+        sqlite, false, "sqlite:" + sqlite.getUrl().substring("jdbc:sqlite:".length()));
   }
 
-  private void killMidwayAndResume(DataSource target, boolean postgres, String targetArg) throws Exception {
+  private void killMidwayAndResume(DataSource target, boolean postgres, String targetArg)
+      throws Exception {
     Ledgered.create(target, postgres, ROWS);
     String doomed = "doomed-" + (postgres ? "pg" : "sqlite");
-    child = ChildNode.start(BackfillNodeProcess.class, doomed, TestDatabase.jdbcUrl(), db.schema(), doomed, targetArg);
-    Await.until("the child has committed a few batches",
-        () -> Targets.scalar(target, "SELECT count(*) FROM ledger WHERE node = '" + doomed + "'") >= 8);
+    child =
+        ChildNode.start(
+            BackfillNodeProcess.class,
+            doomed,
+            TestDatabase.jdbcUrl(),
+            db.schema(),
+            doomed,
+            targetArg);
+    Await.until(
+        "the child has committed a few batches",
+        () ->
+            Targets.scalar(target, "SELECT count(*) FROM ledger WHERE node = '" + doomed + "'")
+                >= 8);
     child.kill();
     long committedByChild = Targets.scalar(target, "SELECT count(*) FROM ledger");
     assertThat(committedByChild).isLessThan(ROWS / 100); // it died mid-way
 
-    survivor = db.builder().nodeId("survivor")
-        .backfill(Ledgered.definition("ledgered", target, "survivor", 0).build())
-        .build();
+    survivor =
+        db.builder()
+            .nodeId("survivor")
+            .backfill(Ledgered.definition("ledgered", target, "survivor", 0).build())
+            .build();
     survivor.start();
     assertThat(survivor.backfills().awaitFinished("ledgered", Duration.ofMinutes(2))).isTrue();
 
@@ -89,7 +103,8 @@ class BackfillKillNineTest {
     // The ledger tiles the key range: each batch starts where the previous one ended.
     List<long[]> ledger = new ArrayList<>();
     List<String> nodes = new ArrayList<>();
-    try (Connection c = target.getConnection(); Statement s = c.createStatement();
+    try (Connection c = target.getConnection();
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT lo, hi, node FROM ledger ORDER BY hi")) {
       while (rs.next()) {
         long lo = rs.getLong(1);
@@ -99,7 +114,9 @@ class BackfillKillNineTest {
     }
     assertThat(ledger.get(0)[0]).isEqualTo(Long.MIN_VALUE);
     for (int i = 1; i < ledger.size(); i++) {
-      assertThat(ledger.get(i)[0]).as("batch %d starts where batch %d ended", i, i - 1).isEqualTo(ledger.get(i - 1)[1]);
+      assertThat(ledger.get(i)[0])
+          .as("batch %d starts where batch %d ended", i, i - 1)
+          .isEqualTo(ledger.get(i - 1)[1]);
     }
     assertThat(ledger.get(ledger.size() - 1)[1]).isEqualTo(3L * ROWS);
     int handover = nodes.indexOf("survivor");
@@ -110,6 +127,9 @@ class BackfillKillNineTest {
     BackfillStatus status = survivor.backfills().get("ledgered").orElseThrow();
     assertThat(status.fence()).isEqualTo(2);
     assertThat(status.rowsProcessed()).isEqualTo(ROWS);
-    assertThat(Targets.scalar(target, "SELECT fence FROM millrace_backfill_state WHERE name = 'ledgered'")).isEqualTo(2);
+    assertThat(
+            Targets.scalar(
+                target, "SELECT fence FROM millrace_backfill_state WHERE name = 'ledgered'"))
+        .isEqualTo(2);
   }
 }

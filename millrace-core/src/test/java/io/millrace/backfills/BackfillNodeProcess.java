@@ -19,18 +19,20 @@ public final class BackfillNodeProcess {
     String schema = args[1];
     String nodeId = args[2];
     HikariDataSource millraceDb = TestDatabase.pool(jdbcUrl, 4);
-    DataSource target = args[3].equals("postgres")
-        ? TestDatabase.pool(jdbcUrl + "&currentSchema=" + schema, 2, "backfill-target")
-        : Targets.sqliteAt(args[3].substring("sqlite:".length()));
-    Millrace node = Millrace.builder(millraceDb)
-        .schema(schema)
-        .nodeId(nodeId)
-        .lease(Duration.ofSeconds(3))
-        .heartbeat(Duration.ofMillis(500))
-        .pollInterval(Duration.ofMillis(200))
-        .maintenanceInterval(Duration.ofMillis(200))
-        .backfill(Ledgered.definition("ledgered", target, nodeId, 50).build())
-        .build();
+    DataSource target =
+        args[3].equals("postgres")
+            ? TestDatabase.pool(jdbcUrl + "&currentSchema=" + schema, 2, "backfill-target")
+            : Targets.sqliteAt(args[3].substring("sqlite:".length()));
+    Millrace node =
+        Millrace.builder(millraceDb)
+            .schema(schema)
+            .nodeId(nodeId)
+            .lease(Duration.ofSeconds(3))
+            .heartbeat(Duration.ofMillis(500))
+            .pollInterval(Duration.ofMillis(200))
+            .maintenanceInterval(Duration.ofMillis(200))
+            .backfill(Ledgered.definition("ledgered", target, nodeId, 50).build())
+            .build();
     node.start();
     System.out.println("node " + nodeId + " started");
     Thread.currentThread().join(); // runs until killed

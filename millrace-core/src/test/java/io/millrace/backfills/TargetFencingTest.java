@@ -37,7 +37,10 @@ class TargetFencingTest {
   @ParameterizedTest
   @ValueSource(strings = {"postgres", "sqlite"})
   void aStaleFenceCommitsNothing(String kind) throws Exception {
-    DataSource target = kind.equals("postgres") ? (pgTarget = Targets.postgres(db.schema(), 2)) : Targets.sqlite("fence");
+    DataSource target =
+        kind.equals("postgres")
+            ? (pgTarget = Targets.postgres(db.schema(), 2))
+            : Targets.sqlite("fence");
     Ledgered.create(target, kind.equals("postgres"), 1000);
     TargetStore store = new TargetStore(Ledgered.definition("fenced", target, "old", 0).build());
 

@@ -26,14 +26,17 @@ final class Targets {
   private Targets() {}
 
   static HikariDataSource postgres(String schema, int poolSize) {
-    return TestDatabase.pool(TestDatabase.jdbcUrl() + "&currentSchema=" + schema, poolSize, "backfill-target");
+    return TestDatabase.pool(
+        TestDatabase.jdbcUrl() + "&currentSchema=" + schema, poolSize, "backfill-target");
   }
 
   static SQLiteDataSource sqlite(String prefix) {
     try {
       Path dir = Path.of("target", "backfills-sqlite");
       Files.createDirectories(dir);
-      Path file = dir.resolve(prefix + "-" + ProcessHandle.current().pid() + "-" + FILES.incrementAndGet() + ".db");
+      Path file =
+          dir.resolve(
+              prefix + "-" + ProcessHandle.current().pid() + "-" + FILES.incrementAndGet() + ".db");
       Files.deleteIfExists(file);
       Files.deleteIfExists(Path.of(file + "-wal"));
       Files.deleteIfExists(Path.of(file + "-shm"));
@@ -53,7 +56,8 @@ final class Targets {
   }
 
   static void execute(DataSource ds, String... statements) {
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement()) {
       for (String sql : statements) {
         s.execute(sql);
       }
@@ -63,7 +67,9 @@ final class Targets {
   }
 
   static long scalar(DataSource ds, String sql) {
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     } catch (SQLException e) {

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Three nodes, each with its own pool and id and a different mix of queues and concurrency, drain
  * 20,000 jobs enqueued in batches while they run. Each handler writes its effect to a table with no
- * unique constraint, so a job run twice would show up as a duplicate row: exactly-once effects
- * here mean no claim ever handed the same attempt to two nodes and nothing was lost.
+ * unique constraint, so a job run twice would show up as a duplicate row: exactly-once effects here
+ * mean no claim ever handed the same attempt to two nodes and nothing was lost.
  */
 @Tag("slow")
 class ClusterDrainTest {
@@ -58,14 +58,20 @@ class ClusterDrainTest {
       assertThat(client.enqueueAll(batch)).noneMatch(r -> r.duplicate());
     }
 
-    Await.until("all jobs finished", Duration.ofMinutes(4),
+    Await.until(
+        "all jobs finished",
+        Duration.ofMinutes(4),
         () -> db.count("FROM {schema}.job_history") == JOBS);
     assertThat(db.count("FROM {schema}.effects")).isEqualTo(JOBS);
     assertThat(db.count("FROM (SELECT DISTINCT job_id FROM {schema}.effects) e")).isEqualTo(JOBS);
-    assertThat(db.count("FROM {schema}.job_history WHERE state = 'completed' AND attempt = 1")).isEqualTo(JOBS);
+    assertThat(db.count("FROM {schema}.job_history WHERE state = 'completed' AND attempt = 1"))
+        .isEqualTo(JOBS);
     assertThat(db.count("FROM (SELECT DISTINCT id FROM {schema}.job_history) h")).isEqualTo(JOBS);
-    assertThat(db.count("FROM {schema}.job_history h WHERE NOT EXISTS"
-        + " (SELECT 1 FROM {schema}.effects e WHERE e.job_id = h.id)")).isZero();
+    assertThat(
+            db.count(
+                "FROM {schema}.job_history h WHERE NOT EXISTS"
+                    + " (SELECT 1 FROM {schema}.effects e WHERE e.job_id = h.id)"))
+        .isZero();
     assertThat(db.count("FROM {schema}.jobs")).isZero();
     // Every node took part: the claim path spreads work rather than one node starving the others.
     assertThat(db.column("SELECT DISTINCT node FROM {schema}.effects ORDER BY 1"))
@@ -76,21 +82,26 @@ class ClusterDrainTest {
     HikariDataSource pool = TestDatabase.pool(TestDatabase.jdbcUrl(), 24);
     pools.add(pool);
     String insert = "INSERT INTO \"" + db.schema() + "\".effects (job_id, node) VALUES (?, ?)";
-    var builder = Millrace.builder(pool)
-        .schema(db.schema())
-        .nodeId(id)
-        .lease(Duration.ofSeconds(3))
-        .heartbeat(Duration.ofMillis(500))
-        .pollInterval(Duration.ofMillis(200))
-        .maintenanceInterval(Duration.ofMillis(200))
-        .handler("effect", Map.class, job -> {
-          try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(insert)) {
-            ps.setLong(1, job.id());
-            ps.setString(2, id);
-            ps.executeUpdate();
-          }
-          return null;
-        });
+    var builder =
+        Millrace.builder(pool)
+            .schema(db.schema())
+            .nodeId(id)
+            .lease(Duration.ofSeconds(3))
+            .heartbeat(Duration.ofMillis(500))
+            .pollInterval(Duration.ofMillis(200))
+            .maintenanceInterval(Duration.ofMillis(200))
+            .handler(
+                "effect",
+                Map.class,
+                job -> {
+                  try (Connection c = pool.getConnection();
+                      PreparedStatement ps = c.prepareStatement(insert)) {
+                    ps.setLong(1, job.id());
+                    ps.setString(2, id);
+                    ps.executeUpdate();
+                  }
+                  return null;
+                });
     queues.forEach(builder::queue);
     return builder.build();
   }

@@ -42,12 +42,13 @@ class CronClusterTest {
     db = TestDatabase.create("cron");
     db.migratedClient();
     for (String name : List.of("cron-a", "cron-b", "cron-c")) {
-      Millrace node = db.builder()
-          .nodeId(name)
-          .periodic(TICK)
-          .queue("default", 2)
-          .handler("tick", Map.class, job -> null)
-          .build();
+      Millrace node =
+          db.builder()
+              .nodeId(name)
+              .periodic(TICK)
+              .queue("default", 2)
+              .handler("tick", Map.class, job -> null)
+              .build();
       nodes.add(node);
       node.start();
     }
@@ -56,11 +57,14 @@ class CronClusterTest {
     Millrace first = nodes.stream().filter(Millrace::isLeader).findFirst().orElseThrow();
     first.close();
     int beforeChange = ticks().size();
-    Await.until("another node leads", () -> nodes.stream().filter(n -> n != first).anyMatch(Millrace::isLeader));
+    Await.until(
+        "another node leads",
+        () -> nodes.stream().filter(n -> n != first).anyMatch(Millrace::isLeader));
     Await.until("three more ticks fired", () -> ticks().size() >= beforeChange + 3);
     nodes.forEach(Millrace::close);
 
-    assertThat(db.column("SELECT leader_node FROM {schema}.control").get(0)).isNotEqualTo(first.nodeId());
+    assertThat(db.column("SELECT leader_node FROM {schema}.control").get(0))
+        .isNotEqualTo(first.nodeId());
     List<Instant> fired = ticks();
     assertThat(fired).doesNotHaveDuplicates();
     for (int i = 1; i < fired.size(); i++) {
@@ -73,9 +77,11 @@ class CronClusterTest {
 
   /** Every fired tick, from both the hot table and history, in order (duplicates kept). */
   private List<Instant> ticks() {
-    return db.column("SELECT t FROM (SELECT tags FROM {schema}.jobs UNION ALL"
-            + " SELECT tags FROM {schema}.job_history) j, unnest(j.tags) t"
-            + " WHERE 'periodic:tick' = ANY(j.tags) AND t LIKE 'tick:%' ORDER BY t")
+    return db
+        .column(
+            "SELECT t FROM (SELECT tags FROM {schema}.jobs UNION ALL"
+                + " SELECT tags FROM {schema}.job_history) j, unnest(j.tags) t"
+                + " WHERE 'periodic:tick' = ANY(j.tags) AND t LIKE 'tick:%' ORDER BY t")
         .stream()
         .map(t -> Instant.parse(t.substring("tick:".length())))
         .toList();

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * PostgreSQL itself goes away in the middle of a run and comes back on the same data directory
- * and port. Nodes must ride it out on their own: pools reconnect, claim loops, heartbeats,
- * completions, the LISTEN connection and leader election retry, expired leases are rescued. A job
- * may run twice (its effect was written but its completion was lost with the server), but every
- * job finishes, and finishes exactly once.
+ * PostgreSQL itself goes away in the middle of a run and comes back on the same data directory and
+ * port. Nodes must ride it out on their own: pools reconnect, claim loops, heartbeats, completions,
+ * the LISTEN connection and leader election retry, expired leases are rescued. A job may run twice
+ * (its effect was written but its completion was lost with the server), but every job finishes, and
+ * finishes exactly once.
  *
  * <p>Uses a dedicated server, not the shared one, so stopping it disturbs no other test.
  */
@@ -71,7 +71,8 @@ class DatabaseRestartTest {
       client.enqueueAll(EffectNodes.jobs(from, 500));
     }
     DataSource before = server.getPostgresDatabase();
-    Await.until("work under way", () -> count(before, "SELECT count(*) FROM restart.effects") >= 300);
+    Await.until(
+        "work under way", () -> count(before, "SELECT count(*) FROM restart.effects") >= 300);
 
     long finishedBeforeStop = count(before, "SELECT count(*) FROM restart.job_history");
     server.close();
@@ -81,21 +82,42 @@ class DatabaseRestartTest {
     assertThat(finishedBeforeStop).as("the server stopped mid-run").isLessThan(JOBS);
 
     DataSource db = server.getPostgresDatabase();
-    Await.until("every job finished", Duration.ofMinutes(4),
+    Await.until(
+        "every job finished",
+        Duration.ofMinutes(4),
         () -> count(db, "SELECT count(*) FROM restart.job_history") >= JOBS);
     assertThat(count(db, "SELECT count(*) FROM restart.job_history")).isEqualTo(JOBS);
-    assertThat(count(db, "SELECT count(*) FROM restart.job_history WHERE state = 'completed'")).isEqualTo(JOBS);
-    assertThat(count(db, "SELECT count(*) FROM (SELECT id FROM restart.job_history GROUP BY id HAVING count(*) = 1) h"))
-        .as("every job finished exactly once").isEqualTo(JOBS);
-    assertThat(count(db, "SELECT count(DISTINCT job_id) FROM restart.effects")).as("every effect at least once")
+    assertThat(count(db, "SELECT count(*) FROM restart.job_history WHERE state = 'completed'"))
+        .isEqualTo(JOBS);
+    assertThat(
+            count(
+                db,
+                "SELECT count(*) FROM (SELECT id FROM restart.job_history GROUP BY id HAVING count(*) = 1) h"))
+        .as("every job finished exactly once")
+        .isEqualTo(JOBS);
+    assertThat(count(db, "SELECT count(DISTINCT job_id) FROM restart.effects"))
+        .as("every effect at least once")
         .isEqualTo(JOBS);
     assertThat(count(db, "SELECT count(*) FROM restart.jobs")).isZero();
-    Await.until("a leader again", () -> cluster.nodes().stream().anyMatch(Millrace::isLeader)
-        && count(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == 1);
+    Await.until(
+        "a leader again",
+        () ->
+            cluster.nodes().stream().anyMatch(Millrace::isLeader)
+                && count(
+                        db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+                    == 1);
     // Each node holds two LISTEN sessions: new jobs and cancels, and workflow completion events.
-    Await.until("every node listening again",
-        () -> count(db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN \"millrace_cancel_%'") == 3
-            && count(db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN \"millrace_wf_%'") == 3);
+    Await.until(
+        "every node listening again",
+        () ->
+            count(
+                        db,
+                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN \"millrace_cancel_%'")
+                    == 3
+                && count(
+                        db,
+                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN \"millrace_wf_%'")
+                    == 3);
   }
 
   private EmbeddedPostgres startServer() throws IOException {
@@ -110,7 +132,9 @@ class DatabaseRestartTest {
   }
 
   static long count(DataSource dataSource, String sql) {
-    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     } catch (SQLException e) {

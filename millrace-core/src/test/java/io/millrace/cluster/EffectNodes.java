@@ -15,10 +15,10 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * A small cluster for fault-injection tests: nodes with their own pools, each running kind
- * {@code effect} by inserting its job id into {@code <schema>.effects} (no unique constraint, so a
- * second run shows up as a second row), after an optional pause that keeps jobs in flight.
- * Failed attempts retry quickly, so faults cost seconds, not the default backoff's minutes.
+ * A small cluster for fault-injection tests: nodes with their own pools, each running kind {@code
+ * effect} by inserting its job id into {@code <schema>.effects} (no unique constraint, so a second
+ * run shows up as a second row), after an optional pause that keeps jobs in flight. Failed attempts
+ * retry quickly, so faults cost seconds, not the default backoff's minutes.
  */
 final class EffectNodes implements AutoCloseable {
   static final Backoff FAST_RETRY = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2), 0.2);
@@ -38,7 +38,8 @@ final class EffectNodes implements AutoCloseable {
     HikariDataSource pool = pool();
     Millrace client = Millrace.builder(pool).schema(schema).build();
     client.migrate();
-    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement()) {
       s.execute("CREATE TABLE \"" + schema + "\".effects (job_id bigint NOT NULL)");
     } catch (SQLException e) {
       throw new IllegalStateException(e);
@@ -49,28 +50,33 @@ final class EffectNodes implements AutoCloseable {
   Millrace start(String nodeId, Duration pause) {
     HikariDataSource pool = pool();
     String insert = "INSERT INTO \"" + schema + "\".effects (job_id) VALUES (?)";
-    Millrace node = Millrace.builder(pool)
-        .schema(schema)
-        .nodeId(nodeId)
-        .lease(Duration.ofSeconds(3))
-        .heartbeat(Duration.ofMillis(500))
-        .pollInterval(Duration.ofMillis(200))
-        .maintenanceInterval(Duration.ofMillis(200))
-        .shutdownTimeout(Duration.ofSeconds(5))
-        .backoff(FAST_RETRY)
-        .queue("default", 6)
-        .queue("other", 3)
-        .handler("effect", Map.class, job -> {
-          if (!pause.isZero()) {
-            Thread.sleep(pause.toMillis());
-          }
-          try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(insert)) {
-            ps.setLong(1, job.id());
-            ps.executeUpdate();
-          }
-          return null;
-        })
-        .build();
+    Millrace node =
+        Millrace.builder(pool)
+            .schema(schema)
+            .nodeId(nodeId)
+            .lease(Duration.ofSeconds(3))
+            .heartbeat(Duration.ofMillis(500))
+            .pollInterval(Duration.ofMillis(200))
+            .maintenanceInterval(Duration.ofMillis(200))
+            .shutdownTimeout(Duration.ofSeconds(5))
+            .backoff(FAST_RETRY)
+            .queue("default", 6)
+            .queue("other", 3)
+            .handler(
+                "effect",
+                Map.class,
+                job -> {
+                  if (!pause.isZero()) {
+                    Thread.sleep(pause.toMillis());
+                  }
+                  try (Connection c = pool.getConnection();
+                      PreparedStatement ps = c.prepareStatement(insert)) {
+                    ps.setLong(1, job.id());
+                    ps.executeUpdate();
+                  }
+                  return null;
+                })
+            .build();
     nodes.add(node);
     node.start();
     return node;

@@ -19,12 +19,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The leader is a child JVM killed with SIGKILL while it holds a job. Its session ends with the
- * process, PostgreSQL drops its advisory lock, and one of the two surviving nodes takes the lead
- * at its next maintenance tick; that new leader then rescues the dead leader's expired lease.
+ * process, PostgreSQL drops its advisory lock, and one of the two surviving nodes takes the lead at
+ * its next maintenance tick; that new leader then rescues the dead leader's expired lease.
  */
 @Tag("slow")
 class LeaderFailoverTest {
   static final Duration INTERVAL = Duration.ofSeconds(2);
+
   /**
    * Takeover is due within two maintenance intervals of the kill (the lock is free as soon as the
    * backend notices the closed socket; each survivor ticks every interval, and a tick already under
@@ -58,20 +59,26 @@ class LeaderFailoverTest {
     leader = ChildNode.start(db.schema(), "old-leader", INTERVAL);
     Await.until("the child node leads", () -> "old-leader".equals(leaderNode()));
     long id = client.enqueue(JobRequest.of("block", Map.of())).id();
-    Await.until("the leader runs the job",
-        () -> db.count("FROM {schema}.started WHERE job_id = " + id + " AND node = 'old-leader'") == 1);
+    Await.until(
+        "the leader runs the job",
+        () ->
+            db.count("FROM {schema}.started WHERE job_id = " + id + " AND node = 'old-leader'")
+                == 1);
 
     for (String name : List.of("survivor-1", "survivor-2")) {
-      Millrace node = db.builder()
-          .nodeId(name)
-          .maintenanceInterval(INTERVAL)
-          .queue("default", 2)
-          .handler("block", Map.class, job -> Map.of("by", name))
-          .build();
+      Millrace node =
+          db.builder()
+              .nodeId(name)
+              .maintenanceInterval(INTERVAL)
+              .queue("default", 2)
+              .handler("block", Map.class, job -> Map.of("by", name))
+              .build();
       survivors.add(node);
       node.start();
     }
-    Await.until("both survivors registered", () -> db.count("FROM {schema}.nodes WHERE id LIKE 'survivor-%'") == 2);
+    Await.until(
+        "both survivors registered",
+        () -> db.count("FROM {schema}.nodes WHERE id LIKE 'survivor-%'") == 2);
     assertThat(survivors).noneMatch(Millrace::isLeader);
 
     long killedAt = System.nanoTime();
@@ -80,20 +87,25 @@ class LeaderFailoverTest {
     Await.until("a survivor takes the lead", bound, () -> leaderNode().startsWith("survivor-"));
     Duration takeover = Duration.ofNanos(System.nanoTime() - killedAt);
     assertThat(takeover).isLessThan(bound);
-    Await.until("the new leader knows it leads",
+    Await.until(
+        "the new leader knows it leads",
         () -> survivors.stream().filter(Millrace::isLeader).count() == 1);
     Millrace newLeader = survivors.stream().filter(Millrace::isLeader).findFirst().orElseThrow();
     assertThat(newLeader.nodeId()).isEqualTo(leaderNode());
 
-    Await.until("the dead leader's job is rescued and completed",
+    Await.until(
+        "the dead leader's job is rescued and completed",
         () -> client.admin().get(id).map(j -> j.state() == JobState.COMPLETED).orElse(false));
     Job done = client.admin().get(id).orElseThrow();
     assertThat(done.attempt()).isEqualTo(2);
-    assertThat(done.errors()).singleElement().satisfies(e -> {
-      assertThat(e.attempt()).isEqualTo(1);
-      assertThat(e.node()).isEqualTo("old-leader");
-      assertThat(e.message()).contains("lease expired");
-    });
+    assertThat(done.errors())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.attempt()).isEqualTo(1);
+              assertThat(e.node()).isEqualTo("old-leader");
+              assertThat(e.message()).contains("lease expired");
+            });
     assertThat(done.result().get("by").asText()).startsWith("survivor-");
   }
 

@@ -25,18 +25,31 @@ class CountsTest {
   }
 
   private static void insertHistory(TestDatabase db, long id, String queue, String state) {
-    db.execute("INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,"
-        + " tags, errors, created_at, finished_at) VALUES (" + id + ", '" + queue + "', 'k', '{}', '" + state
-        + "', 0, 1, 1, '{}', '[]', now(), now())");
+    db.execute(
+        "INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,"
+            + " tags, errors, created_at, finished_at) VALUES ("
+            + id
+            + ", '"
+            + queue
+            + "', 'k', '{}', '"
+            + state
+            + "', 0, 1, 1, '{}', '[]', now(), now())");
   }
 
   @Test
   void aFreshSchemaIsTrustedAndCountsEveryState() {
     try (TestDatabase db = TestDatabase.create("counts_fresh")) {
-      Millrace node = db.builder().queue("q", 2)
-          .handler("ok", Map.class, job -> null)
-          .handler("bad", Map.class, job -> { throw new IllegalStateException("no"); })
-          .build();
+      Millrace node =
+          db.builder()
+              .queue("q", 2)
+              .handler("ok", Map.class, job -> null)
+              .handler(
+                  "bad",
+                  Map.class,
+                  job -> {
+                    throw new IllegalStateException("no");
+                  })
+              .build();
       node.migrate();
       assertThat(node.counts().trusted()).isTrue();
       node.start();
@@ -47,10 +60,18 @@ class CountsTest {
         }
         jobs.add(JobRequest.of("bad", Map.of()).queue("q").maxAttempts(1));
         node.enqueueAll(jobs);
-        long waiting = node.enqueue(JobRequest.of("ok", Map.of()).queue("q").delay(java.time.Duration.ofHours(1))).id();
-        long toCancel = node.enqueue(JobRequest.of("ok", Map.of()).queue("q").delay(java.time.Duration.ofHours(1))).id();
+        long waiting =
+            node.enqueue(
+                    JobRequest.of("ok", Map.of()).queue("q").delay(java.time.Duration.ofHours(1)))
+                .id();
+        long toCancel =
+            node.enqueue(
+                    JobRequest.of("ok", Map.of()).queue("q").delay(java.time.Duration.ofHours(1)))
+                .id();
         node.admin().cancel(toCancel);
-        Await.until("all due jobs finished", () -> queue(node.counts().exact(List.of("q")), "q").terminal() == 32);
+        Await.until(
+            "all due jobs finished",
+            () -> queue(node.counts().exact(List.of("q")), "q").terminal() == 32);
         QueueCounts q = queue(node.counts().exact(List.of("q")), "q");
         assertThat(q.completed()).isEqualTo(30);
         assertThat(q.failed()).isEqualTo(1);
@@ -58,7 +79,8 @@ class CountsTest {
         assertThat(q.scheduled()).isEqualTo(1);
         assertThat(q.available() + q.running() + q.retryable()).isZero();
         // Trusted counters: the fast read never scans history and agrees with the exact one.
-        assertThat(node.counts().fast(List.of("q")).queues()).isEqualTo(node.counts().exact(List.of("q")).queues());
+        assertThat(node.counts().fast(List.of("q")).queues())
+            .isEqualTo(node.counts().exact(List.of("q")).queues());
         assertThat(node.counts().verify(false)).isEmpty();
         assertThat(waiting).isPositive();
         // The same numbers as Prometheus gauges, refreshed on the node's timer.
@@ -85,7 +107,8 @@ class CountsTest {
       insertHistory(db, 999_999, "d", "completed");
       assertThat(counts.verify(false)).containsExactly(new Drift("d", "completed", 0, 1));
       assertThat(counts.trusted()).isTrue();
-      assertThat(queue(counts.exact(List.of("d")), "d").completed()).isZero(); // trusted counters lie
+      assertThat(queue(counts.exact(List.of("d")), "d").completed())
+          .isZero(); // trusted counters lie
 
       assertThat(counts.verify(true)).hasSize(1);
       assertThat(counts.trusted()).isFalse();
@@ -142,11 +165,14 @@ class CountsTest {
       for (int i = 0; i < 5; i++) {
         client.admin().cancel(client.enqueue(JobRequest.of("k", Map.of()).queue("r")).id());
       }
-      io.millrace.jobs.HistoryRetention retention = new io.millrace.jobs.HistoryRetention(
-          db.dataSource(), client.schema(), Map.of(
-              JobState.COMPLETED, java.time.Duration.ZERO,
-              JobState.FAILED, java.time.Duration.ZERO,
-              JobState.CANCELLED, java.time.Duration.ZERO));
+      io.millrace.jobs.HistoryRetention retention =
+          new io.millrace.jobs.HistoryRetention(
+              db.dataSource(),
+              client.schema(),
+              Map.of(
+                  JobState.COMPLETED, java.time.Duration.ZERO,
+                  JobState.FAILED, java.time.Duration.ZERO,
+                  JobState.CANCELLED, java.time.Duration.ZERO));
       // Rows went to the default partition (no day partitions yet); now create them and add more.
       retention.ensurePartitions(java.time.Instant.now());
       for (int i = 0; i < 3; i++) {

@@ -18,14 +18,19 @@ class RebuildUnderLoadTest {
   @Test
   void rebuildWhileEightWorkersCompleteJobs() {
     try (TestDatabase db = TestDatabase.create("rebuild_load")) {
-      Millrace node = db.builder().queue("load", 8)
-          .handler("work", Map.class, job -> {
-            if (job.id() % 10 == 0) {
-              throw new IllegalStateException("every tenth job fails");
-            }
-            return null;
-          })
-          .build();
+      Millrace node =
+          db.builder()
+              .queue("load", 8)
+              .handler(
+                  "work",
+                  Map.class,
+                  job -> {
+                    if (job.id() % 10 == 0) {
+                      throw new IllegalStateException("every tenth job fails");
+                    }
+                    return null;
+                  })
+              .build();
       node.migrate();
       List<JobRequest> jobs = new ArrayList<>();
       for (int i = 0; i < 3_000; i++) {
@@ -45,8 +50,10 @@ class RebuildUnderLoadTest {
         assertThat(node.counts().trusted()).isTrue();
         QueueCounts q = node.counts().exact(List.of("load")).queues().get(0);
         assertThat(q.terminal()).isEqualTo(3_000);
-        assertThat(q.failed()).isEqualTo(db.count("FROM {schema}.job_history WHERE state = 'failed'"));
-        assertThat(q.completed()).isEqualTo(db.count("FROM {schema}.job_history WHERE state = 'completed'"));
+        assertThat(q.failed())
+            .isEqualTo(db.count("FROM {schema}.job_history WHERE state = 'failed'"));
+        assertThat(q.completed())
+            .isEqualTo(db.count("FROM {schema}.job_history WHERE state = 'completed'"));
       } finally {
         node.close();
       }

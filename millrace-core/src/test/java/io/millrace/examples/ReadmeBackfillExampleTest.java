@@ -40,7 +40,8 @@ class ReadmeBackfillExampleTest {
     appDataSource.setUrl("jdbc:sqlite:" + file);
     // 1,000 transmissions (id 1..1000): those with id % 5 = 0 have no observations, those with
     // id % 10 = 3 already have a last_seen; the rest get the latest of their observations.
-    execute(appDataSource,
+    execute(
+        appDataSource,
         "CREATE TABLE transmissions (id bigint PRIMARY KEY, last_seen bigint NOT NULL)",
         "CREATE TABLE observations (id bigint PRIMARY KEY, transmission_id bigint NOT NULL, timestamp bigint NOT NULL)",
         "CREATE INDEX observations_tx ON observations (transmission_id)",
@@ -50,20 +51,27 @@ class ReadmeBackfillExampleTest {
             + " SELECT n, (n - 1) % 1000 + 1, 1000 * n FROM g WHERE ((n - 1) % 1000 + 1) % 5 <> 0");
 
     try (TestDatabase db = TestDatabase.create("readme_backfill")) {
-      Backfill lastSeen = Backfill.builder("transmissions-last-seen")
-          .target(appDataSource)                          // PostgreSQL or SQLite, detected
-          .table("transmissions").key("id")               // an indexed unique key: integer or KeyType.TEXT
-          .filter("last_seen = 0")                        // optional; joins {range}
-          .sql("UPDATE transmissions SET last_seen = (SELECT max(o.timestamp) FROM observations o"
-              + " WHERE o.transmission_id = transmissions.id) WHERE {range}"
-              + " AND EXISTS (SELECT 1 FROM observations o WHERE o.transmission_id = transmissions.id)")
-          .blocking()                                     // /ready answers 503 until it has succeeded
-          .build();
+      Backfill lastSeen =
+          Backfill.builder("transmissions-last-seen")
+              .target(appDataSource) // PostgreSQL or SQLite, detected
+              .table("transmissions")
+              .key("id") // an indexed unique key: integer or KeyType.TEXT
+              .filter("last_seen = 0") // optional; joins {range}
+              .sql(
+                  "UPDATE transmissions SET last_seen = (SELECT max(o.timestamp) FROM observations o"
+                      + " WHERE o.transmission_id = transmissions.id) WHERE {range}"
+                      + " AND EXISTS (SELECT 1 FROM observations o WHERE o.transmission_id = transmissions.id)")
+              .blocking() // /ready answers 503 until it has succeeded
+              .build();
       // Millrace.builder(millraceDataSource) with the test kit's schema and timings:
       try (Millrace millrace = db.builder().backfill(lastSeen).build()) {
         millrace.migrate();
         millrace.start();
-        assertThat(millrace.backfills().awaitFinished("transmissions-last-seen", Duration.ofMinutes(1))).isTrue();
+        assertThat(
+                millrace
+                    .backfills()
+                    .awaitFinished("transmissions-last-seen", Duration.ofMinutes(1)))
+            .isTrue();
 
         assertThat(millrace.backfills().isFinished("transmissions-last-seen")).isTrue();
         assertThat(millrace.backfills().get("transmissions-last-seen").orElseThrow().state())
@@ -73,7 +81,8 @@ class ReadmeBackfillExampleTest {
     }
 
     Map<Long, Long> lastSeenById = new HashMap<>();
-    try (Connection c = appDataSource.getConnection(); Statement s = c.createStatement();
+    try (Connection c = appDataSource.getConnection();
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT id, last_seen FROM transmissions")) {
       while (rs.next()) {
         lastSeenById.put(rs.getLong(1), rs.getLong(2));
@@ -81,14 +90,16 @@ class ReadmeBackfillExampleTest {
     }
     assertThat(lastSeenById).hasSize(1000);
     for (long id = 1; id <= 1000; id++) {
-      // Observations of transmission id are n = id, id + 1000, id + 2000: the latest is n = id + 2000.
+      // Observations of transmission id are n = id, id + 1000, id + 2000: the latest is n = id +
+      // 2000.
       long expected = id % 10 == 3 ? 42 : id % 5 == 0 ? 0 : 1000 * (id + 2000);
       assertThat(lastSeenById.get(id)).as("last_seen of transmission %d", id).isEqualTo(expected);
     }
   }
 
   private static void execute(DataSource ds, String... statements) throws Exception {
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement()) {
       for (String sql : statements) {
         s.execute(sql);
       }

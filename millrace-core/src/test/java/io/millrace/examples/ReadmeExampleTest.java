@@ -34,18 +34,28 @@ class ReadmeExampleTest {
   void theReadmeExampleRuns() throws Exception {
     try (TestDatabase db = TestDatabase.create("readme")) {
       DataSource dataSource = db.dataSource();
-      db.execute("CREATE TABLE public.readme_orders_" + db.schema() + " (id bigint PRIMARY KEY, email text)");
+      db.execute(
+          "CREATE TABLE public.readme_orders_"
+              + db.schema()
+              + " (id bigint PRIMARY KEY, email text)");
 
-      Millrace millrace = db.builder()                     // Millrace.builder(dataSource) + test timings
-          .queue("mail", 8)
-          .handler("email.send", EmailArgs.class, job -> {
-            send(job.args().to(), job.args().subject());
-            return Map.of("sent", true);
-          })
-          .handler("email.digest", Map.class, job -> null)
-          .periodic(PeriodicJob.of("digest", Schedule.cron("0 7 * * *"),
-              JobRequest.of("email.digest", Map.of()).queue("mail")))
-          .build();
+      Millrace millrace =
+          db.builder() // Millrace.builder(dataSource) + test timings
+              .queue("mail", 8)
+              .handler(
+                  "email.send",
+                  EmailArgs.class,
+                  job -> {
+                    send(job.args().to(), job.args().subject());
+                    return Map.of("sent", true);
+                  })
+              .handler("email.digest", Map.class, job -> null)
+              .periodic(
+                  PeriodicJob.of(
+                      "digest",
+                      Schedule.cron("0 7 * * *"),
+                      JobRequest.of("email.digest", Map.of()).queue("mail")))
+              .build();
       millrace.migrate();
       millrace.start();
       try {
@@ -53,19 +63,28 @@ class ReadmeExampleTest {
         long id;
         try (Connection c = dataSource.getConnection()) {
           c.setAutoCommit(false);
-          try (PreparedStatement ps = c.prepareStatement(
-              "INSERT INTO public.readme_orders_" + db.schema() + " (id, email) VALUES (?, ?)")) {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO public.readme_orders_"
+                      + db.schema()
+                      + " (id, email) VALUES (?, ?)")) {
             ps.setLong(1, order.id());
             ps.setString(2, order.email());
             ps.executeUpdate();
           }
-          id = millrace.enqueue(c, JobRequest.of("email.send", new EmailArgs(order.email(), "Thanks!"))
-              .queue("mail")
-              .uniqueKey("order-confirmation:" + order.id())
-              .maxAttempts(5)).id();
+          id =
+              millrace
+                  .enqueue(
+                      c,
+                      JobRequest.of("email.send", new EmailArgs(order.email(), "Thanks!"))
+                          .queue("mail")
+                          .uniqueKey("order-confirmation:" + order.id())
+                          .maxAttempts(5))
+                  .id();
           c.commit();
         }
-        Await.until("confirmation sent",
+        Await.until(
+            "confirmation sent",
             () -> millrace.admin().get(id).map(j -> j.state() == JobState.COMPLETED).orElse(false));
         Job job = millrace.admin().get(id).orElseThrow();
         assertThat(job.result().get("sent").asBoolean()).isTrue();

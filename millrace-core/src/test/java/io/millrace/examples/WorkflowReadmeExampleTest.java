@@ -22,16 +22,28 @@ class WorkflowReadmeExampleTest {
   void theWorkflowExampleRuns() throws Exception {
     try (TestDatabase db = TestDatabase.create("readmewf")) {
       AtomicReference<Millrace> self = new AtomicReference<>();
-      Millrace millrace = db.builder()
-          .handler("etl.extract", Map.class, job -> Map.of("rows", job.args().get("source").equals("a") ? 3 : 4))
-          .handler("etl.transform", Map.class, job -> {
-            // In a child's handler: each parent's state and result, by step name.
-            Map<String, WorkflowView.ParentResult> parents = self.get().workflows().parentResults(job.id());
-            return Map.of("rows", parents.values().stream().mapToInt(p -> p.result().get("rows").asInt()).sum());
-          })
-          .handler("etl.alert", Map.class, job -> null)
-          .handler("etl.load", Map.class, job -> null)
-          .build();
+      Millrace millrace =
+          db.builder()
+              .handler(
+                  "etl.extract",
+                  Map.class,
+                  job -> Map.of("rows", job.args().get("source").equals("a") ? 3 : 4))
+              .handler(
+                  "etl.transform",
+                  Map.class,
+                  job -> {
+                    // In a child's handler: each parent's state and result, by step name.
+                    Map<String, WorkflowView.ParentResult> parents =
+                        self.get().workflows().parentResults(job.id());
+                    return Map.of(
+                        "rows",
+                        parents.values().stream()
+                            .mapToInt(p -> p.result().get("rows").asInt())
+                            .sum());
+                  })
+              .handler("etl.alert", Map.class, job -> null)
+              .handler("etl.load", Map.class, job -> null)
+              .build();
       self.set(millrace);
       millrace.migrate();
       millrace.start();
@@ -39,20 +51,50 @@ class WorkflowReadmeExampleTest {
         SubmittedWorkflow wf;
         try (Connection connection = db.dataSource().getConnection()) {
           connection.setAutoCommit(false);
-          wf = millrace.workflows().submit(connection,     // in your transaction, or submit(request)
-              WorkflowRequest.named("nightly-etl").namespace("billing").tags("nightly")
-                  .step("extract-a", JobRequest.of("etl.extract", Map.of("source", "a")))
-                  .step("extract-b", JobRequest.of("etl.extract", Map.of("source", "b")))
-                  .step("transform", JobRequest.of("etl.transform", Map.of()), "extract-a", "extract-b")   // all-of
-                  .step("alert", JobRequest.of("etl.alert", Map.of()), JoinPolicy.anyOf(), "extract-a", "extract-b")
-                  .step("load", JobRequest.of("etl.load", Map.of()), JoinPolicy.quorum(1), "transform"));
+          wf =
+              millrace
+                  .workflows()
+                  .submit(
+                      connection, // in your transaction, or submit(request)
+                      WorkflowRequest.named("nightly-etl")
+                          .namespace("billing")
+                          .tags("nightly")
+                          .step("extract-a", JobRequest.of("etl.extract", Map.of("source", "a")))
+                          .step("extract-b", JobRequest.of("etl.extract", Map.of("source", "b")))
+                          .step(
+                              "transform",
+                              JobRequest.of("etl.transform", Map.of()),
+                              "extract-a",
+                              "extract-b") // all-of
+                          .step(
+                              "alert",
+                              JobRequest.of("etl.alert", Map.of()),
+                              JoinPolicy.anyOf(),
+                              "extract-a",
+                              "extract-b")
+                          .step(
+                              "load",
+                              JobRequest.of("etl.load", Map.of()),
+                              JoinPolicy.quorum(1),
+                              "transform"));
           connection.commit();
         }
-        Await.until("workflow finished", () -> millrace.workflows().get(wf.id()).orElseThrow().workflow().open() == 0);
+        Await.until(
+            "workflow finished",
+            () -> millrace.workflows().get(wf.id()).orElseThrow().workflow().open() == 0);
         WorkflowView.Detail detail = millrace.workflows().get(wf.id()).orElseThrow();
         assertThat(detail.workflow().status()).isEqualTo(WorkflowView.Status.COMPLETED);
-        assertThat(detail.members()).allSatisfy(m -> assertThat(m.state()).isEqualTo(JobState.COMPLETED));
-        assertThat(millrace.admin().get(wf.jobId("transform")).orElseThrow().result().get("rows").asInt()).isEqualTo(7);
+        assertThat(detail.members())
+            .allSatisfy(m -> assertThat(m.state()).isEqualTo(JobState.COMPLETED));
+        assertThat(
+                millrace
+                    .admin()
+                    .get(wf.jobId("transform"))
+                    .orElseThrow()
+                    .result()
+                    .get("rows")
+                    .asInt())
+            .isEqualTo(7);
       } finally {
         millrace.close();
       }

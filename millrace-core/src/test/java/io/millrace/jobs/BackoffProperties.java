@@ -16,7 +16,8 @@ class BackoffProperties {
       @ForAll @LongRange(min = 0, max = 86_400_000) long extraMs,
       @ForAll @DoubleRange(min = 0, max = 1) double jitter,
       @ForAll @IntRange(min = 1, max = 1_000) int attempt) {
-    Backoff backoff = new Backoff(Duration.ofMillis(baseMs), Duration.ofMillis(baseMs + extraMs), jitter);
+    Backoff backoff =
+        new Backoff(Duration.ofMillis(baseMs), Duration.ofMillis(baseMs + extraMs), jitter);
     long delay = backoff.delayAfter(attempt).toMillis();
     double uncapped = baseMs * Math.pow(2, Math.min(attempt - 1, 40));
     long capped = (long) Math.min(uncapped, baseMs + extraMs);

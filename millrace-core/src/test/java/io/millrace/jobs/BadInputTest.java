@@ -53,32 +53,42 @@ class BadInputTest {
 
   @Test
   void invalidNamesAndNumbers() {
-    assertField(() -> JobRequest.of("known", Map.of()).maxAttempts(-1), "maxAttempts", "between 1 and");
-    assertField(() -> JobRequest.of("known", Map.of()).maxAttempts(0), "maxAttempts", "between 1 and");
+    assertField(
+        () -> JobRequest.of("known", Map.of()).maxAttempts(-1), "maxAttempts", "between 1 and");
+    assertField(
+        () -> JobRequest.of("known", Map.of()).maxAttempts(0), "maxAttempts", "between 1 and");
     assertField(() -> JobRequest.of("known", Map.of()).priority(5000), "priority", "between");
     assertField(() -> JobRequest.of("bad kind!", Map.of()), "kind", "not valid");
     assertField(() -> JobRequest.of("known", Map.of()).queue("q;drop table"), "queue", "not valid");
     assertField(() -> JobRequest.of("known", Map.of()).tags("ok", "not ok"), "tags", "not valid");
-    assertField(() -> JobRequest.of("known", Map.of()).delay(java.time.Duration.ofSeconds(-1)), "delay", "zero or positive");
+    assertField(
+        () -> JobRequest.of("known", Map.of()).delay(java.time.Duration.ofSeconds(-1)),
+        "delay",
+        "zero or positive");
   }
 
   @Test
   void oversizePayloadInABulkWritesNothing() {
     String big = "x".repeat(2000);
-    List<JobRequest> batch = List.of(
-        JobRequest.of("known", Map.of("n", 1)),
-        JobRequest.of("known", Map.of("blob", big)),
-        JobRequest.of("known", Map.of("n", 3)));
+    List<JobRequest> batch =
+        List.of(
+            JobRequest.of("known", Map.of("n", 1)),
+            JobRequest.of("known", Map.of("blob", big)),
+            JobRequest.of("known", Map.of("n", 3)));
     assertField(() -> node.enqueueAll(batch), "args", "over the limit of 1024 bytes");
     assertThat(db.count("FROM {schema}.jobs")).isZero();
   }
 
   @Test
   void invalidSchemaName() {
-    assertField(() -> SchemaName.of("Robert'); DROP TABLE students;--"), "schema", "not a valid schema name");
+    assertField(
+        () -> SchemaName.of("Robert'); DROP TABLE students;--"),
+        "schema",
+        "not a valid schema name");
     assertField(() -> SchemaName.of("1abc"), "schema", "not a valid schema name");
     assertField(() -> SchemaName.of("pg_catalog"), "schema", "reserved");
-    assertField(() -> Millrace.builder(db.dataSource()).schema("a-b"), "schema", "not a valid schema name");
+    assertField(
+        () -> Millrace.builder(db.dataSource()).schema("a-b"), "schema", "not a valid schema name");
   }
 
   @Test
@@ -86,15 +96,21 @@ class BadInputTest {
     assertField(() -> Schedule.cron("61 * * * *"), "cron", "not a valid cron expression");
     assertField(() -> Schedule.cron("every minute"), "cron", "not a valid cron expression");
     assertField(() -> Schedule.cron(""), "cron", "must not be empty");
-    assertField(() -> Schedule.every(java.time.Duration.ofMillis(10)), "schedule", "at least 1 second");
+    assertField(
+        () -> Schedule.every(java.time.Duration.ofMillis(10)), "schedule", "at least 1 second");
   }
 
   @Test
   void badConfiguration() {
-    assertField(() -> Millrace.builder(db.dataSource()).queue("default", 0), "concurrency", "between 1");
     assertField(
-        () -> Millrace.builder(db.dataSource()).lease(java.time.Duration.ofSeconds(1))
-            .heartbeat(java.time.Duration.ofSeconds(2)).build(),
-        "heartbeat", "shorter than the lease");
+        () -> Millrace.builder(db.dataSource()).queue("default", 0), "concurrency", "between 1");
+    assertField(
+        () ->
+            Millrace.builder(db.dataSource())
+                .lease(java.time.Duration.ofSeconds(1))
+                .heartbeat(java.time.Duration.ofSeconds(2))
+                .build(),
+        "heartbeat",
+        "shorter than the lease");
   }
 }

@@ -49,14 +49,18 @@ class ClaimCursorTest {
   void eachClaimLeavesTheCursorItsResultJustifies() {
     Instant t = Instant.parse("2026-01-01T00:00:00Z");
     Instant now = t.plusSeconds(5);
-    List<ClaimedJob> three = List.of(job(1, 0, t), job(2, 0, t.plusSeconds(2)), job(3, 0, t.plusSeconds(1)));
+    List<ClaimedJob> three =
+        List.of(job(1, 0, t), job(2, 0, t.plusSeconds(2)), job(3, 0, t.plusSeconds(1)));
 
     // Short: nothing claimable was left due at now, of any priority.
-    assertThat(ClaimCursor.next(null, 10, three, now)).isEqualTo(new ClaimCursor.Due(now.minus(ClaimCursor.MARGIN)));
-    // Full: a backlog; the rest of it is behind the last job in index order (lowest priority, latest run_at).
+    assertThat(ClaimCursor.next(null, 10, three, now))
+        .isEqualTo(new ClaimCursor.Due(now.minus(ClaimCursor.MARGIN)));
+    // Full: a backlog; the rest of it is behind the last job in index order (lowest priority,
+    // latest run_at).
     assertThat(ClaimCursor.next(null, 3, three, now))
         .isEqualTo(new ClaimCursor.Priority(0, t.plusSeconds(2).minus(ClaimCursor.MARGIN)));
-    List<ClaimedJob> mixed = List.of(job(1, 5, t.plusSeconds(3)), job(2, 0, t), job(3, 0, t.plusSeconds(1)));
+    List<ClaimedJob> mixed =
+        List.of(job(1, 5, t.plusSeconds(3)), job(2, 0, t), job(3, 0, t.plusSeconds(1)));
     assertThat(ClaimCursor.next(null, 3, mixed, now))
         .isEqualTo(new ClaimCursor.Priority(0, t.plusSeconds(1).minus(ClaimCursor.MARGIN)));
     // A priority that runs short or dry hands over to a full claim: other priorities may wait.
@@ -67,7 +71,8 @@ class ClaimCursorTest {
     ClaimCursor due = new ClaimCursor.Due(t);
     assertThat(ClaimCursor.next(due, 3, three, now)).isSameAs(due);
     assertThat(ClaimCursor.next(due, 10, List.of(), null)).isSameAs(due);
-    assertThat(ClaimCursor.next(due, 10, three, now)).isEqualTo(new ClaimCursor.Due(now.minus(ClaimCursor.MARGIN)));
+    assertThat(ClaimCursor.next(due, 10, three, now))
+        .isEqualTo(new ClaimCursor.Due(now.minus(ClaimCursor.MARGIN)));
   }
 
   @Test
@@ -82,11 +87,17 @@ class ClaimCursorTest {
     Instant bound = Instant.now().minus(Duration.ofMinutes(1));
 
     JobStore.Claim byDue = store.claim("cursor", 2, "n", lease, new ClaimCursor.Due(bound));
-    assertThat(byDue.jobs()).extracting(ClaimedJob::id).containsExactlyElementsOf(recent.subList(0, 2));
+    assertThat(byDue.jobs())
+        .extracting(ClaimedJob::id)
+        .containsExactlyElementsOf(recent.subList(0, 2));
     assertThat(byDue.claimedAt()).isNotNull();
-    JobStore.Claim byPriority = store.claim("cursor", 10, "n", lease, new ClaimCursor.Priority(0, bound));
-    assertThat(byPriority.jobs()).extracting(ClaimedJob::id).containsExactlyElementsOf(recent.subList(2, 4));
-    assertThat(store.claim("cursor", 10, "n", lease, new ClaimCursor.Priority(1, bound)).jobs()).isEmpty();
+    JobStore.Claim byPriority =
+        store.claim("cursor", 10, "n", lease, new ClaimCursor.Priority(0, bound));
+    assertThat(byPriority.jobs())
+        .extracting(ClaimedJob::id)
+        .containsExactlyElementsOf(recent.subList(2, 4));
+    assertThat(store.claim("cursor", 10, "n", lease, new ClaimCursor.Priority(1, bound)).jobs())
+        .isEmpty();
 
     JobStore.Claim full = store.claim("cursor", 10, "n", lease, null);
     assertThat(full.jobs()).extracting(ClaimedJob::id).containsExactly(old);
@@ -98,15 +109,21 @@ class ClaimCursorTest {
   void aJobBehindTheCursorStillRunsExactlyOnce() throws Exception {
     Set<String> ran = ConcurrentHashMap.newKeySet();
     List<String> runs = java.util.Collections.synchronizedList(new ArrayList<>());
-    try (Millrace node = Millrace.builder(db.dataSource()).schema(db.schema()).queue("behind", 4)
-        .pollInterval(Duration.ofMillis(100))
-        .handler("behind.job", Map.class, job -> {
-          String name = (String) job.args().get("name");
-          ran.add(name);
-          runs.add(name);
-          return null;
-        })
-        .build()) {
+    try (Millrace node =
+        Millrace.builder(db.dataSource())
+            .schema(db.schema())
+            .queue("behind", 4)
+            .pollInterval(Duration.ofMillis(100))
+            .handler(
+                "behind.job",
+                Map.class,
+                job -> {
+                  String name = (String) job.args().get("name");
+                  ran.add(name);
+                  runs.add(name);
+                  return null;
+                })
+            .build()) {
       node.start();
       // Jobs flow, so the worker claims with a cursor whose bound is recent...
       for (int i = 0; i < 20; i++) {
@@ -114,8 +131,10 @@ class ClaimCursorTest {
       }
       awaitRan(ran, 20);
       // ...then a job due an hour ago arrives: behind every bound, found by the next full claim.
-      node.enqueue(JobRequest.of("behind.job", Map.of("name", "late")).queue("behind")
-          .runAt(Instant.now().minus(Duration.ofHours(1))));
+      node.enqueue(
+          JobRequest.of("behind.job", Map.of("name", "late"))
+              .queue("behind")
+              .runAt(Instant.now().minus(Duration.ofHours(1))));
       awaitRan(ran, 21);
       TimeUnit.MILLISECONDS.sleep(300);
     }

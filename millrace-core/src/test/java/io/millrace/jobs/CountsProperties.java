@@ -31,8 +31,21 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * (pending until a DISPATCH step advances their workflow, then released or skipped).
  */
 class CountsProperties {
-  enum Op { ENQUEUE, ENQUEUE_LATER, CLAIM, COMPLETE, FAIL, RETRY_LATER, SNOOZE, CANCEL, RESCUE, PRUNE, RETRY_FINISHED,
-    WORKFLOW, DISPATCH }
+  enum Op {
+    ENQUEUE,
+    ENQUEUE_LATER,
+    CLAIM,
+    COMPLETE,
+    FAIL,
+    RETRY_LATER,
+    SNOOZE,
+    CANCEL,
+    RESCUE,
+    PRUNE,
+    RETRY_FINISHED,
+    WORKFLOW,
+    DISPATCH
+  }
 
   record Step(Op op, int x, int y) {}
 
@@ -54,13 +67,27 @@ class CountsProperties {
     SchemaName schema = SchemaName.of(db.schema());
     store = new JobStore(db.dataSource(), schema);
     rescuer = new Rescuer(db.dataSource(), schema);
-    retention = new HistoryRetention(db.dataSource(), schema, Map.of(
-        JobState.COMPLETED, Duration.ZERO, JobState.FAILED, Duration.ofDays(1), JobState.CANCELLED, Duration.ZERO));
+    retention =
+        new HistoryRetention(
+            db.dataSource(),
+            schema,
+            Map.of(
+                JobState.COMPLETED,
+                Duration.ZERO,
+                JobState.FAILED,
+                Duration.ofDays(1),
+                JobState.CANCELLED,
+                Duration.ZERO));
     counts = client.counts();
     // Dispatches every undispatched workflow event on each DISPATCH step (releases and skips).
-    workflows = new io.millrace.workflows.Workflows(db.dataSource(), schema, 1 << 20, kind -> true,
-        io.millrace.workflows.WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    workflows =
+        new io.millrace.workflows.Workflows(
+            db.dataSource(),
+            schema,
+            1 << 20,
+            kind -> true,
+            io.millrace.workflows.WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO),
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
   }
 
   @AfterContainer
@@ -71,8 +98,14 @@ class CountsProperties {
 
   @Provide
   Arbitrary<List<Step>> steps() {
-    return Combinators.combine(Arbitraries.of(Op.class), Arbitraries.integers().between(0, 99), Arbitraries.integers().between(0, 99))
-        .as(Step::new).list().ofMinSize(5).ofMaxSize(40);
+    return Combinators.combine(
+            Arbitraries.of(Op.class),
+            Arbitraries.integers().between(0, 99),
+            Arbitraries.integers().between(0, 99))
+        .as(Step::new)
+        .list()
+        .ofMinSize(5)
+        .ofMaxSize(40);
   }
 
   @Property(tries = 40)
@@ -95,41 +128,95 @@ class CountsProperties {
         }
         client.enqueueAll(batch);
       }
-      case ENQUEUE_LATER -> client.enqueue(JobRequest.of("k", Map.of()).queue(queue).delay(Duration.ofHours(1)));
-      case CLAIM -> held.addAll(store.claim(queue, 1 + s.y() % 4, WORKERS.get(s.y() % WORKERS.size()), Duration.ofMinutes(5)));
-      case COMPLETE -> take(held, s).ifPresent(j -> sql(() -> store.complete(List.of(new JobStore.Completion(j.id(), j.attempt(), null)))));
-      case FAIL -> take(held, s).ifPresent(j -> sql(() -> store.finishWithError(j.id(), j.attempt(), JobState.FAILED, "{\"message\":\"x\"}")));
-      case RETRY_LATER -> take(held, s).ifPresent(j -> sql(() -> store.retryLater(j.id(), j.attempt(), Duration.ZERO, "{\"message\":\"x\"}")));
-      case SNOOZE -> take(held, s).ifPresent(j -> sql(() -> store.snooze(j.id(), j.attempt(), Duration.ZERO)));
+      case ENQUEUE_LATER ->
+          client.enqueue(JobRequest.of("k", Map.of()).queue(queue).delay(Duration.ofHours(1)));
+      case CLAIM ->
+          held.addAll(
+              store.claim(
+                  queue,
+                  1 + s.y() % 4,
+                  WORKERS.get(s.y() % WORKERS.size()),
+                  Duration.ofMinutes(5)));
+      case COMPLETE ->
+          take(held, s)
+              .ifPresent(
+                  j ->
+                      sql(
+                          () ->
+                              store.complete(
+                                  List.of(new JobStore.Completion(j.id(), j.attempt(), null)))));
+      case FAIL ->
+          take(held, s)
+              .ifPresent(
+                  j ->
+                      sql(
+                          () ->
+                              store.finishWithError(
+                                  j.id(), j.attempt(), JobState.FAILED, "{\"message\":\"x\"}")));
+      case RETRY_LATER ->
+          take(held, s)
+              .ifPresent(
+                  j ->
+                      sql(
+                          () ->
+                              store.retryLater(
+                                  j.id(), j.attempt(), Duration.ZERO, "{\"message\":\"x\"}")));
+      case SNOOZE ->
+          take(held, s).ifPresent(j -> sql(() -> store.snooze(j.id(), j.attempt(), Duration.ZERO)));
       case CANCEL -> anyJob("{schema}.jobs", s).ifPresent(id -> client.admin().cancel(id));
       case RESCUE -> {
-        db.execute("UPDATE {schema}.jobs SET lease_expires_at = now() - interval '1 second'"
-            + " WHERE state = 'running' AND id % 3 = " + (s.y() % 3));
+        db.execute(
+            "UPDATE {schema}.jobs SET lease_expires_at = now() - interval '1 second'"
+                + " WHERE state = 'running' AND id % 3 = "
+                + (s.y() % 3));
         rescuer.rescue();
       }
       case PRUNE -> {
         retention.ensurePartitions(Instant.now());
         retention.enforce(Instant.now().plus(Duration.ofDays(s.y() % 2 == 0 ? 0 : 2)));
       }
-      case RETRY_FINISHED -> anyJob("{schema}.job_history", s).ifPresent(id -> client.admin().retry(id));
-      case WORKFLOW -> client.workflows().submit(io.millrace.workflows.WorkflowRequest.named("w")
-          .step("a", JobRequest.of("k", Map.of()).queue(queue).maxAttempts(1))
-          .step("b", JobRequest.of("k", Map.of()).queue(queue).maxAttempts(1))
-          .step("c", JobRequest.of("k", Map.of()).queue(queue),
-              s.y() % 2 == 0 ? io.millrace.workflows.JoinPolicy.allOf() : io.millrace.workflows.JoinPolicy.anyOf(), "a", "b")
-          .step("d", JobRequest.of("k", Map.of()).queue(QUEUES.get((s.x() + 1) % QUEUES.size())), "c"));
+      case RETRY_FINISHED ->
+          anyJob("{schema}.job_history", s).ifPresent(id -> client.admin().retry(id));
+      case WORKFLOW ->
+          client
+              .workflows()
+              .submit(
+                  io.millrace.workflows.WorkflowRequest.named("w")
+                      .step("a", JobRequest.of("k", Map.of()).queue(queue).maxAttempts(1))
+                      .step("b", JobRequest.of("k", Map.of()).queue(queue).maxAttempts(1))
+                      .step(
+                          "c",
+                          JobRequest.of("k", Map.of()).queue(queue),
+                          s.y() % 2 == 0
+                              ? io.millrace.workflows.JoinPolicy.allOf()
+                              : io.millrace.workflows.JoinPolicy.anyOf(),
+                          "a",
+                          "b")
+                      .step(
+                          "d",
+                          JobRequest.of("k", Map.of())
+                              .queue(QUEUES.get((s.x() + 1) % QUEUES.size())),
+                          "c"));
       case DISPATCH -> workflows.reconcile();
     }
   }
 
   private static java.util.Optional<ClaimedJob> take(List<ClaimedJob> held, Step s) {
-    return held.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(held.remove(s.y() % held.size()));
+    return held.isEmpty()
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(held.remove(s.y() % held.size()));
   }
 
   private java.util.Optional<Long> anyJob(String table, Step s) throws Exception {
-    try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT id FROM " + table.replace("{schema}", '"' + db.schema() + '"')
-            + " ORDER BY id OFFSET " + s.y() % 7 + " LIMIT 1")) {
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT id FROM "
+                    + table.replace("{schema}", '"' + db.schema() + '"')
+                    + " ORDER BY id OFFSET "
+                    + s.y() % 7
+                    + " LIMIT 1")) {
       return rs.next() ? java.util.Optional.of(rs.getLong(1)) : java.util.Optional.empty();
     }
   }
@@ -157,21 +244,37 @@ class CountsProperties {
   /** The truth, straight from the tables: hot table by state and due time, history plus rollup. */
   private static Map<String, QueueCounts> scan() throws Exception {
     Map<String, long[]> acc = new TreeMap<>();
-    String sql = """
+    String sql =
+        """
         SELECT queue, CASE WHEN state IN ('scheduled','retryable') AND run_at <= now() THEN 'available' ELSE state END, count(*)
           FROM {schema}.jobs GROUP BY 1, 2
         UNION ALL SELECT queue, state, count(*) FROM {schema}.job_history GROUP BY 1, 2
         UNION ALL SELECT queue, state, n FROM {schema}.job_count_rollup
-        """.replace("{schema}", '"' + db.schema() + '"');
-    List<String> states = List.of(
-        "available", "scheduled", "running", "retryable", "pending", "completed", "failed", "cancelled", "skipped");
-    try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        """
+            .replace("{schema}", '"' + db.schema() + '"');
+    List<String> states =
+        List.of(
+            "available",
+            "scheduled",
+            "running",
+            "retryable",
+            "pending",
+            "completed",
+            "failed",
+            "cancelled",
+            "skipped");
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
-        acc.computeIfAbsent(rs.getString(1), q -> new long[9])[states.indexOf(rs.getString(2))] += rs.getLong(3);
+        acc.computeIfAbsent(rs.getString(1), q -> new long[9])[states.indexOf(rs.getString(2))] +=
+            rs.getLong(3);
       }
     }
     Map<String, QueueCounts> out = new TreeMap<>();
-    acc.forEach((q, n) -> out.put(q, new QueueCounts(q, n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8])));
+    acc.forEach(
+        (q, n) ->
+            out.put(q, new QueueCounts(q, n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8])));
     return out;
   }
 }

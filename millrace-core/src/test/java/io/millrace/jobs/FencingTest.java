@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every write after a claim is fenced by (id, attempt): once a lease expires and the job is
- * rescued and claimed again, nothing the old attempt writes has any effect.
+ * Every write after a claim is fenced by (id, attempt): once a lease expires and the job is rescued
+ * and claimed again, nothing the old attempt writes has any effect.
  */
 class FencingTest {
   static TestDatabase db;
@@ -43,7 +43,8 @@ class FencingTest {
     assertThat(first.attempt()).isEqualTo(1);
 
     // node-a goes silent: its lease runs out and the leader rescues the job.
-    db.execute("UPDATE {schema}.jobs SET lease_expires_at = now() - interval '1 second' WHERE id = " + id);
+    db.execute(
+        "UPDATE {schema}.jobs SET lease_expires_at = now() - interval '1 second' WHERE id = " + id);
     assertThat(rescuer.rescue()).isEqualTo(1);
     ClaimedJob second = store.claim("fence", 10, "node-b", Duration.ofSeconds(30)).get(0);
     assertThat(second.id()).isEqualTo(id);
@@ -60,13 +61,17 @@ class FencingTest {
     Job running = client.admin().get(id).orElseThrow();
     assertThat(running.state()).isEqualTo(JobState.RUNNING);
     assertThat(running.attemptedBy()).isEqualTo("node-b");
-    assertThat(running.errors()).singleElement().satisfies(e -> {
-      assertThat(e.attempt()).isEqualTo(1);
-      assertThat(e.message()).contains("lease expired").contains("node-a");
-    });
+    assertThat(running.errors())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.attempt()).isEqualTo(1);
+              assertThat(e.message()).contains("lease expired").contains("node-a");
+            });
 
     // The current attempt completes normally.
-    assertThat(store.complete(List.of(new JobStore.Completion(id, 2, "\"done\"")))).containsExactly(id);
+    assertThat(store.complete(List.of(new JobStore.Completion(id, 2, "\"done\""))))
+        .containsExactly(id);
     Job done = client.admin().get(id).orElseThrow();
     assertThat(done.state()).isEqualTo(JobState.COMPLETED);
     assertThat(done.result().asText()).isEqualTo("done");
@@ -74,12 +79,18 @@ class FencingTest {
 
   @Test
   void anExpiredLeaseWithNoAttemptsLeftFailsTheJob() throws Exception {
-    long id = client.enqueue(JobRequest.of("fenced", Map.of()).queue("fence-last").maxAttempts(1)).id();
+    long id =
+        client.enqueue(JobRequest.of("fenced", Map.of()).queue("fence-last").maxAttempts(1)).id();
     store.claim("fence-last", 1, "node-a", Duration.ofSeconds(30));
-    db.execute("UPDATE {schema}.jobs SET lease_expires_at = now() - interval '1 second' WHERE id = " + id);
+    db.execute(
+        "UPDATE {schema}.jobs SET lease_expires_at = now() - interval '1 second' WHERE id = " + id);
     assertThat(rescuer.rescue()).isEqualTo(1);
     Job failed = client.admin().get(id).orElseThrow();
     assertThat(failed.state()).isEqualTo(JobState.FAILED);
-    assertThat(failed.errors()).singleElement().extracting(JobError::message).asString().contains("lease expired");
+    assertThat(failed.errors())
+        .singleElement()
+        .extracting(JobError::message)
+        .asString()
+        .contains("lease expired");
   }
 }

@@ -37,16 +37,20 @@ class GracefulShutdownTest {
   @Test
   void handlerStillRunningAtTheDeadlineIsReleasedAndFinishedElsewhere() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
-    Millrace leaving = db.builder()
-        .nodeId("leaving")
-        .shutdownTimeout(Duration.ofMillis(300))
-        .queue("default", 1)
-        .handler("work", Map.class, job -> {
-          started.countDown();
-          Thread.sleep(Long.MAX_VALUE);
-          return null;
-        })
-        .build();
+    Millrace leaving =
+        db.builder()
+            .nodeId("leaving")
+            .shutdownTimeout(Duration.ofMillis(300))
+            .queue("default", 1)
+            .handler(
+                "work",
+                Map.class,
+                job -> {
+                  started.countDown();
+                  Thread.sleep(Long.MAX_VALUE);
+                  return null;
+                })
+            .build();
     leaving.start();
     long id = client.enqueue(JobRequest.of("work", Map.of()).maxAttempts(3)).id();
     assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();
@@ -60,13 +64,15 @@ class GracefulShutdownTest {
     assertThat(released.attemptedBy()).isNull();
     assertThat(released.errors()).isEmpty();
 
-    try (Millrace staying = db.builder()
-        .nodeId("staying")
-        .queue("default", 1)
-        .handler("work", Map.class, job -> Map.of("by", "staying"))
-        .build()) {
+    try (Millrace staying =
+        db.builder()
+            .nodeId("staying")
+            .queue("default", 1)
+            .handler("work", Map.class, job -> Map.of("by", "staying"))
+            .build()) {
       staying.start();
-      Await.until("the job completes on the other node",
+      Await.until(
+          "the job completes on the other node",
           () -> client.admin().get(id).map(j -> j.state() == JobState.COMPLETED).orElse(false));
     }
     Job done = client.admin().get(id).orElseThrow();
@@ -80,17 +86,21 @@ class GracefulShutdownTest {
   void handlerFinishingBeforeTheDeadlineCompletesOnTheClosingNode() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch closing = new CountDownLatch(1);
-    Millrace node = db.builder()
-        .nodeId("finishing")
-        .shutdownTimeout(Duration.ofSeconds(30))
-        .queue("default", 1)
-        .handler("work", Map.class, job -> {
-          started.countDown();
-          closing.await();
-          Thread.sleep(300); // still running when close() starts waiting
-          return Map.of("finished", true);
-        })
-        .build();
+    Millrace node =
+        db.builder()
+            .nodeId("finishing")
+            .shutdownTimeout(Duration.ofSeconds(30))
+            .queue("default", 1)
+            .handler(
+                "work",
+                Map.class,
+                job -> {
+                  started.countDown();
+                  closing.await();
+                  Thread.sleep(300); // still running when close() starts waiting
+                  return Map.of("finished", true);
+                })
+            .build();
     node.start();
     long id = client.enqueue(JobRequest.of("work", Map.of())).id();
     assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();

@@ -24,13 +24,17 @@ class JobLifecycleTest {
   @BeforeAll
   static void start() {
     db = TestDatabase.create("lifecycle");
-    node = db.builder()
-        .queue("default", 4)
-        .handler("greet", Greeting.class, job -> {
-          runs.computeIfAbsent(job.id(), k -> new AtomicInteger()).incrementAndGet();
-          return Map.of("greeting", "hello " + job.args().name());
-        })
-        .build();
+    node =
+        db.builder()
+            .queue("default", 4)
+            .handler(
+                "greet",
+                Greeting.class,
+                job -> {
+                  runs.computeIfAbsent(job.id(), k -> new AtomicInteger()).incrementAndGet();
+                  return Map.of("greeting", "hello " + job.args().name());
+                })
+            .build();
     node.migrate();
     node.start();
   }
@@ -44,7 +48,9 @@ class JobLifecycleTest {
   @Test
   void committedJobRunsAndKeepsItsResult() {
     long id = node.enqueue(JobRequest.of("greet", new Greeting("ada"))).id();
-    Await.until("job completed", () -> node.admin().get(id).map(j -> j.state() == JobState.COMPLETED).orElse(false));
+    Await.until(
+        "job completed",
+        () -> node.admin().get(id).map(j -> j.state() == JobState.COMPLETED).orElse(false));
     Job job = node.admin().get(id).orElseThrow();
     assertThat(job.result().get("greeting").asText()).isEqualTo("hello ada");
     assertThat(job.attempt()).isEqualTo(1);
@@ -67,7 +73,8 @@ class JobLifecycleTest {
       committed = node.enqueue(c, JobRequest.of("greet", new Greeting("grace"))).id();
       c.commit();
     }
-    Await.until("committed job completed",
+    Await.until(
+        "committed job completed",
         () -> node.admin().get(committed).map(j -> j.state() == JobState.COMPLETED).orElse(false));
     assertThat(node.admin().get(id)).isEmpty();
     assertThat(runs).doesNotContainKey(id);
@@ -76,7 +83,9 @@ class JobLifecycleTest {
   @Test
   void jsonArgsRoundTrip() {
     long id = node.enqueue(JobRequest.ofJson("greet", "{\"name\":\"json\"}")).id();
-    Await.until("job completed", () -> node.admin().get(id).map(j -> j.state() == JobState.COMPLETED).orElse(false));
+    Await.until(
+        "job completed",
+        () -> node.admin().get(id).map(j -> j.state() == JobState.COMPLETED).orElse(false));
     JsonNode args = node.admin().get(id).orElseThrow().args();
     assertThat(args.get("name").asText()).isEqualTo("json");
   }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * many of them. History is written directly so ids, states, tags and days are under test control.
  */
 class JobSearchTest {
-  record Row(long id, String queue, String kind, String state, List<String> tags, Instant created) {}
+  record Row(
+      long id, String queue, String kind, String state, List<String> tags, Instant created) {}
 
   static final int ROWS = 600;
   static TestDatabase db;
@@ -39,7 +40,8 @@ class JobSearchTest {
       long id = i * 3L + random.nextInt(3);
       String queue = "q" + random.nextInt(3);
       String kind = "k" + random.nextInt(4);
-      String state = List.of("completed", "completed", "failed", "cancelled").get(random.nextInt(4));
+      String state =
+          List.of("completed", "completed", "failed", "cancelled").get(random.nextInt(4));
       List<String> tags = new ArrayList<>();
       if (random.nextInt(10) == 0) {
         tags.add("common");
@@ -52,13 +54,25 @@ class JobSearchTest {
       }
       Instant created = base.plusSeconds(i * 600L);
       rows.add(new Row(id, queue, kind, state, tags, created));
-      values.append(values.length() == 0 ? "" : ",").append(String.format(
-          "(%d,'%s','%s','{}','%s',0,1,1,ARRAY[%s]::text[],'[]','%s','%s')", id, queue, kind, state,
-          String.join(",", tags.stream().map(t -> "'" + t + "'").toList()), created, created.plusSeconds(30)));
+      values
+          .append(values.length() == 0 ? "" : ",")
+          .append(
+              String.format(
+                  "(%d,'%s','%s','{}','%s',0,1,1,ARRAY[%s]::text[],'[]','%s','%s')",
+                  id,
+                  queue,
+                  kind,
+                  state,
+                  String.join(",", tags.stream().map(t -> "'" + t + "'").toList()),
+                  created,
+                  created.plusSeconds(30)));
     }
-    db.execute("INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,"
-        + " tags, errors, created_at, finished_at) VALUES " + values);
-    db.execute("SELECT setval('{schema}.job_id_seq', 10000)"); // new jobs are newer than this history
+    db.execute(
+        "INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,"
+            + " tags, errors, created_at, finished_at) VALUES "
+            + values);
+    db.execute(
+        "SELECT setval('{schema}.job_id_seq', 10000)"); // new jobs are newer than this history
   }
 
   @AfterAll
@@ -91,17 +105,28 @@ class JobSearchTest {
           filters.add(new JobAdmin.Filter(queue, state, null, tag, null, null, null, 1));
         }
       }
-      filters.add(new JobAdmin.Filter(null, null, "k2", tag, Instant.parse("2026-01-02T00:00:00Z"),
-          Instant.parse("2026-01-03T12:00:00Z"), null, 1));
+      filters.add(
+          new JobAdmin.Filter(
+              null,
+              null,
+              "k2",
+              tag,
+              Instant.parse("2026-01-02T00:00:00Z"),
+              Instant.parse("2026-01-03T12:00:00Z"),
+              null,
+              1));
     }
     SchemaName schema = SchemaName.of(db.schema());
-    for (JobSearch search : List.of(new JobSearch(schema), new JobSearch(schema, 1), new JobSearch(schema, 7))) {
+    for (JobSearch search :
+        List.of(new JobSearch(schema), new JobSearch(schema, 1), new JobSearch(schema, 7))) {
       try (Connection c = db.dataSource().getConnection()) {
         for (JobAdmin.Filter f : filters) {
           for (Long before : new Long[] {null, 1000L, 17L, 2L}) {
             for (int limit : new int[] {1, 3, 50}) {
               List<Long> got = search.run(c, f, true, true, before, limit, rs -> rs.getLong(1));
-              assertThat(got).as("%s before %s limit %d", f, before, limit).isEqualTo(expected(f, before, limit));
+              assertThat(got)
+                  .as("%s before %s limit %d", f, before, limit)
+                  .isEqualTo(expected(f, before, limit));
               assertThat(c.getAutoCommit()).isTrue();
             }
           }
@@ -113,12 +138,19 @@ class JobSearchTest {
   @Test
   void theListPagesThroughATagAcrossBothTables() {
     // Three unfinished jobs newer than all history, one with the tag.
-    long newest = client.enqueue(JobRequest.ofJson("k0", "{}").tags(List.of("rare")).delay(java.time.Duration.ofHours(1))).id();
+    long newest =
+        client
+            .enqueue(
+                JobRequest.ofJson("k0", "{}")
+                    .tags(List.of("rare"))
+                    .delay(java.time.Duration.ofHours(1)))
+            .id();
     client.enqueue(JobRequest.ofJson("k0", "{}").delay(java.time.Duration.ofHours(1)));
     List<Long> seen = new ArrayList<>();
     Long before = null;
     while (true) {
-      List<Job> page = client.admin().list(new JobAdmin.Filter(null, null, null, "rare", null, null, before, 2));
+      List<Job> page =
+          client.admin().list(new JobAdmin.Filter(null, null, null, "rare", null, null, before, 2));
       page.forEach(j -> seen.add(j.id()));
       if (page.size() < 2) {
         break;
@@ -126,7 +158,8 @@ class JobSearchTest {
       before = page.get(page.size() - 1).id();
     }
     List<Long> want = new ArrayList<>(List.of(newest));
-    want.addAll(expected(new JobAdmin.Filter(null, null, null, "rare", null, null, null, 1), null, 10));
+    want.addAll(
+        expected(new JobAdmin.Filter(null, null, null, "rare", null, null, null, 1), null, 10));
     assertThat(seen).isEqualTo(want);
   }
 }

@@ -52,7 +52,8 @@ class KillNineTest {
   void killedNodesJobIsRescuedAndItsLateCompletionIsFenced() throws Exception {
     child = ChildNode.start(db.schema(), "doomed", Duration.ofMillis(200));
     long id = client.enqueue(JobRequest.of("block", Map.of())).id();
-    Await.until("the job runs on the child node",
+    Await.until(
+        "the job runs on the child node",
         () -> db.count("FROM {schema}.started WHERE job_id = " + id + " AND node = 'doomed'") == 1);
     Job running = client.admin().get(id).orElseThrow();
     assertThat(running.state()).isEqualTo(JobState.RUNNING);
@@ -62,28 +63,43 @@ class KillNineTest {
     child.kill();
 
     CountDownLatch finishSecondAttempt = new CountDownLatch(1);
-    survivor = db.builder()
-        .nodeId("survivor")
-        .queue("default", 2)
-        .handler("block", Map.class, job -> {
-          finishSecondAttempt.await();
-          return Map.of("by", "survivor", "attempt", job.attempt());
-        })
-        .build();
+    survivor =
+        db.builder()
+            .nodeId("survivor")
+            .queue("default", 2)
+            .handler(
+                "block",
+                Map.class,
+                job -> {
+                  finishSecondAttempt.await();
+                  return Map.of("by", "survivor", "attempt", job.attempt());
+                })
+            .build();
     survivor.start();
 
-    Await.until("the survivor runs attempt 2", () -> client.admin().get(id)
-        .map(j -> j.state() == JobState.RUNNING && j.attempt() == 2 && "survivor".equals(j.attemptedBy()))
-        .orElse(false));
+    Await.until(
+        "the survivor runs attempt 2",
+        () ->
+            client
+                .admin()
+                .get(id)
+                .map(
+                    j ->
+                        j.state() == JobState.RUNNING
+                            && j.attempt() == 2
+                            && "survivor".equals(j.attemptedBy()))
+                .orElse(false));
     JobStore store = new JobStore(db.dataSource(), SchemaName.of(db.schema()));
-    Set<Long> lateWhileRunning = store.complete(List.of(new JobStore.Completion(id, 1, "{\"by\":\"doomed\"}")));
+    Set<Long> lateWhileRunning =
+        store.complete(List.of(new JobStore.Completion(id, 1, "{\"by\":\"doomed\"}")));
     assertThat(lateWhileRunning).isEmpty();
     assertThat(client.admin().get(id).orElseThrow())
         .satisfies(j -> assertThat(j.state()).isEqualTo(JobState.RUNNING))
         .satisfies(j -> assertThat(j.attempt()).isEqualTo(2));
 
     finishSecondAttempt.countDown();
-    Await.until("the job completes",
+    Await.until(
+        "the job completes",
         () -> client.admin().get(id).map(j -> j.state() == JobState.COMPLETED).orElse(false));
     Job done = client.admin().get(id).orElseThrow();
     assertThat(done.attempt()).isEqualTo(2);
@@ -93,7 +109,8 @@ class KillNineTest {
     assertThat(done.errors().get(0).node()).isEqualTo("doomed");
     assertThat(done.errors().get(0).message()).contains("lease expired");
 
-    Set<Long> lateAfterFinish = store.complete(List.of(new JobStore.Completion(id, 1, "{\"by\":\"doomed\"}")));
+    Set<Long> lateAfterFinish =
+        store.complete(List.of(new JobStore.Completion(id, 1, "{\"by\":\"doomed\"}")));
     assertThat(lateAfterFinish).isEmpty();
     Job after = client.admin().get(id).orElseThrow();
     assertThat(after.state()).isEqualTo(JobState.COMPLETED);

@@ -76,13 +76,15 @@ class MisfirePolicyTest {
 
   @Test
   void leaderMaintenanceFiresMissedTicks() {
-    PeriodicJob job = new PeriodicJob("node", HOURLY, JobRequest.of("tick", Map.of()), MisfirePolicy.FIRE_ONCE);
-    try (Millrace node = db.builder()
-        .externalKinds("tick")
-        .periodic(job)
-        .misfireThreshold(Duration.ofMinutes(10))
-        .maintenanceInterval(Duration.ofHours(1)) // only the explicit ticks below
-        .build()) {
+    PeriodicJob job =
+        new PeriodicJob("node", HOURLY, JobRequest.of("tick", Map.of()), MisfirePolicy.FIRE_ONCE);
+    try (Millrace node =
+        db.builder()
+            .externalKinds("tick")
+            .periodic(job)
+            .misfireThreshold(Duration.ofMinutes(10))
+            .maintenanceInterval(Duration.ofHours(1)) // only the explicit ticks below
+            .build()) {
       node.start();
       node.runMaintenance();
       assertThat(node.isLeader()).isTrue();
@@ -93,10 +95,14 @@ class MisfirePolicyTest {
     }
   }
 
-  /** Registers the schedule, moves it 10 h 30 min into the past and fires; returns the due ticks. */
-  private List<Instant> fallBehind(String name, MisfirePolicy policy, Duration threshold) throws Exception {
+  /**
+   * Registers the schedule, moves it 10 h 30 min into the past and fires; returns the due ticks.
+   */
+  private List<Instant> fallBehind(String name, MisfirePolicy policy, Duration threshold)
+      throws Exception {
     PeriodicJobs periodic = periodic(threshold);
-    periodic.register(List.of(new PeriodicJob(name, HOURLY, JobRequest.of("tick", Map.of()), policy)));
+    periodic.register(
+        List.of(new PeriodicJob(name, HOURLY, JobRequest.of("tick", Map.of()), policy)));
     List<Instant> due = moveBack(name);
     periodic.fireDue();
     return due;
@@ -105,9 +111,15 @@ class MisfirePolicyTest {
   private List<Instant> moveBack(String name) {
     // The moved-back time comes from the UPDATE itself: a node's own maintenance timer may fire the
     // schedule between the UPDATE and a separate read, which would then see the advanced time.
-    Instant first = Instant.parse(db.column("UPDATE {schema}.schedules"
-        + " SET next_fire_at = now() - interval '10 hours 30 minutes' WHERE name = '" + name + "'"
-        + " RETURNING to_char(next_fire_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')").get(0));
+    Instant first =
+        Instant.parse(
+            db.column(
+                    "UPDATE {schema}.schedules"
+                        + " SET next_fire_at = now() - interval '10 hours 30 minutes' WHERE name = '"
+                        + name
+                        + "'"
+                        + " RETURNING to_char(next_fire_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+                .get(0));
     List<Instant> due = new ArrayList<>();
     for (Instant t = first; due.size() < 11; t = HOURLY.next(t)) {
       due.add(t);
@@ -120,8 +132,12 @@ class MisfirePolicyTest {
   }
 
   private static List<Instant> ticksFired(String name) {
-    return db.column("SELECT t FROM {schema}.jobs, unnest(tags) t"
-            + " WHERE 'periodic:" + name + "' = ANY(tags) AND t LIKE 'tick:%' ORDER BY t")
+    return db
+        .column(
+            "SELECT t FROM {schema}.jobs, unnest(tags) t"
+                + " WHERE 'periodic:"
+                + name
+                + "' = ANY(tags) AND t LIKE 'tick:%' ORDER BY t")
         .stream()
         .map(t -> Instant.parse(t.substring("tick:".length())))
         .toList();
@@ -132,7 +148,12 @@ class MisfirePolicyTest {
   }
 
   private static Instant nextFireAt(String name) {
-    return Instant.parse(db.column("SELECT to_char(next_fire_at AT TIME ZONE 'UTC',"
-        + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM {schema}.schedules WHERE name = '" + name + "'").get(0));
+    return Instant.parse(
+        db.column(
+                "SELECT to_char(next_fire_at AT TIME ZONE 'UTC',"
+                    + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM {schema}.schedules WHERE name = '"
+                    + name
+                    + "'")
+            .get(0));
   }
 }

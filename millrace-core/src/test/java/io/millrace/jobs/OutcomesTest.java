@@ -29,40 +29,58 @@ class OutcomesTest {
   @BeforeAll
   static void start() {
     db = TestDatabase.create("outcomes");
-    node = db.builder()
-        .backoff(BACKOFF)
-        .queue("default", 4)
-        .handler("always.fails", Map.class, job -> {
-          throw new IllegalStateException("boom on attempt " + job.attempt());
-        })
-        .handler("flaky", Map.class, job -> {
-          if (flaky.incrementAndGet() < 3) {
-            throw new IllegalStateException("not yet");
-          }
-          return Map.of("ok", true);
-        })
-        .handler("snoozer", Map.class, job -> {
-          if (snoozes.computeIfAbsent(job.id(), k -> new AtomicInteger()).incrementAndGet() <= 2) {
-            return job.snooze(Duration.ofMillis(100));
-          }
-          return "woke";
-        })
-        .handler("gives.up", Map.class, job -> job.cancel("nothing to do"))
-        .handler("typed", Count.class, job -> job.args().n() * 2)
-        .handler("slow", Map.class, job -> {
-          Thread.sleep(60_000);
-          return null;
-        }, Duration.ofMillis(300))
-        .handler("cancellable", Map.class, job -> {
-          cancellableStarted.countDown();
-          while (!job.isCancelled()) {
-            Thread.sleep(20);
-          }
-          job.checkCancelled();
-          return null;
-        })
-        .externalKinds("elsewhere")
-        .build();
+    node =
+        db.builder()
+            .backoff(BACKOFF)
+            .queue("default", 4)
+            .handler(
+                "always.fails",
+                Map.class,
+                job -> {
+                  throw new IllegalStateException("boom on attempt " + job.attempt());
+                })
+            .handler(
+                "flaky",
+                Map.class,
+                job -> {
+                  if (flaky.incrementAndGet() < 3) {
+                    throw new IllegalStateException("not yet");
+                  }
+                  return Map.of("ok", true);
+                })
+            .handler(
+                "snoozer",
+                Map.class,
+                job -> {
+                  if (snoozes.computeIfAbsent(job.id(), k -> new AtomicInteger()).incrementAndGet()
+                      <= 2) {
+                    return job.snooze(Duration.ofMillis(100));
+                  }
+                  return "woke";
+                })
+            .handler("gives.up", Map.class, job -> job.cancel("nothing to do"))
+            .handler("typed", Count.class, job -> job.args().n() * 2)
+            .handler(
+                "slow",
+                Map.class,
+                job -> {
+                  Thread.sleep(60_000);
+                  return null;
+                },
+                Duration.ofMillis(300))
+            .handler(
+                "cancellable",
+                Map.class,
+                job -> {
+                  cancellableStarted.countDown();
+                  while (!job.isCancelled()) {
+                    Thread.sleep(20);
+                  }
+                  job.checkCancelled();
+                  return null;
+                })
+            .externalKinds("elsewhere")
+            .build();
     node.migrate();
     node.start();
   }
@@ -74,7 +92,8 @@ class OutcomesTest {
   }
 
   private static Job awaitState(long id, JobState state) {
-    Await.until("job " + id + " " + state,
+    Await.until(
+        "job " + id + " " + state,
         () -> node.admin().get(id).map(j -> j.state() == state).orElse(false));
     return node.admin().get(id).orElseThrow();
   }
@@ -87,13 +106,17 @@ class OutcomesTest {
     List<JobError> errors = job.errors();
     assertThat(errors).extracting(JobError::attempt).containsExactly(1, 2, 3);
     for (JobError e : errors) {
-      assertThat(e.message()).contains("IllegalStateException").contains("boom on attempt " + e.attempt());
+      assertThat(e.message())
+          .contains("IllegalStateException")
+          .contains("boom on attempt " + e.attempt());
       assertThat(e.stack()).contains("OutcomesTest");
       assertThat(e.node()).isEqualTo(node.nodeId());
     }
     // Each retry waited at least its backoff (jitter 0): 200 ms after attempt 1, 400 ms after 2.
-    assertThat(Duration.between(errors.get(0).at(), errors.get(1).at())).isGreaterThanOrEqualTo(Duration.ofMillis(200));
-    assertThat(Duration.between(errors.get(1).at(), errors.get(2).at())).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+    assertThat(Duration.between(errors.get(0).at(), errors.get(1).at()))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    assertThat(Duration.between(errors.get(1).at(), errors.get(2).at()))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(400));
   }
 
   @Test
@@ -118,7 +141,11 @@ class OutcomesTest {
   void aHandlerCanCancelItsJob() {
     long id = node.enqueue(JobRequest.of("gives.up", Map.of())).id();
     Job job = awaitState(id, JobState.CANCELLED);
-    assertThat(job.errors()).last().extracting(JobError::message).asString().contains("nothing to do");
+    assertThat(job.errors())
+        .last()
+        .extracting(JobError::message)
+        .asString()
+        .contains("nothing to do");
   }
 
   @Test
@@ -132,7 +159,9 @@ class OutcomesTest {
     long id = node.enqueue(JobRequest.ofJson("typed", "{\"n\":\"not a number\"}")).id();
     Job job = awaitState(id, JobState.FAILED);
     assertThat(job.attempt()).isEqualTo(1);
-    assertThat(job.errors().get(0).message()).contains("args could not be deserialised into").contains("Count");
+    assertThat(job.errors().get(0).message())
+        .contains("args could not be deserialised into")
+        .contains("Count");
   }
 
   @Test
@@ -140,7 +169,8 @@ class OutcomesTest {
     long id = node.enqueue(JobRequest.of("elsewhere", Map.of()).maxAttempts(2)).id();
     Job job = awaitState(id, JobState.FAILED);
     assertThat(job.errors()).hasSize(2);
-    assertThat(job.errors().get(0).message()).contains("no handler is registered for kind 'elsewhere'");
+    assertThat(job.errors().get(0).message())
+        .contains("no handler is registered for kind 'elsewhere'");
   }
 
   @Test
@@ -152,14 +182,17 @@ class OutcomesTest {
 
   @Test
   void aPerJobTimeoutOverridesTheKindsTimeout() {
-    long id = node.enqueue(JobRequest.of("slow", Map.of()).maxAttempts(1).timeout(Duration.ofMillis(100))).id();
+    long id =
+        node.enqueue(JobRequest.of("slow", Map.of()).maxAttempts(1).timeout(Duration.ofMillis(100)))
+            .id();
     Job job = awaitState(id, JobState.FAILED);
     assertThat(job.errors().get(0).message()).contains("timed out after PT0.1S");
   }
 
   @Test
   void cancellingAQueuedJobAndARunningJob() throws Exception {
-    long queued = node.enqueue(JobRequest.of("cancellable", Map.of()).delay(Duration.ofHours(1))).id();
+    long queued =
+        node.enqueue(JobRequest.of("cancellable", Map.of()).delay(Duration.ofHours(1))).id();
     assertThat(node.admin().cancel(queued)).isEqualTo(JobAdmin.CancelResult.CANCELLED);
     assertThat(node.admin().get(queued).orElseThrow().state()).isEqualTo(JobState.CANCELLED);
     assertThat(node.admin().cancel(queued)).isEqualTo(JobAdmin.CancelResult.ALREADY_FINISHED);
@@ -169,7 +202,11 @@ class OutcomesTest {
     awaitState(running, JobState.RUNNING);
     assertThat(node.admin().cancel(running)).isEqualTo(JobAdmin.CancelResult.CANCEL_REQUESTED);
     Job job = awaitState(running, JobState.CANCELLED);
-    assertThat(job.errors()).last().extracting(JobError::message).asString().contains("cancelled while running");
+    assertThat(job.errors())
+        .last()
+        .extracting(JobError::message)
+        .asString()
+        .contains("cancelled while running");
     assertThat(node.admin().cancel(-1)).isEqualTo(JobAdmin.CancelResult.NOT_FOUND);
   }
 
@@ -179,7 +216,8 @@ class OutcomesTest {
     awaitState(id, JobState.FAILED);
     assertThat(node.admin().retry(id)).isEqualTo(JobAdmin.RetryResult.RETRYING);
     Job job = awaitState(id, JobState.FAILED);
-    Await.until("second attempt recorded", () -> node.admin().get(id).orElseThrow().errors().size() == 2);
+    Await.until(
+        "second attempt recorded", () -> node.admin().get(id).orElseThrow().errors().size() == 2);
     assertThat(node.admin().get(id).orElseThrow().attempt()).isEqualTo(2);
     assertThat(job.id()).isEqualTo(id);
     assertThat(node.admin().retry(-1)).isEqualTo(JobAdmin.RetryResult.NOT_FOUND);

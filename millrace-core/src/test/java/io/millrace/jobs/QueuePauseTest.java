@@ -21,10 +21,13 @@ class QueuePauseTest {
   static void start() {
     db = TestDatabase.create("pause");
     for (int i = 0; i < 2; i++) {
-      Millrace node = db.builder().nodeId("pause-node-" + i)
-          .queue("reports", 2).queue("other", 2)
-          .handler("work", Map.class, job -> null)
-          .build();
+      Millrace node =
+          db.builder()
+              .nodeId("pause-node-" + i)
+              .queue("reports", 2)
+              .queue("other", 2)
+              .handler("work", Map.class, job -> null)
+              .build();
       node.migrate();
       node.start();
       nodes.add(node);
@@ -48,18 +51,28 @@ class QueuePauseTest {
     admin.enqueueAll(jobs);
     long other = admin.enqueue(JobRequest.of("work", Map.of()).queue("other")).id();
     // The other queue keeps flowing: once its job is done, both nodes have polled "reports" too.
-    Await.until("other queue's job done",
+    Await.until(
+        "other queue's job done",
         () -> admin.admin().get(other).map(j -> j.state() == JobState.COMPLETED).orElse(false));
-    Thread.sleep(600); // several poll intervals of both nodes; the assertion below is about claims, not time
-    assertThat(db.count("FROM {schema}.jobs WHERE queue = 'reports' AND attempt = 0")).isEqualTo(20);
-    assertThat(admin.queues(true).queues()).filteredOn(q -> q.name().equals("reports"))
-        .singleElement().satisfies(q -> {
-          assertThat(q.paused()).isTrue();
-          assertThat(q.counts().available()).isEqualTo(20);
-        });
+    Thread.sleep(
+        600); // several poll intervals of both nodes; the assertion below is about claims, not time
+    assertThat(db.count("FROM {schema}.jobs WHERE queue = 'reports' AND attempt = 0"))
+        .isEqualTo(20);
+    assertThat(admin.queues(true).queues())
+        .filteredOn(q -> q.name().equals("reports"))
+        .singleElement()
+        .satisfies(
+            q -> {
+              assertThat(q.paused()).isTrue();
+              assertThat(q.counts().available()).isEqualTo(20);
+            });
 
     admin.admin().setPaused("reports", false);
-    Await.until("paused queue drained after resume", () -> db.count("FROM {schema}.jobs WHERE queue = 'reports'") == 0);
-    assertThat(db.count("FROM {schema}.job_history WHERE queue = 'reports' AND state = 'completed'")).isEqualTo(20);
+    Await.until(
+        "paused queue drained after resume",
+        () -> db.count("FROM {schema}.jobs WHERE queue = 'reports'") == 0);
+    assertThat(
+            db.count("FROM {schema}.job_history WHERE queue = 'reports' AND state = 'completed'"))
+        .isEqualTo(20);
   }
 }

@@ -41,10 +41,12 @@ class UniqueKeyTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Future<EnqueueResult>> futures = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      futures.add(pool.submit(() -> {
-        go.await();
-        return client.enqueue(JobRequest.of("report", Map.of()).uniqueKey(key));
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                go.await();
+                return client.enqueue(JobRequest.of("report", Map.of()).uniqueKey(key));
+              }));
     }
     go.countDown();
     Set<Long> ids = new HashSet<>();
@@ -62,10 +64,12 @@ class UniqueKeyTest {
 
   @Test
   void duplicatesInsideOneBulkShareTheJob() {
-    List<EnqueueResult> results = client.enqueueAll(List.of(
-        JobRequest.of("report", Map.of("n", 1)).uniqueKey("bulk-key"),
-        JobRequest.of("report", Map.of("n", 2)),
-        JobRequest.of("report", Map.of("n", 3)).uniqueKey("bulk-key")));
+    List<EnqueueResult> results =
+        client.enqueueAll(
+            List.of(
+                JobRequest.of("report", Map.of("n", 1)).uniqueKey("bulk-key"),
+                JobRequest.of("report", Map.of("n", 2)),
+                JobRequest.of("report", Map.of("n", 3)).uniqueKey("bulk-key")));
     assertThat(results.get(0).duplicate()).isFalse();
     assertThat(results.get(2).duplicate()).isTrue();
     assertThat(results.get(2).id()).isEqualTo(results.get(0).id());
@@ -76,7 +80,8 @@ class UniqueKeyTest {
   void aFinishedJobReleasesItsKey() {
     EnqueueResult first = client.enqueue(JobRequest.of("report", Map.of()).uniqueKey("release-me"));
     assertThat(client.admin().cancel(first.id())).isEqualTo(JobAdmin.CancelResult.CANCELLED);
-    EnqueueResult second = client.enqueue(JobRequest.of("report", Map.of()).uniqueKey("release-me"));
+    EnqueueResult second =
+        client.enqueue(JobRequest.of("report", Map.of()).uniqueKey("release-me"));
     assertThat(second.duplicate()).isFalse();
     assertThat(second.id()).isNotEqualTo(first.id());
   }
@@ -90,7 +95,8 @@ class UniqueKeyTest {
     List<EnqueueResult> results = client.enqueueAll(batch);
     assertThat(results).hasSize(5_000);
     assertThat(results.stream().map(EnqueueResult::id).distinct().count()).isEqualTo(5_000);
-    assertThat(db.count("FROM {schema}.jobs WHERE queue = 'bulk' AND tags = '{bulk}'")).isEqualTo(5_000);
+    assertThat(db.count("FROM {schema}.jobs WHERE queue = 'bulk' AND tags = '{bulk}'"))
+        .isEqualTo(5_000);
     // Results come back in request order: ids were drawn in input order.
     for (int i = 1; i < results.size(); i++) {
       assertThat(results.get(i).id()).isGreaterThan(results.get(i - 1).id());

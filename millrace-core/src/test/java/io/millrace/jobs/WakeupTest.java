@@ -20,17 +20,20 @@ class WakeupTest {
   @Test
   void notifyWakesAWorkerThatWouldOtherwiseSleepForMinutes() {
     try (TestDatabase db = TestDatabase.create("notify")) {
-      Millrace node = db.builder()
-          .pollInterval(Duration.ofMinutes(10))
-          .handler("ping", Map.class, job -> "pong")
-          .build();
+      Millrace node =
+          db.builder()
+              .pollInterval(Duration.ofMinutes(10))
+              .handler("ping", Map.class, job -> "pong")
+              .build();
       node.migrate();
       node.start();
       try {
         Await.until("node listening", Duration.ofSeconds(30), () -> listening(node));
         long id = node.enqueue(JobRequest.of("ping", Map.of())).id();
         // Only a notification can wake the worker before its ten-minute poll.
-        Await.until("job completed via NOTIFY", Duration.ofSeconds(60),
+        Await.until(
+            "job completed via NOTIFY",
+            Duration.ofSeconds(60),
             () -> node.admin().get(id).map(j -> j.state() == JobState.COMPLETED).orElse(false));
       } finally {
         node.close();
@@ -41,11 +44,12 @@ class WakeupTest {
   @Test
   void pollingAloneWorksWithoutListen() {
     try (TestDatabase db = TestDatabase.create("poll")) {
-      Millrace node = db.builder()
-          .listen(false)
-          .pollInterval(Duration.ofMillis(100))
-          .handler("ping", Map.class, job -> "pong")
-          .build();
+      Millrace node =
+          db.builder()
+              .listen(false)
+              .pollInterval(Duration.ofMillis(100))
+              .handler("ping", Map.class, job -> "pong")
+              .build();
       node.migrate();
       node.start();
       try {
@@ -66,14 +70,18 @@ class WakeupTest {
     // rechecks within milliseconds instead of sleeping until a notification or the poll interval.
     try (TestDatabase db = TestDatabase.create("stream")) {
       BlockingQueue<Integer> started = new LinkedBlockingQueue<>();
-      Millrace node = db.builder()
-          .listen(false)
-          .pollInterval(Duration.ofMinutes(10))
-          .handler("step", Map.class, job -> {
-            started.add(((Number) job.args().get("i")).intValue());
-            return null;
-          })
-          .build();
+      Millrace node =
+          db.builder()
+              .listen(false)
+              .pollInterval(Duration.ofMinutes(10))
+              .handler(
+                  "step",
+                  Map.class,
+                  job -> {
+                    started.add(((Number) job.args().get("i")).intValue());
+                    return null;
+                  })
+              .build();
       node.migrate();
       node.enqueue(JobRequest.of("step", Map.of("i", 0))); // found by the first claim at start
       node.start();

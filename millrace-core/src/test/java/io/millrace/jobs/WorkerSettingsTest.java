@@ -9,8 +9,18 @@ import org.junit.jupiter.api.Test;
 /** The default prefetch lets one claim take a full fetch batch, and an explicit prefetch wins. */
 class WorkerSettingsTest {
   private static WorkerSettings settings(int fetchBatch, int prefetch) {
-    return new WorkerSettings("n", Map.of("default", 16), Duration.ofSeconds(30), Duration.ofSeconds(10),
-        Duration.ofSeconds(1), fetchBatch, prefetch, 100, Duration.ofMillis(2), Backoff.DEFAULT, true);
+    return new WorkerSettings(
+        "n",
+        Map.of("default", 16),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(1),
+        fetchBatch,
+        prefetch,
+        100,
+        Duration.ofMillis(2),
+        Backoff.DEFAULT,
+        true);
   }
 
   @Test

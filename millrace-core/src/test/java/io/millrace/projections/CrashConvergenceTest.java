@@ -52,33 +52,52 @@ class CrashConvergenceTest {
 
   @ParameterizedTest
   @EnumSource(FaultPoints.Point.class)
-  void aRunnerKilledAtAFaultPointLeavesStateThatTheNextOneCompletesExactly(FaultPoints.Point point) {
+  void aRunnerKilledAtAFaultPointLeavesStateThatTheNextOneCompletesExactly(
+      FaultPoints.Point point) {
     AtomicInteger pages = new AtomicInteger();
-    FaultPoints crash = (at, end) -> {
-      if (at == point && pages.incrementAndGet() == CRASH_AT_PAGE) {
-        throw new Crash(at + " of page " + CRASH_AT_PAGE);
-      }
-    };
-    Millrace doomed = db.builder().nodeId("doomed")
-        .projection(Tally.projection(db, "p", "1").pageSize(PAGE).faults(crash).build()).build();
+    FaultPoints crash =
+        (at, end) -> {
+          if (at == point && pages.incrementAndGet() == CRASH_AT_PAGE) {
+            throw new Crash(at + " of page " + CRASH_AT_PAGE);
+          }
+        };
+    Millrace doomed =
+        db.builder()
+            .nodeId("doomed")
+            .projection(Tally.projection(db, "p", "1").pageSize(PAGE).faults(crash).build())
+            .build();
     doomed.start();
     Await.until("the crash", () -> pages.get() >= CRASH_AT_PAGE);
     // Pages committed before the crash: two, plus the crashing one when it died after its commit.
-    long committed = (CRASH_AT_PAGE - (point == FaultPoints.Point.AFTER_COMMIT ? 0 : 1)) * (long) PAGE;
+    long committed =
+        (CRASH_AT_PAGE - (point == FaultPoints.Point.AFTER_COMMIT ? 0 : 1)) * (long) PAGE;
     Await.until("the dead runner's state is settled", () -> Tally.total(db, "p") == committed);
     assertThat(db.column("SELECT lease_owner FROM {schema}.projections")).containsExactly("doomed");
     doomed.close();
 
-    Millrace survivor = db.builder().nodeId("survivor").projection(Tally.projection(db, "p", "1").pageSize(PAGE).build())
-        .build();
+    Millrace survivor =
+        db.builder()
+            .nodeId("survivor")
+            .projection(Tally.projection(db, "p", "1").pageSize(PAGE).build())
+            .build();
     try {
       survivor.start();
-      Await.until("the survivor catches up", () -> "ready".equals(Tally.status(db, "p"))
-          && "survivor".equals(db.column("SELECT lease_owner FROM {schema}.projections").get(0)));
+      Await.until(
+          "the survivor catches up",
+          () ->
+              "ready".equals(Tally.status(db, "p"))
+                  && "survivor"
+                      .equals(db.column("SELECT lease_owner FROM {schema}.projections").get(0)));
       assertThat(Tally.total(db, "p")).isEqualTo(EVENTS);
       assertThat(Tally.appliedRows(db, "p")).isEqualTo(EVENTS);
       assertThat(Tally.missing(db, "p")).isZero();
-      assertThat(survivor.meters().get("millrace.projection.events.replayed").tag("projection", "p").counter().count())
+      assertThat(
+              survivor
+                  .meters()
+                  .get("millrace.projection.events.replayed")
+                  .tag("projection", "p")
+                  .counter()
+                  .count())
           .isEqualTo(EVENTS - committed);
     } finally {
       survivor.close();
@@ -90,14 +109,26 @@ class CrashConvergenceTest {
   void aPageWhoseConnectionIsKilledMidWriteIsAppliedOnceOnRetry() {
     AtomicInteger kills = new AtomicInteger();
     Tally tally = new Tally("k", db.schema());
-    Millrace node = db.builder().projection(Projection.named("k").version("1").pageSize(PAGE).handler((e, ctx) -> {
-      tally.apply(e, ctx);
-      if (e.position() % 170 == 0 && kills.incrementAndGet() <= 2) {
-        try (PreparedStatement ps = ctx.connection().prepareStatement("SELECT pg_terminate_backend(pg_backend_pid())")) {
-          ps.execute();
-        }
-      }
-    }).build()).build();
+    Millrace node =
+        db.builder()
+            .projection(
+                Projection.named("k")
+                    .version("1")
+                    .pageSize(PAGE)
+                    .handler(
+                        (e, ctx) -> {
+                          tally.apply(e, ctx);
+                          if (e.position() % 170 == 0 && kills.incrementAndGet() <= 2) {
+                            try (PreparedStatement ps =
+                                ctx.connection()
+                                    .prepareStatement(
+                                        "SELECT pg_terminate_backend(pg_backend_pid())")) {
+                              ps.execute();
+                            }
+                          }
+                        })
+                    .build())
+            .build();
     try {
       node.start();
       Await.until("ready", () -> "ready".equals(Tally.status(db, "k")));

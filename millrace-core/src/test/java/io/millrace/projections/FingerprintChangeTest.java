@@ -38,40 +38,57 @@ class FingerprintChangeTest {
     Tally.append(client.events(), 500, 5);
     AtomicBoolean appending = new AtomicBoolean(true);
     AtomicLong appended = new AtomicLong(500);
-    Thread appender = new Thread(() -> {
-      while (appending.get()) {
-        Tally.append(client.events(), 5, 5);
-        appended.addAndGet(5);
-        try {
-          Thread.sleep(5);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
-    Millrace first = db.builder().nodeId("first")
-        .projection(Tally.projection(db, "changed", "1").pageSize(100).build())
-        .projection(Tally.projection(db, "kept", "1").pageSize(100).build())
-        .build();
+    Thread appender =
+        new Thread(
+            () -> {
+              while (appending.get()) {
+                Tally.append(client.events(), 5, 5);
+                appended.addAndGet(5);
+                try {
+                  Thread.sleep(5);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            });
+    Millrace first =
+        db.builder()
+            .nodeId("first")
+            .projection(Tally.projection(db, "changed", "1").pageSize(100).build())
+            .projection(Tally.projection(db, "kept", "1").pageSize(100).build())
+            .build();
     first.start();
-    Await.until("both ready", () -> "ready".equals(Tally.status(db, "changed")) && "ready".equals(Tally.status(db, "kept")));
+    Await.until(
+        "both ready",
+        () ->
+            "ready".equals(Tally.status(db, "changed"))
+                && "ready".equals(Tally.status(db, "kept")));
     appender.start();
     Await.until("some live events applied", () -> Tally.total(db, "kept") > 600);
     first.close();
-    long keptAtRestart = Long.parseLong(db.column("SELECT events_applied FROM {schema}.projections WHERE name = 'kept'").get(0));
+    long keptAtRestart =
+        Long.parseLong(
+            db.column("SELECT events_applied FROM {schema}.projections WHERE name = 'kept'")
+                .get(0));
     assertThat(Tally.total(db, "kept")).isEqualTo(keptAtRestart);
 
-    Millrace second = db.builder().nodeId("second")
-        .projection(Tally.projection(db, "changed", "2").pageSize(100).build())
-        .projection(Tally.projection(db, "kept", "1").pageSize(100).build())
-        .build();
+    Millrace second =
+        db.builder()
+            .nodeId("second")
+            .projection(Tally.projection(db, "changed", "2").pageSize(100).build())
+            .projection(Tally.projection(db, "kept", "1").pageSize(100).build())
+            .build();
     try {
       second.start();
-      Await.until("more events arrive after the restart", () -> appended.get() > keptAtRestart + 200);
+      Await.until(
+          "more events arrive after the restart", () -> appended.get() > keptAtRestart + 200);
       appending.set(false);
       appender.join();
       long total = appended.get();
-      Await.until("both caught up", () -> Tally.appliedRows(db, "changed") == total && Tally.appliedRows(db, "kept") == total);
+      Await.until(
+          "both caught up",
+          () ->
+              Tally.appliedRows(db, "changed") == total && Tally.appliedRows(db, "kept") == total);
       for (String p : List.of("changed", "kept")) {
         assertThat(Tally.total(db, p)).as(p).isEqualTo(total);
         assertThat(Tally.missing(db, p)).as(p).isZero();
@@ -79,13 +96,18 @@ class FingerprintChangeTest {
       }
       assertThat(replayed(second, "changed")).isEqualTo(total);
       assertThat(replayed(second, "kept")).isEqualTo(total - keptAtRestart);
-      assertThat(db.column("SELECT fingerprint FROM {schema}.projections ORDER BY name")).containsExactly("2", "1");
+      assertThat(db.column("SELECT fingerprint FROM {schema}.projections ORDER BY name"))
+          .containsExactly("2", "1");
     } finally {
       second.close();
     }
   }
 
   private static double replayed(Millrace node, String projection) {
-    return node.meters().get("millrace.projection.events.replayed").tag("projection", projection).counter().count();
+    return node.meters()
+        .get("millrace.projection.events.replayed")
+        .tag("projection", projection)
+        .counter()
+        .count();
   }
 }

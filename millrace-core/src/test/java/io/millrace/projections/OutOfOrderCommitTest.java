@@ -39,11 +39,12 @@ class OutOfOrderCommitTest {
 
   @Test
   void noProjectionSkipsAnEventCommittedLate() throws Exception {
-    Millrace node = db.builder()
-        .projection(Tally.projection(db, "one", "1").pageSize(1).build())
-        .projection(Tally.projection(db, "seven", "1").pageSize(7).build())
-        .projection(Tally.projection(db, "big", "1").build())
-        .build();
+    Millrace node =
+        db.builder()
+            .projection(Tally.projection(db, "one", "1").pageSize(1).build())
+            .projection(Tally.projection(db, "seven", "1").pageSize(7).build())
+            .projection(Tally.projection(db, "big", "1").build())
+            .build();
     node.start();
     ExecutorService appenders = Executors.newFixedThreadPool(6);
     try {
@@ -65,7 +66,9 @@ class OutOfOrderCommitTest {
         assertThat(Tally.status(db, p)).as(p).isEqualTo("ready");
       }
       // The positions really were committed out of order, or the test proved nothing.
-      assertThat(db.count("FROM {schema}.events a JOIN {schema}.events b ON a.position < b.position AND a.xid > b.xid"))
+      assertThat(
+              db.count(
+                  "FROM {schema}.events a JOIN {schema}.events b ON a.position < b.position AND a.xid > b.xid"))
           .isPositive();
     } finally {
       appenders.shutdownNow();

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A projection from start-up to ready, tailing, failing, retry, rebuild and the rebuild timeout. */
+/**
+ * A projection from start-up to ready, tailing, failing, retry, rebuild and the rebuild timeout.
+ */
 class ProjectionLifecycleTest {
   TestDatabase db;
   Millrace client;
@@ -41,12 +43,20 @@ class ProjectionLifecycleTest {
     Tally.append(client.events(), 1_000, 7);
     CountDownLatch hold = new CountDownLatch(1);
     Tally tally = new Tally("t", db.schema());
-    node = db.builder()
-        .projection(Projection.named("t").version("1").pageSize(50).required().handler((e, ctx) -> {
-          hold.await();
-          tally.apply(e, ctx);
-        }).build())
-        .build();
+    node =
+        db.builder()
+            .projection(
+                Projection.named("t")
+                    .version("1")
+                    .pageSize(50)
+                    .required()
+                    .handler(
+                        (e, ctx) -> {
+                          hold.await();
+                          tally.apply(e, ctx);
+                        })
+                    .build())
+            .build();
     node.start();
     // start() returned while the handler is still held: the catch-up is asynchronous.
     Readiness.Report report = node.readiness().report();
@@ -65,9 +75,19 @@ class ProjectionLifecycleTest {
     assertThat(status.node()).isEqualTo("running");
     assertThat(status.eventsApplied()).isEqualTo(1_000);
     assertThat(status.lag()).isZero();
-    assertThat(node.meters().get("millrace.projection.events.replayed").tag("projection", "t").counter().count())
+    assertThat(
+            node.meters()
+                .get("millrace.projection.events.replayed")
+                .tag("projection", "t")
+                .counter()
+                .count())
         .isEqualTo(1_000);
-    assertThat(node.meters().get("millrace.projection.rebuild.duration").tag("projection", "t").timer().count())
+    assertThat(
+            node.meters()
+                .get("millrace.projection.rebuild.duration")
+                .tag("projection", "t")
+                .timer()
+                .count())
         .isEqualTo(1);
 
     Tally.append(client.events(), 30, 3);
@@ -80,18 +100,28 @@ class ProjectionLifecycleTest {
     Tally.append(client.events(), 100, 2);
     AtomicBoolean broken = new AtomicBoolean(true);
     Tally tally = new Tally("fragile", db.schema());
-    node = db.builder()
-        .projection(Projection.named("fragile").version("1").pageSize(10).handler((e, ctx) -> {
-          if (broken.get() && e.dataAs(java.util.Map.class).get("i").equals(42)) {
-            throw new IllegalStateException("cannot handle 42");
-          }
-          tally.apply(e, ctx);
-        }).build())
-        .build();
+    node =
+        db.builder()
+            .projection(
+                Projection.named("fragile")
+                    .version("1")
+                    .pageSize(10)
+                    .handler(
+                        (e, ctx) -> {
+                          if (broken.get() && e.dataAs(java.util.Map.class).get("i").equals(42)) {
+                            throw new IllegalStateException("cannot handle 42");
+                          }
+                          tally.apply(e, ctx);
+                        })
+                    .build())
+            .build();
     node.start();
     Await.until("failed", () -> "failed".equals(Tally.status(db, "fragile")));
     ProjectionStatus failed = node.projections().get("fragile").orElseThrow();
-    assertThat(failed.error()).contains("cannot handle 42").contains("counted").contains("stream s-0");
+    assertThat(failed.error())
+        .contains("cannot handle 42")
+        .contains("counted")
+        .contains("stream s-0");
     assertThat(node.projections().queryStatus("fragile")).isEqualTo(QueryStatus.FAILED);
     // The failing page was rolled back whole: the pages before it count, nothing of it does.
     assertThat(Tally.total(db, "fragile")).isEqualTo(40);
@@ -111,8 +141,16 @@ class ProjectionLifecycleTest {
     node.start();
     Await.until("ready", () -> "ready".equals(Tally.status(db, "r")));
     assertThat(node.projections().rebuild("r")).isEqualTo(Projections.Request.ACCEPTED);
-    Await.until("rebuilt", () -> "ready".equals(Tally.status(db, "r"))
-        && node.meters().get("millrace.projection.events.replayed").tag("projection", "r").counter().count() == 600);
+    Await.until(
+        "rebuilt",
+        () ->
+            "ready".equals(Tally.status(db, "r"))
+                && node.meters()
+                        .get("millrace.projection.events.replayed")
+                        .tag("projection", "r")
+                        .counter()
+                        .count()
+                    == 600);
     assertThat(Tally.total(db, "r")).isEqualTo(300);
     assertThat(Tally.appliedRows(db, "r")).isEqualTo(300);
     assertThat(node.projections().rebuild("nope")).isEqualTo(Projections.Request.NOT_FOUND);
@@ -122,13 +160,21 @@ class ProjectionLifecycleTest {
   void aCatchUpThatOverrunsItsTimeoutFailsDistinctFromCatchingUp() {
     Tally.append(client.events(), 200, 2);
     Tally tally = new Tally("slow", db.schema());
-    node = db.builder()
-        .projection(Projection.named("slow").version("1").pageSize(1).rebuildTimeout(Duration.ofMillis(300))
-            .required().handler((e, ctx) -> {
-              Thread.sleep(20);
-              tally.apply(e, ctx);
-            }).build())
-        .build();
+    node =
+        db.builder()
+            .projection(
+                Projection.named("slow")
+                    .version("1")
+                    .pageSize(1)
+                    .rebuildTimeout(Duration.ofMillis(300))
+                    .required()
+                    .handler(
+                        (e, ctx) -> {
+                          Thread.sleep(20);
+                          tally.apply(e, ctx);
+                        })
+                    .build())
+            .build();
     node.start();
     Await.until("failed on timeout", () -> "failed".equals(Tally.status(db, "slow")));
     ProjectionStatus failed = node.projections().get("slow").orElseThrow();
@@ -144,23 +190,36 @@ class ProjectionLifecycleTest {
   @Test
   void aSecondNodeWithTheSameProjectionStandsByAndTakesOverWhenTheFirstLeaves() {
     Tally.append(client.events(), 100, 2);
-    node = db.builder().nodeId("first").projection(Tally.projection(db, "shared", "1").build()).build();
+    node =
+        db.builder()
+            .nodeId("first")
+            .projection(Tally.projection(db, "shared", "1").build())
+            .build();
     node.start();
     Await.until("ready on first", () -> "ready".equals(Tally.status(db, "shared")));
-    Millrace second = db.builder().nodeId("second").projection(Tally.projection(db, "shared", "1").required().build())
-        .build();
+    Millrace second =
+        db.builder()
+            .nodeId("second")
+            .projection(Tally.projection(db, "shared", "1").required().build())
+            .build();
     try {
       second.start();
-      Await.until("second stands by", () -> "standby".equals(second.projections().get("shared").orElseThrow().node()));
+      Await.until(
+          "second stands by",
+          () -> "standby".equals(second.projections().get("shared").orElseThrow().node()));
       // Ready on the second node too: the first runs it and it is caught up.
       assertThat(second.readiness().report().ready()).isTrue();
       node.close();
       node = null;
       Tally.append(client.events(), 10, 1);
-      Await.until("second runs it", () -> "running".equals(second.projections().get("shared").orElseThrow().node())
-          && Tally.total(db, "shared") == 110);
+      Await.until(
+          "second runs it",
+          () ->
+              "running".equals(second.projections().get("shared").orElseThrow().node())
+                  && Tally.total(db, "shared") == 110);
       assertThat(Tally.appliedRows(db, "shared")).isEqualTo(110);
-      List<String> owner = db.column("SELECT lease_owner FROM {schema}.projections WHERE name = 'shared'");
+      List<String> owner =
+          db.column("SELECT lease_owner FROM {schema}.projections WHERE name = 'shared'");
       assertThat(owner).containsExactly("second");
     } finally {
       second.close();

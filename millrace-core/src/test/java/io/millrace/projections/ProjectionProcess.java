@@ -19,22 +19,32 @@ public final class ProjectionProcess {
     HikariDataSource dataSource = TestDatabase.pool(args[0], 5);
     String schema = args[1];
     Tally tally = new Tally("sig", schema);
-    Millrace node = Millrace.builder(dataSource)
-        .schema(schema)
-        .nodeId(args[2])
-        .lease(Duration.ofSeconds(3))
-        .pollInterval(Duration.ofMillis(200))
-        .maintenanceInterval(Duration.ofMillis(200))
-        .projection(Projection.named("sig").version("1").pageSize(20).handler((e, ctx) -> {
-          Thread.sleep(5);
-          tally.apply(e, ctx);
-        }).build())
-        .build();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      node.close();
-      dataSource.close();
-      System.out.println("node " + args[2] + " closed");
-    }));
+    Millrace node =
+        Millrace.builder(dataSource)
+            .schema(schema)
+            .nodeId(args[2])
+            .lease(Duration.ofSeconds(3))
+            .pollInterval(Duration.ofMillis(200))
+            .maintenanceInterval(Duration.ofMillis(200))
+            .projection(
+                Projection.named("sig")
+                    .version("1")
+                    .pageSize(20)
+                    .handler(
+                        (e, ctx) -> {
+                          Thread.sleep(5);
+                          tally.apply(e, ctx);
+                        })
+                    .build())
+            .build();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  node.close();
+                  dataSource.close();
+                  System.out.println("node " + args[2] + " closed");
+                }));
     node.start();
     System.out.println("node " + args[2] + " started");
     Thread.currentThread().join();

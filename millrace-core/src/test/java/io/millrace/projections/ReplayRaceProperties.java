@@ -48,7 +48,8 @@ class ReplayRaceProperties {
     while (target <= current + 20) {
       target *= 10;
     }
-    try (Connection c = db.dataSource().getConnection(); java.sql.Statement s = c.createStatement()) {
+    try (Connection c = db.dataSource().getConnection();
+        java.sql.Statement s = c.createStatement()) {
       for (long i = current; i < target - 20; i++) {
         s.execute("SELECT pg_current_xact_id()");
       }
@@ -68,13 +69,21 @@ class ReplayRaceProperties {
       @ForAll @IntRange(min = 1, max = 40) int racingPage,
       @ForAll @IntRange(min = 1, max = 1000) int referencePage,
       @ForAll @Size(min = 1, max = 12) List<@IntRange(min = 1, max = 8) Integer> batches,
-      @ForAll long seed) throws Exception {
+      @ForAll long seed)
+      throws Exception {
     int n = TRY.incrementAndGet();
     String racing = "race-" + n;
     String reference = "ref-" + n;
-    Millrace racer = db.builder().nodeId("racer-" + n)
-        .projection(Projection.named(racing).version("1").pageSize(racingPage).handler(ReplayRaceProperties::fold).build())
-        .build();
+    Millrace racer =
+        db.builder()
+            .nodeId("racer-" + n)
+            .projection(
+                Projection.named(racing)
+                    .version("1")
+                    .pageSize(racingPage)
+                    .handler(ReplayRaceProperties::fold)
+                    .build())
+            .build();
     racer.start();
     try {
       Thread other = new Thread(() -> appendAll(batches, new Random(seed ^ 0x5DEECE66DL), "b"));
@@ -82,18 +91,32 @@ class ReplayRaceProperties {
       appendAll(batches, new Random(seed), "a");
       other.join();
       long total = client.events().head().events();
-      Await.until("the racing projection has everything",
-          () -> racer.projections().get(racing).map(s -> s.eventsApplied() == total && s.lag() == 0).orElse(false));
+      Await.until(
+          "the racing projection has everything",
+          () ->
+              racer
+                  .projections()
+                  .get(racing)
+                  .map(s -> s.eventsApplied() == total && s.lag() == 0)
+                  .orElse(false));
     } finally {
       racer.close();
     }
-    Millrace replayer = db.builder().nodeId("ref-" + n)
-        .projection(Projection.named(reference).version("1").pageSize(referencePage).handler(ReplayRaceProperties::fold)
-            .build())
-        .build();
+    Millrace replayer =
+        db.builder()
+            .nodeId("ref-" + n)
+            .projection(
+                Projection.named(reference)
+                    .version("1")
+                    .pageSize(referencePage)
+                    .handler(ReplayRaceProperties::fold)
+                    .build())
+            .build();
     replayer.start();
     try {
-      Await.until("the reference is ready", () -> replayer.projections().queryStatus(reference) == QueryStatus.READY);
+      Await.until(
+          "the reference is ready",
+          () -> replayer.projections().queryStatus(reference) == QueryStatus.READY);
     } finally {
       replayer.close();
     }
@@ -133,7 +156,11 @@ class ReplayRaceProperties {
   }
 
   private static String documents(String projection) {
-    return db.column("SELECT coalesce(string_agg(id || '=' || doc::text, '|' ORDER BY id), '')"
-        + " FROM {schema}.projection_documents WHERE projection = '" + projection + "'").get(0);
+    return db.column(
+            "SELECT coalesce(string_agg(id || '=' || doc::text, '|' ORDER BY id), '')"
+                + " FROM {schema}.projection_documents WHERE projection = '"
+                + projection
+                + "'")
+        .get(0);
   }
 }

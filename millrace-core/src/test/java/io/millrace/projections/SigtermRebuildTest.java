@@ -43,23 +43,36 @@ class SigtermRebuildTest {
 
   @Test
   void aRestartAfterSigtermResumesFromTheCheckpointWithoutDoubleCounting() {
-    child = ChildNode.startMain(ProjectionProcess.class, "sigterm-child", db.schema(), "sigterm-child");
+    child =
+        ChildNode.startMain(ProjectionProcess.class, "sigterm-child", db.schema(), "sigterm-child");
     Await.until("the child is rebuilding", () -> Tally.appliedRows(db, "sig") >= 200);
     assertThat(child.terminate()).isIn(0, 143);
-    long checkpointed = Long.parseLong(
-        db.column("SELECT events_applied FROM {schema}.projections WHERE name = 'sig'").get(0));
+    long checkpointed =
+        Long.parseLong(
+            db.column("SELECT events_applied FROM {schema}.projections WHERE name = 'sig'").get(0));
     assertThat(checkpointed).isBetween(200L, (long) EVENTS - 1);
     assertThat(Tally.total(db, "sig")).isEqualTo(checkpointed);
-    assertThat(db.column("SELECT coalesce(lease_owner, 'released') FROM {schema}.projections")).containsExactly("released");
+    assertThat(db.column("SELECT coalesce(lease_owner, 'released') FROM {schema}.projections"))
+        .containsExactly("released");
     assertThat(Tally.status(db, "sig")).isEqualTo("catching_up");
 
-    Millrace restarted = db.builder().nodeId("restarted").projection(Tally.projection(db, "sig", "1").build()).build();
+    Millrace restarted =
+        db.builder()
+            .nodeId("restarted")
+            .projection(Tally.projection(db, "sig", "1").build())
+            .build();
     try {
       restarted.start();
       Await.until("ready", () -> "ready".equals(Tally.status(db, "sig")));
       assertThat(Tally.total(db, "sig")).isEqualTo(EVENTS);
       assertThat(Tally.appliedRows(db, "sig")).isEqualTo(EVENTS);
-      assertThat(restarted.meters().get("millrace.projection.events.replayed").tag("projection", "sig").counter().count())
+      assertThat(
+              restarted
+                  .meters()
+                  .get("millrace.projection.events.replayed")
+                  .tag("projection", "sig")
+                  .counter()
+                  .count())
           .isEqualTo(EVENTS - checkpointed);
     } finally {
       restarted.close();

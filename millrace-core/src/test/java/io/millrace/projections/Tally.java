@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * A projection over its own tables that shows double counting and skipping: {@code tally} holds a
  * count per (projection, stream), {@code applied} a row per (projection, event position) under a
- * primary key, so applying an event twice fails the projection and a skipped event is a missing row.
+ * primary key, so applying an event twice fails the projection and a skipped event is a missing
+ * row.
  */
 final class Tally implements ProjectionHandler {
   private final String projection;
@@ -23,10 +24,12 @@ final class Tally implements ProjectionHandler {
   }
 
   static void createTables(TestDatabase db) {
-    db.execute("CREATE TABLE IF NOT EXISTS {schema}.tally (projection text, stream text, n bigint NOT NULL,"
-        + " PRIMARY KEY (projection, stream))");
-    db.execute("CREATE TABLE IF NOT EXISTS {schema}.applied (projection text, position bigint,"
-        + " PRIMARY KEY (projection, position))");
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS {schema}.tally (projection text, stream text, n bigint NOT NULL,"
+            + " PRIMARY KEY (projection, stream))");
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS {schema}.applied (projection text, position bigint,"
+            + " PRIMARY KEY (projection, position))");
   }
 
   static Projection.Builder projection(TestDatabase db, String name, String version) {
@@ -36,13 +39,18 @@ final class Tally implements ProjectionHandler {
   @Override
   public void apply(Event event, ProjectionContext context) throws SQLException {
     Connection c = context.connection();
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO \"" + schema + "\".applied VALUES (?, ?)")) {
+    try (PreparedStatement ps =
+        c.prepareStatement("INSERT INTO \"" + schema + "\".applied VALUES (?, ?)")) {
       ps.setString(1, projection);
       ps.setLong(2, event.position());
       ps.executeUpdate();
     }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO \"" + schema + "\".tally VALUES (?, ?, 1)"
-        + " ON CONFLICT (projection, stream) DO UPDATE SET n = tally.n + 1")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO \""
+                + schema
+                + "\".tally VALUES (?, ?, 1)"
+                + " ON CONFLICT (projection, stream) DO UPDATE SET n = tally.n + 1")) {
       ps.setString(1, projection);
       ps.setString(2, event.stream());
       ps.executeUpdate();
@@ -73,8 +81,12 @@ final class Tally implements ProjectionHandler {
   }
 
   static long total(TestDatabase db, String projection) {
-    return Long.parseLong(db.column("SELECT coalesce(sum(n), 0) FROM {schema}.tally WHERE projection = '"
-        + projection + "'").get(0));
+    return Long.parseLong(
+        db.column(
+                "SELECT coalesce(sum(n), 0) FROM {schema}.tally WHERE projection = '"
+                    + projection
+                    + "'")
+            .get(0));
   }
 
   static long appliedRows(TestDatabase db, String projection) {
@@ -83,12 +95,16 @@ final class Tally implements ProjectionHandler {
 
   /** Events of the log that the projection did not apply. */
   static long missing(TestDatabase db, String projection) {
-    return db.count("FROM {schema}.events e WHERE NOT EXISTS (SELECT 1 FROM {schema}.applied a"
-        + " WHERE a.projection = '" + projection + "' AND a.position = e.position)");
+    return db.count(
+        "FROM {schema}.events e WHERE NOT EXISTS (SELECT 1 FROM {schema}.applied a"
+            + " WHERE a.projection = '"
+            + projection
+            + "' AND a.position = e.position)");
   }
 
   static String status(TestDatabase db, String projection) {
-    List<String> s = db.column("SELECT status FROM {schema}.projections WHERE name = '" + projection + "'");
+    List<String> s =
+        db.column("SELECT status FROM {schema}.projections WHERE name = '" + projection + "'");
     return s.isEmpty() ? null : s.get(0);
   }
 }

@@ -19,14 +19,19 @@ class SchemaMigratorTest {
       assertThat(migrator.pendingCount()).isZero();
 
       // A newer Millrace migrated this schema further than this build knows.
-      db.execute("INSERT INTO {schema}.millrace_schema_history (installed_rank, version, description, type,"
-          + " script, checksum, installed_by, execution_time, success)"
-          + " VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0, 'test', 0, true)");
+      db.execute(
+          "INSERT INTO {schema}.millrace_schema_history (installed_rank, version, description, type,"
+              + " script, checksum, installed_by, execution_time, success)"
+              + " VALUES (99, '99', 'from the future', 'SQL', 'V99__future.sql', 0, 'test', 0, true)");
       Millrace node = db.builder().build();
       assertThatThrownBy(node::start)
           .isInstanceOf(MillraceException.class)
-          .hasMessageContaining("at version 99, newer than this Millrace build knows (" + SchemaMigrator.CURRENT_VERSION + ")");
-      assertThatThrownBy(node::migrate).hasMessageContaining("newer than this Millrace build knows");
+          .hasMessageContaining(
+              "at version 99, newer than this Millrace build knows ("
+                  + SchemaMigrator.CURRENT_VERSION
+                  + ")");
+      assertThatThrownBy(node::migrate)
+          .hasMessageContaining("newer than this Millrace build knows");
       assertThat(node.readiness().report().ready()).isFalse();
     }
   }

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Parent side of {@link WorkerProcess}: starts it as a child JVM on this JVM's class path and
- * kills it with SIGKILL ({@link Process#destroyForcibly()} on Unix), so nothing in the child gets
- * to run: no shutdown hook, no release, no unlock. Its output goes to {@code target/<node>.log}.
+ * Parent side of {@link WorkerProcess}: starts it as a child JVM on this JVM's class path and kills
+ * it with SIGKILL ({@link Process#destroyForcibly()} on Unix), so nothing in the child gets to run:
+ * no shutdown hook, no release, no unlock. Its output goes to {@code target/<node>.log}.
  */
 public final class ChildNode implements AutoCloseable {
   private final Process process;
@@ -24,25 +24,39 @@ public final class ChildNode implements AutoCloseable {
   }
 
   public static ChildNode start(String schema, String nodeId, Duration maintenanceInterval) {
-    return start(WorkerProcess.class, nodeId,
-        TestDatabase.jdbcUrl(), schema, nodeId, Long.toString(maintenanceInterval.toMillis()));
+    return start(
+        WorkerProcess.class,
+        nodeId,
+        TestDatabase.jdbcUrl(),
+        schema,
+        nodeId,
+        Long.toString(maintenanceInterval.toMillis()));
   }
 
-  /** Starts {@code main} (a class with a main method on the test class path) as a child JVM with {@code args}. */
+  /**
+   * Starts {@code main} (a class with a main method on the test class path) as a child JVM with
+   * {@code args}.
+   */
   public static ChildNode start(Class<?> main, String nodeId, String... args) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     try {
       Path logs = Path.of("target", "child-nodes");
       Files.createDirectories(logs);
       File log = logs.resolve(nodeId + ".log").toFile();
-      List<String> command = new java.util.ArrayList<>(List.of(
-          java, "-Xmx256m", "-Duser.timezone=America/Los_Angeles",
-          "-cp", System.getProperty("java.class.path"),
-          main.getName()));
+      List<String> command =
+          new java.util.ArrayList<>(
+              List.of(
+                  java,
+                  "-Xmx256m",
+                  "-Duser.timezone=America/Los_Angeles",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  main.getName()));
       command.addAll(List.of(args));
-      ProcessBuilder builder = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
       return new ChildNode(builder.start(), nodeId);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start child node " + nodeId, e);
@@ -59,20 +73,30 @@ public final class ChildNode implements AutoCloseable {
       Path logs = Path.of("target", "child-nodes");
       Files.createDirectories(logs);
       File log = logs.resolve(nodeId + ".log").toFile();
-      List<String> command = new java.util.ArrayList<>(List.of(
-          java, "-Xmx256m", "-Duser.timezone=America/Los_Angeles",
-          "-cp", System.getProperty("java.class.path"), main.getName(), TestDatabase.jdbcUrl()));
+      List<String> command =
+          new java.util.ArrayList<>(
+              List.of(
+                  java,
+                  "-Xmx256m",
+                  "-Duser.timezone=America/Los_Angeles",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  main.getName(),
+                  TestDatabase.jdbcUrl()));
       command.addAll(List.of(args));
-      ProcessBuilder builder = new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
       return new ChildNode(builder.start(), nodeId);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start child node " + nodeId, e);
     }
   }
 
-  /** SIGTERM (a graceful stop: shutdown hooks run), then waits for the exit; returns the exit code. */
+  /**
+   * SIGTERM (a graceful stop: shutdown hooks run), then waits for the exit; returns the exit code.
+   */
   public int terminate() {
     process.destroy();
     try {

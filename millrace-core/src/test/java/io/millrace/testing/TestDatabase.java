@@ -39,7 +39,8 @@ public final class TestDatabase implements AutoCloseable {
   }
 
   public static TestDatabase create(String prefix, int poolSize) {
-    String schema = (prefix.toLowerCase().replaceAll("[^a-z0-9_]", "_") + "_" + SEQUENCE.incrementAndGet());
+    String schema =
+        (prefix.toLowerCase().replaceAll("[^a-z0-9_]", "_") + "_" + SEQUENCE.incrementAndGet());
     if (schema.length() > 40) {
       schema = schema.substring(schema.length() - 40);
     }
@@ -57,23 +58,27 @@ public final class TestDatabase implements AutoCloseable {
   public static synchronized EmbeddedPostgres server() {
     if (server == null) {
       try {
-        server = EmbeddedPostgres.builder()
-            .setServerConfig("max_connections", "300")
-            .setServerConfig("fsync", "off")
-            .setServerConfig("synchronous_commit", "off")
-            .setServerConfig("full_page_writes", "off")
-            .start();
+        server =
+            EmbeddedPostgres.builder()
+                .setServerConfig("max_connections", "300")
+                .setServerConfig("fsync", "off")
+                .setServerConfig("synchronous_commit", "off")
+                .setServerConfig("full_page_writes", "off")
+                .start();
       } catch (IOException e) {
         throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
       }
       EmbeddedPostgres started = server;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          started.close();
-        } catch (IOException ignored) {
-          // the JVM is exiting; the data directory is temporary
-        }
-      }));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      started.close();
+                    } catch (IOException ignored) {
+                      // the JVM is exiting; the data directory is temporary
+                    }
+                  }));
     }
     return server;
   }
@@ -127,8 +132,11 @@ public final class TestDatabase implements AutoCloseable {
   }
 
   public long count(String sqlFromWhere) {
-    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-      try (var rs = s.executeQuery("SELECT count(*) " + sqlFromWhere.replace("{schema}", '"' + schema + '"'))) {
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement()) {
+      try (var rs =
+          s.executeQuery(
+              "SELECT count(*) " + sqlFromWhere.replace("{schema}", '"' + schema + '"'))) {
         rs.next();
         return rs.getLong(1);
       }
@@ -139,7 +147,8 @@ public final class TestDatabase implements AutoCloseable {
 
   /** The first column of every row, as text. */
   public List<String> column(String sql) {
-    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement();
         var rs = s.executeQuery(sql.replace("{schema}", '"' + schema + '"'))) {
       List<String> values = new ArrayList<>();
       while (rs.next()) {
@@ -152,7 +161,8 @@ public final class TestDatabase implements AutoCloseable {
   }
 
   public void execute(String sql) {
-    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement()) {
       s.execute(sql.replace("{schema}", '"' + schema + '"'));
     } catch (SQLException e) {
       throw new IllegalStateException(e);

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A cascade interrupted mid-way (the test-only fault point stops dispatch after hop N commits, as
- * a process death would) is finished by the reconciler: within the remaining depth in ticks, each
+ * A cascade interrupted mid-way (the test-only fault point stops dispatch after hop N commits, as a
+ * process death would) is finished by the reconciler: within the remaining depth in ticks, each
  * event applied exactly once, the next tick a no-op, a replayed event a no-op.
  */
 class CrashCascadeTest {
@@ -36,12 +36,19 @@ class CrashCascadeTest {
   }
 
   static Workflows engine() {
-    return new Workflows(db.dataSource(), SchemaName.of(db.schema()), 1 << 20, kind -> true,
-        WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO), new SimpleMeterRegistry());
+    return new Workflows(
+        db.dataSource(),
+        SchemaName.of(db.schema()),
+        1 << 20,
+        kind -> true,
+        WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO),
+        new SimpleMeterRegistry());
   }
 
   static String members(SubmittedWorkflow wf) {
-    return "id IN (SELECT job_id FROM {schema}.workflow_members WHERE workflow_id = " + wf.id() + ")";
+    return "id IN (SELECT job_id FROM {schema}.workflow_members WHERE workflow_id = "
+        + wf.id()
+        + ")";
   }
 
   static long eventOf(long jobId) {
@@ -49,7 +56,8 @@ class CrashCascadeTest {
   }
 
   static long eventOf(long jobId, TestDatabase in) {
-    return Long.parseLong(in.column("SELECT id FROM {schema}.workflow_events WHERE job_id = " + jobId).get(0));
+    return Long.parseLong(
+        in.column("SELECT id FROM {schema}.workflow_events WHERE job_id = " + jobId).get(0));
   }
 
   @Test
@@ -67,10 +75,13 @@ class CrashCascadeTest {
 
     Workflows crashing = engine();
     crashing.dispatcher().haltAfter(hopsBeforeCrash);
-    assertThatThrownBy(() -> crashing.dispatcher().cascade(first)).isInstanceOf(Dispatcher.Halted.class);
-    assertThat(db.count("FROM {schema}.job_history WHERE state = 'skipped' AND " + members(wf))).isEqualTo(hopsBeforeCrash);
+    assertThatThrownBy(() -> crashing.dispatcher().cascade(first))
+        .isInstanceOf(Dispatcher.Halted.class);
+    assertThat(db.count("FROM {schema}.job_history WHERE state = 'skipped' AND " + members(wf)))
+        .isEqualTo(hopsBeforeCrash);
     assertThat(db.count("FROM {schema}.workflow_events WHERE dispatched_at IS NULL")).isEqualTo(1);
-    assertThat(db.count("FROM {schema}.jobs WHERE state = 'pending' AND " + members(wf))).isEqualTo(depth - 1 - hopsBeforeCrash);
+    assertThat(db.count("FROM {schema}.jobs WHERE state = 'pending' AND " + members(wf)))
+        .isEqualTo(depth - 1 - hopsBeforeCrash);
 
     Workflows survivor = engine();
     int ticks = 0;
@@ -85,10 +96,14 @@ class CrashCascadeTest {
     assertThat(survivor.reconcile()).isEqualTo(new Reconciler.Report(0, 0, 0, 0));
 
     assertThat(db.count("FROM {schema}.jobs WHERE " + members(wf))).isZero();
-    assertThat(db.count("FROM {schema}.job_history WHERE state = 'skipped' AND " + members(wf))).isEqualTo(depth - 1);
+    assertThat(db.count("FROM {schema}.job_history WHERE state = 'skipped' AND " + members(wf)))
+        .isEqualTo(depth - 1);
     // Exactly once: every member saw its one parent fail once.
-    assertThat(db.column("SELECT DISTINCT failed || '/' || succeeded FROM {schema}.workflow_members WHERE parents = 1"
-        + " AND workflow_id = " + wf.id()))
+    assertThat(
+            db.column(
+                "SELECT DISTINCT failed || '/' || succeeded FROM {schema}.workflow_members WHERE parents = 1"
+                    + " AND workflow_id = "
+                    + wf.id()))
         .containsExactly("1/0");
     assertThat(client.counts().verify(false)).isEmpty();
     WorkflowView.Detail detail = client.workflows().get(wf.id()).orElseThrow();
@@ -96,16 +111,27 @@ class CrashCascadeTest {
     assertThat(detail.workflow().open()).isZero();
 
     // A replayed event changes nothing.
-    String before = db.column("SELECT string_agg(job_id || ':' || failed || ':' || succeeded, ',' ORDER BY job_id)"
-        + " FROM {schema}.workflow_members WHERE workflow_id = " + wf.id()).get(0);
+    String before =
+        db.column(
+                "SELECT string_agg(job_id || ':' || failed || ':' || succeeded, ',' ORDER BY job_id)"
+                    + " FROM {schema}.workflow_members WHERE workflow_id = "
+                    + wf.id())
+            .get(0);
     assertThat(survivor.dispatcher().dispatch(first).advanced()).isFalse();
-    assertThat(survivor.dispatcher().dispatch(eventOf(wf.jobId("m" + (depth - 1)))).advanced()).isFalse();
-    assertThat(db.column("SELECT string_agg(job_id || ':' || failed || ':' || succeeded, ',' ORDER BY job_id)"
-        + " FROM {schema}.workflow_members WHERE workflow_id = " + wf.id()).get(0)).isEqualTo(before);
+    assertThat(survivor.dispatcher().dispatch(eventOf(wf.jobId("m" + (depth - 1)))).advanced())
+        .isFalse();
+    assertThat(
+            db.column(
+                    "SELECT string_agg(job_id || ':' || failed || ':' || succeeded, ',' ORDER BY job_id)"
+                        + " FROM {schema}.workflow_members WHERE workflow_id = "
+                        + wf.id())
+                .get(0))
+        .isEqualTo(before);
   }
 
   @Test
-  void aReconcilerKilledMidTickLeavesTheRestToTheNextTickAndAppliesEachEventOnce() throws Exception {
+  void aReconcilerKilledMidTickLeavesTheRestToTheNextTickAndAppliesEachEventOnce()
+      throws Exception {
     int width = 200;
     WorkflowRequest fan = WorkflowRequest.named("fan").step("root", JobRequest.of("k", Map.of()));
     for (int i = 0; i < width; i++) {
@@ -121,39 +147,68 @@ class CrashCascadeTest {
     dying.dispatcher().haltAfter(50);
     assertThatThrownBy(dying::reconcile).isInstanceOf(Dispatcher.Halted.class);
     // 50 children's hops committed (each inserting its grandchild's event) before the "crash".
-    assertThat(db.count("FROM {schema}.workflow_events WHERE dispatched_at IS NULL")).isEqualTo(width);
+    assertThat(db.count("FROM {schema}.workflow_events WHERE dispatched_at IS NULL"))
+        .isEqualTo(width);
 
     Workflows next = engine();
-    // Tick 1: the 150 remaining children's events and the 50 grandchildren's; tick 2: the other 150.
+    // Tick 1: the 150 remaining children's events and the 50 grandchildren's; tick 2: the other
+    // 150.
     assertThat(next.reconcile()).isEqualTo(new Reconciler.Report(width, width, 0, 0));
     assertThat(next.reconcile()).isEqualTo(new Reconciler.Report(width - 50, width - 50, 0, 0));
     assertThat(next.reconcile()).isEqualTo(new Reconciler.Report(0, 0, 0, 0));
 
     assertThat(db.count("FROM {schema}.jobs WHERE workflow_id = " + wf.id())).isZero();
-    assertThat(db.column("SELECT DISTINCT failed || '/' || succeeded FROM {schema}.workflow_members"
-        + " WHERE workflow_id = " + wf.id() + " AND parents = 1")).containsExactly("1/0");
-    assertThat(db.count("FROM {schema}.workflow_events WHERE workflow_id = " + wf.id())).isEqualTo(1 + 2L * width);
+    assertThat(
+            db.column(
+                "SELECT DISTINCT failed || '/' || succeeded FROM {schema}.workflow_members"
+                    + " WHERE workflow_id = "
+                    + wf.id()
+                    + " AND parents = 1"))
+        .containsExactly("1/0");
+    assertThat(db.count("FROM {schema}.workflow_events WHERE workflow_id = " + wf.id()))
+        .isEqualTo(1 + 2L * width);
     assertThat(client.counts().verify(false)).isEmpty();
   }
 
   @Test
   void theReconcilerServesOnlyItsNamespaceAndTag() throws Exception {
-    SubmittedWorkflow mine = client.workflows().submit(WorkflowRequest.named("mine").namespace("billing").tags("nightly")
-        .step("a", JobRequest.of("k", Map.of())).step("b", JobRequest.of("k", Map.of()), "a"));
-    SubmittedWorkflow other = client.workflows().submit(WorkflowRequest.named("other").namespace("search")
-        .step("a", JobRequest.of("k", Map.of())).step("b", JobRequest.of("k", Map.of()), "a"));
+    SubmittedWorkflow mine =
+        client
+            .workflows()
+            .submit(
+                WorkflowRequest.named("mine")
+                    .namespace("billing")
+                    .tags("nightly")
+                    .step("a", JobRequest.of("k", Map.of()))
+                    .step("b", JobRequest.of("k", Map.of()), "a"));
+    SubmittedWorkflow other =
+        client
+            .workflows()
+            .submit(
+                WorkflowRequest.named("other")
+                    .namespace("search")
+                    .step("a", JobRequest.of("k", Map.of()))
+                    .step("b", JobRequest.of("k", Map.of()), "a"));
     client.admin().cancel(mine.jobId("a"));
     client.admin().cancel(other.jobId("a"));
-    Workflows billing = new Workflows(db.dataSource(), SchemaName.of(db.schema()), 1 << 20, kind -> true,
-        WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO).only("billing", "nightly"), new SimpleMeterRegistry());
+    Workflows billing =
+        new Workflows(
+            db.dataSource(),
+            SchemaName.of(db.schema()),
+            1 << 20,
+            kind -> true,
+            WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO).only("billing", "nightly"),
+            new SimpleMeterRegistry());
     assertThat(billing.reconcile()).isEqualTo(new Reconciler.Report(1, 1, 0, 0));
     assertThat(billing.reconcile()).isEqualTo(new Reconciler.Report(1, 1, 0, 0)); // b's skip event
     assertThat(billing.reconcile()).isEqualTo(new Reconciler.Report(0, 0, 0, 0));
-    assertThat(db.column("SELECT state FROM {schema}.jobs WHERE id = " + other.jobId("b"))).containsExactly("pending");
+    assertThat(db.column("SELECT state FROM {schema}.jobs WHERE id = " + other.jobId("b")))
+        .containsExactly("pending");
     Workflows everything = engine();
     while (everything.reconcile().scanned() > 0) {
       // drains the other namespace too
     }
-    assertThat(db.column("SELECT state FROM {schema}.job_history WHERE id = " + other.jobId("b"))).containsExactly("skipped");
+    assertThat(db.column("SELECT state FROM {schema}.job_history WHERE id = " + other.jobId("b")))
+        .containsExactly("skipped");
   }
 }

@@ -35,11 +35,15 @@ class DispatcherRaceTest {
   static void start() {
     db = TestDatabase.create("wfrace");
     // Runs the jobs but dispatches nothing itself: the test's two dispatchers do.
-    worker = db.builder()
-        .queue("default", 8)
-        .handler("ok", Map.class, job -> runs.computeIfAbsent(job.id(), k -> new AtomicInteger()).incrementAndGet())
-        .workflows(WorkflowOptions.DEFAULT.dispatch(false).staleAfter(Duration.ofHours(1)))
-        .build();
+    worker =
+        db.builder()
+            .queue("default", 8)
+            .handler(
+                "ok",
+                Map.class,
+                job -> runs.computeIfAbsent(job.id(), k -> new AtomicInteger()).incrementAndGet())
+            .workflows(WorkflowOptions.DEFAULT.dispatch(false).staleAfter(Duration.ofHours(1)))
+            .build();
     worker.migrate();
     worker.start();
   }
@@ -51,8 +55,13 @@ class DispatcherRaceTest {
   }
 
   static Workflows dispatcherNode() {
-    return new Workflows(db.dataSource(), SchemaName.of(db.schema()), 1 << 20, kind -> true,
-        WorkflowOptions.DEFAULT, new SimpleMeterRegistry());
+    return new Workflows(
+        db.dataSource(),
+        SchemaName.of(db.schema()),
+        1 << 20,
+        kind -> true,
+        WorkflowOptions.DEFAULT,
+        new SimpleMeterRegistry());
   }
 
   @Test
@@ -60,12 +69,18 @@ class DispatcherRaceTest {
     int workflows = 40;
     List<SubmittedWorkflow> submitted = new ArrayList<>();
     for (int i = 0; i < workflows; i++) {
-      submitted.add(worker.workflows().submit(WorkflowRequest.named("race")
-          .step("p1", JobRequest.of("ok", Map.of()))
-          .step("p2", JobRequest.of("ok", Map.of()))
-          .step("child", JobRequest.of("ok", Map.of()), JoinPolicy.anyOf(), "p1", "p2")));
+      submitted.add(
+          worker
+              .workflows()
+              .submit(
+                  WorkflowRequest.named("race")
+                      .step("p1", JobRequest.of("ok", Map.of()))
+                      .step("p2", JobRequest.of("ok", Map.of()))
+                      .step(
+                          "child", JobRequest.of("ok", Map.of()), JoinPolicy.anyOf(), "p1", "p2")));
     }
-    Await.until("every parent finished", () -> db.count("FROM {schema}.workflow_events") == 2L * workflows);
+    Await.until(
+        "every parent finished", () -> db.count("FROM {schema}.workflow_events") == 2L * workflows);
     Dispatcher a = dispatcherNode().dispatcher();
     Dispatcher b = dispatcherNode().dispatcher();
     ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -76,10 +91,12 @@ class DispatcherRaceTest {
         CountDownLatch go = new CountDownLatch(1);
         List<Future<Dispatcher.Hop>> hops = new ArrayList<>();
         for (Object[] call : new Object[][] {{a, e1}, {b, e1}, {a, e2}, {b, e2}}) {
-          hops.add(pool.submit(() -> {
-            go.await();
-            return ((Dispatcher) call[0]).dispatch((Long) call[1]);
-          }));
+          hops.add(
+              pool.submit(
+                  () -> {
+                    go.await();
+                    return ((Dispatcher) call[0]).dispatch((Long) call[1]);
+                  }));
         }
         go.countDown();
         Map<Long, Integer> advancedPerEvent = new java.util.HashMap<>();
@@ -95,12 +112,16 @@ class DispatcherRaceTest {
     } finally {
       pool.shutdownNow();
     }
-    Await.until("every child ran", () -> submitted.stream().allMatch(wf -> runs.containsKey(wf.jobId("child"))));
+    Await.until(
+        "every child ran",
+        () -> submitted.stream().allMatch(wf -> runs.containsKey(wf.jobId("child"))));
     // Once no job is left in the hot table nothing can run again, so the run counts are final.
     Await.until("every job finished", () -> db.count("FROM {schema}.jobs") == 0);
     assertThat(runs).hasSize(3 * workflows);
     assertThat(runs.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
-    assertThat(db.column("SELECT DISTINCT succeeded || '/' || failed FROM {schema}.workflow_members WHERE parents = 2"))
+    assertThat(
+            db.column(
+                "SELECT DISTINCT succeeded || '/' || failed FROM {schema}.workflow_members WHERE parents = 2"))
         .containsExactly("2/0");
   }
 }

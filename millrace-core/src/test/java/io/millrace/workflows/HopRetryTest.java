@@ -50,19 +50,35 @@ class HopRetryTest {
   }
 
   static Dispatcher dispatcher(SimpleMeterRegistry meters) {
-    return new Workflows(impatient, SchemaName.of(db.schema()), 1 << 20, kind -> true,
-        WorkflowOptions.DEFAULT, meters).dispatcher();
+    return new Workflows(
+            impatient,
+            SchemaName.of(db.schema()),
+            1 << 20,
+            kind -> true,
+            WorkflowOptions.DEFAULT,
+            meters)
+        .dispatcher();
   }
 
   /** A parent cancelled (its event waits) and a transaction holding its child's member row. */
   static long[] blockedHop(Connection holder) throws SQLException {
-    SubmittedWorkflow wf = client.workflows().submit(WorkflowRequest.named("retry")
-        .step("a", JobRequest.of("k", Map.of())).step("b", JobRequest.of("k", Map.of()), "a"));
+    SubmittedWorkflow wf =
+        client
+            .workflows()
+            .submit(
+                WorkflowRequest.named("retry")
+                    .step("a", JobRequest.of("k", Map.of()))
+                    .step("b", JobRequest.of("k", Map.of()), "a"));
     client.admin().cancel(wf.jobId("a"));
     long event = CrashCascadeTest.eventOf(wf.jobId("a"), db);
     holder.setAutoCommit(false);
     try (Statement st = holder.createStatement()) {
-      st.execute("SELECT 1 FROM \"" + db.schema() + "\".workflow_members WHERE job_id = " + wf.jobId("b") + " FOR UPDATE");
+      st.execute(
+          "SELECT 1 FROM \""
+              + db.schema()
+              + "\".workflow_members WHERE job_id = "
+              + wf.jobId("b")
+              + " FOR UPDATE");
     }
     return new long[] {event, wf.jobId("b")};
   }
@@ -75,13 +91,15 @@ class HopRetryTest {
       hop = blockedHop(holder);
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
       Dispatcher dispatcher = dispatcher(meters);
-      result = CompletableFuture.supplyAsync(() -> {
-        try {
-          return dispatcher.dispatch(hop[0]);
-        } catch (SQLException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      result =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return dispatcher.dispatch(hop[0]);
+                } catch (SQLException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       // Let at least one attempt time out on the lock (and be retried) before it is released.
       while (meters.counter("millrace.workflows.hop.retries").count() == 0 && !result.isDone()) {
         Thread.onSpinWait();
@@ -89,7 +107,8 @@ class HopRetryTest {
       holder.rollback();
     }
     assertThat(result.get().advanced()).isTrue();
-    assertThat(db.column("SELECT state FROM {schema}.job_history WHERE id = " + hop[1])).containsExactly("skipped");
+    assertThat(db.column("SELECT state FROM {schema}.job_history WHERE id = " + hop[1]))
+        .containsExactly("skipped");
   }
 
   @Test
@@ -99,12 +118,19 @@ class HopRetryTest {
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
       assertThatThrownBy(() -> dispatcher(meters).dispatch(hop[0]))
           .isInstanceOf(SQLException.class)
-          .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("55P03");
+          .extracting(e -> ((SQLException) e).getSQLState())
+          .isEqualTo("55P03");
       holder.rollback();
-      assertThat(meters.counter("millrace.workflows.hop.retries").count()).isEqualTo(Dispatcher.MAX_TRIES - 1);
-      assertThat(db.count("FROM {schema}.workflow_events WHERE dispatched_at IS NULL AND id = " + hop[0])).isEqualTo(1);
-      assertThat(db.column("SELECT state FROM {schema}.jobs WHERE id = " + hop[1])).containsExactly("pending");
-      assertThat(db.column("SELECT failed FROM {schema}.workflow_members WHERE job_id = " + hop[1])).containsExactly("0");
+      assertThat(meters.counter("millrace.workflows.hop.retries").count())
+          .isEqualTo(Dispatcher.MAX_TRIES - 1);
+      assertThat(
+              db.count(
+                  "FROM {schema}.workflow_events WHERE dispatched_at IS NULL AND id = " + hop[0]))
+          .isEqualTo(1);
+      assertThat(db.column("SELECT state FROM {schema}.jobs WHERE id = " + hop[1]))
+          .containsExactly("pending");
+      assertThat(db.column("SELECT failed FROM {schema}.workflow_members WHERE job_id = " + hop[1]))
+          .containsExactly("0");
     }
   }
 }

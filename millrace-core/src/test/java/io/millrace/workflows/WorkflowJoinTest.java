@@ -32,34 +32,49 @@ class WorkflowJoinTest {
   @BeforeAll
   static void start() {
     db = TestDatabase.create("wfjoin");
-    node = db.builder()
-        .queue("default", 8)
-        .handler("ok", Map.class, job -> {
-          ran(job.id());
-          return job.args().getOrDefault("value", 0);
-        })
-        .handler("fail", Map.class, job -> {
-          ran(job.id());
-          throw new IllegalStateException("failing on purpose");
-        })
-        .handler("sum", Map.class, job -> {
-          ran(job.id());
-          int sum = 0;
-          for (WorkflowView.ParentResult p : self.get().workflows().parentResults(job.id()).values()) {
-            sum += p.state() == JobState.COMPLETED ? p.result().asInt() : 0;
-          }
-          return Map.of("sum", sum, "parents", self.get().workflows().parentResults(job.id()).size());
-        })
-        .handler("block", Map.class, job -> {
-          ran(job.id());
-          blockStarted.countDown();
-          while (!job.isCancelled()) {
-            Thread.sleep(10);
-          }
-          return job.cancel("asked to stop");
-        })
-        .workflows(WorkflowOptions.DEFAULT.staleAfter(Duration.ofMillis(500)))
-        .build();
+    node =
+        db.builder()
+            .queue("default", 8)
+            .handler(
+                "ok",
+                Map.class,
+                job -> {
+                  ran(job.id());
+                  return job.args().getOrDefault("value", 0);
+                })
+            .handler(
+                "fail",
+                Map.class,
+                job -> {
+                  ran(job.id());
+                  throw new IllegalStateException("failing on purpose");
+                })
+            .handler(
+                "sum",
+                Map.class,
+                job -> {
+                  ran(job.id());
+                  int sum = 0;
+                  for (WorkflowView.ParentResult p :
+                      self.get().workflows().parentResults(job.id()).values()) {
+                    sum += p.state() == JobState.COMPLETED ? p.result().asInt() : 0;
+                  }
+                  return Map.of(
+                      "sum", sum, "parents", self.get().workflows().parentResults(job.id()).size());
+                })
+            .handler(
+                "block",
+                Map.class,
+                job -> {
+                  ran(job.id());
+                  blockStarted.countDown();
+                  while (!job.isCancelled()) {
+                    Thread.sleep(10);
+                  }
+                  return job.cancel("asked to stop");
+                })
+            .workflows(WorkflowOptions.DEFAULT.staleAfter(Duration.ofMillis(500)))
+            .build();
     self.set(node);
     node.migrate();
     node.start();
@@ -89,22 +104,33 @@ class WorkflowJoinTest {
   }
 
   static WorkflowView.Detail finished(SubmittedWorkflow wf) {
-    Await.until("workflow " + wf.id() + " finished",
+    Await.until(
+        "workflow " + wf.id() + " finished",
         () -> node.workflows().get(wf.id()).orElseThrow().workflow().open() == 0);
     return node.workflows().get(wf.id()).orElseThrow();
   }
 
   static JobState state(WorkflowView.Detail d, String name) {
-    return d.members().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow().state();
+    return d.members().stream()
+        .filter(m -> m.name().equals(name))
+        .findFirst()
+        .orElseThrow()
+        .state();
   }
 
   @Test
   void allOfRunsAfterEveryParentAndReadsTheirResults() {
-    SubmittedWorkflow wf = node.workflows().submit(WorkflowRequest.named("all")
-        .step("a", ok(1)).step("b", ok(2)).step("c", JobRequest.of("sum", Map.of()), "a", "b"));
+    SubmittedWorkflow wf =
+        node.workflows()
+            .submit(
+                WorkflowRequest.named("all")
+                    .step("a", ok(1))
+                    .step("b", ok(2))
+                    .step("c", JobRequest.of("sum", Map.of()), "a", "b"));
     WorkflowView.Detail d = finished(wf);
     assertThat(d.workflow().status()).isEqualTo(WorkflowView.Status.COMPLETED);
-    WorkflowView.Member c = d.members().stream().filter(m -> m.name().equals("c")).findFirst().orElseThrow();
+    WorkflowView.Member c =
+        d.members().stream().filter(m -> m.name().equals("c")).findFirst().orElseThrow();
     assertThat(c.result().get("sum").asInt()).isEqualTo(3);
     assertThat(c.succeeded()).isEqualTo(2);
     assertThat(d.edges()).hasSize(2);
@@ -112,11 +138,15 @@ class WorkflowJoinTest {
 
   @Test
   void aFailedParentSkipsAllOfChildrenAndTheSkipPropagates() {
-    SubmittedWorkflow wf = node.workflows().submit(WorkflowRequest.named("skip")
-        .step("a", ok(1)).step("f", fail())
-        .step("c", ok(3), "a", "f")
-        .step("d", ok(4), "c")
-        .step("e", ok(5), JoinPolicy.anyOf(), "c", "a"));
+    SubmittedWorkflow wf =
+        node.workflows()
+            .submit(
+                WorkflowRequest.named("skip")
+                    .step("a", ok(1))
+                    .step("f", fail())
+                    .step("c", ok(3), "a", "f")
+                    .step("d", ok(4), "c")
+                    .step("e", ok(5), JoinPolicy.anyOf(), "c", "a"));
     WorkflowView.Detail d = finished(wf);
     assertThat(state(d, "f")).isEqualTo(JobState.FAILED);
     assertThat(state(d, "c")).isEqualTo(JobState.SKIPPED);
@@ -124,15 +154,22 @@ class WorkflowJoinTest {
     assertThat(state(d, "e")).isEqualTo(JobState.COMPLETED);
     assertThat(d.workflow().status()).isEqualTo(WorkflowView.Status.FINISHED_WITH_FAILURES);
     assertThat(runs).doesNotContainKeys(wf.jobId("c"), wf.jobId("d"));
-    assertThat(node.admin().get(wf.jobId("c")).orElseThrow().errors().get(0).message()).contains("skipped");
+    assertThat(node.admin().get(wf.jobId("c")).orElseThrow().errors().get(0).message())
+        .contains("skipped");
   }
 
   @Test
   void anyOfRunsOnTheFirstSuccessAndIsSkippedWhenAllFail() {
-    SubmittedWorkflow wf = node.workflows().submit(WorkflowRequest.named("any")
-        .step("f1", fail()).step("o1", ok(1)).step("f2", fail()).step("f3", fail())
-        .step("one", ok(0), JoinPolicy.anyOf(), "f1", "o1")
-        .step("none", ok(0), JoinPolicy.anyOf(), "f2", "f3"));
+    SubmittedWorkflow wf =
+        node.workflows()
+            .submit(
+                WorkflowRequest.named("any")
+                    .step("f1", fail())
+                    .step("o1", ok(1))
+                    .step("f2", fail())
+                    .step("f3", fail())
+                    .step("one", ok(0), JoinPolicy.anyOf(), "f1", "o1")
+                    .step("none", ok(0), JoinPolicy.anyOf(), "f2", "f3"));
     WorkflowView.Detail d = finished(wf);
     assertThat(state(d, "one")).isEqualTo(JobState.COMPLETED);
     assertThat(state(d, "none")).isEqualTo(JobState.SKIPPED);
@@ -140,14 +177,26 @@ class WorkflowJoinTest {
 
   @Test
   void quorumNeedsKSuccesses() {
-    SubmittedWorkflow wf = node.workflows().submit(WorkflowRequest.named("quorum")
-        .step("o1", ok(1)).step("o2", ok(2)).step("f1", fail()).step("f2", fail())
-        .step("met", ok(0), JoinPolicy.quorum(2), "o1", "o2", "f1")
-        .step("unmet", ok(0), JoinPolicy.quorum(2), "o1", "f1", "f2"));
+    SubmittedWorkflow wf =
+        node.workflows()
+            .submit(
+                WorkflowRequest.named("quorum")
+                    .step("o1", ok(1))
+                    .step("o2", ok(2))
+                    .step("f1", fail())
+                    .step("f2", fail())
+                    .step("met", ok(0), JoinPolicy.quorum(2), "o1", "o2", "f1")
+                    .step("unmet", ok(0), JoinPolicy.quorum(2), "o1", "f1", "f2"));
     WorkflowView.Detail d = finished(wf);
     assertThat(state(d, "met")).isEqualTo(JobState.COMPLETED);
     assertThat(state(d, "unmet")).isEqualTo(JobState.SKIPPED);
-    assertThat(d.members().stream().filter(m -> m.name().equals("met")).findFirst().orElseThrow().join()).isEqualTo("quorum(2)");
+    assertThat(
+            d.members().stream()
+                .filter(m -> m.name().equals("met"))
+                .findFirst()
+                .orElseThrow()
+                .join())
+        .isEqualTo("quorum(2)");
   }
 
   @Test
@@ -158,7 +207,8 @@ class WorkflowJoinTest {
     }
     WorkflowView.Detail d = finished(node.workflows().submit(chain));
     assertThat(d.members()).hasSize(50);
-    assertThat(d.members().stream().skip(1)).allSatisfy(m -> assertThat(m.state()).isEqualTo(JobState.SKIPPED));
+    assertThat(d.members().stream().skip(1))
+        .allSatisfy(m -> assertThat(m.state()).isEqualTo(JobState.SKIPPED));
   }
 
   @Test
@@ -172,7 +222,8 @@ class WorkflowJoinTest {
     fanIn.step("join", JobRequest.of("sum", Map.of()), parents);
     SubmittedWorkflow wf = node.workflows().submit(fanIn);
     WorkflowView.Detail d = finished(wf);
-    WorkflowView.Member join = d.members().stream().filter(m -> m.name().equals("join")).findFirst().orElseThrow();
+    WorkflowView.Member join =
+        d.members().stream().filter(m -> m.name().equals("join")).findFirst().orElseThrow();
     assertThat(join.state()).isEqualTo(JobState.COMPLETED);
     assertThat(join.result().get("sum").asInt()).isEqualTo(1_000);
     assertThat(join.result().get("parents").asInt()).isEqualTo(1_000);
@@ -197,12 +248,15 @@ class WorkflowJoinTest {
 
   @Test
   void cancellingAWorkflowCancelsEveryUnfinishedMember() throws Exception {
-    SubmittedWorkflow wf = node.workflows().submit(WorkflowRequest.named("cancel")
-        .step("done", ok(1))
-        .step("running", JobRequest.of("block", Map.of()), "done")
-        .step("waiting", ok(2), "running")
-        .step("later", ok(3).delay(Duration.ofHours(1)))
-        .step("last", ok(4), "waiting", "later"));
+    SubmittedWorkflow wf =
+        node.workflows()
+            .submit(
+                WorkflowRequest.named("cancel")
+                    .step("done", ok(1))
+                    .step("running", JobRequest.of("block", Map.of()), "done")
+                    .step("waiting", ok(2), "running")
+                    .step("later", ok(3).delay(Duration.ofHours(1)))
+                    .step("last", ok(4), "waiting", "later"));
     blockStarted.await();
     assertThat(node.workflows().cancel(wf.id())).isEqualTo(Workflows.CancelResult.CANCELLED);
     WorkflowView.Detail d = finished(wf);

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Finished workflows leave after their retention with members, edges and events; open ones stay. */
+/**
+ * Finished workflows leave after their retention with members, edges and events; open ones stay.
+ */
 class WorkflowRetentionTest {
   static TestDatabase db;
   static Millrace client;
@@ -31,16 +33,31 @@ class WorkflowRetentionTest {
   }
 
   static Workflows engine(Duration retention) {
-    return new Workflows(db.dataSource(), SchemaName.of(db.schema()), 1 << 20, kind -> true,
-        WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO).retention(retention), new SimpleMeterRegistry());
+    return new Workflows(
+        db.dataSource(),
+        SchemaName.of(db.schema()),
+        1 << 20,
+        kind -> true,
+        WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO).retention(retention),
+        new SimpleMeterRegistry());
   }
 
   @Test
   void finishedWorkflowsArePrunedAfterTheirRetentionAndOpenOnesAreKept() throws Exception {
-    SubmittedWorkflow finished = client.workflows().submit(WorkflowRequest.named("finished")
-        .step("a", JobRequest.of("k", Map.of())).step("b", JobRequest.of("k", Map.of()), "a"));
-    SubmittedWorkflow open = client.workflows().submit(WorkflowRequest.named("open")
-        .step("a", JobRequest.of("k", Map.of())).step("b", JobRequest.of("k", Map.of()), "a"));
+    SubmittedWorkflow finished =
+        client
+            .workflows()
+            .submit(
+                WorkflowRequest.named("finished")
+                    .step("a", JobRequest.of("k", Map.of()))
+                    .step("b", JobRequest.of("k", Map.of()), "a"));
+    SubmittedWorkflow open =
+        client
+            .workflows()
+            .submit(
+                WorkflowRequest.named("open")
+                    .step("a", JobRequest.of("k", Map.of()))
+                    .step("b", JobRequest.of("k", Map.of()), "a"));
     client.workflows().cancel(finished.id());
     Workflows engine = engine(Duration.ZERO);
     // Two ticks: the cancelled members' events, then nothing (the cancel left no pending child).
@@ -53,9 +70,12 @@ class WorkflowRetentionTest {
     assertThat(client.workflows().get(finished.id())).isEmpty();
     assertThat(client.workflows().get(open.id())).isPresent();
     for (String table : new String[] {"workflow_members", "workflow_edges", "workflow_events"}) {
-      assertThat(db.count("FROM {schema}." + table + " WHERE workflow_id = " + finished.id())).as(table).isZero();
+      assertThat(db.count("FROM {schema}." + table + " WHERE workflow_id = " + finished.id()))
+          .as(table)
+          .isZero();
     }
-    assertThat(db.count("FROM {schema}.workflow_members WHERE workflow_id = " + open.id())).isEqualTo(2);
+    assertThat(db.count("FROM {schema}.workflow_members WHERE workflow_id = " + open.id()))
+        .isEqualTo(2);
     assertThat(engine.prune()).isZero();
   }
 }

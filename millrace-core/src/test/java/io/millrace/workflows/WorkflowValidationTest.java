@@ -40,46 +40,90 @@ class WorkflowValidationTest {
 
   @Test
   void aCycleIsRejectedNamingIt() {
-    rejects(() -> WorkflowRequest.named("w")
-            .step("root", job())
-            .step("a", job(), "root", "c")
-            .step("b", job(), "a")
-            .step("c", job(), "b"),
-        "steps[", "cycle");
-    ValidationException e = rejects(() -> WorkflowRequest.named("w")
-        .step("a", job(), "c").step("b", job(), "a").step("c", job(), "b"), "steps[", "cycle");
+    rejects(
+        () ->
+            WorkflowRequest.named("w")
+                .step("root", job())
+                .step("a", job(), "root", "c")
+                .step("b", job(), "a")
+                .step("c", job(), "b"),
+        "steps[",
+        "cycle");
+    ValidationException e =
+        rejects(
+            () ->
+                WorkflowRequest.named("w")
+                    .step("a", job(), "c")
+                    .step("b", job(), "a")
+                    .step("c", job(), "b"),
+            "steps[",
+            "cycle");
     // Every edge of the reported cycle runs parent -> child, and it closes on itself.
     String cycle = e.getMessage().substring(e.getMessage().indexOf("cycle ") + 6);
     assertThat(cycle.split(" -> ")).hasSize(4).contains("a", "b", "c");
     assertThat(cycle.split(" -> ")[0]).isEqualTo(cycle.split(" -> ")[3]);
-    rejects(() -> WorkflowRequest.named("w").step("a", job(), "a"), "steps[a].parents", "cycle a -> a");
+    rejects(
+        () -> WorkflowRequest.named("w").step("a", job(), "a"), "steps[a].parents", "cycle a -> a");
   }
 
   @Test
   void unknownParentDuplicateEdgeAndEmptyAreRejected() {
-    rejects(() -> WorkflowRequest.named("w").step("a", job()).step("b", job(), "nope"), "steps[b].parents", "unknown parent 'nope'");
-    rejects(() -> WorkflowRequest.named("w").step("a", job()).step("b", job(), "a", "a"), "steps[b].parents", "duplicate edge a -> b");
+    rejects(
+        () -> WorkflowRequest.named("w").step("a", job()).step("b", job(), "nope"),
+        "steps[b].parents",
+        "unknown parent 'nope'");
+    rejects(
+        () -> WorkflowRequest.named("w").step("a", job()).step("b", job(), "a", "a"),
+        "steps[b].parents",
+        "duplicate edge a -> b");
     rejects(() -> WorkflowRequest.named("w"), "steps", "at least one step");
-    rejects(() -> WorkflowRequest.named("w").step("a", job()).step("a", job()), "steps[1].name", "twice");
+    rejects(
+        () -> WorkflowRequest.named("w").step("a", job()).step("a", job()),
+        "steps[1].name",
+        "twice");
   }
 
   @Test
   void badNamesJoinsKeysAndKindsAreRejected() {
-    assertThatThrownBy(() -> WorkflowRequest.named("no spaces")).isInstanceOf(ValidationException.class)
-        .extracting(e -> ((ValidationException) e).field()).isEqualTo("name");
-    assertThatThrownBy(() -> WorkflowRequest.named("w").namespace("bad/ns")).isInstanceOf(ValidationException.class)
-        .extracting(e -> ((ValidationException) e).field()).isEqualTo("namespace");
+    assertThatThrownBy(() -> WorkflowRequest.named("no spaces"))
+        .isInstanceOf(ValidationException.class)
+        .extracting(e -> ((ValidationException) e).field())
+        .isEqualTo("name");
+    assertThatThrownBy(() -> WorkflowRequest.named("w").namespace("bad/ns"))
+        .isInstanceOf(ValidationException.class)
+        .extracting(e -> ((ValidationException) e).field())
+        .isEqualTo("namespace");
     assertThatThrownBy(() -> JoinPolicy.quorum(0)).isInstanceOf(ValidationException.class);
-    assertThatThrownBy(() -> JoinPolicy.parse("join", "most")).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> JoinPolicy.parse("join", "most"))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("quorum(k)");
     rejects(() -> WorkflowRequest.named("w").step("bad name", job()), "steps[0].name", "not valid");
-    rejects(() -> WorkflowRequest.named("w").step("a", job()).step("b", job()).step("c", job(), JoinPolicy.quorum(3), "a", "b"),
-        "steps[c].join", "can never be met by 2 parents");
-    rejects(() -> WorkflowRequest.named("w").step("a", job(), JoinPolicy.anyOf()), "steps[a].join", "needs parents");
-    rejects(() -> WorkflowRequest.named("w").step("a", job().uniqueKey("k")), "steps[a].uniqueKey", "unique keys");
-    assertThatThrownBy(() -> strict.workflows().submit(WorkflowRequest.named("w").step("a", JobRequest.of("unknown.kind", Map.of()))))
+    rejects(
+        () ->
+            WorkflowRequest.named("w")
+                .step("a", job())
+                .step("b", job())
+                .step("c", job(), JoinPolicy.quorum(3), "a", "b"),
+        "steps[c].join",
+        "can never be met by 2 parents");
+    rejects(
+        () -> WorkflowRequest.named("w").step("a", job(), JoinPolicy.anyOf()),
+        "steps[a].join",
+        "needs parents");
+    rejects(
+        () -> WorkflowRequest.named("w").step("a", job().uniqueKey("k")),
+        "steps[a].uniqueKey",
+        "unique keys");
+    assertThatThrownBy(
+            () ->
+                strict
+                    .workflows()
+                    .submit(
+                        WorkflowRequest.named("w")
+                            .step("a", JobRequest.of("unknown.kind", Map.of()))))
         .isInstanceOf(ValidationException.class)
-        .extracting(e -> ((ValidationException) e).field()).isEqualTo("steps[a].kind");
+        .extracting(e -> ((ValidationException) e).field())
+        .isEqualTo("steps[a].kind");
     assertNothingWritten();
   }
 
@@ -100,26 +144,37 @@ class WorkflowValidationTest {
     }
     WorkflowView.Detail detail = client.workflows().get(submitted.id()).orElseThrow();
     assertThat(detail.members()).extracting(WorkflowView.Member::name).containsExactly("a", "b");
-    assertThat(detail.edges()).extracting(WorkflowView.Edge::parent, WorkflowView.Edge::child)
+    assertThat(detail.edges())
+        .extracting(WorkflowView.Edge::parent, WorkflowView.Edge::child)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("a", "b"));
-    assertThat(db.column("SELECT state FROM {schema}.jobs WHERE id = " + submitted.jobId("b"))).containsExactly("pending");
-    db.execute("DELETE FROM {schema}.workflow_edges; DELETE FROM {schema}.workflow_members; DELETE FROM {schema}.workflows;"
-        + " DELETE FROM {schema}.jobs");
+    assertThat(db.column("SELECT state FROM {schema}.jobs WHERE id = " + submitted.jobId("b")))
+        .containsExactly("pending");
+    db.execute(
+        "DELETE FROM {schema}.workflow_edges; DELETE FROM {schema}.workflow_members; DELETE FROM {schema}.workflows;"
+            + " DELETE FROM {schema}.jobs");
   }
 
   @Test
   void aPendingMemberCannotBeRetriedAheadOfItsParents() {
-    SubmittedWorkflow wf = client.workflows().submit(WorkflowRequest.named("early").step("a", job()).step("b", job(), "a"));
+    SubmittedWorkflow wf =
+        client
+            .workflows()
+            .submit(WorkflowRequest.named("early").step("a", job()).step("b", job(), "a"));
     assertThatThrownBy(() -> client.admin().retry(wf.jobId("b")))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("waits for its workflow's parents");
-    assertThat(db.column("SELECT state FROM {schema}.jobs WHERE id = " + wf.jobId("b"))).containsExactly("pending");
-    db.execute("DELETE FROM {schema}.workflow_edges; DELETE FROM {schema}.workflow_members; DELETE FROM {schema}.workflows;"
-        + " DELETE FROM {schema}.jobs");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("waits for its workflow's parents");
+    assertThat(db.column("SELECT state FROM {schema}.jobs WHERE id = " + wf.jobId("b")))
+        .containsExactly("pending");
+    db.execute(
+        "DELETE FROM {schema}.workflow_edges; DELETE FROM {schema}.workflow_members; DELETE FROM {schema}.workflows;"
+            + " DELETE FROM {schema}.jobs");
   }
 
-  private ValidationException rejects(Supplier<WorkflowRequest> request, String field, String message) {
-    ValidationException e = org.junit.jupiter.api.Assertions.assertThrows(
-        ValidationException.class, () -> client.workflows().submit(request.get()));
+  private ValidationException rejects(
+      Supplier<WorkflowRequest> request, String field, String message) {
+    ValidationException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ValidationException.class, () -> client.workflows().submit(request.get()));
     assertThat(e.field()).startsWith(field);
     assertThat(e.getMessage()).contains(message);
     assertNothingWritten();
@@ -127,7 +182,10 @@ class WorkflowValidationTest {
   }
 
   private static void assertNothingWritten() {
-    for (String table : new String[] {"workflows", "workflow_members", "workflow_edges", "workflow_events", "jobs"}) {
+    for (String table :
+        new String[] {
+          "workflows", "workflow_members", "workflow_edges", "workflow_events", "jobs"
+        }) {
       assertThat(db.count("FROM {schema}." + table)).as(table).isZero();
     }
   }

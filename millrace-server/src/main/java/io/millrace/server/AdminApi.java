@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON admin API under {@code /api}: a thin mapping from HTTP to {@link JobAdmin} and
- * {@link Millrace#enqueue}, so the API, the CLI and the dashboard behave the same. Request strings
- * are parsed and validated here or by the core; none ever reaches SQL other than as a bound value.
+ * The JSON admin API under {@code /api}: a thin mapping from HTTP to {@link JobAdmin} and {@link
+ * Millrace#enqueue}, so the API, the CLI and the dashboard behave the same. Request strings are
+ * parsed and validated here or by the core; none ever reaches SQL other than as a bound value.
  */
 final class AdminApi {
   /** Page size when {@code limit} is not given. */
@@ -35,10 +35,12 @@ final class AdminApi {
     app.get("/api/queues", this::queues);
     app.get("/api/storage/counters", ctx -> ctx.json(counters(false)));
     app.post("/api/storage/counters/verify", ctx -> ctx.json(counters(true)));
-    app.post("/api/storage/counters/rebuild", ctx -> {
-      millrace.counts().rebuild();
-      ctx.json(counters(false));
-    });
+    app.post(
+        "/api/storage/counters/rebuild",
+        ctx -> {
+          millrace.counts().rebuild();
+          ctx.json(counters(false));
+        });
     app.post("/api/queues/{name}/pause", ctx -> setPaused(ctx, true));
     app.post("/api/queues/{name}/resume", ctx -> setPaused(ctx, false));
     app.get("/api/nodes", ctx -> ctx.json(millrace.nodes().list()));
@@ -48,7 +50,8 @@ final class AdminApi {
     JobAdmin.Filter filter = JobFilters.fromQuery(ctx, DEFAULT_LIMIT);
     List<Job> jobs = millrace.admin().list(filter);
     // A full page may have a successor; its keyset cursor is the last id shown.
-    String next = jobs.size() == filter.limit() ? Long.toString(jobs.get(jobs.size() - 1).id()) : null;
+    String next =
+        jobs.size() == filter.limit() ? Long.toString(jobs.get(jobs.size() - 1).id()) : null;
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("jobs", jobs);
     body.put("next", next);
@@ -63,7 +66,10 @@ final class AdminApi {
 
   private void getJob(Context ctx) {
     long id = id(ctx);
-    millrace.admin().get(id).ifPresentOrElse(ctx::json, () -> notFound(ctx, "job " + id + " not found"));
+    millrace
+        .admin()
+        .get(id)
+        .ifPresentOrElse(ctx::json, () -> notFound(ctx, "job " + id + " not found"));
   }
 
   private void cancel(Context ctx) {
@@ -78,7 +84,9 @@ final class AdminApi {
     answer(ctx, id, result.name(), result == JobAdmin.RetryResult.NOT_FOUND);
   }
 
-  /** One answer shape for job actions: 404 when the job does not exist, else what the action did. */
+  /**
+   * One answer shape for job actions: 404 when the job does not exist, else what the action did.
+   */
   private static void answer(Context ctx, long id, String result, boolean notFound) {
     if (notFound) {
       notFound(ctx, "job " + id + " not found");
@@ -96,7 +104,9 @@ final class AdminApi {
     ctx.json(millrace.queues(!"fast".equals(read)));
   }
 
-  /** Counter drift against history; with {@code clearOnDrift}, drift also clears the trust marker. */
+  /**
+   * Counter drift against history; with {@code clearOnDrift}, drift also clears the trust marker.
+   */
   private Map<String, Object> counters(boolean clearOnDrift) {
     List<io.millrace.counts.Drift> drift = millrace.counts().verify(clearOnDrift);
     Map<String, Object> body = new LinkedHashMap<>();

@@ -10,19 +10,23 @@ import java.util.List;
 final class ApiDocs {
   static final String VERSION = "0.1.0-SNAPSHOT";
 
-  private static final List<OpenApi.Section> SECTIONS = List.of(
-      new JobsDocs(),
-      new OperationsDocs(),
-      new WorkflowsDocs(),
-      new BackfillsDocs(),
-      new ProjectionsDocs());
+  private static final List<OpenApi.Section> SECTIONS =
+      List.of(
+          new JobsDocs(),
+          new OperationsDocs(),
+          new WorkflowsDocs(),
+          new BackfillsDocs(),
+          new ProjectionsDocs());
 
   private ApiDocs() {}
 
   static OpenApi build() {
-    OpenApi api = new OpenApi("Millrace admin API", VERSION,
-        "See and steer Millrace: jobs, queues, counters, the cluster, workflows, backfills, projections. One JSON convention: ISO-8601 "
-            + "instants, job states in lower case, errors as {\"error\": message, \"field\": offending input or null}.");
+    OpenApi api =
+        new OpenApi(
+            "Millrace admin API",
+            VERSION,
+            "See and steer Millrace: jobs, queues, counters, the cluster, workflows, backfills, projections. One JSON convention: ISO-8601 "
+                + "instants, job states in lower case, errors as {\"error\": message, \"field\": offending input or null}.");
     SECTIONS.forEach(s -> s.describe(api));
     return api;
   }

@@ -31,8 +31,10 @@ import java.util.Set;
  * A mutation is any method but GET, HEAD and OPTIONS. Every refusal is the API's JSON error.
  */
 final class ApiGuard {
-  private static final Set<HandlerType> READS = Set.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS);
-  private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
+  private static final Set<HandlerType> READS =
+      Set.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS);
+  private static final Set<String> LOOPBACK_NAMES =
+      Set.of("localhost", "127.0.0.1", "[::1]", "::1");
 
   private final byte[] token;
   private final boolean readsNeedToken;
@@ -40,7 +42,8 @@ final class ApiGuard {
   private final boolean loopbackOnly;
   private final long maxBodyBytes;
 
-  ApiGuard(String token, boolean readsNeedToken, boolean readOnly, String bindHost, long maxBodyBytes) {
+  ApiGuard(
+      String token, boolean readsNeedToken, boolean readOnly, String bindHost, long maxBodyBytes) {
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.readsNeedToken = readsNeedToken;
     this.readOnly = readOnly;
@@ -51,19 +54,25 @@ final class ApiGuard {
   /** What the dashboard needs to know to offer only what will be accepted. */
   Map<String, Object> describe() {
     return Map.of(
-        "readOnly", readOnly,
-        "mutationsNeedToken", token != null,
-        "readsNeedToken", token != null && readsNeedToken);
+        "readOnly",
+        readOnly,
+        "mutationsNeedToken",
+        token != null,
+        "readsNeedToken",
+        token != null && readsNeedToken);
   }
 
-  /** Refuses requests addressed to a host name that is not this machine's while bound to loopback. */
+  /**
+   * Refuses requests addressed to a host name that is not this machine's while bound to loopback.
+   */
   void checkHost(Context ctx) {
     if (!loopbackOnly) {
       return;
     }
     String host = hostName(ctx.header("Host"));
     if (host == null || !LOOPBACK_NAMES.contains(host)) {
-      throw new HttpResponseException(HttpStatus.FORBIDDEN.getCode(),
+      throw new HttpResponseException(
+          HttpStatus.FORBIDDEN.getCode(),
           "this server is bound to loopback and answers only requests for localhost or 127.0.0.1");
     }
   }
@@ -72,19 +81,23 @@ final class ApiGuard {
     boolean mutation = !READS.contains(ctx.method());
     // Checked before the body is read, so an oversized body is refused without buffering it.
     if (ctx.contentLength() > maxBodyBytes) {
-      throw new HttpResponseException(HttpStatus.CONTENT_TOO_LARGE.getCode(),
+      throw new HttpResponseException(
+          HttpStatus.CONTENT_TOO_LARGE.getCode(),
           "request body is larger than " + maxBodyBytes + " bytes");
     }
     if (mutation && readOnly) {
-      throw new HttpResponseException(HttpStatus.FORBIDDEN.getCode(),
+      throw new HttpResponseException(
+          HttpStatus.FORBIDDEN.getCode(),
           "this server is read-only: " + ctx.method() + " " + ctx.path() + " is refused");
     }
     if (mutation && crossOrigin(ctx)) {
-      throw new HttpResponseException(HttpStatus.FORBIDDEN.getCode(),
+      throw new HttpResponseException(
+          HttpStatus.FORBIDDEN.getCode(),
           "cross-origin request refused: send it from this server's own pages or without a browser");
     }
     if (token != null && (mutation || readsNeedToken) && !authorized(ctx)) {
-      throw new HttpResponseException(HttpStatus.UNAUTHORIZED.getCode(), "a valid token is required");
+      throw new HttpResponseException(
+          HttpStatus.UNAUTHORIZED.getCode(), "a valid token is required");
     }
   }
 
@@ -100,7 +113,9 @@ final class ApiGuard {
     try {
       URI uri = URI.create(origin);
       String host = ctx.header("Host");
-      return uri.getRawAuthority() == null || host == null || !uri.getRawAuthority().equalsIgnoreCase(host);
+      return uri.getRawAuthority() == null
+          || host == null
+          || !uri.getRawAuthority().equalsIgnoreCase(host);
     } catch (IllegalArgumentException e) {
       return true; // "null" (sandboxed frames, file://) or garbage: not our origin
     }
@@ -109,7 +124,9 @@ final class ApiGuard {
   private boolean authorized(Context ctx) {
     String given = ctx.header("X-Millrace-Token");
     String authorization = ctx.header("Authorization");
-    if (given == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    if (given == null
+        && authorization != null
+        && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       given = authorization.substring(7).trim();
     }
     // MessageDigest.isEqual compares in time independent of where the first difference is.
@@ -131,6 +148,7 @@ final class ApiGuard {
   }
 
   private static boolean isLoopback(String bindHost) {
-    return LOOPBACK_NAMES.contains(bindHost.toLowerCase(Locale.ROOT)) || bindHost.startsWith("127.");
+    return LOOPBACK_NAMES.contains(bindHost.toLowerCase(Locale.ROOT))
+        || bindHost.startsWith("127.");
   }
 }

@@ -10,9 +10,9 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Backfills over HTTP: {@code GET /api/backfills} (all, in registration order),
- * {@code GET /api/backfills/{name}}, and {@code POST /api/backfills/{name}/pause|resume|cancel|retry}.
- * An action answers 200 with {@code {name, action, applied: true, state}}, 404 for an unknown name,
+ * Backfills over HTTP: {@code GET /api/backfills} (all, in registration order), {@code GET
+ * /api/backfills/{name}}, and {@code POST /api/backfills/{name}/pause|resume|cancel|retry}. An
+ * action answers 200 with {@code {name, action, applied: true, state}}, 404 for an unknown name,
  * and 409 when the backfill's state does not allow it (resuming one that is not paused, say).
  */
 final class BackfillsApi {
@@ -24,10 +24,15 @@ final class BackfillsApi {
 
   void register(Javalin app) {
     app.get("/api/backfills", ctx -> ctx.json(Map.of("backfills", backfills.list())));
-    app.get("/api/backfills/{name}", ctx -> {
-      String name = ctx.pathParam("name");
-      backfills.get(name).ifPresentOrElse(ctx::json, () -> AdminApi.notFound(ctx, "backfill " + name + " not found"));
-    });
+    app.get(
+        "/api/backfills/{name}",
+        ctx -> {
+          String name = ctx.pathParam("name");
+          backfills
+              .get(name)
+              .ifPresentOrElse(
+                  ctx::json, () -> AdminApi.notFound(ctx, "backfill " + name + " not found"));
+        });
     app.post("/api/backfills/{name}/pause", ctx -> act(ctx, backfills::pause));
     app.post("/api/backfills/{name}/resume", ctx -> act(ctx, backfills::resume));
     app.post("/api/backfills/{name}/cancel", ctx -> act(ctx, backfills::cancel));
@@ -43,8 +48,11 @@ final class BackfillsApi {
     }
     Backfills.Action a = done.get();
     if (!a.applied()) {
-      ctx.status(HttpStatus.CONFLICT).json(new ApiError(
-          "cannot " + a.action() + " backfill " + name + ": it is " + a.state().dbName(), null));
+      ctx.status(HttpStatus.CONFLICT)
+          .json(
+              new ApiError(
+                  "cannot " + a.action() + " backfill " + name + ": it is " + a.state().dbName(),
+                  null));
       return;
     }
     ctx.json(a);

@@ -22,13 +22,15 @@ import java.util.Map;
  */
 final class Dashboard {
   static final String RESOURCES = "/io/millrace/server/dashboard";
-  static final Map<String, String> HEADERS = Map.of(
-      "Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-          + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-      "X-Content-Type-Options", "nosniff",
-      "X-Frame-Options", "DENY",
-      "Referrer-Policy", "no-referrer",
-      "Cache-Control", "no-cache");
+  static final Map<String, String> HEADERS =
+      Map.of(
+          "Content-Security-Policy",
+              "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                  + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+          "X-Content-Type-Options", "nosniff",
+          "X-Frame-Options", "DENY",
+          "Referrer-Policy", "no-referrer",
+          "Cache-Control", "no-cache");
 
   private final byte[] index;
 
@@ -45,12 +47,13 @@ final class Dashboard {
 
   /** Serves the assets under {@code /dashboard/}; call while configuring Javalin. */
   static void configure(JavalinConfig config) {
-    config.staticFiles.add(files -> {
-      files.hostedPath = "/dashboard";
-      files.directory = RESOURCES;
-      files.location = Location.CLASSPATH;
-      files.headers = HEADERS;
-    });
+    config.staticFiles.add(
+        files -> {
+          files.hostedPath = "/dashboard";
+          files.directory = RESOURCES;
+          files.location = Location.CLASSPATH;
+          files.headers = HEADERS;
+        });
   }
 
   void register(Javalin app) {

@@ -31,21 +31,27 @@ final class DashboardApi {
   }
 
   void register(Javalin app) {
-    app.get("/api/cluster", ctx -> {
-      List<NodeInfo> nodes = millrace.nodes().list();
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("now", Instant.now());
-      body.put("leader", nodes.stream().filter(NodeInfo::leader).map(NodeInfo::id).findFirst().orElse(null));
-      body.put("nodes", nodes);
-      ctx.json(body);
-    });
+    app.get(
+        "/api/cluster",
+        ctx -> {
+          List<NodeInfo> nodes = millrace.nodes().list();
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("now", Instant.now());
+          body.put(
+              "leader",
+              nodes.stream().filter(NodeInfo::leader).map(NodeInfo::id).findFirst().orElse(null));
+          body.put("nodes", nodes);
+          ctx.json(body);
+        });
     app.get("/api/stats/throughput", ctx -> ctx.json(throughput.series()));
-    app.get("/api/server", ctx -> {
-      Map<String, Object> body = new LinkedHashMap<>(guard.describe());
-      body.put("node", millrace.nodeId());
-      body.put("version", ApiDocs.VERSION);
-      ctx.json(body);
-    });
+    app.get(
+        "/api/server",
+        ctx -> {
+          Map<String, Object> body = new LinkedHashMap<>(guard.describe());
+          body.put("node", millrace.nodeId());
+          body.put("version", ApiDocs.VERSION);
+          ctx.json(body);
+        });
     app.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
   }
 }

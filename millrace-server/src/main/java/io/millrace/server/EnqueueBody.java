@@ -15,9 +15,9 @@ import java.util.Set;
 
 /**
  * Turns the body of {@code POST /api/jobs} into a {@link JobRequest}. Read property by property
- * rather than bound to a class, so that every mistake (a string where a number belongs, a
- * fraction, a misspelt property) is reported with the property's name, and values are then
- * checked by {@link JobRequest} itself, the same rules as for Java callers.
+ * rather than bound to a class, so that every mistake (a string where a number belongs, a fraction,
+ * a misspelt property) is reported with the property's name, and values are then checked by {@link
+ * JobRequest} itself, the same rules as for Java callers.
  *
  * <pre>{@code
  * {"kind": "email.send", "args": {"to": "ada@example.com"}, "queue": "mail", "priority": 10,
@@ -27,9 +27,18 @@ import java.util.Set;
  */
 final class EnqueueBody {
   /** A misspelt option must not be silently ignored (the job would run with the default). */
-  private static final Set<String> KNOWN = Set.of(
-      "kind", "args", "queue", "priority", "runAt", "delaySeconds", "maxAttempts", "uniqueKey", "tags",
-      "timeoutSeconds");
+  private static final Set<String> KNOWN =
+      Set.of(
+          "kind",
+          "args",
+          "queue",
+          "priority",
+          "runAt",
+          "delaySeconds",
+          "maxAttempts",
+          "uniqueKey",
+          "tags",
+          "timeoutSeconds");
 
   private EnqueueBody() {}
 
@@ -46,18 +55,21 @@ final class EnqueueBody {
     for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!KNOWN.contains(name)) {
-        throw new ValidationException(name, "is not a known property; use one of " + KNOWN.stream().sorted().toList());
+        throw new ValidationException(
+            name, "is not a known property; use one of " + KNOWN.stream().sorted().toList());
       }
     }
     JsonNode args = root.path("args");
     if (!args.isMissingNode() && !args.isNull() && !args.isObject() && !args.isArray()) {
-      throw new ValidationException("args", "must be a JSON object or array, got " + args.getNodeType().name().toLowerCase());
+      throw new ValidationException(
+          "args", "must be a JSON object or array, got " + args.getNodeType().name().toLowerCase());
     }
     String kind = text(root, "kind");
     if (kind == null) {
       throw new ValidationException("kind", "is required");
     }
-    JobRequest request = JobRequest.ofJson(kind, args.isMissingNode() || args.isNull() ? "{}" : Json.write(args));
+    JobRequest request =
+        JobRequest.ofJson(kind, args.isMissingNode() || args.isNull() ? "{}" : Json.write(args));
     String queue = text(root, "queue");
     if (queue != null) {
       request.queue(queue);
@@ -75,7 +87,8 @@ final class EnqueueBody {
       try {
         request.runAt(Instant.parse(runAt));
       } catch (DateTimeParseException e) {
-        throw new ValidationException("runAt", "'" + runAt + "' is not an ISO-8601 instant such as 2030-01-01T00:00:00Z");
+        throw new ValidationException(
+            "runAt", "'" + runAt + "' is not an ISO-8601 instant such as 2030-01-01T00:00:00Z");
       }
     }
     if (delay != null) {

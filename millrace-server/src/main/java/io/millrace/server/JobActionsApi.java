@@ -33,7 +33,8 @@ final class JobActionsApi {
       AdminApi.notFound(ctx, "job " + id + " not found");
       return;
     }
-    ctx.json(java.util.Map.of("id", id, "result", result.name().toLowerCase(java.util.Locale.ROOT)));
+    ctx.json(
+        java.util.Map.of("id", id, "result", result.name().toLowerCase(java.util.Locale.ROOT)));
   }
 
   private void bulk(Context ctx) {

@@ -21,6 +21,7 @@ final class JobFilters {
   /** Query parameters of the job list. */
   static final List<String> LIST_PARAMS =
       List.of("queue", "state", "kind", "tag", "createdFrom", "createdTo", "before", "limit");
+
   /** Properties of a bulk action's body. */
   static final List<String> BULK_PROPERTIES =
       List.of("queue", "state", "kind", "tag", "createdFrom", "createdTo", "beforeId", "max");
@@ -46,7 +47,9 @@ final class JobFilters {
         limit == null ? defaultLimit : BadInput.parseInt("limit", limit));
   }
 
-  /** A bulk action's body: the filter, and {@code max} (how many jobs at most) returned separately. */
+  /**
+   * A bulk action's body: the filter, and {@code max} (how many jobs at most) returned separately.
+   */
   record Bulk(JobAdmin.Filter filter, int max) {}
 
   static Bulk fromBody(String body, int defaultMax) {
@@ -62,25 +65,36 @@ final class JobFilters {
     for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!BULK_PROPERTIES.contains(name)) {
-        throw new ValidationException(name, "is not a known property; use one of " + BULK_PROPERTIES);
+        throw new ValidationException(
+            name, "is not a known property; use one of " + BULK_PROPERTIES);
       }
     }
-    JobAdmin.Filter filter = new JobAdmin.Filter(
-        text(root, "queue"),
-        state(text(root, "state")),
-        text(root, "kind"),
-        text(root, "tag"),
-        instant("createdFrom", text(root, "createdFrom")),
-        instant("createdTo", text(root, "createdTo")),
-        whole(root, "beforeId"),
-        1);
-    if (filter.queue() == null && filter.state() == null && filter.kind() == null && filter.tag() == null
-        && filter.createdFrom() == null && filter.createdTo() == null) {
-      throw new ValidationException("filter",
+    JobAdmin.Filter filter =
+        new JobAdmin.Filter(
+            text(root, "queue"),
+            state(text(root, "state")),
+            text(root, "kind"),
+            text(root, "tag"),
+            instant("createdFrom", text(root, "createdFrom")),
+            instant("createdTo", text(root, "createdTo")),
+            whole(root, "beforeId"),
+            1);
+    if (filter.queue() == null
+        && filter.state() == null
+        && filter.kind() == null
+        && filter.tag() == null
+        && filter.createdFrom() == null
+        && filter.createdTo() == null) {
+      throw new ValidationException(
+          "filter",
           "a bulk action needs at least one of queue, state, kind, tag, createdFrom, createdTo");
     }
     Long max = whole(root, "max");
-    return new Bulk(filter, max == null ? defaultMax : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, max)));
+    return new Bulk(
+        filter,
+        max == null
+            ? defaultMax
+            : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, max)));
   }
 
   static Instant instant(String field, String value) {
@@ -90,7 +104,8 @@ final class JobFilters {
     try {
       return Instant.parse(value.trim());
     } catch (DateTimeParseException e) {
-      throw new ValidationException(field, "'" + value + "' is not an ISO-8601 instant such as 2030-01-01T00:00:00Z");
+      throw new ValidationException(
+          field, "'" + value + "' is not an ISO-8601 instant such as 2030-01-01T00:00:00Z");
     }
   }
 

@@ -53,29 +53,41 @@ public final class MillraceServer implements AutoCloseable {
     PrometheusMeterRegistry registry = b.registry;
     ApiGuard guard = new ApiGuard(b.token, b.readsNeedToken, b.readOnly, b.host, b.maxBodyBytes);
     throughput = new ThroughputSampler(b.millrace, b.throughputInterval);
-    app = Javalin.create(config -> {
-      config.showJavalinBanner = false;
-      config.http.maxRequestSize = b.maxBodyBytes;
-      config.jsonMapper(new JavalinJackson(ApiJson.MAPPER, false));
-      config.events(events -> events.handlerAdded(h -> routes.add(h.getHttpMethod() + " " + h.getPath())));
-      Dashboard.configure(config);
-    });
+    app =
+        Javalin.create(
+            config -> {
+              config.showJavalinBanner = false;
+              config.http.maxRequestSize = b.maxBodyBytes;
+              config.jsonMapper(new JavalinJackson(ApiJson.MAPPER, false));
+              config.events(
+                  events ->
+                      events.handlerAdded(h -> routes.add(h.getHttpMethod() + " " + h.getPath())));
+              Dashboard.configure(config);
+            });
     app.before(guard::checkHost);
     // Constant time and no database: a liveness probe must not fail because PostgreSQL is slow.
     app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
     app.get("/ready", ctx -> ready(ctx, b.millrace.readiness().report()));
     app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
-    app.before("/api/*", ctx -> {
-      ctx.attribute(STARTED, System.nanoTime());
-      guard.checkApi(ctx);
-    });
-    // Server time of each API answer, so the dashboard and benchmarks can see it (browsers show it too).
-    app.after("/api/*", ctx -> {
-      Long started = ctx.attribute(STARTED);
-      if (started != null) {
-        ctx.header("Server-Timing", String.format(java.util.Locale.ROOT, "app;dur=%.2f", (System.nanoTime() - started) / 1e6));
-      }
-    });
+    app.before(
+        "/api/*",
+        ctx -> {
+          ctx.attribute(STARTED, System.nanoTime());
+          guard.checkApi(ctx);
+        });
+    // Server time of each API answer, so the dashboard and benchmarks can see it (browsers show it
+    // too).
+    app.after(
+        "/api/*",
+        ctx -> {
+          Long started = ctx.attribute(STARTED);
+          if (started != null) {
+            ctx.header(
+                "Server-Timing",
+                String.format(
+                    java.util.Locale.ROOT, "app;dur=%.2f", (System.nanoTime() - started) / 1e6));
+          }
+        });
     new AdminApi(b.millrace).register(app);
     new WorkflowsApi(b.millrace).register(app);
     new BackfillsApi(b.millrace).register(app);
@@ -83,23 +95,32 @@ public final class MillraceServer implements AutoCloseable {
     new JobActionsApi(b.millrace).register(app);
     new DashboardApi(b.millrace, guard, throughput).register(app);
     new Dashboard().register(app);
-    app.exception(ValidationException.class,
-        (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(new ApiError(e.getMessage(), e.field())));
-    app.exception(HttpResponseException.class, (e, ctx) -> {
-      if (e.getStatus() == HttpStatus.UNAUTHORIZED.getCode()) {
-        ctx.header("WWW-Authenticate", "Bearer");
-      }
-      ctx.status(e.getStatus()).json(new ApiError(e.getMessage(), null));
-    });
-    app.exception(Exception.class, (e, ctx) -> {
-      log.error("{} {} failed", ctx.method(), ctx.path(), e);
-      ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(new ApiError(String.valueOf(e.getMessage()), null));
-    });
-    app.error(HttpStatus.NOT_FOUND.getCode(), ctx -> {
-      if (ctx.result() == null) {
-        ctx.json(new ApiError("no such endpoint: " + ctx.method() + " " + ctx.path(), null));
-      }
-    });
+    app.exception(
+        ValidationException.class,
+        (e, ctx) ->
+            ctx.status(HttpStatus.BAD_REQUEST).json(new ApiError(e.getMessage(), e.field())));
+    app.exception(
+        HttpResponseException.class,
+        (e, ctx) -> {
+          if (e.getStatus() == HttpStatus.UNAUTHORIZED.getCode()) {
+            ctx.header("WWW-Authenticate", "Bearer");
+          }
+          ctx.status(e.getStatus()).json(new ApiError(e.getMessage(), null));
+        });
+    app.exception(
+        Exception.class,
+        (e, ctx) -> {
+          log.error("{} {} failed", ctx.method(), ctx.path(), e);
+          ctx.status(HttpStatus.INTERNAL_SERVER_ERROR)
+              .json(new ApiError(String.valueOf(e.getMessage()), null));
+        });
+    app.error(
+        HttpStatus.NOT_FOUND.getCode(),
+        ctx -> {
+          if (ctx.result() == null) {
+            ctx.json(new ApiError("no such endpoint: " + ctx.method() + " " + ctx.path(), null));
+          }
+        });
   }
 
   /**
@@ -157,7 +178,8 @@ public final class MillraceServer implements AutoCloseable {
       this.millrace = Objects.requireNonNull(millrace, "millrace");
       this.registry = Objects.requireNonNull(registry, "registry");
       if (!feeds(millrace.meters(), registry)) {
-        throw new ValidationException("registry",
+        throw new ValidationException(
+            "registry",
             "the Millrace node was not built with this registry; pass it to MillraceBuilder.meterRegistry");
       }
     }
@@ -193,15 +215,17 @@ public final class MillraceServer implements AutoCloseable {
     }
 
     /**
-     * Read-only mode; default false. Every mutating request is refused with 403, whatever token
-     * it carries: for a dashboard that may be shown to people who must not steer.
+     * Read-only mode; default false. Every mutating request is refused with 403, whatever token it
+     * carries: for a dashboard that may be shown to people who must not steer.
      */
     public Builder readOnly(boolean readOnly) {
       this.readOnly = readOnly;
       return this;
     }
 
-    /** Whether reads under {@code /api} need the token too; default false. Needs a {@link #token}. */
+    /**
+     * Whether reads under {@code /api} need the token too; default false. Needs a {@link #token}.
+     */
     public Builder readsNeedToken(boolean readsNeedToken) {
       this.readsNeedToken = readsNeedToken;
       return this;

@@ -11,7 +11,8 @@ import java.util.Locale;
  * A small builder for the OpenAPI 3 document served at {@code /api/openapi.json}. Each capability
  * describes its routes in a {@link Section} of its own (see {@link ApiDocs}), so adding one means
  * adding a section, not editing a shared file. {@code MillraceServerDocsTest} checks that every
- * route the server registers under {@code /api} is described, so an undocumented route fails the build.
+ * route the server registers under {@code /api} is described, so an undocumented route fails the
+ * build.
  *
  * <p>Mutating operations carry {@code x-millrace-cli}: the CLI command that does the same thing.
  * The CLI's tests resolve each of those commands, which is how API/CLI parity is kept.
@@ -40,9 +41,13 @@ final class OpenApi {
     ObjectNode components = root.putObject("components");
     schemas = components.putObject("schemas");
     ObjectNode bearer = components.putObject("securitySchemes").putObject("token");
-    bearer.put("type", "http").put("scheme", "bearer")
-        .put("description", "The server's token; X-Millrace-Token: <token> works too. Required on every "
-            + "mutation when the server has a token, and on reads too when it was told so.");
+    bearer
+        .put("type", "http")
+        .put("scheme", "bearer")
+        .put(
+            "description",
+            "The server's token; X-Millrace-Token: <token> works too. Required on every "
+                + "mutation when the server has a token, and on reads too when it was told so.");
   }
 
   /** Starts an operation; finish it with the returned builder. */
@@ -58,10 +63,19 @@ final class OpenApi {
       node.putArray("security").addObject().putArray("token");
     }
     ObjectNode responses = node.putObject("responses");
-    responses.putObject("400").put("description", "Bad input; field names the offending input").set("content", json(ref("Error")));
+    responses
+        .putObject("400")
+        .put("description", "Bad input; field names the offending input")
+        .set("content", json(ref("Error")));
     if (mutation) {
-      responses.putObject("401").put("description", "Missing or wrong token").set("content", json(ref("Error")));
-      responses.putObject("403").put("description", "Read-only server, or a cross-origin request").set("content", json(ref("Error")));
+      responses
+          .putObject("401")
+          .put("description", "Missing or wrong token")
+          .set("content", json(ref("Error")));
+      responses
+          .putObject("403")
+          .put("description", "Read-only server, or a cross-origin request")
+          .set("content", json(ref("Error")));
     }
     return new Operation(node);
   }
@@ -93,10 +107,15 @@ final class OpenApi {
       return this;
     }
 
-    Operation param(String name, String in, boolean required, String description, ObjectNode schema) {
-      ArrayNode params = node.has("parameters") ? (ArrayNode) node.get("parameters") : node.putArray("parameters");
+    Operation param(
+        String name, String in, boolean required, String description, ObjectNode schema) {
+      ArrayNode params =
+          node.has("parameters") ? (ArrayNode) node.get("parameters") : node.putArray("parameters");
       ObjectNode p = params.addObject();
-      p.put("name", name).put("in", in).put("required", required || in.equals("path")).put("description", description);
+      p.put("name", name)
+          .put("in", in)
+          .put("required", required || in.equals("path"))
+          .put("description", description);
       p.set("schema", schema);
       return this;
     }
@@ -118,7 +137,9 @@ final class OpenApi {
     }
 
     Operation notFound() {
-      ((ObjectNode) node.get("responses")).putObject("404").put("description", "No such thing")
+      ((ObjectNode) node.get("responses"))
+          .putObject("404")
+          .put("description", "No such thing")
           .set("content", json(ref("Error")));
       return this;
     }

@@ -8,8 +8,8 @@ import io.millrace.jobs.JobRequest;
 import io.millrace.projections.QueryStatus;
 
 /**
- * Keeps queries away from a read model that is not ready: while the projection catches up (start-up,
- * rebuild, new fingerprint) or after it failed, a guarded route answers 503 with {@code
+ * Keeps queries away from a read model that is not ready: while the projection catches up
+ * (start-up, rebuild, new fingerprint) or after it failed, a guarded route answers 503 with {@code
  * X-Query-Status: rebuilding} or {@code X-Query-Status: failed} and a JSON error, instead of
  * serving partial data. The status is one primary-key read, shared by every node.
  *
@@ -35,8 +35,8 @@ public final class ProjectionGuard {
   }
 
   /**
-   * True when {@code projection} is ready; otherwise answers the request with 503 and returns false.
-   * A projection no node has registered yet counts as rebuilding.
+   * True when {@code projection} is ready; otherwise answers the request with 503 and returns
+   * false. A projection no node has registered yet counts as rebuilding.
    */
   public static boolean check(Context ctx, Millrace millrace, String projection) {
     QueryStatus status = millrace.projections().queryStatus(projection);
@@ -46,9 +46,15 @@ public final class ProjectionGuard {
     String header = status == QueryStatus.FAILED ? "failed" : "rebuilding";
     ctx.header(HEADER, header);
     ctx.header("Retry-After", status == QueryStatus.FAILED ? "60" : "5");
-    ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(new ApiError(
-        "projection " + projection + (status == QueryStatus.FAILED ? " has failed; it needs a retry or a rebuild"
-            : " is catching up; its read model is not complete yet"), null));
+    ctx.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .json(
+            new ApiError(
+                "projection "
+                    + projection
+                    + (status == QueryStatus.FAILED
+                        ? " has failed; it needs a retry or a rebuild"
+                        : " is catching up; its read model is not complete yet"),
+                null));
     return false;
   }
 }

@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * Projections over HTTP: {@code GET /api/projections[/{name}]}, {@code POST
  * /api/projections/{name}/rebuild|retry}, and the built-in document store's queries {@code GET
- * /api/projections/{name}/documents[/{id}]}, which answer 503 with {@code X-Query-Status} while
- * the projection is not ready (see {@link ProjectionGuard}).
+ * /api/projections/{name}/documents[/{id}]}, which answer 503 with {@code X-Query-Status} while the
+ * projection is not ready (see {@link ProjectionGuard}).
  */
 final class ProjectionsApi {
   static final int DEFAULT_LIMIT = 100;
@@ -27,12 +27,18 @@ final class ProjectionsApi {
 
   void register(Javalin app) {
     app.get("/api/projections", ctx -> ctx.json(millrace.projections().list()));
-    app.get("/api/projections/{name}", ctx -> {
-      String name = ctx.pathParam("name");
-      millrace.projections().get(name).ifPresentOrElse(ctx::json, () -> unknown(ctx, name));
-    });
-    app.post("/api/projections/{name}/rebuild", ctx -> request(ctx, millrace.projections().rebuild(ctx.pathParam("name"))));
-    app.post("/api/projections/{name}/retry", ctx -> request(ctx, millrace.projections().retry(ctx.pathParam("name"))));
+    app.get(
+        "/api/projections/{name}",
+        ctx -> {
+          String name = ctx.pathParam("name");
+          millrace.projections().get(name).ifPresentOrElse(ctx::json, () -> unknown(ctx, name));
+        });
+    app.post(
+        "/api/projections/{name}/rebuild",
+        ctx -> request(ctx, millrace.projections().rebuild(ctx.pathParam("name"))));
+    app.post(
+        "/api/projections/{name}/retry",
+        ctx -> request(ctx, millrace.projections().retry(ctx.pathParam("name"))));
     app.get("/api/projections/{name}/documents/{id}", this::document);
     app.get("/api/projections/{name}/documents", this::documents);
   }
@@ -43,8 +49,12 @@ final class ProjectionsApi {
     if (!known(ctx, name) || !ProjectionGuard.check(ctx, millrace, name)) {
       return;
     }
-    millrace.projections().document(name, id).ifPresentOrElse(ctx::json,
-        () -> AdminApi.notFound(ctx, "projection " + name + " has no document '" + id + "'"));
+    millrace
+        .projections()
+        .document(name, id)
+        .ifPresentOrElse(
+            ctx::json,
+            () -> AdminApi.notFound(ctx, "projection " + name + " has no document '" + id + "'"));
   }
 
   private void documents(Context ctx) {
@@ -73,10 +83,15 @@ final class ProjectionsApi {
   private static void request(Context ctx, Projections.Request result) {
     String name = ctx.pathParam("name");
     switch (result) {
-      case ACCEPTED -> ctx.status(HttpStatus.ACCEPTED).json(Map.of("projection", name, "result", "accepted"));
+      case ACCEPTED ->
+          ctx.status(HttpStatus.ACCEPTED).json(Map.of("projection", name, "result", "accepted"));
       case NOT_FOUND -> unknown(ctx, name);
-      case NOT_FAILED -> ctx.status(HttpStatus.CONFLICT)
-          .json(new ApiError("projection " + name + " has not failed; retry applies to failed projections", null));
+      case NOT_FAILED ->
+          ctx.status(HttpStatus.CONFLICT)
+              .json(
+                  new ApiError(
+                      "projection " + name + " has not failed; retry applies to failed projections",
+                      null));
     }
   }
 

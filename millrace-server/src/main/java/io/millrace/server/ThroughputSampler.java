@@ -15,10 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Throughput over time for the dashboard: every {@code interval} it reads the finished-job
- * counters (the cheap read of {@code Counts.fast}: O(counter rows), never a history scan) and
- * keeps the differences, per state, for the last {@link #KEEP} intervals. Counting finishes from
- * history by minute would scan the newest partition at every refresh; the counters make it free.
+ * Throughput over time for the dashboard: every {@code interval} it reads the finished-job counters
+ * (the cheap read of {@code Counts.fast}: O(counter rows), never a history scan) and keeps the
+ * differences, per state, for the last {@link #KEEP} intervals. Counting finishes from history by
+ * minute would scan the newest partition at every refresh; the counters make it free.
  *
  * <p>The figures cover the whole cluster (the counters are shared) but only the time since this
  * server started sampling. An operator's retry of a finished job lowers a counter; a negative
@@ -26,11 +26,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Termination and idempotence: a daemon timer that only reads; {@link #close} stops it, and a
  * failed read (database away) is logged and leaves a gap, the next tick samples again. Killing it
- * at any point loses at most the samples in memory and changes nothing in the database, so there
- * is no work that could be finished twice or not at all.
+ * at any point loses at most the samples in memory and changes nothing in the database, so there is
+ * no work that could be finished twice or not at all.
  */
 final class ThroughputSampler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ThroughputSampler.class);
+
   /** Samples kept: 360 × 5 s = the last 30 minutes at the default interval. */
   static final int KEEP = 360;
 
@@ -49,11 +50,13 @@ final class ThroughputSampler implements AutoCloseable {
   ThroughputSampler(Millrace millrace, Duration interval) {
     this.millrace = millrace;
     this.interval = interval;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "millrace-throughput");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "millrace-throughput");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   void start() {
@@ -82,8 +85,12 @@ final class ThroughputSampler implements AutoCloseable {
     }
     synchronized (this) {
       if (last != null) {
-        samples.addLast(new Sample(Instant.now(), Math.max(0, now[0] - last[0]),
-            Math.max(0, now[1] - last[1]), Math.max(0, now[2] - last[2])));
+        samples.addLast(
+            new Sample(
+                Instant.now(),
+                Math.max(0, now[0] - last[0]),
+                Math.max(0, now[1] - last[1]),
+                Math.max(0, now[2] - last[2])));
         while (samples.size() > KEEP) {
           samples.removeFirst();
         }

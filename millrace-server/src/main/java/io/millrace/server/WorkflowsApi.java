@@ -31,11 +31,14 @@ final class WorkflowsApi {
     String before = ctx.queryParam("before");
     String limitParam = ctx.queryParam("limit");
     int limit = blank(limitParam) ? AdminApi.DEFAULT_LIMIT : BadInput.parseInt("limit", limitParam);
-    List<WorkflowView.Summary> page = millrace.workflows().list(
-        blankToNull(ctx.queryParam("namespace")),
-        blankToNull(ctx.queryParam("tag")),
-        blank(before) ? null : BadInput.parseLong("before", before),
-        limit);
+    List<WorkflowView.Summary> page =
+        millrace
+            .workflows()
+            .list(
+                blankToNull(ctx.queryParam("namespace")),
+                blankToNull(ctx.queryParam("tag")),
+                blank(before) ? null : BadInput.parseLong("before", before),
+                limit);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("workflows", page);
     // A full page may have a successor; its keyset cursor is the last id shown.
@@ -45,7 +48,10 @@ final class WorkflowsApi {
 
   private void get(Context ctx) {
     long id = BadInput.parseLong("id", ctx.pathParam("id"));
-    millrace.workflows().get(id).ifPresentOrElse(ctx::json, () -> AdminApi.notFound(ctx, "workflow " + id + " not found"));
+    millrace
+        .workflows()
+        .get(id)
+        .ifPresentOrElse(ctx::json, () -> AdminApi.notFound(ctx, "workflow " + id + " not found"));
   }
 
   private void cancel(Context ctx) {

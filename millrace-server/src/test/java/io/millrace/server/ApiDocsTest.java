@@ -15,7 +15,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The OpenAPI document describes exactly the routes the server registers, in one JSON convention. */
+/**
+ * The OpenAPI document describes exactly the routes the server registers, in one JSON convention.
+ */
 class ApiDocsTest {
   static TestDatabase db;
   static Millrace node;
@@ -39,13 +41,16 @@ class ApiDocsTest {
 
   @Test
   void everyRegisteredApiRouteIsDocumentedAndNothingElse() {
-    List<String> registered = server.routes().stream()
-        .filter(r -> r.split(" ", 2)[1].startsWith("/api/"))
-        .filter(r -> !r.startsWith("BEFORE") && !r.startsWith("AFTER"))
-        .toList();
+    List<String> registered =
+        server.routes().stream()
+            .filter(r -> r.split(" ", 2)[1].startsWith("/api/"))
+            .filter(r -> !r.startsWith("BEFORE") && !r.startsWith("AFTER"))
+            .toList();
     List<String> documented = ApiDocs.build().operations();
     assertThat(registered).isNotEmpty();
-    assertThat(documented).as("routes registered but not in /api/openapi.json").containsAll(registered);
+    assertThat(documented)
+        .as("routes registered but not in /api/openapi.json")
+        .containsAll(registered);
     assertThat(registered).as("routes documented but not registered").containsAll(documented);
   }
 
@@ -57,22 +62,26 @@ class ApiDocsTest {
     assertThat(doc.get("openapi").asText()).startsWith("3.");
     List<String> missingCli = new ArrayList<>();
     List<String> danglingRefs = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields();
+        paths.hasNext(); ) {
       Map.Entry<String, JsonNode> path = paths.next();
       for (Iterator<Map.Entry<String, JsonNode>> ops = path.getValue().fields(); ops.hasNext(); ) {
         Map.Entry<String, JsonNode> op = ops.next();
         if (!op.getKey().equals("get") && !op.getValue().has("x-millrace-cli")) {
           missingCli.add(op.getKey() + " " + path.getKey());
         }
-        assertThat(op.getValue().get("responses").get("400").toString()).contains("#/components/schemas/Error");
+        assertThat(op.getValue().get("responses").get("400").toString())
+            .contains("#/components/schemas/Error");
       }
     }
-    doc.findValues("$ref").forEach(ref -> {
-      String name = ref.asText().replace("#/components/schemas/", "");
-      if (!doc.get("components").get("schemas").has(name)) {
-        danglingRefs.add(name);
-      }
-    });
+    doc.findValues("$ref")
+        .forEach(
+            ref -> {
+              String name = ref.asText().replace("#/components/schemas/", "");
+              if (!doc.get("components").get("schemas").has(name)) {
+                danglingRefs.add(name);
+              }
+            });
     assertThat(missingCli).as("mutations without a CLI equivalent").isEmpty();
     assertThat(danglingRefs).as("schemas referenced but not defined").isEmpty();
   }

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every mutation the API documents is tried against each guard: without a token, with a wrong
- * one, on a read-only server, from another origin. The list comes from the OpenAPI document, and
- * {@link ApiDocsTest} proves that document lists every route, so a new mutating route is covered
- * here without anyone remembering to add it.
+ * Every mutation the API documents is tried against each guard: without a token, with a wrong one,
+ * on a read-only server, from another origin. The list comes from the OpenAPI document, and {@link
+ * ApiDocsTest} proves that document lists every route, so a new mutating route is covered here
+ * without anyone remembering to add it.
  */
 class ApiSecurityTest {
   record Work(String name) {}
@@ -40,9 +40,12 @@ class ApiSecurityTest {
     node.migrate();
     guarded = MillraceServer.builder(node, registry).port(0).token(TOKEN).start();
     readOnly = MillraceServer.builder(node, registry).port(0).token(TOKEN).readOnly(true).start();
-    readsGuarded = MillraceServer.builder(node, registry).port(0).token(TOKEN).readsNeedToken(true).start();
+    readsGuarded =
+        MillraceServer.builder(node, registry).port(0).token(TOKEN).readsNeedToken(true).start();
     open = MillraceServer.builder(node, registry).port(0).start();
-    jobId = node.enqueue(JobRequest.of("work", new Work("x")).delay(java.time.Duration.ofHours(1))).id();
+    jobId =
+        node.enqueue(JobRequest.of("work", new Work("x")).delay(java.time.Duration.ofHours(1)))
+            .id();
   }
 
   @AfterAll
@@ -60,8 +63,11 @@ class ApiSecurityTest {
     for (String op : ApiDocs.build().operations()) {
       String[] parts = op.split(" ", 2);
       if (!parts[0].equals("GET")) {
-        String path = parts[1].replace("{id}", Long.toString(jobId)).replace("{name}", "default")
-            .replace("{action}", "cancel");
+        String path =
+            parts[1]
+                .replace("{id}", Long.toString(jobId))
+                .replace("{name}", "default")
+                .replace("{action}", "cancel");
         out.add(new String[] {parts[0], path});
       }
     }
@@ -69,7 +75,8 @@ class ApiSecurityTest {
     return out;
   }
 
-  static final String BODY = "{\"kind\":\"work\",\"args\":{\"name\":\"y\"},\"queue\":\"default\",\"delaySeconds\":3600}";
+  static final String BODY =
+      "{\"kind\":\"work\",\"args\":{\"name\":\"y\"},\"queue\":\"default\",\"delaySeconds\":3600}";
 
   @Test
   void unauthenticatedMutationsAreRejected() throws Exception {
@@ -80,7 +87,8 @@ class ApiSecurityTest {
       assertThat(missing.json().get("error").asText()).contains("token");
       assertThat(missing.header("WWW-Authenticate")).isEqualTo("Bearer");
       assertThat(http.post(m[1], BODY, "Authorization", "Bearer wrong").status())
-          .as("%s %s with a wrong token", m[0], m[1]).isEqualTo(401);
+          .as("%s %s with a wrong token", m[0], m[1])
+          .isEqualTo(401);
       assertThat(http.post(m[1], BODY, "X-Millrace-Token", TOKEN + "x").status()).isEqualTo(401);
     }
     // Nothing happened: the job is still waiting, no queue got paused.
@@ -90,8 +98,12 @@ class ApiSecurityTest {
     assertThat(http.get("/api/jobs").status()).isEqualTo(200);
     assertThat(http.get("/ready").status()).isEqualTo(200);
     // With the token the same request goes through, in either header.
-    assertThat(http.post("/api/queues/default/pause", "", "X-Millrace-Token", TOKEN).status()).isEqualTo(200);
-    assertThat(http.post("/api/queues/default/resume", "", "Authorization", "Bearer " + TOKEN).status()).isEqualTo(200);
+    assertThat(http.post("/api/queues/default/pause", "", "X-Millrace-Token", TOKEN).status())
+        .isEqualTo(200);
+    assertThat(
+            http.post("/api/queues/default/resume", "", "Authorization", "Bearer " + TOKEN)
+                .status())
+        .isEqualTo(200);
   }
 
   @Test
@@ -103,7 +115,10 @@ class ApiSecurityTest {
       assertThat(r.json().get("error").asText()).contains("read-only");
     }
     for (String method : List.of("PUT", "PATCH", "DELETE")) {
-      assertThat(http.method(method, "/api/jobs/" + jobId, "Authorization", "Bearer " + TOKEN).status()).isEqualTo(403);
+      assertThat(
+              http.method(method, "/api/jobs/" + jobId, "Authorization", "Bearer " + TOKEN)
+                  .status())
+          .isEqualTo(403);
     }
     assertThat(node.admin().get(jobId).orElseThrow().state().dbValue()).isEqualTo("scheduled");
     assertThat(http.get("/api/jobs/" + jobId).status()).isEqualTo(200);
@@ -114,13 +129,15 @@ class ApiSecurityTest {
   @Test
   void readsCanRequireTheTokenButProbesNever() throws Exception {
     Http http = new Http(readsGuarded);
-    for (String path : List.of("/api/jobs", "/api/queues", "/api/cluster", "/api/openapi.json", "/api/server")) {
+    for (String path :
+        List.of("/api/jobs", "/api/queues", "/api/cluster", "/api/openapi.json", "/api/server")) {
       assertThat(http.get(path).status()).as(path).isEqualTo(401);
       assertThat(http.get(path, "X-Millrace-Token", TOKEN).status()).as(path).isEqualTo(200);
     }
     assertThat(http.get("/health").status()).isEqualTo(200);
     assertThat(http.get("/ready").status()).isEqualTo(200);
-    assertThat(http.get("/").status()).isEqualTo(200); // the page shell holds no data; it asks for the token
+    assertThat(http.get("/").status())
+        .isEqualTo(200); // the page shell holds no data; it asks for the token
   }
 
   @Test
@@ -130,13 +147,25 @@ class ApiSecurityTest {
     Http.Reply forged = http.post("/api/queues/default/pause", "", "Origin", "http://evil.example");
     assertThat(forged.status()).isEqualTo(403);
     assertThat(forged.json().get("error").asText()).contains("cross-origin");
-    assertThat(http.post("/api/queues/default/pause", "", "Sec-Fetch-Site", "cross-site").status()).isEqualTo(403);
-    assertThat(http.post("/api/queues/default/pause", "", "Origin", "null").status()).isEqualTo(403);
+    assertThat(http.post("/api/queues/default/pause", "", "Sec-Fetch-Site", "cross-site").status())
+        .isEqualTo(403);
+    assertThat(http.post("/api/queues/default/pause", "", "Origin", "null").status())
+        .isEqualTo(403);
     assertThat(node.admin().pausedQueues()).isEmpty();
     // The dashboard's own requests (same origin) and non-browser clients (no Origin) go through.
-    assertThat(http.post("/api/queues/default/pause", "", "Origin", self, "Sec-Fetch-Site", "same-origin").status()).isEqualTo(200);
+    assertThat(
+            http.post(
+                    "/api/queues/default/pause",
+                    "",
+                    "Origin",
+                    self,
+                    "Sec-Fetch-Site",
+                    "same-origin")
+                .status())
+        .isEqualTo(200);
     assertThat(http.post("/api/queues/default/resume", "").status()).isEqualTo(200);
-    // Cross-origin reads are answered but carry no CORS header, so another site's script cannot read them.
+    // Cross-origin reads are answered but carry no CORS header, so another site's script cannot
+    // read them.
     Http.Reply read = http.get("/api/queues", "Origin", "http://evil.example");
     assertThat(read.header("Access-Control-Allow-Origin")).isNull();
   }
@@ -145,7 +174,9 @@ class ApiSecurityTest {
   void loopbackServerAnswersOnlyLoopbackHostNames() throws Exception {
     Http http = new Http(open);
     // DNS rebinding: a page on attacker.example whose name now resolves to 127.0.0.1.
-    assertThat(http.rawStatus("POST", "/api/queues/default/pause", "attacker.example:" + open.port())).isEqualTo(403);
+    assertThat(
+            http.rawStatus("POST", "/api/queues/default/pause", "attacker.example:" + open.port()))
+        .isEqualTo(403);
     assertThat(http.rawStatus("GET", "/api/jobs", "attacker.example")).isEqualTo(403);
     assertThat(http.rawStatus("GET", "/", "attacker.example")).isEqualTo(403);
     assertThat(http.rawStatus("GET", "/api/jobs", "localhost:" + open.port())).isEqualTo(200);
@@ -155,7 +186,9 @@ class ApiSecurityTest {
 
   @Test
   void oversizedBodiesAndBadSettingsAreRefused() throws Exception {
-    Http.Reply r = new Http(open).post("/api/bulk/jobs/retry", "{\"queue\":\"" + "q".repeat(3 * 1024 * 1024) + "\"}");
+    Http.Reply r =
+        new Http(open)
+            .post("/api/bulk/jobs/retry", "{\"queue\":\"" + "q".repeat(3 * 1024 * 1024) + "\"}");
     assertThat(r.status()).isEqualTo(413);
     PrometheusMeterRegistry registry = (PrometheusMeterRegistry) node.meters();
     assertThat(fieldOf(() -> MillraceServer.builder(node, registry).readsNeedToken(true).start()))

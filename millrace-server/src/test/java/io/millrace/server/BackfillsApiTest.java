@@ -35,16 +35,27 @@ class BackfillsApiTest {
     db.migratedClient();
     db.execute("CREATE TABLE {schema}.accounts (id bigint PRIMARY KEY, plan text NOT NULL)");
     db.execute("INSERT INTO {schema}.accounts SELECT i, 'legacy' FROM generate_series(1, 2000) i");
-    target = TestDatabase.pool(TestDatabase.jdbcUrl() + "&currentSchema=" + db.schema(), 2, "backfill-target");
+    target =
+        TestDatabase.pool(
+            TestDatabase.jdbcUrl() + "&currentSchema=" + db.schema(), 2, "backfill-target");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    node = db.builder()
-        .meterRegistry(registry)
-        .backfill(Backfill.builder("accounts-plan").target(target).table("accounts").key("id")
-            .filter("plan = 'legacy'").initialBatchSize(100).maxBatchSize(100)
-            .sql("UPDATE accounts SET plan = 'basic' WHERE {range}")
-            .throttle(Throttles.when("held by the test", hold::get)).throttleRecheck(Duration.ofMillis(50))
-            .blocking().build())
-        .build();
+    node =
+        db.builder()
+            .meterRegistry(registry)
+            .backfill(
+                Backfill.builder("accounts-plan")
+                    .target(target)
+                    .table("accounts")
+                    .key("id")
+                    .filter("plan = 'legacy'")
+                    .initialBatchSize(100)
+                    .maxBatchSize(100)
+                    .sql("UPDATE accounts SET plan = 'basic' WHERE {range}")
+                    .throttle(Throttles.when("held by the test", hold::get))
+                    .throttleRecheck(Duration.ofMillis(50))
+                    .blocking()
+                    .build())
+            .build();
     node.start();
     server = MillraceServer.builder(node, registry).port(0).start();
   }
@@ -59,14 +70,25 @@ class BackfillsApiTest {
 
   @Test
   void blockingBackfillKeepsReadyAt503ThenTheApiSteersItTo200() throws Exception {
-    Await.until("the backfill is throttled", () -> "held by the test".equals(node.backfills().get("accounts-plan")
-        .orElseThrow().throttledBy()));
+    Await.until(
+        "the backfill is throttled",
+        () ->
+            "held by the test"
+                .equals(node.backfills().get("accounts-plan").orElseThrow().throttledBy()));
     MillraceServerTest.Reply ready = get(server, "/ready");
     assertThat(ready.status()).isEqualTo(503);
     assertThat(ready.json().get("pending").get(0).asText()).isEqualTo("backfills");
     String message = ready.json().get("checks").get(1).get("message").asText();
     assertThat(message).contains("accounts-plan").contains("running").contains("of ~2000 rows");
-    assertThat(ready.json().get("checks").get(1).get("details").get("accounts-plan").get("rowsTotal").asLong())
+    assertThat(
+            ready
+                .json()
+                .get("checks")
+                .get(1)
+                .get("details")
+                .get("accounts-plan")
+                .get("rowsTotal")
+                .asLong())
         .isEqualTo(2000);
 
     MillraceServerTest.Reply list = get(server, "/api/backfills");
@@ -83,10 +105,12 @@ class BackfillsApiTest {
     MillraceServerTest.Reply again = post(server, "/api/backfills/accounts-plan/pause", "", null);
     assertThat(again.status()).isEqualTo(409);
     assertThat(again.json().get("error").asText()).contains("paused");
-    assertThat(get(server, "/api/backfills/accounts-plan").json().get("state").asText()).isEqualTo("paused");
+    assertThat(get(server, "/api/backfills/accounts-plan").json().get("state").asText())
+        .isEqualTo("paused");
 
     hold.set(false);
-    assertThat(post(server, "/api/backfills/accounts-plan/resume", "", null).status()).isEqualTo(200);
+    assertThat(post(server, "/api/backfills/accounts-plan/resume", "", null).status())
+        .isEqualTo(200);
     assertThat(node.backfills().awaitFinished("accounts-plan", Duration.ofMinutes(1))).isTrue();
     assertThat(get(server, "/ready").status()).isEqualTo(200);
     MillraceServerTest.Reply done = get(server, "/api/backfills/accounts-plan");
@@ -94,8 +118,10 @@ class BackfillsApiTest {
     assertThat(done.json().get("rowsProcessed").asLong()).isEqualTo(2000);
     assertThat(done.json().get("percent").asDouble()).isEqualTo(100.0);
     assertThat(db.count("FROM {schema}.accounts WHERE plan <> 'basic'")).isZero();
-    assertThat(post(server, "/api/backfills/accounts-plan/retry", "", null).status()).isEqualTo(409);
+    assertThat(post(server, "/api/backfills/accounts-plan/retry", "", null).status())
+        .isEqualTo(409);
     String metrics = MillraceServerTest.send(server, "/metrics");
-    assertThat(metrics).contains("millrace_backfill_rows_processed{backfill=\"accounts-plan\"} 2000.0");
+    assertThat(metrics)
+        .contains("millrace_backfill_rows_processed{backfill=\"accounts-plan\"} 2000.0");
   }
 }

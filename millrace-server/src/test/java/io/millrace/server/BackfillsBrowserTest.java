@@ -33,23 +33,33 @@ class BackfillsBrowserTest {
     db = TestDatabase.create("bfbrowser");
     table = "items_" + db.schema();
     db.execute("CREATE TABLE public." + table + " (id bigint PRIMARY KEY, v int NOT NULL)");
-    db.execute("INSERT INTO public." + table + " SELECT i, 0 FROM generate_series(1, " + ROWS + ") i");
-    Backfill walk = Backfill.builder("walk").target(db.dataSource()).table(table).key("id")
-        .initialBatchSize(100).maxBatchSize(100).targetBatchTime(Duration.ofSeconds(10))
-        .yieldBetweenBatches(Duration.ZERO)
-        .blocking()
-        .batch((c, range) -> {
-          try (PreparedStatement ps = c.prepareStatement("UPDATE public." + table + " SET v = v + 1 WHERE " + range.predicate())) {
-            range.bind(ps, 1);
-            long changed = ps.executeUpdate();
-            Thread.sleep(30);
-            return changed;
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted", e);
-          }
-        })
-        .build();
+    db.execute(
+        "INSERT INTO public." + table + " SELECT i, 0 FROM generate_series(1, " + ROWS + ") i");
+    Backfill walk =
+        Backfill.builder("walk")
+            .target(db.dataSource())
+            .table(table)
+            .key("id")
+            .initialBatchSize(100)
+            .maxBatchSize(100)
+            .targetBatchTime(Duration.ofSeconds(10))
+            .yieldBetweenBatches(Duration.ZERO)
+            .blocking()
+            .batch(
+                (c, range) -> {
+                  try (PreparedStatement ps =
+                      c.prepareStatement(
+                          "UPDATE public." + table + " SET v = v + 1 WHERE " + range.predicate())) {
+                    range.bind(ps, 1);
+                    long changed = ps.executeUpdate();
+                    Thread.sleep(30);
+                    return changed;
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted", e);
+                  }
+                })
+            .build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     node = db.builder().meterRegistry(registry).backfill(walk).build();
     node.migrate();
@@ -86,21 +96,28 @@ class BackfillsBrowserTest {
   @Test
   void aPausedBackfillsBarStopsAndResumesAndTheBannerClearsWhenItSucceeds() throws Exception {
     browser.open(url("/backfills"));
-    browser.waitFor("backfill running with progress", () -> {
-      BackfillStatus s = node.backfills().get("walk").orElseThrow();
-      return s.rowsProcessed() > 0 && browser.all("tr[data-backfill='walk'][data-state='running']").size() == 1;
-    });
+    browser.waitFor(
+        "backfill running with progress",
+        () -> {
+          BackfillStatus s = node.backfills().get("walk").orElseThrow();
+          return s.rowsProcessed() > 0
+              && browser.all("tr[data-backfill='walk'][data-state='running']").size() == 1;
+        });
     // The warm-up banner names the blocking backfill with its own progress line.
     browser.waitForText("#banner li[data-check='backfills']", "walk");
     assertThat(browser.all("#banner li[data-item='walk'] [role='progressbar']")).hasSize(1);
     browser.screenshot("backfill-running");
 
     browser.click("tr[data-backfill='walk'] button[data-action='pause']");
-    browser.waitFor("backfill paused", () -> browser.all("tr[data-backfill='walk'][data-state='paused']").size() == 1);
+    browser.waitFor(
+        "backfill paused",
+        () -> browser.all("tr[data-backfill='walk'][data-state='paused']").size() == 1);
     // Paused: the walk stands still. Both the registry and the page keep the same count while
     // several refreshes go by.
     long pausedAt = node.backfills().get("walk").orElseThrow().rowsProcessed();
-    browser.waitFor("page shows the paused count", () -> rowsShown() != null && rowsShown().startsWith(pausedAt + " "));
+    browser.waitFor(
+        "page shows the paused count",
+        () -> rowsShown() != null && rowsShown().startsWith(pausedAt + " "));
     assertThat(pausedAt).isLessThan(ROWS);
     Thread.sleep(1_500);
     assertThat(node.backfills().get("walk").orElseThrow().rowsProcessed()).isEqualTo(pausedAt);
@@ -109,8 +126,11 @@ class BackfillsBrowserTest {
     browser.screenshot("backfill-paused");
 
     browser.click("tr[data-backfill='walk'] button[data-action='resume']");
-    browser.waitFor("backfill moves again", () -> node.backfills().get("walk").orElseThrow().rowsProcessed() > pausedAt);
-    browser.waitFor("backfill succeeded on the page",
+    browser.waitFor(
+        "backfill moves again",
+        () -> node.backfills().get("walk").orElseThrow().rowsProcessed() > pausedAt);
+    browser.waitFor(
+        "backfill succeeded on the page",
         () -> browser.all("tr[data-backfill='walk'][data-state='succeeded']").size() == 1);
     browser.waitForText("tr[data-backfill='walk'] [data-testid='percent']", "100.0%");
     browser.waitFor("banner cleared", () -> !browser.all("#banner").get(0).isDisplayed());

@@ -19,18 +19,20 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * A headless Chromium for the dashboard's tests, driven through the system's chromedriver
- * (Debian {@code chromium} and {@code chromium-driver}; {@code .ci/run} installs them). Both
- * paths are given explicitly, so Selenium never tries to download a browser or a driver. Each
- * browser gets a fresh profile directory. Screenshots go to {@code target/screenshots/}.
+ * A headless Chromium for the dashboard's tests, driven through the system's chromedriver (Debian
+ * {@code chromium} and {@code chromium-driver}; {@code .ci/run} installs them). Both paths are
+ * given explicitly, so Selenium never tries to download a browser or a driver. Each browser gets a
+ * fresh profile directory. Screenshots go to {@code target/screenshots/}.
  *
  * <p>Without the packages the tests are skipped, unless {@code MILLRACE_BROWSER_REQUIRED=true} in
  * the environment (or {@code -Dmillrace.browser.required=true}) turns that into a failure; {@code
  * .ci/run} sets it, so CI can never pass by skipping them.
  */
 final class Browser implements AutoCloseable {
-  static final Path DRIVER = Path.of(System.getProperty("millrace.chromedriver", "/usr/bin/chromedriver"));
-  static final Path CHROMIUM = Path.of(System.getProperty("millrace.chromium", "/usr/bin/chromium"));
+  static final Path DRIVER =
+      Path.of(System.getProperty("millrace.chromedriver", "/usr/bin/chromedriver"));
+  static final Path CHROMIUM =
+      Path.of(System.getProperty("millrace.chromium", "/usr/bin/chromium"));
   static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
   private final ChromeDriver driver;
@@ -43,23 +45,32 @@ final class Browser implements AutoCloseable {
 
   static Browser start() {
     boolean installed = Files.isExecutable(DRIVER) && Files.isExecutable(CHROMIUM);
-    boolean required = Boolean.getBoolean("millrace.browser.required")
-        || "true".equalsIgnoreCase(System.getenv("MILLRACE_BROWSER_REQUIRED"));
+    boolean required =
+        Boolean.getBoolean("millrace.browser.required")
+            || "true".equalsIgnoreCase(System.getenv("MILLRACE_BROWSER_REQUIRED"));
     if (!required) {
       Assumptions.assumeTrue(installed, "chromium and chromium-driver are not installed");
     } else if (!installed) {
-      throw new IllegalStateException("browser tests required but " + DRIVER + " or " + CHROMIUM + " is missing");
+      throw new IllegalStateException(
+          "browser tests required but " + DRIVER + " or " + CHROMIUM + " is missing");
     }
     try {
       Path profile = Files.createTempDirectory("millrace-chromium-");
       ChromeOptions options = new ChromeOptions();
       options.setBinary(CHROMIUM.toFile());
-      options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-          "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + profile);
-      ChromeDriverService service = new ChromeDriverService.Builder()
-          .usingDriverExecutable(DRIVER.toFile())
-          .usingAnyFreePort()
-          .build();
+      options.addArguments(
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-dev-shm-usage",
+          "--window-size=1280,900",
+          "--user-data-dir=" + profile);
+      ChromeDriverService service =
+          new ChromeDriverService.Builder()
+              .usingDriverExecutable(DRIVER.toFile())
+              .usingAnyFreePort()
+              .build();
       ChromeDriver driver = new ChromeDriver(service, options);
       driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
       return new Browser(driver, profile);
@@ -96,34 +107,38 @@ final class Browser implements AutoCloseable {
    * assertions on page text go through here.
    */
   void waitForText(String css, String... parts) {
-    waitFor(css + " containing " + String.join(", ", parts), () -> {
-      String text = text(css);
-      if (text == null) {
-        return false;
-      }
-      for (String part : parts) {
-        if (!text.contains(part)) {
-          return false;
-        }
-      }
-      return true;
-    });
+    waitFor(
+        css + " containing " + String.join(", ", parts),
+        () -> {
+          String text = text(css);
+          if (text == null) {
+            return false;
+          }
+          for (String part : parts) {
+            if (!text.contains(part)) {
+              return false;
+            }
+          }
+          return true;
+        });
   }
 
   /** Waits until {@code css} matches an element and clicks it. */
   void click(String css) {
-    waitFor("clickable " + css, () -> {
-      try {
-        List<WebElement> found = all(css);
-        if (found.isEmpty() || !found.get(0).isDisplayed()) {
-          return false;
-        }
-        found.get(0).click();
-        return true;
-      } catch (WebDriverException stale) {
-        return false;
-      }
-    });
+    waitFor(
+        "clickable " + css,
+        () -> {
+          try {
+            List<WebElement> found = all(css);
+            if (found.isEmpty() || !found.get(0).isDisplayed()) {
+              return false;
+            }
+            found.get(0).click();
+            return true;
+          } catch (WebDriverException stale) {
+            return false;
+          }
+        });
   }
 
   void waitFor(String what, BooleanSupplier condition) {

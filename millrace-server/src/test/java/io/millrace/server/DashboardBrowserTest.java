@@ -35,37 +35,52 @@ class DashboardBrowserTest {
   static final String TOKEN = "browser-s3cret";
   static final AtomicBoolean healed = new AtomicBoolean();
   static final AtomicInteger warmupDone = new AtomicInteger(100);
+
   /** One browser for the class (starting Chromium costs seconds); each test navigates afresh. */
   static Browser browser;
+
   String testName;
 
   @BeforeAll
   static void start() {
     db = TestDatabase.create("browser");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    node = db.builder()
-        .meterRegistry(registry)
-        .queue("default", 2)
-        .queue("shown", 1)
-        .handler("work", Work.class, job -> Map.of("done", job.args().name()))
-        .handler("flaky", Work.class, job -> {
-          if (!healed.get()) {
-            throw new IllegalStateException("not healed yet: " + job.args().name());
-          }
-          return Map.of("healed", true);
-        })
-        .build();
+    node =
+        db.builder()
+            .meterRegistry(registry)
+            .queue("default", 2)
+            .queue("shown", 1)
+            .handler("work", Work.class, job -> Map.of("done", job.args().name()))
+            .handler(
+                "flaky",
+                Work.class,
+                job -> {
+                  if (!healed.get()) {
+                    throw new IllegalStateException("not healed yet: " + job.args().name());
+                  }
+                  return Map.of("healed", true);
+                })
+            .build();
     node.migrate();
     // A readiness check the test drives, the way a blocking backfill or a required projection
     // reports its progress: not ready with done/total until it reaches the total.
-    node.readiness().add(() -> {
-      int done = warmupDone.get();
-      return done >= 100
-          ? Readiness.Status.ready("warmup", "warm")
-          : Readiness.Status.notReady("warmup", "loading the read model", Map.of("done", done, "total", 100, "eta", "PT12S"));
-    });
+    node.readiness()
+        .add(
+            () -> {
+              int done = warmupDone.get();
+              return done >= 100
+                  ? Readiness.Status.ready("warmup", "warm")
+                  : Readiness.Status.notReady(
+                      "warmup",
+                      "loading the read model",
+                      Map.of("done", done, "total", 100, "eta", "PT12S"));
+            });
     node.start();
-    server = MillraceServer.builder(node, registry).port(0).throughputInterval(java.time.Duration.ofMillis(500)).start();
+    server =
+        MillraceServer.builder(node, registry)
+            .port(0)
+            .throughputInterval(java.time.Duration.ofMillis(500))
+            .start();
     guarded = MillraceServer.builder(node, registry).port(0).token(TOKEN).start();
     readOnly = MillraceServer.builder(node, registry).port(0).readOnly(true).start();
   }
@@ -116,28 +131,37 @@ class DashboardBrowserTest {
       node.enqueue(JobRequest.of("work", new Work("w" + i)).queue("shown"));
     }
     browser.open(url("/"));
-    browser.waitFor("3 available in queue shown",
+    browser.waitFor(
+        "3 available in queue shown",
         () -> "3".equals(browser.text("tr[data-queue='shown'] [data-count='available']")));
     browser.waitForText("tr[data-queue='shown'] td", "paused");
 
     // Resume from the page: the queue drains and the counts follow without a reload.
     browser.click("tr[data-queue='shown'] button[data-action='resume']");
-    browser.waitFor("3 completed in queue shown",
+    browser.waitFor(
+        "3 completed in queue shown",
         () -> "3".equals(browser.text("tr[data-queue='shown'] [data-count='completed']")));
-    browser.waitFor("0 available in queue shown",
+    browser.waitFor(
+        "0 available in queue shown",
         () -> "0".equals(browser.text("tr[data-queue='shown'] [data-count='available']")));
     assertThat(node.admin().pausedQueues()).doesNotContain("shown");
-    browser.waitFor("throughput chart drawn", () -> !browser.all("[data-testid='throughput'] svg rect").isEmpty());
+    browser.waitFor(
+        "throughput chart drawn",
+        () -> !browser.all("[data-testid='throughput'] svg rect").isEmpty());
     browser.screenshot("overview");
   }
 
   @Test
   void aJobRetriedFromTheUiRuns() {
     healed.set(false);
-    long id = node.enqueue(JobRequest.of("flaky", new Work("<img src=x onerror=alert(1)>")).maxAttempts(1)).id();
+    long id =
+        node.enqueue(
+                JobRequest.of("flaky", new Work("<img src=x onerror=alert(1)>")).maxAttempts(1))
+            .id();
     Await.until("job failed", () -> node.admin().get(id).orElseThrow().state() == JobState.FAILED);
     browser.open(url("/jobs/" + id));
-    browser.waitFor("failed job shown", () -> "failed".equals(browser.text("[data-testid='job'] h1 .state")));
+    browser.waitFor(
+        "failed job shown", () -> "failed".equals(browser.text("[data-testid='job'] h1 .state")));
     browser.waitForText("[data-testid='errors']", "not healed yet");
     // Data is text, never markup: the args' HTML is shown as characters and creates no element.
     browser.waitForText("[data-testid='args']", "<img src=x onerror=alert(1)>");
@@ -145,7 +169,9 @@ class DashboardBrowserTest {
 
     healed.set(true);
     browser.click("button[data-action='retry']");
-    browser.waitFor("retried job completed", () -> "completed".equals(browser.text("[data-testid='job'] h1 .state")));
+    browser.waitFor(
+        "retried job completed",
+        () -> "completed".equals(browser.text("[data-testid='job'] h1 .state")));
     assertThat(node.admin().get(id).orElseThrow().state()).isEqualTo(JobState.COMPLETED);
     browser.waitForText("[data-testid='timeline']", "attempt 1 failed", "completed");
     browser.screenshot("job-retried");
@@ -156,25 +182,39 @@ class DashboardBrowserTest {
     healed.set(false);
     long[] ids = new long[3];
     for (int i = 0; i < ids.length; i++) {
-      ids[i] = node.enqueue(JobRequest.of("flaky", new Work("b" + i)).maxAttempts(1).tags(java.util.List.of("batch7"))).id();
+      ids[i] =
+          node.enqueue(
+                  JobRequest.of("flaky", new Work("b" + i))
+                      .maxAttempts(1)
+                      .tags(java.util.List.of("batch7")))
+              .id();
     }
     for (long id : ids) {
-      Await.until("job failed", () -> node.admin().get(id).orElseThrow().state() == JobState.FAILED);
+      Await.until(
+          "job failed", () -> node.admin().get(id).orElseThrow().state() == JobState.FAILED);
     }
     browser.open(url("/jobs?tag=batch7&state=failed"));
-    browser.waitFor("3 failed jobs listed", () -> browser.all("[data-testid='jobs'] tr[data-job]").size() == 3);
+    browser.waitFor(
+        "3 failed jobs listed", () -> browser.all("[data-testid='jobs'] tr[data-job]").size() == 3);
 
     healed.set(true);
     browser.click("button[data-bulk='retry']");
     browser.driver().switchTo().alert().accept();
     for (long id : ids) {
-      Await.until("bulk-retried job completed", () -> node.admin().get(id).orElseThrow().state() == JobState.COMPLETED);
+      Await.until(
+          "bulk-retried job completed",
+          () -> node.admin().get(id).orElseThrow().state() == JobState.COMPLETED);
     }
-    browser.waitFor("no failed jobs left in the filter", () -> browser.all("[data-testid='jobs'] tr[data-job]").isEmpty());
+    browser.waitFor(
+        "no failed jobs left in the filter",
+        () -> browser.all("[data-testid='jobs'] tr[data-job]").isEmpty());
 
     browser.open(url("/jobs?createdFrom=yesterday"));
-    browser.waitFor("filter error names the field",
-        () -> browser.text("[data-testid='filter-error']") != null && browser.text("[data-testid='filter-error']").startsWith("createdFrom"));
+    browser.waitFor(
+        "filter error names the field",
+        () ->
+            browser.text("[data-testid='filter-error']") != null
+                && browser.text("[data-testid='filter-error']").startsWith("createdFrom"));
     browser.screenshot("jobs-filter-error");
   }
 
@@ -182,12 +222,15 @@ class DashboardBrowserTest {
   void warmUpBannerAppearsAndClears() {
     warmupDone.set(40);
     browser.open(url("/"));
-    browser.waitFor("banner with the pending check",
+    browser.waitFor(
+        "banner with the pending check",
         () -> browser.text("#banner li[data-check='warmup']") != null);
     browser.waitForText("#banner", "loading the read model", "40%", "ETA PT12S");
     browser.screenshot("warmup-banner");
     warmupDone.set(70);
-    browser.waitFor("banner progress moves", () -> browser.text("#banner") != null && browser.text("#banner").contains("70%"));
+    browser.waitFor(
+        "banner progress moves",
+        () -> browser.text("#banner") != null && browser.text("#banner").contains("70%"));
     warmupDone.set(100);
     browser.waitFor("banner cleared", () -> !browser.all("#banner").get(0).isDisplayed());
   }
@@ -195,13 +238,16 @@ class DashboardBrowserTest {
   @Test
   void aGuardedServerAsksForTheTokenAndSendsItInAHeader() {
     node.admin().setPaused("guarded", false);
-    node.enqueue(JobRequest.of("work", new Work("g")).queue("guarded").delay(java.time.Duration.ofHours(1)));
+    node.enqueue(
+        JobRequest.of("work", new Work("g")).queue("guarded").delay(java.time.Duration.ofHours(1)));
     browser.open(url(guarded, "/"));
     browser.waitFor("queue listed", () -> browser.text("tr[data-queue='guarded']") != null);
     assertThat(browser.all("#token-form").get(0).isDisplayed()).isTrue();
     // Without the token the action is refused and says so; nothing changes.
     browser.click("tr[data-queue='guarded'] button[data-action='pause']");
-    browser.waitFor("refusal shown", () -> browser.text("#notice") != null && browser.text("#notice").contains("token"));
+    browser.waitFor(
+        "refusal shown",
+        () -> browser.text("#notice") != null && browser.text("#notice").contains("token"));
     assertThat(node.admin().pausedQueues()).doesNotContain("guarded");
     browser.all("#token").get(0).sendKeys(TOKEN);
     browser.click("#token-form button");
@@ -215,7 +261,12 @@ class DashboardBrowserTest {
 
   @Test
   void aReadOnlyServerOffersNoActions() {
-    long id = node.enqueue(JobRequest.of("work", new Work("r")).queue("readonly").delay(java.time.Duration.ofHours(1))).id();
+    long id =
+        node.enqueue(
+                JobRequest.of("work", new Work("r"))
+                    .queue("readonly")
+                    .delay(java.time.Duration.ofHours(1)))
+            .id();
     browser.open(url(readOnly, "/"));
     browser.waitFor("queue listed", () -> browser.text("tr[data-queue='readonly']") != null);
     browser.waitForText("#mode", "read-only");
@@ -233,7 +284,8 @@ class DashboardBrowserTest {
   void everyPageInTheMenuLoadsAndOnlyPagesWhoseApiExistsAreOffered() {
     browser.open(url("/"));
     browser.waitFor("menu built", () -> !browser.all("#nav a").isEmpty());
-    java.util.List<String> hashes = browser.all("#nav a").stream().map(a -> a.getDomAttribute("href")).toList();
+    java.util.List<String> hashes =
+        browser.all("#nav a").stream().map(a -> a.getDomAttribute("href")).toList();
     com.fasterxml.jackson.databind.JsonNode paths = ApiDocs.document().get("paths");
     // A capability's page is in the menu exactly when its API is documented (and so registered).
     assertThat(hashes.contains("#/workflows")).isEqualTo(paths.has("/api/workflows"));
@@ -242,7 +294,9 @@ class DashboardBrowserTest {
     for (String hash : hashes) {
       browser.open(url(hash.substring(1)));
       browser.waitFor(hash + " rendered", () -> browser.all("main h1").size() == 1);
-      browser.waitFor(hash + " refreshed without error", () -> browser.all("#notice.error").stream().noneMatch(e -> e.isDisplayed()));
+      browser.waitFor(
+          hash + " refreshed without error",
+          () -> browser.all("#notice.error").stream().noneMatch(e -> e.isDisplayed()));
     }
   }
 
@@ -250,8 +304,11 @@ class DashboardBrowserTest {
   void clusterShowsTheLeader() {
     Await.until("node leads", node::isLeader);
     browser.open(url("/cluster"));
-    browser.waitFor("leader shown", () -> browser.text("[data-testid='leader']") != null
-        && browser.text("[data-testid='leader']").contains(node.nodeId()));
+    browser.waitFor(
+        "leader shown",
+        () ->
+            browser.text("[data-testid='leader']") != null
+                && browser.text("[data-testid='leader']").contains(node.nodeId()));
     browser.waitForText("tr[data-node='" + node.nodeId() + "']", "leader");
     browser.screenshot("cluster");
   }

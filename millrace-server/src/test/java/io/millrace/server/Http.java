@@ -17,8 +17,11 @@ import java.util.Map;
 final class Http {
   record Reply(int status, JsonNode json, Map<String, java.util.List<String>> headers) {
     String header(String name) {
-      return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-          .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+      return headers.entrySet().stream()
+          .filter(e -> e.getKey().equalsIgnoreCase(name))
+          .map(e -> e.getValue().get(0))
+          .findFirst()
+          .orElse(null);
     }
   }
 
@@ -34,8 +37,11 @@ final class Http {
   }
 
   Reply post(String path, String body, String... headers) throws Exception {
-    return send(request(path, headers).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    return send(
+        request(path, headers)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
   }
 
   Reply method(String method, String path, String... headers) throws Exception {
@@ -49,8 +55,14 @@ final class Http {
   int rawStatus(String method, String path, String host) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       OutputStream out = socket.getOutputStream();
-      out.write((method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          (method
+                  + " "
+                  + path
+                  + " HTTP/1.1\r\nHost: "
+                  + host
+                  + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = socket.getInputStream();
       String status = new String(in.readNBytes(12), StandardCharsets.US_ASCII); // "HTTP/1.1 403"
@@ -69,7 +81,10 @@ final class Http {
   private static Reply send(HttpRequest request) throws Exception {
     HttpResponse<String> r = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
     String body = r.body();
-    JsonNode json = body.isEmpty() ? null : body.startsWith("{") || body.startsWith("[") ? Json.parse(body) : null;
+    JsonNode json =
+        body.isEmpty()
+            ? null
+            : body.startsWith("{") || body.startsWith("[") ? Json.parse(body) : null;
     return new Reply(r.statusCode(), json, r.headers().map());
   }
 }

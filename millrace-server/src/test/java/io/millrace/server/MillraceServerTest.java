@@ -32,12 +32,14 @@ class MillraceServerTest {
   static void start() {
     db = TestDatabase.create("server");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    node = db.builder()
-        .meterRegistry(registry)
-        .queue("default", 4)
-        .queue("side", 2)
-        .handler("greet", Greeting.class, job -> Map.of("greeting", "hello " + job.args().name()))
-        .build();
+    node =
+        db.builder()
+            .meterRegistry(registry)
+            .queue("default", 4)
+            .queue("side", 2)
+            .handler(
+                "greet", Greeting.class, job -> Map.of("greeting", "hello " + job.args().name()))
+            .build();
     node.migrate();
     node.start();
     open = MillraceServer.builder(node, registry).port(0).start();
@@ -70,7 +72,12 @@ class MillraceServerTest {
 
   @Test
   void enqueuedJobCompletesAndShowsItsResultAndMetrics() throws Exception {
-    Reply created = post(open, "/api/jobs", "{\"kind\":\"greet\",\"args\":{\"name\":\"ada\"},\"tags\":[\"http\"]}", null);
+    Reply created =
+        post(
+            open,
+            "/api/jobs",
+            "{\"kind\":\"greet\",\"args\":{\"name\":\"ada\"},\"tags\":[\"http\"]}",
+            null);
     assertThat(created.status).isEqualTo(201);
     assertThat(created.json.get("duplicate").asBoolean()).isFalse();
     long id = created.json.get("id").asLong();
@@ -80,8 +87,10 @@ class MillraceServerTest {
     assertThat(job.json.get("args").get("name").asText()).isEqualTo("ada");
     assertThat(job.json.get("finishedAt").asText()).endsWith("Z");
 
-    HttpResponse<String> metrics = http.send(
-        HttpRequest.newBuilder(uri(open, "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> metrics =
+        http.send(
+            HttpRequest.newBuilder(uri(open, "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
     assertThat(metrics.body()).contains("millrace_jobs_completed_total{");
@@ -89,7 +98,8 @@ class MillraceServerTest {
 
   @Test
   void uniqueKeyReturnsTheExistingJob() throws Exception {
-    String body = "{\"kind\":\"greet\",\"args\":{\"name\":\"x\"},\"delaySeconds\":3600,\"uniqueKey\":\"once\"}";
+    String body =
+        "{\"kind\":\"greet\",\"args\":{\"name\":\"x\"},\"delaySeconds\":3600,\"uniqueKey\":\"once\"}";
     Reply first = post(open, "/api/jobs", body, null);
     Reply second = post(open, "/api/jobs", body, null);
     assertThat(first.status).isEqualTo(201);
@@ -100,14 +110,20 @@ class MillraceServerTest {
 
   @Test
   void badInputIsRejectedNamingTheField() throws Exception {
-    assertBadRequest(post(open, "/api/jobs", "{\"kind\":\"greet\",\"args\":\"not json\"}", null), "args");
+    assertBadRequest(
+        post(open, "/api/jobs", "{\"kind\":\"greet\",\"args\":\"not json\"}", null), "args");
     assertBadRequest(post(open, "/api/jobs", "{\"kind\":\"greet\",\"args\":{", null), "body");
-    assertBadRequest(post(open, "/api/jobs", "{\"kind\":\"greet\",\"maxAttempts\":-1}", null), "maxAttempts");
-    assertBadRequest(post(open, "/api/jobs", "{\"kind\":\"greet\",\"priority\":\"high\"}", null), "priority");
-    assertBadRequest(post(open, "/api/jobs", "{\"kind\":\"greet\",\"maxAtempts\":3}", null), "maxAtempts");
+    assertBadRequest(
+        post(open, "/api/jobs", "{\"kind\":\"greet\",\"maxAttempts\":-1}", null), "maxAttempts");
+    assertBadRequest(
+        post(open, "/api/jobs", "{\"kind\":\"greet\",\"priority\":\"high\"}", null), "priority");
+    assertBadRequest(
+        post(open, "/api/jobs", "{\"kind\":\"greet\",\"maxAtempts\":3}", null), "maxAtempts");
     assertBadRequest(post(open, "/api/jobs", "{\"kind\":\"nobody.handles.this\"}", null), "kind");
-    assertBadRequest(post(open, "/api/jobs", "{\"kind\":\"greet\",\"queue\":\"no spaces\"}", null), "queue");
-    assertBadRequest(post(open, "/api/jobs", "{\"kind\":\"greet\",\"runAt\":\"tomorrow\"}", null), "runAt");
+    assertBadRequest(
+        post(open, "/api/jobs", "{\"kind\":\"greet\",\"queue\":\"no spaces\"}", null), "queue");
+    assertBadRequest(
+        post(open, "/api/jobs", "{\"kind\":\"greet\",\"runAt\":\"tomorrow\"}", null), "runAt");
     assertBadRequest(get(open, "/api/jobs?state=exploded"), "state");
     assertBadRequest(get(open, "/api/jobs?limit=lots"), "limit");
     assertBadRequest(get(open, "/api/jobs?limit=0"), "limit");
@@ -128,7 +144,8 @@ class MillraceServerTest {
 
   @Test
   void oversizedBodyIs413() throws Exception {
-    String huge = "{\"kind\":\"greet\",\"args\":{\"name\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}}";
+    String huge =
+        "{\"kind\":\"greet\",\"args\":{\"name\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}}";
     Reply r = post(open, "/api/jobs", huge, null);
     assertThat(r.status).isEqualTo(413);
     assertThat(r.json.has("error")).isTrue();
@@ -156,8 +173,11 @@ class MillraceServerTest {
         before = q.get("counts").get("completed").asLong();
       }
     }
-    long id = post(open, "/api/jobs", "{\"kind\":\"greet\",\"args\":{\"name\":\"c\"}}", null)
-        .json.get("id").asLong();
+    long id =
+        post(open, "/api/jobs", "{\"kind\":\"greet\",\"args\":{\"name\":\"c\"}}", null)
+            .json
+            .get("id")
+            .asLong();
     Await.until("job completed", () -> "completed".equals(stateOf(id)));
     Reply exact = get(open, "/api/queues?read=exact");
     assertThat(exact.json.get("exact").asBoolean()).isTrue();
@@ -165,7 +185,10 @@ class MillraceServerTest {
     JsonNode counts = queue("default").get("counts");
     assertThat(counts.get("completed").asLong()).isGreaterThan(before);
     assertThat(counts.get("terminal").asLong())
-        .isEqualTo(counts.get("completed").asLong() + counts.get("failed").asLong() + counts.get("cancelled").asLong());
+        .isEqualTo(
+            counts.get("completed").asLong()
+                + counts.get("failed").asLong()
+                + counts.get("cancelled").asLong());
     assertThat(get(open, "/api/queues?read=fast").json.get("exact").asBoolean()).isFalse();
     Reply badRead = get(open, "/api/queues?read=sometimes");
     assertThat(badRead.status).isEqualTo(400);
@@ -184,8 +207,15 @@ class MillraceServerTest {
     Reply paused = post(open, "/api/queues/side/pause", "", null);
     assertThat(paused.json.get("paused").asBoolean()).isTrue();
     assertThat(queue("side").get("paused").asBoolean()).isTrue();
-    long id = post(open, "/api/jobs", "{\"kind\":\"greet\",\"queue\":\"side\",\"args\":{\"name\":\"p\"}}", null)
-        .json.get("id").asLong();
+    long id =
+        post(
+                open,
+                "/api/jobs",
+                "{\"kind\":\"greet\",\"queue\":\"side\",\"args\":{\"name\":\"p\"}}",
+                null)
+            .json
+            .get("id")
+            .asLong();
     assertThat(stateOf(id)).isEqualTo("available");
     assertThat(queue("side").get("counts").get("available").asLong()).isEqualTo(1);
 
@@ -196,8 +226,15 @@ class MillraceServerTest {
 
   @Test
   void cancelAWaitingJob() throws Exception {
-    long id = post(open, "/api/jobs", "{\"kind\":\"greet\",\"args\":{\"name\":\"c\"},\"delaySeconds\":3600}", null)
-        .json.get("id").asLong();
+    long id =
+        post(
+                open,
+                "/api/jobs",
+                "{\"kind\":\"greet\",\"args\":{\"name\":\"c\"},\"delaySeconds\":3600}",
+                null)
+            .json
+            .get("id")
+            .asLong();
     assertThat(stateOf(id)).isEqualTo("scheduled");
     Reply cancel = post(open, "/api/jobs/" + id + "/cancel", "", null);
     assertThat(cancel.status).isEqualTo(200);
@@ -211,7 +248,11 @@ class MillraceServerTest {
   @Test
   void listPagesByIdWithACursor() throws Exception {
     for (int i = 0; i < 3; i++) {
-      post(open, "/api/jobs", "{\"kind\":\"greet\",\"args\":{\"name\":\"l\"},\"delaySeconds\":3600,\"tags\":[\"page\"]}", null);
+      post(
+          open,
+          "/api/jobs",
+          "{\"kind\":\"greet\",\"args\":{\"name\":\"l\"},\"delaySeconds\":3600,\"tags\":[\"page\"]}",
+          null);
     }
     Reply first = get(open, "/api/jobs?tag=page&limit=2");
     assertThat(first.json.get("jobs")).hasSize(2);
@@ -220,7 +261,11 @@ class MillraceServerTest {
     Reply second = get(open, "/api/jobs?tag=page&limit=2&before=" + next);
     assertThat(second.json.get("jobs")).hasSize(1);
     assertThat(second.json.get("next").isNull()).isTrue();
-    assertThat(get(open, "/api/jobs?tag=page&state=scheduled&queue=default&kind=greet").json.get("jobs")).hasSize(3);
+    assertThat(
+            get(open, "/api/jobs?tag=page&state=scheduled&queue=default&kind=greet")
+                .json
+                .get("jobs"))
+        .hasSize(3);
   }
 
   @Test
@@ -263,10 +308,12 @@ class MillraceServerTest {
     return send(HttpRequest.newBuilder(uri(server, path)).GET().build());
   }
 
-  static Reply post(MillraceServer server, String path, String body, String authorization) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(server, path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+  static Reply post(MillraceServer server, String path, String body, String authorization)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(server, path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
@@ -275,7 +322,10 @@ class MillraceServerTest {
 
   /** The body of a GET as text (for /metrics). */
   static String send(MillraceServer server, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri(server, path)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    return http.send(
+            HttpRequest.newBuilder(uri(server, path)).GET().build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private static Reply send(HttpRequest request) throws Exception {

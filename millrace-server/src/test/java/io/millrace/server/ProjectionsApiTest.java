@@ -61,23 +61,44 @@ class ProjectionsApiTest {
     }
     client.close();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    node = db.builder().meterRegistry(registry)
-        .projection(Projection.named("carts").version("1").pageSize(100).required().handler((e, ctx) -> {
-          release.await();
-          if (broken.get()) {
-            throw new IllegalStateException("bad cart event");
-          }
-          ObjectNode cart = (ObjectNode) ctx.documents().get(e.stream()).orElse(Json.MAPPER.createObjectNode());
-          cart.put("total", cart.path("total").asLong() + e.data().get("amount").asLong());
-          cart.put("events", cart.path("events").asLong() + 1);
-          ctx.documents().put(e.stream(), cart);
-        }).build())
-        .build();
+    node =
+        db.builder()
+            .meterRegistry(registry)
+            .projection(
+                Projection.named("carts")
+                    .version("1")
+                    .pageSize(100)
+                    .required()
+                    .handler(
+                        (e, ctx) -> {
+                          release.await();
+                          if (broken.get()) {
+                            throw new IllegalStateException("bad cart event");
+                          }
+                          ObjectNode cart =
+                              (ObjectNode)
+                                  ctx.documents()
+                                      .get(e.stream())
+                                      .orElse(Json.MAPPER.createObjectNode());
+                          cart.put(
+                              "total",
+                              cart.path("total").asLong() + e.data().get("amount").asLong());
+                          cart.put("events", cart.path("events").asLong() + 1);
+                          ctx.documents().put(e.stream(), cart);
+                        })
+                    .build())
+            .build();
     node.start();
     server = MillraceServer.builder(node, registry).port(0).start();
-    app = Javalin.create().before("/carts/*", ProjectionGuard.require(node, "carts"))
-        .get("/carts/{id}", ctx -> ctx.json(node.projections().document("carts", ctx.pathParam("id")).orElseThrow()))
-        .start("127.0.0.1", 0);
+    app =
+        Javalin.create()
+            .before("/carts/*", ProjectionGuard.require(node, "carts"))
+            .get(
+                "/carts/{id}",
+                ctx ->
+                    ctx.json(
+                        node.projections().document("carts", ctx.pathParam("id")).orElseThrow()))
+            .start("127.0.0.1", 0);
   }
 
   @AfterEach
@@ -114,12 +135,18 @@ class ProjectionsApiTest {
       Thread.sleep(5);
     }
     // The moment /ready says 200, a brand-new connection (no pool, no cache) sees every event.
-    try (Connection fresh = DriverManager.getConnection(TestDatabase.jdbcUrl(), "postgres", "postgres");
+    try (Connection fresh =
+            DriverManager.getConnection(TestDatabase.jdbcUrl(), "postgres", "postgres");
         Statement s = fresh.createStatement();
-        ResultSet rs = s.executeQuery("SELECT sum((doc->>'events')::bigint) FROM \"" + db.schema()
-            + "\".projection_documents WHERE projection = 'carts'")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT sum((doc->>'events')::bigint) FROM \""
+                    + db.schema()
+                    + "\".projection_documents WHERE projection = 'carts'")) {
       rs.next();
-      assertThat(rs.getLong(1)).as("events in the read model after %d polls", polls).isEqualTo(EVENTS);
+      assertThat(rs.getLong(1))
+          .as("events in the read model after %d polls", polls)
+          .isEqualTo(EVENTS);
     }
     Reply ready = get("/api/projections/carts/documents/cart-1");
     assertThat(ready.status).isEqualTo(200);
@@ -133,15 +160,19 @@ class ProjectionsApiTest {
     assertThat(rest.json.get("next").isNull()).isTrue();
     assertThat(get("/api/projections/carts/documents/nope").status).isEqualTo(404);
     assertThat(get("/api/projections/nope/documents/x").status).isEqualTo(404);
-    assertThat(get("/metrics").response.body()).contains("millrace_projection_events_replayed_total{projection=\"carts\"} 2000.0")
-        .contains("millrace_projection_lag").contains("millrace_projection_rebuild_duration");
+    assertThat(get("/metrics").response.body())
+        .contains("millrace_projection_events_replayed_total{projection=\"carts\"} 2000.0")
+        .contains("millrace_projection_lag")
+        .contains("millrace_projection_rebuild_duration");
   }
 
   @Test
   void listShowRetryAndRebuild() throws Exception {
     broken.set(true);
     release.countDown();
-    Await.until("failed", () -> "failed".equals(get("/api/projections/carts").json.path("status").asText()));
+    Await.until(
+        "failed",
+        () -> "failed".equals(get("/api/projections/carts").json.path("status").asText()));
     Reply show = get("/api/projections/carts");
     assertThat(show.json.get("error").asText()).contains("bad cart event");
     assertThat(show.json.get("node").asText()).isEqualTo("running");
@@ -163,9 +194,14 @@ class ProjectionsApiTest {
     assertThat(list.json.get(0).get("lag").asLong()).isZero();
 
     assertThat(post("/api/projections/carts/rebuild").status).isEqualTo(202);
-    Await.until("rebuilt", () -> get("/api/projections/carts/documents/cart-1").status == 200
-        && node.meters().get("millrace.projection.events.replayed").counter().count() >= 2 * EVENTS);
-    assertThat(get("/api/projections/carts/documents/cart-1").json.get("events").asLong()).isEqualTo(EVENTS / 10);
+    Await.until(
+        "rebuilt",
+        () ->
+            get("/api/projections/carts/documents/cart-1").status == 200
+                && node.meters().get("millrace.projection.events.replayed").counter().count()
+                    >= 2 * EVENTS);
+    assertThat(get("/api/projections/carts/documents/cart-1").json.get("events").asLong())
+        .isEqualTo(EVENTS / 10);
     assertThat(post("/api/projections/nope/rebuild").status).isEqualTo(404);
     assertThat(get("/api/projections/nope").status).isEqualTo(404);
     Reply bad = get("/api/projections/bad%20name");
@@ -191,15 +227,19 @@ class ProjectionsApiTest {
   }
 
   private Reply post(String path) {
-    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-        .POST(HttpRequest.BodyPublishers.noBody()).build());
+    return send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build());
   }
 
   private static Reply send(HttpRequest request) {
     try {
       HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-      JsonNode json = r.body().isEmpty() || !r.body().trim().startsWith("{") && !r.body().trim().startsWith("[")
-          ? null : Json.parse(r.body());
+      JsonNode json =
+          r.body().isEmpty() || !r.body().trim().startsWith("{") && !r.body().trim().startsWith("[")
+              ? null
+              : Json.parse(r.body());
       return new Reply(r.statusCode(), json, r);
     } catch (Exception e) {
       throw new AssertionError(e);

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The projections page and the warm-up banner in headless Chromium, with a real required
- * projection held back while it catches up: the banner names it with its lag until it is ready.
+ * The projections page and the warm-up banner in headless Chromium, with a real required projection
+ * held back while it catches up: the banner names it with its lag until it is ready.
  */
 class ProjectionsBrowserTest {
   static final CountDownLatch hold = new CountDownLatch(1);
@@ -36,11 +36,18 @@ class ProjectionsBrowserTest {
     }
     client.events().append("s", EventStore.ANY, events);
     client.close();
-    Projection counter = Projection.named("counter").version("1").pageSize(10).required().handler((e, ctx) -> {
-      hold.await();
-      long n = ctx.documents().get("total").map(d -> d.get("n").asLong()).orElse(0L);
-      ctx.documents().put("total", Map.of("n", n + 1));
-    }).build();
+    Projection counter =
+        Projection.named("counter")
+            .version("1")
+            .pageSize(10)
+            .required()
+            .handler(
+                (e, ctx) -> {
+                  hold.await();
+                  long n = ctx.documents().get("total").map(d -> d.get("n").asLong()).orElse(0L);
+                  ctx.documents().put("total", Map.of("n", n + 1));
+                })
+            .build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     node = db.builder().meterRegistry(registry).projection(counter).build();
     node.migrate();
@@ -70,14 +77,17 @@ class ProjectionsBrowserTest {
   @Test
   void theBannerShowsARequiredProjectionCatchingUpAndClearsWhenItIsReady() {
     browser.open("http://127.0.0.1:" + server.port() + "/?refresh=300#/projections");
-    browser.waitFor("projection catching up",
+    browser.waitFor(
+        "projection catching up",
         () -> browser.all("tr[data-projection='counter'][data-status='catching_up']").size() == 1);
     browser.waitForText("#banner li[data-check='projection:counter']", "catching up");
     browser.waitForText("#banner", "lag");
     browser.screenshot("projection-catching-up");
 
     hold.countDown();
-    browser.waitFor("projection ready", () -> browser.all("tr[data-projection='counter'][data-status='ready']").size() == 1);
+    browser.waitFor(
+        "projection ready",
+        () -> browser.all("tr[data-projection='counter'][data-status='ready']").size() == 1);
     browser.waitFor("banner cleared", () -> !browser.all("#banner").get(0).isDisplayed());
     browser.waitForText("tr[data-projection='counter'] [data-testid='lag']", "0");
     browser.screenshot("projection-ready");

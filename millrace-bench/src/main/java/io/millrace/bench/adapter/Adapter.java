@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Millrace behind the JSONL protocol of cross-system PostgreSQL queue benchmarks: a long-running
- * process configured by environment variables (see {@link AdapterConfig}) that produces jobs,
- * works them on one Millrace node and reports telemetry on stdout.
+ * process configured by environment variables (see {@link AdapterConfig}) that produces jobs, works
+ * them on one Millrace node and reports telemetry on stdout.
  *
  * <p>Run (after {@code ./mvnw -B -o -pl millrace-bench -am package -DskipTests}):
  *
@@ -46,8 +46,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Adapter {
   static final SchemaName SCHEMA = SchemaName.of("millrace");
-  /** Millrace's tables that benchmark events touch; job_history is partitioned by state, then day. */
+
+  /**
+   * Millrace's tables that benchmark events touch; job_history is partitioned by state, then day.
+   */
   static final List<String> EVENT_TABLES = List.of("millrace.jobs", "millrace.job_history");
+
   private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
   private static final long EXIT_DEADLINE_MS = 4_500;
 
@@ -72,7 +76,8 @@ public final class Adapter {
     // Telemetry owns the real stdout; anything else printing to System.out lands on stderr. This
     // must run before logging initialises (no static logger here): logback prints its own status
     // to whatever System.out is at that moment.
-    PrintStream stdout = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    PrintStream stdout =
+        new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
     System.setOut(System.err);
     AdapterConfig config;
     try {
@@ -99,22 +104,31 @@ public final class Adapter {
 
   private void start() {
     dataSource = pool(config);
-    node = Millrace.builder(dataSource)
-        .schema(SCHEMA.value())
-        .queue(BenchArgs.QUEUE, config.workerCount())
-        .handler(BenchArgs.KIND, BenchArgs.class, job -> {
-          latency.record(BenchArgs.nowMicros() - job.args().enqueuedAtMicros());
-          if (config.workMs() > 0) {
-            Thread.sleep(config.workMs());
-          }
-          completed.increment();
-          return null;
-        })
-        .pollInterval(Duration.ofMillis(250))
-        .shutdownTimeout(SHUTDOWN_TIMEOUT)
-        .build();
+    node =
+        Millrace.builder(dataSource)
+            .schema(SCHEMA.value())
+            .queue(BenchArgs.QUEUE, config.workerCount())
+            .handler(
+                BenchArgs.KIND,
+                BenchArgs.class,
+                job -> {
+                  latency.record(BenchArgs.nowMicros() - job.args().enqueuedAtMicros());
+                  if (config.workMs() > 0) {
+                    Thread.sleep(config.workMs());
+                  }
+                  completed.increment();
+                  return null;
+                })
+            .pollInterval(Duration.ofMillis(250))
+            .shutdownTimeout(SHUTDOWN_TIMEOUT)
+            .build();
     int schemaVersion = node.migrate();
-    telemetry.descriptor(EVENT_TABLES, millraceVersion(), Integer.toString(schemaVersion), databaseName(), Instant.now());
+    telemetry.descriptor(
+        EVENT_TABLES,
+        millraceVersion(),
+        Integer.toString(schemaVersion),
+        databaseName(),
+        Instant.now());
     node.start();
 
     sampler = new Sampler(telemetry, latency, enqueued, completed, this::queueDepth, config);
@@ -122,25 +136,35 @@ public final class Adapter {
     samplerThread.setDaemon(true);
     samplerThread.start();
 
-    producer = new Producer(node, new BenchArgs.Factory(config.payloadBytes()), config, this::queueDepth, enqueued);
+    producer =
+        new Producer(
+            node, new BenchArgs.Factory(config.payloadBytes()), config, this::queueDepth, enqueued);
     producerThread = new Thread(producer, "adapter-producer");
     producerThread.setDaemon(true);
     producerThread.start();
-    log().info("adapter started: scenario {}, producer {}, {} workers, instance {}",
-        config.scenario(), config.producerMode(), config.workerCount(), config.instanceId());
+    log()
+        .info(
+            "adapter started: scenario {}, producer {}, {} workers, instance {}",
+            config.scenario(),
+            config.producerMode(),
+            config.workerCount(),
+            config.instanceId());
   }
 
   /** SIGTERM: stop offering load, write the last sample, close the node, exit 0 within 5 s. */
   private void shutdown() {
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(EXIT_DEADLINE_MS);
-      } catch (InterruptedException e) {
-        return;
-      }
-      log().warn("shutdown ran past {} ms; exiting anyway", EXIT_DEADLINE_MS);
-      Runtime.getRuntime().halt(0);
-    }, "adapter-exit-deadline");
+    Thread watchdog =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(EXIT_DEADLINE_MS);
+              } catch (InterruptedException e) {
+                return;
+              }
+              log().warn("shutdown ran past {} ms; exiting anyway", EXIT_DEADLINE_MS);
+              Runtime.getRuntime().halt(0);
+            },
+            "adapter-exit-deadline");
     watchdog.setDaemon(true);
     watchdog.start();
     try {
@@ -174,7 +198,8 @@ public final class Adapter {
   }
 
   private long queueDepth() {
-    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql.get("queue_depth"))) {
       rs.next();
       return rs.getLong(1);
@@ -184,7 +209,8 @@ public final class Adapter {
   }
 
   private String databaseName() {
-    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql.get("database_name"))) {
       rs.next();
       return rs.getString(1);

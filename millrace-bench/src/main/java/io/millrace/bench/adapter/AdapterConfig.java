@@ -8,18 +8,25 @@ import java.util.Set;
  * The adapter's settings, read from the environment the benchmark harness sets. Every value is
  * checked here and a bad one is reported with its variable's name, before anything connects.
  *
- * @param database {@code DATABASE_URL}: {@code postgres://user:pass@host:port/db} or {@code jdbc:postgresql://...}
- * @param scenario {@code SCENARIO}: only {@code long_horizon} (steady load for as long as the harness runs us)
- * @param producerMode {@code PRODUCER_MODE}: {@code fixed} (offered load at a rate) or {@code depth-target}
+ * @param database {@code DATABASE_URL}: {@code postgres://user:pass@host:port/db} or {@code
+ *     jdbc:postgresql://...}
+ * @param scenario {@code SCENARIO}: only {@code long_horizon} (steady load for as long as the
+ *     harness runs us)
+ * @param producerMode {@code PRODUCER_MODE}: {@code fixed} (offered load at a rate) or {@code
+ *     depth-target}
  * @param producerRate {@code PRODUCER_RATE}: jobs/s offered in fixed mode (required there)
  * @param producerBatchMax {@code PRODUCER_BATCH_MAX}: most jobs per enqueue statement; default 128
  * @param producerBatchMs {@code PRODUCER_BATCH_MS}: the producer's cycle; default 20 ms
- * @param targetDepth {@code TARGET_DEPTH}: unfinished jobs to keep in depth-target mode (required there)
+ * @param targetDepth {@code TARGET_DEPTH}: unfinished jobs to keep in depth-target mode (required
+ *     there)
  * @param workerCount {@code WORKER_COUNT}: handlers running at once on this instance (required)
- * @param payloadBytes {@code JOB_PAYLOAD_BYTES}: size the job's JSON args are padded to; default 256
+ * @param payloadBytes {@code JOB_PAYLOAD_BYTES}: size the job's JSON args are padded to; default
+ *     256
  * @param workMs {@code JOB_WORK_MS}: how long each handler sleeps; default 1 ms
- * @param sampleEverySeconds {@code SAMPLE_EVERY_S}: telemetry period, aligned to the wall clock; default 5 s
- * @param instanceId {@code BENCH_INSTANCE_ID}: this process among several; default 0 (the one that reports depth)
+ * @param sampleEverySeconds {@code SAMPLE_EVERY_S}: telemetry period, aligned to the wall clock;
+ *     default 5 s
+ * @param instanceId {@code BENCH_INSTANCE_ID}: this process among several; default 0 (the one that
+ *     reports depth)
  */
 record AdapterConfig(
     DatabaseUrl database,
@@ -37,7 +44,10 @@ record AdapterConfig(
 
   static final Set<String> SCENARIOS = Set.of("long_horizon");
 
-  enum ProducerMode { FIXED, DEPTH_TARGET }
+  enum ProducerMode {
+    FIXED,
+    DEPTH_TARGET
+  }
 
   /** A setting the harness got wrong; the message names the variable. */
   static final class InvalidSetting extends RuntimeException {
@@ -55,14 +65,18 @@ record AdapterConfig(
     }
     String scenario = required(env, "SCENARIO");
     if (!SCENARIOS.contains(scenario)) {
-      throw new InvalidSetting("SCENARIO '" + scenario + "' is not supported; supported: " + SCENARIOS);
+      throw new InvalidSetting(
+          "SCENARIO '" + scenario + "' is not supported; supported: " + SCENARIOS);
     }
     String mode = required(env, "PRODUCER_MODE");
-    ProducerMode producerMode = switch (mode) {
-      case "fixed" -> ProducerMode.FIXED;
-      case "depth-target" -> ProducerMode.DEPTH_TARGET;
-      default -> throw new InvalidSetting("PRODUCER_MODE must be 'fixed' or 'depth-target', got '" + mode + "'");
-    };
+    ProducerMode producerMode =
+        switch (mode) {
+          case "fixed" -> ProducerMode.FIXED;
+          case "depth-target" -> ProducerMode.DEPTH_TARGET;
+          default ->
+              throw new InvalidSetting(
+                  "PRODUCER_MODE must be 'fixed' or 'depth-target', got '" + mode + "'");
+        };
     double rate = 0;
     long depth = 0;
     if (producerMode == ProducerMode.FIXED) {
@@ -93,7 +107,8 @@ record AdapterConfig(
     return value.strip();
   }
 
-  private static int integer(Map<String, String> env, String name, Integer fallback, int min, int max) {
+  private static int integer(
+      Map<String, String> env, String name, Integer fallback, int min, int max) {
     String value = env.get(name);
     if (value == null || value.isBlank()) {
       if (fallback == null) {
@@ -113,7 +128,8 @@ record AdapterConfig(
     return parsed;
   }
 
-  private static double decimal(Map<String, String> env, String name, Double fallback, double min, double max) {
+  private static double decimal(
+      Map<String, String> env, String name, Double fallback, double min, double max) {
     String value = env.get(name);
     if (value == null || value.isBlank()) {
       if (fallback == null) {
@@ -128,7 +144,8 @@ record AdapterConfig(
       throw new InvalidSetting(name + " must be a number, got '" + value + "'");
     }
     if (!(parsed >= min && parsed <= max)) {
-      throw new InvalidSetting(name + " must be from " + min + " to " + max + ", got " + value.strip());
+      throw new InvalidSetting(
+          name + " must be from " + min + " to " + max + ", got " + value.strip());
     }
     return parsed;
   }

@@ -11,9 +11,9 @@ import org.HdrHistogram.Recorder;
  * percentile read merges the slots still inside the window. Memory is a fixed 32 or so histograms
  * whatever the rate or the run's length.
  *
- * <p>Values are microseconds from 1 µs to 1 h at 3 significant digits; longer waits are recorded
- * as 1 h (a backlog that deep has already made its point), negative ones (clock steps between
- * hosts) as 0.
+ * <p>Values are microseconds from 1 µs to 1 h at 3 significant digits; longer waits are recorded as
+ * 1 h (a backlog that deep has already made its point), negative ones (clock steps between hosts)
+ * as 0.
  */
 final class LatencyWindow {
   static final int SECONDS = 30;

@@ -13,14 +13,16 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>fixed</b>: owed = rate × real time elapsed since start − jobs already produced. Credit
- *       comes from the clock, never from loop counts or nominal periods, so a slow cycle (GC, a slow
- *       insert) is made up in the next one and the offered rate is the configured one however the
- *       database answers. It is re-read after every batch so time spent inserting is credited too.
+ *       comes from the clock, never from loop counts or nominal periods, so a slow cycle (GC, a
+ *       slow insert) is made up in the next one and the offered rate is the configured one however
+ *       the database answers. It is re-read after every batch so time spent inserting is credited
+ *       too.
  *   <li><b>depth-target</b>: owed = target − unfinished jobs, read from the database each cycle.
  * </ul>
  *
- * <p>Terminates when {@link #stop()} is called (checked between batches). A failed enqueue is logged
- * and retried next cycle; in fixed mode its jobs stay owed, so nothing offered is silently dropped.
+ * <p>Terminates when {@link #stop()} is called (checked between batches). A failed enqueue is
+ * logged and retried next cycle; in fixed mode its jobs stay owed, so nothing offered is silently
+ * dropped.
  */
 final class Producer implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Producer.class);
@@ -33,7 +35,12 @@ final class Producer implements Runnable {
   private volatile boolean running = true;
   private long produced;
 
-  Producer(Millrace client, BenchArgs.Factory jobs, AdapterConfig config, LongSupplier depth, LongAdder enqueued) {
+  Producer(
+      Millrace client,
+      BenchArgs.Factory jobs,
+      AdapterConfig config,
+      LongSupplier depth,
+      LongAdder enqueued) {
     this.client = client;
     this.jobs = jobs;
     this.config = config;

@@ -8,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ticks on every wall-clock second: rolls the latency window, and at each multiple of
- * {@code SAMPLE_EVERY_S} since the epoch writes one line per metric, so samples of several
- * instances and systems line up without any coordination.
+ * Ticks on every wall-clock second: rolls the latency window, and at each multiple of {@code
+ * SAMPLE_EVERY_S} since the epoch writes one line per metric, so samples of several instances and
+ * systems line up without any coordination.
  *
  * <ul>
  *   <li>{@code claim_p50_ms}, {@code claim_p95_ms}, {@code claim_p99_ms}: enqueue → handler start
@@ -41,8 +41,13 @@ final class Sampler implements Runnable {
   private long lastCompleted;
   private volatile Thread thread;
 
-  Sampler(Telemetry telemetry, LatencyWindow latency, LongAdder enqueued, LongAdder completed,
-      LongSupplier depth, AdapterConfig config) {
+  Sampler(
+      Telemetry telemetry,
+      LatencyWindow latency,
+      LongAdder enqueued,
+      LongAdder completed,
+      LongSupplier depth,
+      AdapterConfig config) {
     this.telemetry = telemetry;
     this.latency = latency;
     this.enqueued = enqueued;
@@ -92,12 +97,28 @@ final class Sampler implements Runnable {
     long done = completed.sum();
     Histogram h = latency.window(lastSecond);
     if (h.getTotalCount() > 0) {
-      telemetry.metric(t, "claim_p50_ms", h.getValueAtPercentile(50) / 1000.0, LatencyWindow.SECONDS, instanceId);
-      telemetry.metric(t, "claim_p95_ms", h.getValueAtPercentile(95) / 1000.0, LatencyWindow.SECONDS, instanceId);
-      telemetry.metric(t, "claim_p99_ms", h.getValueAtPercentile(99) / 1000.0, LatencyWindow.SECONDS, instanceId);
+      telemetry.metric(
+          t,
+          "claim_p50_ms",
+          h.getValueAtPercentile(50) / 1000.0,
+          LatencyWindow.SECONDS,
+          instanceId);
+      telemetry.metric(
+          t,
+          "claim_p95_ms",
+          h.getValueAtPercentile(95) / 1000.0,
+          LatencyWindow.SECONDS,
+          instanceId);
+      telemetry.metric(
+          t,
+          "claim_p99_ms",
+          h.getValueAtPercentile(99) / 1000.0,
+          LatencyWindow.SECONDS,
+          instanceId);
     }
     telemetry.metric(t, "enqueue_rate", (enq - lastEnqueued) / elapsed, windowSeconds, instanceId);
-    telemetry.metric(t, "completion_rate", (done - lastCompleted) / elapsed, windowSeconds, instanceId);
+    telemetry.metric(
+        t, "completion_rate", (done - lastCompleted) / elapsed, windowSeconds, instanceId);
     if (instanceId == 0) {
       try {
         telemetry.metric(t, "queue_depth", depth.getAsLong(), windowSeconds, instanceId);

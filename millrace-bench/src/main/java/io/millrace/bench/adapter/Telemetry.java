@@ -22,7 +22,12 @@ final class Telemetry {
     this.out = out;
   }
 
-  void descriptor(List<String> eventTables, String version, String schemaVersion, String dbName, Instant startedAt) {
+  void descriptor(
+      List<String> eventTables,
+      String version,
+      String schemaVersion,
+      String dbName,
+      Instant startedAt) {
     ObjectNode line = MAPPER.createObjectNode();
     line.put("kind", "descriptor");
     line.put("system", SYSTEM);

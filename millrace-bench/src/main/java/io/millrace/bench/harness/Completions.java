@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Which of a run's N jobs have completed, and how often: one counter per job index, so a job run
- * twice or never is caught, not averaged away. Handlers call {@link #record(int)}; the harness waits
- * in {@link #await} and then checks that every counter is exactly 1.
+ * twice or never is caught, not averaged away. Handlers call {@link #record(int)}; the harness
+ * waits in {@link #await} and then checks that every counter is exactly 1.
  */
 final class Completions {
   private final AtomicIntegerArray counts;
@@ -27,9 +27,9 @@ final class Completions {
   }
 
   /**
-   * Waits until N completions were recorded, then returns the seconds from {@code startNanos} to the
-   * last one. Fails if no completion arrives for {@code stall}, or if any job ran other than once
-   * (after a short grace period, so that a late duplicate has a chance to show).
+   * Waits until N completions were recorded, then returns the seconds from {@code startNanos} to
+   * the last one. Fails if no completion arrives for {@code stall}, or if any job ran other than
+   * once (after a short grace period, so that a late duplicate has a chance to show).
    */
   double await(long startNanos, Duration stall) throws InterruptedException {
     int jobs = counts.length();
@@ -41,7 +41,8 @@ final class Completions {
         seen = now;
         lastProgress = System.nanoTime();
       } else if (System.nanoTime() - lastProgress > stall.toNanos()) {
-        throw new IllegalStateException("stalled: " + now + " of " + jobs + " jobs completed, none for " + stall);
+        throw new IllegalStateException(
+            "stalled: " + now + " of " + jobs + " jobs completed, none for " + stall);
       }
       Thread.sleep(20);
     }
@@ -68,8 +69,13 @@ final class Completions {
       }
     }
     if (missing > 0 || repeated > 0) {
-      throw new IllegalStateException(missing + " jobs never completed and " + repeated
-          + " completed more than once (first: job " + example + ")");
+      throw new IllegalStateException(
+          missing
+              + " jobs never completed and "
+              + repeated
+              + " completed more than once (first: job "
+              + example
+              + ")");
     }
   }
 }

@@ -34,25 +34,28 @@ final class DbSchedulerPeer extends EnginePeer {
   Engine open(DataSource ds, String schema, Settings s, Handler handler) throws Exception {
     String table = schema + ".scheduled_tasks";
     createTable(ds, table);
-    OneTimeTask<Integer> task = Tasks.oneTime("harness", Integer.class)
-        .execute((instance, context) -> {
-          try {
-            handler.handle(instance.getData());
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
+    OneTimeTask<Integer> task =
+        Tasks.oneTime("harness", Integer.class)
+            .execute(
+                (instance, context) -> {
+                  try {
+                    handler.handle(instance.getData());
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
     SchedulerClient client = SchedulerClient.Builder.create(ds, task).tableName(table).build();
-    Scheduler scheduler = Scheduler.create(ds, task)
-        .tableName(table)
-        .threads(s.workers())
-        .pollUsingLockAndFetch(0.5, 3.0)
-        .pollingInterval(Duration.ofMillis(100))
-        .shutdownMaxWait(Duration.ofSeconds(5))
-        .build();
+    Scheduler scheduler =
+        Scheduler.create(ds, task)
+            .tableName(table)
+            .threads(s.workers())
+            .pollUsingLockAndFetch(0.5, 3.0)
+            .pollingInterval(Duration.ofMillis(100))
+            .shutdownMaxWait(Duration.ofSeconds(5))
+            .build();
     return new Engine() {
       @Override
       public void enqueue(int from, int to) {
@@ -77,13 +80,17 @@ final class DbSchedulerPeer extends EnginePeer {
 
   /** The PostgreSQL table from db-scheduler's documented DDL (postgresql_tables.sql). */
   private static void createTable(DataSource ds, String table) throws Exception {
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-      st.execute("CREATE TABLE " + table + " ("
-          + " task_name text NOT NULL, task_instance text NOT NULL, task_data bytea,"
-          + " execution_time timestamptz NOT NULL, picked boolean NOT NULL, picked_by text,"
-          + " last_success timestamptz, last_failure timestamptz, consecutive_failures int,"
-          + " last_heartbeat timestamptz, version bigint NOT NULL, priority smallint,"
-          + " PRIMARY KEY (task_name, task_instance))");
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TABLE "
+              + table
+              + " ("
+              + " task_name text NOT NULL, task_instance text NOT NULL, task_data bytea,"
+              + " execution_time timestamptz NOT NULL, picked boolean NOT NULL, picked_by text,"
+              + " last_success timestamptz, last_failure timestamptz, consecutive_failures int,"
+              + " last_heartbeat timestamptz, version bigint NOT NULL, priority smallint,"
+              + " PRIMARY KEY (task_name, task_instance))");
       st.execute("CREATE INDEX ON " + table + " (execution_time)");
       st.execute("CREATE INDEX ON " + table + " (last_heartbeat)");
       st.execute("CREATE INDEX ON " + table + " (priority DESC, execution_time ASC)");

@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 abstract class EnginePeer implements Peer {
   /** Jobs per call in the bulk enqueue: each system's batch API takes 1,000 at once. */
   static final int ENQUEUE_BATCH = 1_000;
+
   /** A drain that completes nothing for this long fails the run. */
   static final Duration STALL = Duration.ofSeconds(60);
 
@@ -32,16 +33,24 @@ abstract class EnginePeer implements Peer {
     void close() throws Exception;
   }
 
-  /** Creates the system's tables in {@code schema} and builds it, running {@code handler} per job. */
+  /**
+   * Creates the system's tables in {@code schema} and builds it, running {@code handler} per job.
+   */
   abstract Engine open(DataSource ds, String schema, Settings s, Handler handler) throws Exception;
 
   @Override
-  public Result throughput(DataSource ds, String schema, Settings s, Completions done) throws Exception {
+  public Result throughput(DataSource ds, String schema, Settings s, Completions done)
+      throws Exception {
     int jobs = jobs(s);
-    try (Engine engine = open(ds, schema, s, index -> {
-      s.work();
-      done.record(index);
-    })) {
+    try (Engine engine =
+        open(
+            ds,
+            schema,
+            s,
+            index -> {
+              s.work();
+              done.record(index);
+            })) {
       long t0 = System.nanoTime();
       for (int i = 0; i < jobs; i += ENQUEUE_BATCH) {
         engine.enqueue(i, Math.min(jobs, i + ENQUEUE_BATCH));
@@ -54,13 +63,19 @@ abstract class EnginePeer implements Peer {
   }
 
   @Override
-  public Latency latency(DataSource ds, String schema, Settings s, double rate, int seconds) throws Exception {
+  public Latency latency(DataSource ds, String schema, Settings s, double rate, int seconds)
+      throws Exception {
     FixedRate run = new FixedRate(rate, seconds);
-    try (Engine engine = open(ds, schema, s, index -> {
-      run.started(index);
-      s.work();
-      run.completed(index);
-    })) {
+    try (Engine engine =
+        open(
+            ds,
+            schema,
+            s,
+            index -> {
+              run.started(index);
+              s.work();
+              run.completed(index);
+            })) {
       engine.start();
       return run.offer(engine::enqueue);
     }

@@ -7,12 +7,12 @@ import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 
 /**
- * Workload (b) for one system: offers {@code rate × seconds} jobs at {@code rate} jobs/s for at most
- * {@code seconds} (a system whose inserts are slower offers fewer), crediting from real elapsed time
- * (never loop counts): every {@value #TICK_MS} ms the producer enqueues what
- * it owes by the clock, in batches of at most {@value #BATCH_MAX}, so a slow insert is made up in
- * the next tick. Each job's pickup latency runs from just before the insert statement that carries
- * it to its handler's start, both read from this JVM's monotonic clock.
+ * Workload (b) for one system: offers {@code rate × seconds} jobs at {@code rate} jobs/s for at
+ * most {@code seconds} (a system whose inserts are slower offers fewer), crediting from real
+ * elapsed time (never loop counts): every {@value #TICK_MS} ms the producer enqueues what it owes
+ * by the clock, in batches of at most {@value #BATCH_MAX}, so a slow insert is made up in the next
+ * tick. Each job's pickup latency runs from just before the insert statement that carries it to its
+ * handler's start, both read from this JVM's monotonic clock.
  *
  * <p>The first {@value #WARM_UP_PERCENT}% of the jobs warm up (JIT, caches, pools) and are left out
  * of the percentiles. After the offer the run waits until every job completed, or {@value
@@ -72,7 +72,10 @@ final class FixedRate {
     // fewer jobs, and the row says what rate it actually took.
     while (produced < jobs && System.nanoTime() < end) {
       int owed;
-      while ((owed = (int) Math.min(jobs, (long) Math.floor(rate * (System.nanoTime() - start) / 1e9)) - produced) > 0) {
+      while ((owed =
+              (int) Math.min(jobs, (long) Math.floor(rate * (System.nanoTime() - start) / 1e9))
+                  - produced)
+          > 0) {
         int n = Math.min(owed, BATCH_MAX);
         long now = System.nanoTime();
         for (int i = produced; i < produced + n; i++) {
@@ -106,7 +109,11 @@ final class FixedRate {
         throw new IllegalStateException("job " + i + " started " + starts.get(i) + " times");
       }
     }
-    return new Peer.Latency(offered, latencies.getValueAtPercentile(50) / 1e3,
-        latencies.getValueAtPercentile(95) / 1e3, latencies.getValueAtPercentile(99) / 1e3, unstarted);
+    return new Peer.Latency(
+        offered,
+        latencies.getValueAtPercentile(50) / 1e3,
+        latencies.getValueAtPercentile(95) / 1e3,
+        latencies.getValueAtPercentile(99) / 1e3,
+        unstarted);
   }
 }

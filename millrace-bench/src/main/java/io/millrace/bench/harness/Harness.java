@@ -16,22 +16,22 @@ import java.util.Locale;
  * Millrace side by side with its peers on one PostgreSQL, from one command: for each system, (c)
  * bulk enqueue of N jobs with its fastest documented batch API, then (a) the drain of that backlog
  * with W workers and {@code work-ms} of sleep per job, from worker start to the last completion;
- * then, once every system has drained, (b) a fixed offered rate (by default half of Millrace's drain
- * rate in this run) → pickup latency p50/p95/p99 from insert to handler start ({@link FixedRate}).
- * Every job must complete exactly once ({@link Completions}, or the Node.js script's own ledger) or
- * the run fails. One table comes out, with each figure's ratio to Millrace and its share of the
- * raw-SQL ceiling.
+ * then, once every system has drained, (b) a fixed offered rate (by default half of Millrace's
+ * drain rate in this run) → pickup latency p50/p95/p99 from insert to handler start ({@link
+ * FixedRate}). Every job must complete exactly once ({@link Completions}, or the Node.js script's
+ * own ledger) or the run fails. One table comes out, with each figure's ratio to Millrace and its
+ * share of the raw-SQL ceiling.
  *
  * <p>The systems: the raw-SQL ceiling, Millrace, db-scheduler, Quartz and JobRunr in this JVM, and
- * graphile-worker and pg-boss through {@code millrace-bench/peers/node/bench.mjs} ({@link NodePeer},
- * which runs {@code npm ci} there first when needed).
+ * graphile-worker and pg-boss through {@code millrace-bench/peers/node/bench.mjs} ({@link
+ * NodePeer}, which runs {@code npm ci} there first when needed).
  *
  * <p>Fairness: one database for the whole run ({@link BenchDatabase}: {@code DATABASE_URL}, else an
  * embedded PostgreSQL 17 with fsync and synchronous_commit on); each system in a schema of its own,
- * created empty before and dropped after (then a {@code CHECKPOINT}, so one system's dirty pages are
- * not flushed on the next one's time); the same W for every system, and the same connection budget:
- * a pool of W + 4 connections per system. How each peer is tuned, and why, is in each peer's class
- * comment and in {@code millrace-bench/HARNESS.md}.
+ * created empty before and dropped after (then a {@code CHECKPOINT}, so one system's dirty pages
+ * are not flushed on the next one's time); the same W for every system, and the same connection
+ * budget: a pool of W + 4 connections per system. How each peer is tuned, and why, is in each
+ * peer's class comment and in {@code millrace-bench/HARNESS.md}.
  *
  * <p>Run: {@code ./mvnw -B -q -pl millrace-bench -am -DskipTests package && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.harness.Harness [--jobs 100000]
@@ -49,8 +49,13 @@ public final class Harness {
    * the directory {@link NodePeer#locate()} finds when they first run.
    */
   static List<Peer> peers(Path nodePeers) {
-    return List.of(new RawSqlPeer(), new MillracePeer(), new DbSchedulerPeer(), new QuartzPeer(),
-        new JobRunrPeer(), new NodePeer("graphile-worker", "graphile-worker 0.17.3", nodePeers),
+    return List.of(
+        new RawSqlPeer(),
+        new MillracePeer(),
+        new DbSchedulerPeer(),
+        new QuartzPeer(),
+        new JobRunrPeer(),
+        new NodePeer("graphile-worker", "graphile-worker 0.17.3", nodePeers),
         new NodePeer("pg-boss", "pg-boss 10.4.2", nodePeers));
   }
 
@@ -61,8 +66,15 @@ public final class Harness {
    * @param only names (prefixes, case-insensitive) of the systems to run; empty runs all. Millrace
    *     and the raw-SQL ceiling always run, since every ratio refers to them.
    */
-  record Options(int jobs, int workers, int workMs, int latencySeconds, double rate, List<String> only,
-      Path nodePeers, Path out) {
+  record Options(
+      int jobs,
+      int workers,
+      int workMs,
+      int latencySeconds,
+      double rate,
+      List<String> only,
+      Path nodePeers,
+      Path out) {
     static Options parse(String... argv) {
       int jobs = 100_000;
       int workers = 16;
@@ -86,9 +98,12 @@ public final class Harness {
           case "--only" -> only = List.of(value.toLowerCase(Locale.ROOT).split(","));
           case "--node-peers" -> nodePeers = Path.of(value).toAbsolutePath();
           case "--out" -> out = Path.of(value);
-          default -> throw new IllegalArgumentException("unknown option " + argv[i]
-              + "; usage: [--jobs N] [--workers W] [--work-ms MS] [--latency-s S] [--rate JOBS_PER_S]"
-              + " [--only NAME,...] [--node-peers DIR] [--out FILE]");
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown option "
+                      + argv[i]
+                      + "; usage: [--jobs N] [--workers W] [--work-ms MS] [--latency-s S] [--rate JOBS_PER_S]"
+                      + " [--only NAME,...] [--node-peers DIR] [--out FILE]");
         }
       }
       return new Options(jobs, workers, workMs, latencySeconds, rate, only, nodePeers, out);
@@ -104,7 +119,9 @@ public final class Harness {
 
     boolean selected(Peer peer) {
       String name = peer.name().toLowerCase(Locale.ROOT);
-      return only.isEmpty() || peer instanceof MillracePeer || peer instanceof RawSqlPeer
+      return only.isEmpty()
+          || peer instanceof MillracePeer
+          || peer instanceof RawSqlPeer
           || only.stream().anyMatch(name::startsWith);
     }
   }
@@ -121,31 +138,57 @@ public final class Harness {
   }
 
   /** Runs every system, writes the table to {@code options.out()} and returns it. */
-  static String runAndReport(Options options, HikariDataSource admin, String where) throws Exception {
+  static String runAndReport(Options options, HikariDataSource admin, String where)
+      throws Exception {
     List<Peer> peers = peers(options.nodePeers()).stream().filter(options::selected).toList();
     Peer.Settings settings = new Peer.Settings(options.jobs(), options.workers(), options.workMs());
     List<Peer.Result> results = new ArrayList<>();
     for (Peer peer : peers) {
-      results.add(inSchema(options, admin, peer, "throughput", (pool, schema) -> {
-        Peer.Result r = peer.throughput(pool, schema, settings, new Completions(peer.jobs(settings)));
-        System.err.printf(Locale.ROOT, "harness: %s: enqueue %.0f jobs/s, drain %.0f jobs/s (%d jobs)%n",
-            peer.name(), r.enqueuePerSecond(), r.drainPerSecond(), r.jobs());
-        return r;
-      }));
+      results.add(
+          inSchema(
+              options,
+              admin,
+              peer,
+              "throughput",
+              (pool, schema) -> {
+                Peer.Result r =
+                    peer.throughput(pool, schema, settings, new Completions(peer.jobs(settings)));
+                System.err.printf(
+                    Locale.ROOT,
+                    "harness: %s: enqueue %.0f jobs/s, drain %.0f jobs/s (%d jobs)%n",
+                    peer.name(),
+                    r.enqueuePerSecond(),
+                    r.drainPerSecond(),
+                    r.jobs());
+                return r;
+              }));
     }
     double millraceDrain = results.get(indexOf(peers, MillracePeer.class)).drainPerSecond();
     double rate = options.rate() > 0 ? options.rate() : millraceDrain / 2;
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < peers.size(); i++) {
       Peer peer = peers.get(i);
-      Peer.Latency latency = inSchema(options, admin, peer, "latency", (pool, schema) -> {
-        Peer.Latency l = peer.latency(pool, schema, settings, rate, options.latencySeconds());
-        if (l != null) {
-          System.err.printf(Locale.ROOT, "harness: %s: %.0f jobs/s offered, pickup p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
-              peer.name(), l.offeredPerSecond(), l.p50Ms(), l.p95Ms(), l.p99Ms());
-        }
-        return l;
-      });
+      Peer.Latency latency =
+          inSchema(
+              options,
+              admin,
+              peer,
+              "latency",
+              (pool, schema) -> {
+                Peer.Latency l =
+                    peer.latency(pool, schema, settings, rate, options.latencySeconds());
+                if (l != null) {
+                  System.err.printf(
+                      Locale.ROOT,
+                      "harness: %s: %.0f jobs/s offered, pickup p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
+                      peer.name(),
+                      l.offeredPerSecond(),
+                      l.p50Ms(),
+                      l.p95Ms(),
+                      l.p99Ms());
+                }
+                return l;
+              });
       rows.add(new Row(peer, results.get(i), latency));
     }
     String table = table(options, where, rate, rows);
@@ -160,10 +203,15 @@ public final class Harness {
     T run(HikariDataSource pool, String schema) throws Exception;
   }
 
-  private static <T> T inSchema(Options options, HikariDataSource admin, Peer peer, String what, Step<T> step)
+  private static <T> T inSchema(
+      Options options, HikariDataSource admin, Peer peer, String what, Step<T> step)
       throws Exception {
-    String schema = "harness_" + peer.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_")
-        .replaceAll("_+$", "");
+    String schema =
+        "harness_"
+            + peer.name()
+                .toLowerCase(Locale.ROOT)
+                .replaceAll("[^a-z0-9]+", "_")
+                .replaceAll("_+$", "");
     execute(admin, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     execute(admin, "CREATE SCHEMA " + schema);
     System.err.printf("harness: %s: %s ...%n", peer.name(), what);
@@ -178,36 +226,74 @@ public final class Harness {
   /** The results as a Markdown table, with the settings above it. */
   static String table(Options o, String where, double rate, List<Row> rows) {
     Row millrace = rows.get(indexOf(rows.stream().map(Row::peer).toList(), MillracePeer.class));
-    Peer.Result ceiling = rows.get(indexOf(rows.stream().map(Row::peer).toList(), RawSqlPeer.class)).result();
+    Peer.Result ceiling =
+        rows.get(indexOf(rows.stream().map(Row::peer).toList(), RawSqlPeer.class)).result();
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "Harness: %d jobs, %d workers, %d ms of work per job, pool of %d connections"
-        + " per system; pickup latency at %.0f jobs/s offered for %d s; %s%n%n",
-        o.jobs(), o.workers(), o.workMs(), o.workers() + SPARE_CONNECTIONS, rate, o.latencySeconds(), where));
-    s.append("| system | drain jobs/s | drain ÷ Millrace | drain % of raw SQL | bulk enqueue jobs/s"
-        + " | enqueue ÷ Millrace | enqueue % of raw SQL | pickup p50 ms | p95 ms | p99 ms | p99 ÷ Millrace |\n");
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "Harness: %d jobs, %d workers, %d ms of work per job, pool of %d connections"
+                + " per system; pickup latency at %.0f jobs/s offered for %d s; %s%n%n",
+            o.jobs(),
+            o.workers(),
+            o.workMs(),
+            o.workers() + SPARE_CONNECTIONS,
+            rate,
+            o.latencySeconds(),
+            where));
+    s.append(
+        "| system | drain jobs/s | drain ÷ Millrace | drain % of raw SQL | bulk enqueue jobs/s"
+            + " | enqueue ÷ Millrace | enqueue % of raw SQL | pickup p50 ms | p95 ms | p99 ms | p99 ÷ Millrace |\n");
     s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     List<String> notes = new ArrayList<>();
     for (Row row : rows) {
       Peer.Result r = row.result();
       String name = row.peer().name() + (r.jobs() == o.jobs() ? "" : " ¹");
       if (r.jobs() != o.jobs()) {
-        notes.add(String.format(Locale.ROOT, "¹ %s drained and enqueued %d jobs, not %d (its drain of %d would take"
-            + " most of an hour).", row.peer().name(), r.jobs(), o.jobs(), o.jobs()));
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "¹ %s drained and enqueued %d jobs, not %d (its drain of %d would take"
+                    + " most of an hour).",
+                row.peer().name(),
+                r.jobs(),
+                o.jobs(),
+                o.jobs()));
       }
-      boolean footnote = row.latency() != null
-          && (row.latency().unstarted() > 0 || row.latency().offeredPerSecond() < 0.95 * rate);
+      boolean footnote =
+          row.latency() != null
+              && (row.latency().unstarted() > 0 || row.latency().offeredPerSecond() < 0.95 * rate);
       name += footnote ? " ²" : "";
-      s.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.0f%% | %.0f | %.2f | %.0f%% | %s |%n", name,
-          r.drainPerSecond(), r.drainPerSecond() / millrace.result().drainPerSecond(),
-          100 * r.drainPerSecond() / ceiling.drainPerSecond(),
-          r.enqueuePerSecond(), r.enqueuePerSecond() / millrace.result().enqueuePerSecond(),
-          100 * r.enqueuePerSecond() / ceiling.enqueuePerSecond(), latencyCells(row.latency(), millrace.latency())));
-      if (row.latency() != null && (row.latency().unstarted() > 0 || row.latency().offeredPerSecond() < 0.95 * rate)) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.0f | %.2f | %.0f%% | %.0f | %.2f | %.0f%% | %s |%n",
+              name,
+              r.drainPerSecond(),
+              r.drainPerSecond() / millrace.result().drainPerSecond(),
+              100 * r.drainPerSecond() / ceiling.drainPerSecond(),
+              r.enqueuePerSecond(),
+              r.enqueuePerSecond() / millrace.result().enqueuePerSecond(),
+              100 * r.enqueuePerSecond() / ceiling.enqueuePerSecond(),
+              latencyCells(row.latency(), millrace.latency())));
+      if (row.latency() != null
+          && (row.latency().unstarted() > 0 || row.latency().offeredPerSecond() < 0.95 * rate)) {
         Peer.Latency l = row.latency();
-        notes.add(String.format(Locale.ROOT, "² %s: %.0f jobs/s actually offered%s%s", row.peer().name(),
-            l.offeredPerSecond(), l.offeredPerSecond() < 0.95 * rate ? " (its inserts set the pace)" : "",
-            l.unstarted() == 0 ? "." : String.format(Locale.ROOT, "; %d jobs not started %d s after the offer ended,"
-                + " counted with their waits so far, so its percentiles are lower bounds.", l.unstarted(), FixedRate.CUTOFF_S)));
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "² %s: %.0f jobs/s actually offered%s%s",
+                row.peer().name(),
+                l.offeredPerSecond(),
+                l.offeredPerSecond() < 0.95 * rate ? " (its inserts set the pace)" : "",
+                l.unstarted() == 0
+                    ? "."
+                    : String.format(
+                        Locale.ROOT,
+                        "; %d jobs not started %d s after the offer ended,"
+                            + " counted with their waits so far, so its percentiles are lower bounds.",
+                        l.unstarted(),
+                        FixedRate.CUTOFF_S)));
       }
     }
     if (!notes.isEmpty()) {
@@ -223,8 +309,17 @@ public final class Harness {
     }
     boolean bound = l.unstarted() > 0;
     String mark = bound ? "≥ " : "";
-    return String.format(Locale.ROOT, "%s%.1f | %s%.1f | %s%.1f | %.2f%s", mark, l.p50Ms(), mark, l.p95Ms(), mark,
-        l.p99Ms(), l.p99Ms() / millrace.p99Ms(), "");
+    return String.format(
+        Locale.ROOT,
+        "%s%.1f | %s%.1f | %s%.1f | %.2f%s",
+        mark,
+        l.p50Ms(),
+        mark,
+        l.p95Ms(),
+        mark,
+        l.p99Ms(),
+        l.p99Ms() / millrace.p99Ms(),
+        "");
   }
 
   private static int indexOf(List<Peer> peers, Class<? extends Peer> type) {
@@ -248,7 +343,8 @@ public final class Harness {
   }
 
   private static void execute(HikariDataSource ds, String sql) throws Exception {
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement()) {
       s.execute(sql);
     }
   }

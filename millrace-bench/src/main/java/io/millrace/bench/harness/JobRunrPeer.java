@@ -11,17 +11,17 @@ import org.jobrunr.storage.StorageProviderUtils.DatabaseOptions;
 import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
 
 /**
- * JobRunr 8 (its classes target Java 8, so it runs on Java 17) with its {@code PostgresStorageProvider}
- * on the harness's pool, tables created by its own migrations under the prefix {@code <schema>.}.
- * A job is the lambda {@code i -> Work.run(i)}.
+ * JobRunr 8 (its classes target Java 8, so it runs on Java 17) with its {@code
+ * PostgresStorageProvider} on the harness's pool, tables created by its own migrations under the
+ * prefix {@code <schema>.}. A job is the lambda {@code i -> Work.run(i)}.
  *
  * <p>Tuning, following JobRunr's docs: {@code andWorkerCount(W)} (the default is a multiple of the
  * CPU count) so that W jobs run at once as for every system; a poll interval of {@value
- * #POLL_SECONDS} s (default 15 s; 5 s is the smallest JobRunr accepts, to spare the database), since JobRunr only
- * fetches new work on a poll and an enqueued backlog would otherwise wait for the next one. Enqueue
- * uses {@code JobScheduler.enqueue(Stream, lambda)}, the bulk API the docs name for many jobs at once
- * (saved in batches). The drain starts the background job server that the enqueue phase set up
- * without starting.
+ * #POLL_SECONDS} s (default 15 s; 5 s is the smallest JobRunr accepts, to spare the database),
+ * since JobRunr only fetches new work on a poll and an enqueued backlog would otherwise wait for
+ * the next one. Enqueue uses {@code JobScheduler.enqueue(Stream, lambda)}, the bulk API the docs
+ * name for many jobs at once (saved in batches). The drain starts the background job server that
+ * the enqueue phase set up without starting.
  */
 final class JobRunrPeer extends EnginePeer {
   static final int POLL_SECONDS = 5;
@@ -35,12 +35,16 @@ final class JobRunrPeer extends EnginePeer {
   @Override
   Engine open(DataSource ds, String schema, Settings s, Handler jobHandler) {
     handler = jobHandler;
-    JobRunrConfigurationResult jobRunr = JobRunr.configure()
-        .useStorageProvider(new PostgresStorageProvider(ds, schema + ".", DatabaseOptions.CREATE))
-        .useBackgroundJobServer(usingStandardBackgroundJobServerConfiguration()
-            .andWorkerCount(s.workers())
-            .andPollInterval(Duration.ofSeconds(POLL_SECONDS)), false)
-        .initialize();
+    JobRunrConfigurationResult jobRunr =
+        JobRunr.configure()
+            .useStorageProvider(
+                new PostgresStorageProvider(ds, schema + ".", DatabaseOptions.CREATE))
+            .useBackgroundJobServer(
+                usingStandardBackgroundJobServerConfiguration()
+                    .andWorkerCount(s.workers())
+                    .andPollInterval(Duration.ofSeconds(POLL_SECONDS)),
+                false)
+            .initialize();
     return new Engine() {
       @Override
       public void enqueue(int from, int to) {

@@ -20,14 +20,18 @@ final class MillracePeer extends EnginePeer {
 
   @Override
   Engine open(DataSource ds, String schema, Settings s, Handler handler) {
-    Millrace node = Millrace.builder(ds)
-        .schema(schema)
-        .queue("default", s.workers())
-        .handler("harness", Map.class, job -> {
-          handler.handle(((Number) job.args().get("i")).intValue());
-          return null;
-        })
-        .build();
+    Millrace node =
+        Millrace.builder(ds)
+            .schema(schema)
+            .queue("default", s.workers())
+            .handler(
+                "harness",
+                Map.class,
+                job -> {
+                  handler.handle(((Number) job.args().get("i")).intValue());
+                  return null;
+                })
+            .build();
     node.migrate();
     return new Engine() {
       @Override

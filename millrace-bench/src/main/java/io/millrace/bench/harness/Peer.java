@@ -12,17 +12,20 @@ interface Peer {
   String name();
 
   /**
-   * Workloads (c) and (a): bulk enqueue of {@link #jobs(Settings)} jobs with the system's batch API,
-   * then the drain of that backlog, each job calling {@code done.record(index)} after its work.
+   * Workloads (c) and (a): bulk enqueue of {@link #jobs(Settings)} jobs with the system's batch
+   * API, then the drain of that backlog, each job calling {@code done.record(index)} after its
+   * work.
    */
-  Result throughput(DataSource dataSource, String schema, Settings settings, Completions done) throws Exception;
+  Result throughput(DataSource dataSource, String schema, Settings settings, Completions done)
+      throws Exception;
 
   /**
    * Workload (b): workers running on an empty queue while jobs are offered at {@code rate} jobs/s
    * for {@code seconds}; the time from each job's insert to its handler's start. Null when the row
    * has no latency figure (the raw-SQL ceiling, a throughput bound rather than a queue).
    */
-  Latency latency(DataSource dataSource, String schema, Settings settings, double rate, int seconds) throws Exception;
+  Latency latency(DataSource dataSource, String schema, Settings settings, double rate, int seconds)
+      throws Exception;
 
   /**
    * The backlog this peer drains: N, or fewer for a system whose drain of N would take most of an
@@ -52,5 +55,6 @@ interface Peer {
    * @param unstarted jobs whose handler had not started when the run was cut off; they enter the
    *     percentiles with the time they had waited by then, so the percentiles are lower bounds
    */
-  record Latency(double offeredPerSecond, double p50Ms, double p95Ms, double p99Ms, long unstarted) {}
+  record Latency(
+      double offeredPerSecond, double p50Ms, double p95Ms, double p99Ms, long unstarted) {}
 }

@@ -28,15 +28,15 @@ import org.quartz.utils.DBConnectionManager;
  * fire-once trigger due now; Quartz deletes both after the job runs.
  *
  * <p>Tuning, following the Quartz configuration reference on throughput: {@code threadCount = W};
- * {@code batchTriggerAcquisitionMaxCount = W}, so that one acquisition round trip can hand a trigger
- * to every free thread instead of one trigger per round (the default is 1);
- * {@code batchTriggerAcquisitionFireAheadTimeWindow} of 1 s, which lets a batch include triggers due
+ * {@code batchTriggerAcquisitionMaxCount = W}, so that one acquisition round trip can hand a
+ * trigger to every free thread instead of one trigger per round (the default is 1); {@code
+ * batchTriggerAcquisitionFireAheadTimeWindow} of 1 s, which lets a batch include triggers due
  * shortly; {@code acquireTriggersWithinLock = true}, which the docs require with batch acquisition
  * so that no two threads acquire the same triggers. Two settings keep the measure about throughput:
  * a misfire threshold of one hour, since a backlog that waits is the point here and must not be
- * rerouted through misfire handling, and an idle wait of 1 s (default 30 s). Enqueue uses
- * {@code Scheduler.scheduleJobs}, the batch API (one transaction per call), on a scheduler in
- * standby; the drain starts it. Its backlog is capped at {@link #MAX_JOBS} jobs.
+ * rerouted through misfire handling, and an idle wait of 1 s (default 30 s). Enqueue uses {@code
+ * Scheduler.scheduleJobs}, the batch API (one transaction per call), on a scheduler in standby; the
+ * drain starts it. Its backlog is capped at {@link #MAX_JOBS} jobs.
  */
 final class QuartzPeer extends EnginePeer {
   /**
@@ -44,6 +44,7 @@ final class QuartzPeer extends EnginePeer {
    * 100,000 would take most of an hour: its drain and enqueue use at most this many jobs.
    */
   static final int MAX_JOBS = 10_000;
+
   private static final String DATA_SOURCE = "harness";
   private static volatile Handler handler;
 
@@ -61,32 +62,38 @@ final class QuartzPeer extends EnginePeer {
   Engine open(DataSource ds, String schema, Settings s, Handler jobHandler) throws Exception {
     createTables(ds, schema);
     handler = jobHandler;
-    DBConnectionManager.getInstance().addConnectionProvider(DATA_SOURCE, new ConnectionProvider() {
-      @Override
-      public Connection getConnection() throws java.sql.SQLException {
-        return ds.getConnection();
-      }
+    DBConnectionManager.getInstance()
+        .addConnectionProvider(
+            DATA_SOURCE,
+            new ConnectionProvider() {
+              @Override
+              public Connection getConnection() throws java.sql.SQLException {
+                return ds.getConnection();
+              }
 
-      @Override
-      public void shutdown() {
-        // the harness owns the pool
-      }
+              @Override
+              public void shutdown() {
+                // the harness owns the pool
+              }
 
-      @Override
-      public void initialize() {
-        // nothing: the pool is already open
-      }
-    });
+              @Override
+              public void initialize() {
+                // nothing: the pool is already open
+              }
+            });
     Properties p = new Properties();
     p.setProperty("org.quartz.scheduler.instanceName", "harness");
     p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
     p.setProperty("org.quartz.scheduler.idleWaitTime", "1000");
-    p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(s.workers()));
+    p.setProperty(
+        "org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(s.workers()));
     p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionFireAheadTimeWindow", "1000");
     p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
     p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(s.workers()));
     p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-    p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+    p.setProperty(
+        "org.quartz.jobStore.driverDelegateClass",
+        "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
     p.setProperty("org.quartz.jobStore.dataSource", DATA_SOURCE);
     p.setProperty("org.quartz.jobStore.tablePrefix", schema + ".qrtz_");
     p.setProperty("org.quartz.jobStore.misfireThreshold", "3600000");
@@ -97,8 +104,13 @@ final class QuartzPeer extends EnginePeer {
       public void enqueue(int from, int to) throws Exception {
         Map<JobDetail, Set<? extends Trigger>> batch = new HashMap<>();
         for (int j = from; j < to; j++) {
-          JobDetail job = JobBuilder.newJob(HarnessJob.class).withIdentity("j" + j).usingJobData("i", j).build();
-          batch.put(job, Set.of(TriggerBuilder.newTrigger().withIdentity("t" + j).startNow().build()));
+          JobDetail job =
+              JobBuilder.newJob(HarnessJob.class)
+                  .withIdentity("j" + j)
+                  .usingJobData("i", j)
+                  .build();
+          batch.put(
+              job, Set.of(TriggerBuilder.newTrigger().withIdentity("t" + j).startNow().build()));
         }
         scheduler.scheduleJobs(batch, false);
       }
@@ -118,13 +130,15 @@ final class QuartzPeer extends EnginePeer {
   /** Runs Quartz's own PostgreSQL script with the harness schema first on the search path. */
   private static void createTables(DataSource ds, String schema) throws Exception {
     String script;
-    try (InputStream in = Scheduler.class.getResourceAsStream("/org/quartz/impl/jdbcjobstore/tables_postgres.sql")) {
+    try (InputStream in =
+        Scheduler.class.getResourceAsStream("/org/quartz/impl/jdbcjobstore/tables_postgres.sql")) {
       if (in == null) {
         throw new IllegalStateException("tables_postgres.sql is not on the class path");
       }
       script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement()) {
       st.execute("SET search_path TO " + schema);
       try {
         for (String statement : script.replaceAll("(?m)--.*$", "").split(";")) {

@@ -20,14 +20,17 @@ final class RawSqlPeer implements Peer {
   }
 
   @Override
-  public Result throughput(DataSource ds, String schema, Settings s, Completions done) throws Exception {
+  public Result throughput(DataSource ds, String schema, Settings s, Completions done)
+      throws Exception {
     HikariDataSource pool = (HikariDataSource) ds;
     Properties credentials = new Properties();
     credentials.setProperty("user", pool.getUsername());
     credentials.setProperty("password", pool.getPassword());
     RawSqlCeiling ceiling = RawSqlCeiling.on(pool.getJdbcUrl(), credentials);
     try {
-      double[] rates = ceiling.run(s.jobs(), s.workers(), CLAIM_BATCH, s.workMs(), id -> done.record((int) id - 1));
+      double[] rates =
+          ceiling.run(
+              s.jobs(), s.workers(), CLAIM_BATCH, s.workMs(), id -> done.record((int) id - 1));
       done.verify();
       return new Result(s.jobs(), rates[0], rates[1]);
     } finally {
@@ -35,7 +38,9 @@ final class RawSqlPeer implements Peer {
     }
   }
 
-  /** None: the ceiling claims in batches of 100 and bounds throughput; it is not a queue to wait on. */
+  /**
+   * None: the ceiling claims in batches of 100 and bounds throughput; it is not a queue to wait on.
+   */
   @Override
   public Latency latency(DataSource ds, String schema, Settings s, double rate, int seconds) {
     return null;

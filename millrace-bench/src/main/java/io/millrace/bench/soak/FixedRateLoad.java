@@ -46,7 +46,8 @@ final class FixedRateLoad implements AutoCloseable {
     long next = start;
     while (running) {
       long owed;
-      while (running && (owed = (long) Math.floor(rate * (System.nanoTime() - start) / 1e9) - produced) > 0) {
+      while (running
+          && (owed = (long) Math.floor(rate * (System.nanoTime() - start) / 1e9) - produced) > 0) {
         int n = (int) Math.min(owed, 128);
         List<JobRequest> batch = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The heap of a node with many workers under full load: one Millrace node with {@code workers}
  * handlers (1 ms of work each) drains a backlog that a producer in the same JVM keeps at least
- * {@code depth} jobs deep, for {@code seconds}. Every second it reads the heap in use; it prints the
- * peak, the peak of the heap outside eden (survivor and old generation: what the node retains), the completion
- * rate, and the collectors' counts and times.
+ * {@code depth} jobs deep, for {@code seconds}. Every second it reads the heap in use; it prints
+ * the peak, the peak of the heap outside eden (survivor and old generation: what the node retains),
+ * the completion rate, and the collectors' counts and times.
  *
  * <p>Run it under the limit it is meant to respect, so exceeding it fails the run rather than
  * showing up as a number: {@code ./mvnw -B -q -pl millrace-bench -am package -DskipTests && java
@@ -37,13 +37,19 @@ public final class HeapBenchmark {
       HikariDataSource ds = db.dataSource();
       String schema = "soak_heap_" + System.currentTimeMillis();
       LongAdder completed = new LongAdder();
-      Millrace node = Millrace.builder(ds).schema(schema).queue("default", workers)
-          .handler(FixedRateLoad.KIND, Map.class, job -> {
-            Thread.sleep(1);
-            completed.increment();
-            return null;
-          })
-          .build();
+      Millrace node =
+          Millrace.builder(ds)
+              .schema(schema)
+              .queue("default", workers)
+              .handler(
+                  FixedRateLoad.KIND,
+                  Map.class,
+                  job -> {
+                    Thread.sleep(1);
+                    completed.increment();
+                    return null;
+                  })
+              .build();
       node.migrate();
       long enqueued = topUp(node, 0, completed, depth);
       node.start();
@@ -58,20 +64,41 @@ public final class HeapBenchmark {
             enqueued = topUp(node, enqueued, completed, depth);
             Thread.sleep(20);
           }
-          peakUsed = Math.max(peakUsed, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+          peakUsed =
+              Math.max(
+                  peakUsed, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
           peakAfterGc = Math.max(peakAfterGc, liveAfterCollection());
         }
       } finally {
         node.close();
       }
       double elapsed = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(Locale.ROOT, "heap under full load: %d workers, %d s, backlog kept ≥ %d jobs, max heap %d MiB; %s%n",
-          workers, seconds, depth, maxHeap >> 20, db.description());
-      System.out.printf(Locale.ROOT, "  completed %d jobs, %.0f jobs/s%n", completed.sum(), completed.sum() / elapsed);
-      System.out.printf(Locale.ROOT, "  heap in use, peak of per-second samples: %d MiB%n", peakUsed >> 20);
-      System.out.printf(Locale.ROOT, "  heap outside eden (survivor + old generation, what survives collections), peak: %d MiB%n", peakAfterGc >> 20);
+      System.out.printf(
+          Locale.ROOT,
+          "heap under full load: %d workers, %d s, backlog kept ≥ %d jobs, max heap %d MiB; %s%n",
+          workers,
+          seconds,
+          depth,
+          maxHeap >> 20,
+          db.description());
+      System.out.printf(
+          Locale.ROOT,
+          "  completed %d jobs, %.0f jobs/s%n",
+          completed.sum(),
+          completed.sum() / elapsed);
+      System.out.printf(
+          Locale.ROOT, "  heap in use, peak of per-second samples: %d MiB%n", peakUsed >> 20);
+      System.out.printf(
+          Locale.ROOT,
+          "  heap outside eden (survivor + old generation, what survives collections), peak: %d MiB%n",
+          peakAfterGc >> 20);
       for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-        System.out.printf(Locale.ROOT, "  %s: %d collections, %d ms%n", gc.getName(), gc.getCollectionCount(), gc.getCollectionTime());
+        System.out.printf(
+            Locale.ROOT,
+            "  %s: %d collections, %d ms%n",
+            gc.getName(),
+            gc.getCollectionCount(),
+            gc.getCollectionTime());
       }
     }
   }

@@ -16,14 +16,15 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A session idle in transaction during a fixed-rate run: one Millrace node works a queue at a fixed
  * offered rate for {@code clean} seconds, then another session runs {@code BEGIN; SELECT
- * txid_current()} and sits idle in that transaction for {@code hold} seconds (its xid holds back the
- * xmin horizon, so vacuum can remove no dead tuple newer than it: the classic way a queue on
+ * txid_current()} and sits idle in that transaction for {@code hold} seconds (its xid holds back
+ * the xmin horizon, so vacuum can remove no dead tuple newer than it: the classic way a queue on
  * PostgreSQL slows to a crawl), then commits, and the run goes on for {@code after} seconds.
  *
- * <p>Prints the completion rate per {@value #WINDOW_S} s window, the clean rate, the lowest and mean
- * rate while held (as a share of clean), the seconds after the commit until the node has caught up
- * (backlog back under one second of offered load and a window at ≥ 90% of clean), and {@code
- * n_dead_tup} of Millrace's tables before the hold, at its end and {@code after} seconds later.
+ * <p>Prints the completion rate per {@value #WINDOW_S} s window, the clean rate, the lowest and
+ * mean rate while held (as a share of clean), the seconds after the commit until the node has
+ * caught up (backlog back under one second of offered load and a window at ≥ 90% of clean), and
+ * {@code n_dead_tup} of Millrace's tables before the hold, at its end and {@code after} seconds
+ * later.
  *
  * <p>Run: {@code ./mvnw -B -q -pl millrace-bench -am package -DskipTests && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.soak.IdleInTransactionBenchmark
@@ -44,17 +45,31 @@ public final class IdleInTransactionBenchmark {
       HikariDataSource ds = db.dataSource();
       String schema = "soak_idle_" + System.currentTimeMillis();
       LongAdder completed = new LongAdder();
-      Millrace node = Millrace.builder(ds).schema(schema).queue("default", workers)
-          .handler(FixedRateLoad.KIND, Map.class, job -> {
-            Thread.sleep(1);
-            completed.increment();
-            return null;
-          })
-          .build();
+      Millrace node =
+          Millrace.builder(ds)
+              .schema(schema)
+              .queue("default", workers)
+              .handler(
+                  FixedRateLoad.KIND,
+                  Map.class,
+                  job -> {
+                    Thread.sleep(1);
+                    completed.increment();
+                    return null;
+                  })
+              .build();
       node.migrate();
       node.start();
-      System.out.printf(Locale.ROOT, "idle in transaction: %.0f jobs/s offered, %d workers, clean %d s, held %d s,"
-          + " after %d s; %s%n", rate, workers, cleanS, holdS, afterS, db.description());
+      System.out.printf(
+          Locale.ROOT,
+          "idle in transaction: %.0f jobs/s offered, %d workers, clean %d s, held %d s,"
+              + " after %d s; %s%n",
+          rate,
+          workers,
+          cleanS,
+          holdS,
+          afterS,
+          db.description());
       List<String> deadBefore;
       List<String> deadDuring;
       List<Double> clean = new ArrayList<>();
@@ -86,13 +101,24 @@ public final class IdleInTransactionBenchmark {
       List<String> deadAfter = deadTuples(ds, schema);
       double cleanRate = mean(clean);
       System.out.printf(Locale.ROOT, "clean: %.0f jobs/s completed%n", cleanRate);
-      System.out.printf(Locale.ROOT, "held: lowest window %.0f jobs/s (%.0f%% of clean), mean %.0f jobs/s (%.0f%%)%n",
-          min(held), 100 * min(held) / cleanRate, mean(held), 100 * mean(held) / cleanRate);
-      System.out.println(recoveredAfterS < 0 ? "after: not caught up within " + afterS + " s"
-          : String.format(Locale.ROOT, "after: caught up within %.0f s of the commit", recoveredAfterS));
+      System.out.printf(
+          Locale.ROOT,
+          "held: lowest window %.0f jobs/s (%.0f%% of clean), mean %.0f jobs/s (%.0f%%)%n",
+          min(held),
+          100 * min(held) / cleanRate,
+          mean(held),
+          100 * mean(held) / cleanRate);
+      System.out.println(
+          recoveredAfterS < 0
+              ? "after: not caught up within " + afterS + " s"
+              : String.format(
+                  Locale.ROOT, "after: caught up within %.0f s of the commit", recoveredAfterS));
       System.out.println("n_dead_tup (table: before hold / end of hold / " + afterS + " s after):");
       for (int i = 0; i < deadBefore.size(); i++) {
-        System.out.printf("  %s / %s / %s%n", deadBefore.get(i), deadDuring.get(i).replaceAll("^.*: ", ""),
+        System.out.printf(
+            "  %s / %s / %s%n",
+            deadBefore.get(i),
+            deadDuring.get(i).replaceAll("^.*: ", ""),
             deadAfter.get(i).replaceAll("^.*: ", ""));
       }
     }
@@ -122,7 +148,13 @@ public final class IdleInTransactionBenchmark {
       double rate = (now - lastCompleted) / (double) WINDOW_S;
       lastCompleted = now;
       t += WINDOW_S;
-      System.out.printf(Locale.ROOT, "  t=%3d s  %-5s  %6.0f jobs/s completed, backlog %d%n", t, phase, rate, backlog());
+      System.out.printf(
+          Locale.ROOT,
+          "  t=%3d s  %-5s  %6.0f jobs/s completed, backlog %d%n",
+          t,
+          phase,
+          rate,
+          backlog());
       return rate;
     }
 
@@ -135,9 +167,11 @@ public final class IdleInTransactionBenchmark {
   private static List<String> deadTuples(HikariDataSource ds, String schema) throws Exception {
     List<String> out = new ArrayList<>();
     try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT relname, n_dead_tup FROM pg_stat_user_tables"
-            + " WHERE schemaname = ? AND relname IN ('jobs', 'job_counts', 'nodes', 'queues', 'control')"
-            + " ORDER BY relname")) {
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT relname, n_dead_tup FROM pg_stat_user_tables"
+                    + " WHERE schemaname = ? AND relname IN ('jobs', 'job_counts', 'nodes', 'queues', 'control')"
+                    + " ORDER BY relname")) {
       ps.setString(1, schema);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

@@ -28,32 +28,53 @@ import org.junit.jupiter.api.Test;
 class AdapterProtocolTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> METRIC_FIELDS =
-      Set.of("t", "system", "kind", "subject_kind", "subject", "metric", "value", "window_s", "instance_id");
+      Set.of(
+          "t",
+          "system",
+          "kind",
+          "subject_kind",
+          "subject",
+          "metric",
+          "value",
+          "window_s",
+          "instance_id");
   private static final Set<String> METRICS =
-      Set.of("claim_p50_ms", "claim_p95_ms", "claim_p99_ms", "enqueue_rate", "completion_rate", "queue_depth");
+      Set.of(
+          "claim_p50_ms",
+          "claim_p95_ms",
+          "claim_p99_ms",
+          "enqueue_rate",
+          "completion_rate",
+          "queue_depth");
 
   @Test
   void speaksTheProtocolAndExitsZeroOnSigterm() throws Exception {
     int port = TestDatabase.server().getPort();
-    Process process = start(Map.of(
-        "DATABASE_URL", "postgres://postgres:postgres@localhost:" + port + "/postgres",
-        "SCENARIO", "long_horizon",
-        "PRODUCER_MODE", "fixed",
-        "PRODUCER_RATE", "200",
-        "WORKER_COUNT", "4",
-        "SAMPLE_EVERY_S", "1"));
+    Process process =
+        start(
+            Map.of(
+                "DATABASE_URL", "postgres://postgres:postgres@localhost:" + port + "/postgres",
+                "SCENARIO", "long_horizon",
+                "PRODUCER_MODE", "fixed",
+                "PRODUCER_RATE", "200",
+                "WORKER_COUNT", "4",
+                "SAMPLE_EVERY_S", "1"));
     List<String> lines = new ArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          synchronized (lines) {
-            lines.add(line);
-          }
-        }
-      } catch (java.io.IOException e) {
-        // the process ended; what was read is what is checked
-      }
-    });
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                  synchronized (lines) {
+                    lines.add(line);
+                  }
+                }
+              } catch (java.io.IOException e) {
+                // the process ended; what was read is what is checked
+              }
+            });
     reader.start();
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -72,8 +93,16 @@ class AdapterProtocolTest {
 
     assertThat(lines).hasSizeGreaterThan(1);
     JsonNode descriptor = JSON.readTree(lines.get(0));
-    assertThat(fields(descriptor)).containsExactlyInAnyOrder(
-        "kind", "system", "event_tables", "extensions", "version", "schema_version", "db_name", "started_at");
+    assertThat(fields(descriptor))
+        .containsExactlyInAnyOrder(
+            "kind",
+            "system",
+            "event_tables",
+            "extensions",
+            "version",
+            "schema_version",
+            "db_name",
+            "started_at");
     assertThat(descriptor.get("kind").asText()).isEqualTo("descriptor");
     assertThat(descriptor.get("system").asText()).isEqualTo("millrace");
     assertThat(descriptor.get("event_tables").isArray()).isTrue();
@@ -105,26 +134,44 @@ class AdapterProtocolTest {
 
   @Test
   void rejectsAnUnknownScenarioWithExitTwo() throws Exception {
-    Process process = start(Map.of(
-        "DATABASE_URL", "jdbc:postgresql://localhost:1/none",
-        "SCENARIO", "no_such_scenario",
-        "PRODUCER_MODE", "fixed",
-        "PRODUCER_RATE", "10",
-        "WORKER_COUNT", "1"));
+    Process process =
+        start(
+            Map.of(
+                "DATABASE_URL", "jdbc:postgresql://localhost:1/none",
+                "SCENARIO", "no_such_scenario",
+                "PRODUCER_MODE", "fixed",
+                "PRODUCER_RATE", "10",
+                "WORKER_COUNT", "1"));
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).isEqualTo(2);
-    assertThat(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEmpty();
+    assertThat(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+        .isEmpty();
     assertThat(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
-        .contains("SCENARIO").contains("no_such_scenario");
+        .contains("SCENARIO")
+        .contains("no_such_scenario");
   }
 
   private static Process start(Map<String, String> env) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path logs = Files.createDirectories(Path.of("target", "adapter-test"));
-    ProcessBuilder builder = new ProcessBuilder(List.of(
-        java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), Adapter.class.getName()));
-    builder.environment().keySet().removeIf(k -> k.startsWith("PRODUCER_") || k.equals("TARGET_DEPTH")
-        || k.startsWith("JOB_") || k.equals("SAMPLE_EVERY_S") || k.equals("BENCH_INSTANCE_ID"));
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            List.of(
+                java,
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Adapter.class.getName()));
+    builder
+        .environment()
+        .keySet()
+        .removeIf(
+            k ->
+                k.startsWith("PRODUCER_")
+                    || k.equals("TARGET_DEPTH")
+                    || k.startsWith("JOB_")
+                    || k.equals("SAMPLE_EVERY_S")
+                    || k.equals("BENCH_INSTANCE_ID"));
     builder.environment().putAll(env);
     if (env.get("SCENARIO").equals("long_horizon")) {
       File stderr = logs.resolve("adapter.stderr.log").toFile();

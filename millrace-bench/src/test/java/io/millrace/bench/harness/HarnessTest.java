@@ -21,15 +21,31 @@ class HarnessTest {
   @Test
   void producesARowPerSystemWithPositiveFigures(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("results.md");
-    Harness.Options options = Harness.Options.parse("--jobs", "200", "--workers", "4", "--work-ms", "1",
-        "--latency-s", "2", "--rate", "100", "--out", out.toString());
+    Harness.Options options =
+        Harness.Options.parse(
+            "--jobs",
+            "200",
+            "--workers",
+            "4",
+            "--work-ms",
+            "1",
+            "--latency-s",
+            "2",
+            "--rate",
+            "100",
+            "--out",
+            out.toString());
     String table;
     try (HikariDataSource admin = TestDatabase.pool(TestDatabase.jdbcUrl(), 2)) {
       table = Harness.runAndReport(options, admin, "test server");
     }
 
     assertThat(Files.readString(out)).isEqualTo(table);
-    List<String> rows = table.lines().filter(line -> line.startsWith("| ") && !line.startsWith("| system")).toList();
+    List<String> rows =
+        table
+            .lines()
+            .filter(line -> line.startsWith("| ") && !line.startsWith("| system"))
+            .toList();
     List<Peer> peers = Harness.peers(options.nodePeers());
     assertThat(rows).hasSize(peers.size());
     for (int i = 0; i < rows.size(); i++) {
@@ -41,9 +57,13 @@ class HarnessTest {
         if (ceiling && c >= 8) {
           assertThat(cell).as("column %d of %s", c, cells[1].strip()).isEqualTo("—");
         } else if (c >= 8) {
-          assertThat(Double.parseDouble(cell)).as("column %d of %s", c, cells[1].strip()).isNotNegative();
+          assertThat(Double.parseDouble(cell))
+              .as("column %d of %s", c, cells[1].strip())
+              .isNotNegative();
         } else {
-          assertThat(Double.parseDouble(cell)).as("column %d of %s", c, cells[1].strip()).isPositive();
+          assertThat(Double.parseDouble(cell))
+              .as("column %d of %s", c, cells[1].strip())
+              .isPositive();
         }
       }
     }
