@@ -1,0 +1,179 @@
+package io.millrace.sql;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.ValidationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The one rule for values that cross into Millrace: a value is checked against what PostgreSQL can
+ * store before it reaches SQL, so the database never has to reject it mid-write.
+ *
+ * <ul>
+ *   <li><b>Text</b> ({@code text}, {@code jsonb} strings and keys) cannot hold U+0000, and a lone
+ *       UTF-16 surrogate has no UTF-8 form (the driver would silently write {@code ?}).
+ *   <li><b>Instants</b> are accepted from year 1 to year 9999 (UTC). PostgreSQL's own range is
+ *       wider, but the driver's text form of years past 9999 and before year 1 (BC) does not
+ *       round-trip, and no schedule needs them.
+ *   <li><b>Durations</b> (delays, timeouts, snoozes) are at most {@link #MAX_DURATION}, so {@code
+ *       now() + duration} can neither overflow a {@code long} nor leave the instant range.
+ *   <li><b>JSON</b> numbers must be finite: Jackson reads {@code 1e400} as infinity and would write
+ *       the invalid token {@code Infinity}.
+ * </ul>
+ *
+ * Inputs get a {@link ValidationException} naming the field. Texts that a handler hands back (error
+ * messages, stack traces, reasons) are not rejected but {@linkplain #escape escaped}, so the real
+ * error is never lost.
+ */
+public final class Storable {
+  /** The earliest instant Millrace stores: 0001-01-01T00:00:00Z. */
+  public static final Instant MIN_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
+
+  /** The latest instant Millrace stores: 9999-12-31T23:59:59.999999Z. */
+  public static final Instant MAX_INSTANT = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+  /** The longest delay, timeout or snooze: 100 years of 365 days. */
+  public static final Duration MAX_DURATION = Duration.ofDays(36_500);
+
+  private Storable() {}
+
+  /**
+   * Why {@code value} cannot be stored as PostgreSQL text, or {@code null} when it can. The reason
+   * names the offending character and its index.
+   */
+  public static String textProblem(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\u0000') {
+        return "contains U+0000 (NUL) at index " + i + ", which PostgreSQL text cannot store";
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        return "contains a lone UTF-16 surrogate at index " + i + ", which has no UTF-8 form";
+      }
+      if (Character.isLowSurrogate(c)) {
+        return "contains a lone UTF-16 surrogate at index " + i + ", which has no UTF-8 form";
+      }
+    }
+    return null;
+  }
+
+  /** Returns {@code value} (which may be null) if PostgreSQL text can hold it. */
+  public static String text(String field, String value) {
+    if (value != null) {
+      String problem = textProblem(value);
+      if (problem != null) {
+        throw new ValidationException(field, problem);
+      }
+    }
+    return value;
+  }
+
+  /** Returns {@code value} (which may be null) if it lies within the stored instant range. */
+  public static Instant instant(String field, Instant value) {
+    if (value != null && (value.isBefore(MIN_INSTANT) || value.isAfter(MAX_INSTANT))) {
+      throw new ValidationException(
+          field, "must lie between " + MIN_INSTANT + " and " + MAX_INSTANT + ", got " + value);
+    }
+    return value;
+  }
+
+  /** Returns {@code value} (which may be null) if it is zero or positive and at most 100 years. */
+  public static Duration duration(String field, Duration value) {
+    if (value != null && (value.isNegative() || value.compareTo(MAX_DURATION) > 0)) {
+      throw new ValidationException(
+          field, "must be between 0 and " + MAX_DURATION.toDays() + " days, got " + value);
+    }
+    return value;
+  }
+
+  /** Returns {@code seconds} if it is between 0 and 100 years' worth of seconds. */
+  public static long seconds(String field, long seconds) {
+    if (seconds < 0 || seconds > MAX_DURATION.toSeconds()) {
+      throw new ValidationException(
+          field, "must be between 0 and " + MAX_DURATION.toSeconds() + " seconds, got " + seconds);
+    }
+    return seconds;
+  }
+
+  /**
+   * Returns {@code node} (which may be null) if {@code jsonb} can store every string, key and
+   * number in it; otherwise names the path to the first offender, e.g. {@code args.items[2].name}.
+   */
+  public static JsonNode json(String field, JsonNode node) {
+    if (node != null) {
+      String problem = jsonProblem(node, field);
+      if (problem != null) {
+        throw new ValidationException(field, problem);
+      }
+    }
+    return node;
+  }
+
+  private static String jsonProblem(JsonNode node, String path) {
+    if (node.isTextual()) {
+      String problem = textProblem(node.textValue());
+      return problem == null ? null : "string at " + path + " " + problem;
+    }
+    if (node.isNumber()) {
+      boolean finite = !(node.isDouble() || node.isFloat()) || Double.isFinite(node.doubleValue());
+      return finite ? null : "number at " + path + " is not finite";
+    }
+    if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        String problem = jsonProblem(node.get(i), path + "[" + i + "]");
+        if (problem != null) {
+          return problem;
+        }
+      }
+      return null;
+    }
+    if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> entry = fields.next();
+        String keyProblem = textProblem(entry.getKey());
+        if (keyProblem != null) {
+          return "key in " + path + " " + keyProblem;
+        }
+        String problem = jsonProblem(entry.getValue(), path + "." + entry.getKey());
+        if (problem != null) {
+          return problem;
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * {@code text} made storable without losing what it says: U+0000 becomes the six characters
+   * {@code \u0000} and a lone surrogate becomes U+FFFD. Use for texts Millrace records rather than
+   * accepts: a handler's error message, stack trace or reason.
+   */
+  public static String escape(String text) {
+    if (text == null || textProblem(text) == null) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\u0000') {
+        out.append("\\u0000");
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        out.append(c).append(text.charAt(++i));
+      } else if (Character.isSurrogate(c)) {
+        out.append('\uFFFD');
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+}
