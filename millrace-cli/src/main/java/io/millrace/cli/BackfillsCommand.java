@@ -59,7 +59,7 @@ final class BackfillsCommand implements Callable<Integer> {
                 s.state().dbName(),
                 s.target() + ":" + s.table(),
                 percent(s),
-                s.rowsProcessed() + "/" + (s.rowsTotal() == null ? "?" : "~" + s.rowsTotal()),
+                s.rowsProcessed() + "/" + (s.rowsTotal() == null ? UNKNOWN : "~" + s.rowsTotal()),
                 s.rowsPerSecond() == null ? "-" : String.format("%.0f", s.rowsPerSecond()),
                 eta(s),
                 s.throttledBy() != null
@@ -72,13 +72,19 @@ final class BackfillsCommand implements Callable<Integer> {
     }
   }
 
+  /** What the table shows for a total, percent or ETA without a trustworthy estimate. */
+  static final String UNKNOWN = "unknown";
+
   static String percent(BackfillStatus s) {
-    return s.percent() == null ? "-" : String.format("%.1f%%", s.percent());
+    return s.percent() == null ? UNKNOWN : String.format("%.1f%%", s.percent());
   }
 
   static String eta(BackfillStatus s) {
-    if (s.etaSeconds() == null || s.state() != io.millrace.backfills.BackfillState.RUNNING) {
+    if (s.state() != io.millrace.backfills.BackfillState.RUNNING) {
       return "-";
+    }
+    if (s.etaSeconds() == null) {
+      return UNKNOWN;
     }
     Duration d = Duration.ofSeconds(Math.round(s.etaSeconds()));
     return d.toHours() > 0

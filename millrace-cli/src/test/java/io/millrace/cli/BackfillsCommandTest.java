@@ -72,7 +72,8 @@ class BackfillsCommandTest {
     assertThat(list.exit).as(list.err).isZero();
     assertThat(list.out)
         .containsPattern("accounts-plan\\s+running\\s+postgresql:accounts")
-        .contains("throttled: held by the test");
+        // No batch yet: no rate, and an ETA that cannot be known yet says so.
+        .containsPattern("0/~1000\\s+-\\s+unknown\\s+throttled: held by the test");
     JsonNode shown = Json.parse(cli("backfills", "show", "accounts-plan").out);
     assertThat(shown.get("state").asText()).isEqualTo("running");
     assertThat(shown.get("rowsTotal").asLong()).isEqualTo(1000);

@@ -154,6 +154,15 @@ public final class Backfill {
     return batchTimeout;
   }
 
+  /**
+   * PostgreSQL: how long a batch statement waits for someone else's lock before the batch gives way
+   * as a throttle; half the batch timeout, so a lock wait always ends as a lock wait, never as a
+   * statement timeout that would be taken for a slow batch.
+   */
+  Duration lockTimeout() {
+    return batchTimeout.dividedBy(2);
+  }
+
   Duration yieldBetweenBatches() {
     return yieldBetweenBatches;
   }

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
  * Meters of the backfills this node runs, tagged {@code backfill=<name>}: progress gauges ({@code
  * millrace.backfill.rows.processed}, {@code .rows.total}, {@code .rate}, {@code .eta}, {@code
  * .batch.size}, {@code .running}), batch outcomes ({@code millrace.backfill.batches} by {@code
- * outcome}: committed, timeout, busy, failed) and durations, and throttle waits. Gauges show this
- * node's last known values; the registry's mirror is the cluster-wide view.
+ * outcome}: committed, timeout, busy — a wait for someone else's lock on the target, also counted
+ * as a throttle wait — and failed) and durations, and throttle waits. An unknown total or ETA is
+ * NaN. Gauges show this node's last known values; the registry's mirror is the cluster-wide view.
  */
 final class BackfillMetrics {
   /** The values the gauges read; replaced after every batch. */

@@ -1,6 +1,7 @@
 package io.millrace.backfills;
 
 import io.millrace.MillraceException;
+import io.millrace.sql.Storable;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -28,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Errors.</b> A failing step (target claim and bound snapshot, throttle, batch, heartbeat) is
  * retried with backoff up to the definition's attempts, then the backfill is {@code failed} with
  * the message and the cursor kept. A timed-out batch is retried at half the size without spending
- * an attempt; a locked target waits as if throttled.
+ * an attempt. A locked target (someone else's lock: PostgreSQL's lock_timeout, which is shorter
+ * than the statement timeout, or SQLite's busy_timeout ran out) is a throttle, at any step: the run
+ * waits with backoff, keeps its lease, shows {@code waiting on a lock} as {@code throttledBy},
+ * spends no attempt and leaves the batch size alone.
  */
 final class BackfillRun {
   private static final Logger log = LoggerFactory.getLogger(BackfillRun.class);
@@ -54,6 +58,9 @@ final class BackfillRun {
 
   private int attempts;
   private String throttledBy;
+
+  /** Lock waits in a row, for the backoff; reset by the next committed batch. */
+  private int lockWaits;
 
   BackfillRun(
       Backfill def,
@@ -113,7 +120,15 @@ final class BackfillRun {
       } catch (TargetStore.FencedOutException e) {
         log.info("backfill {}: {}", def.name(), e.getMessage());
         return End.LOST_LEASE;
-      } catch (SQLException | RuntimeException e) {
+      } catch (SQLException e) {
+        End end =
+            isBusy(e)
+                ? waitForLock(e, () -> registry.waiting(def.name(), fence, lease, throttledBy))
+                : failedAttempt("preparing the target failed", e, null);
+        if (end != null) {
+          return end;
+        }
+      } catch (RuntimeException e) {
         End end = failedAttempt("preparing the target failed", e, null);
         if (end != null) {
           return end;
@@ -142,7 +157,10 @@ final class BackfillRun {
       // Every batch: the lease, the mirror and the operator's pause or cancel are checked before
       // each batch, so an action lands after at most the batch in flight. One single-row HOT
       // update.
-      End control = heartbeat(state, progress, sizer);
+      TargetStore.State claimed = state;
+      End control =
+          heartbeat(
+              () -> registry.heartbeat(def.name(), fence, lease, beat(claimed, progress, sizer)));
       if (control != null) {
         return control;
       }
@@ -174,6 +192,7 @@ final class BackfillRun {
           metrics.batch(def.name(), "committed", elapsed);
           metrics.update(def.name(), progress, sizer, true);
           attempts = 0;
+          lockWaits = 0;
           pause(def.yieldBetweenBatches());
         } else if (outcome instanceof TargetStore.Outcome.Done) {
           progress.finished();
@@ -184,6 +203,12 @@ final class BackfillRun {
           return End.LOST_LEASE;
         }
       } catch (SQLException e) {
+        if (isBusy(e)) {
+          // Checked first: a lock wait is never a slow batch, whatever else the error says. The
+          // heartbeat at the top of the loop extends the lease and shows the wait.
+          waitForLock(e, () -> true);
+          continue;
+        }
         if (isTimeout(e) && sizer.timedOut()) {
           metrics.batch(def.name(), "timeout", 0);
           log.info(
@@ -193,20 +218,14 @@ final class BackfillRun {
               sizer.size());
           continue;
         }
-        if (isBusy(e)) {
-          metrics.batch(def.name(), "busy", 0);
-          throttledBy = "target locked: " + e.getMessage();
-          pause(def.throttleRecheck());
-          continue;
-        }
         metrics.batch(def.name(), "failed", 0);
-        End end = failedAttempt("batch after key " + progress.cursor() + " failed", e, progress);
+        End end = failedAttempt(batchLabel(progress) + " failed", e, progress);
         if (end != null) {
           return end;
         }
       } catch (RuntimeException e) {
         metrics.batch(def.name(), "failed", 0);
-        End end = failedAttempt("batch after key " + progress.cursor() + " failed", e, progress);
+        End end = failedAttempt(batchLabel(progress) + " failed", e, progress);
         if (end != null) {
           return end;
         }
@@ -214,47 +233,87 @@ final class BackfillRun {
     }
   }
 
-  /** Extends the lease and mirrors progress; an end when the run must stop, null to go on. */
-  private End heartbeat(TargetStore.State state, Progress progress, BatchSizer sizer) {
-    Registry.Heartbeat beat =
-        new Registry.Heartbeat(
-            TargetStore.text(progress.cursor()),
-            TargetStore.text(state.upper()),
-            progress.processed(),
-            progress.affected(),
-            progress.total(),
-            progress.batches(),
-            sizer.size(),
-            progress.rate(),
-            progress.etaSeconds(sizer),
-            throttledBy,
-            attempts);
-    try {
-      if (registry.heartbeat(def.name(), fence, lease, beat)) {
-        return null;
-      }
-      log.info("backfill {}: lease gone (paused, cancelled or taken over); stopping", def.name());
-      return End.STOPPED_BY_OPERATOR;
-    } catch (SQLException e) {
-      // Without a heartbeat the lease runs out and another node may take over; the fence keeps the
-      // target safe either way. Retry a bounded number of times, then give the backfill up here.
-      attempts++;
-      log.warn(
-          "backfill {}: heartbeat failed (attempt {} of {}): {}",
-          def.name(),
-          attempts,
-          def.maxAttempts(),
-          e.getMessage());
-      if (attempts >= def.maxAttempts()) {
-        log.error(
-            "backfill {}: Millrace's database unreachable; leaving the run to the lease",
+  private Registry.Heartbeat beat(TargetStore.State state, Progress progress, BatchSizer sizer) {
+    return new Registry.Heartbeat(
+        TargetStore.text(progress.cursor()),
+        TargetStore.text(state.upper()),
+        progress.processed(),
+        progress.affected(),
+        progress.total(),
+        progress.batches(),
+        sizer.size(),
+        progress.rate(),
+        progress.etaSeconds(sizer),
+        throttledBy,
+        attempts);
+  }
+
+  /** One renewal of the lease in the registry: false when the lease is gone. */
+  @FunctionalInterface
+  private interface Renewal {
+    boolean renew() throws SQLException;
+  }
+
+  /** Extends the lease (and mirrors progress); an end when the run must stop, null to go on. */
+  private End heartbeat(Renewal renewal) {
+    while (true) {
+      try {
+        if (renewal.renew()) {
+          return null;
+        }
+        log.info("backfill {}: lease gone (paused, cancelled or taken over); stopping", def.name());
+        return End.STOPPED_BY_OPERATOR;
+      } catch (SQLException e) {
+        // Without a heartbeat the lease runs out and another node may take over; the fence keeps
+        // the target safe either way. Retry a bounded number of times, then give the backfill up.
+        attempts++;
+        log.warn(
+            "backfill {}: heartbeat failed (attempt {} of {}): {}",
             def.name(),
-            e);
-        return End.REGISTRY_UNREACHABLE;
+            attempts,
+            def.maxAttempts(),
+            e.getMessage());
+        if (attempts >= def.maxAttempts()) {
+          log.error(
+              "backfill {}: Millrace's database unreachable; leaving the run to the lease",
+              def.name(),
+              e);
+          return End.REGISTRY_UNREACHABLE;
+        }
+        pause(backoff());
       }
-      pause(backoff());
-      return heartbeat(state, progress, sizer);
     }
+  }
+
+  /**
+   * Someone else holds a lock the step needs: shows it as the throttle, counts it (batch outcome
+   * {@code busy} and a throttle wait), renews the lease and waits, doubling the wait from the
+   * throttle recheck up to {@link #lockBackoffCap} while the lock stays. No attempt is spent.
+   */
+  private End waitForLock(SQLException e, Renewal renewal) {
+    lockWaits++;
+    throttledBy = "waiting on a lock on the target: " + Storable.escape(describe(e));
+    metrics.batch(def.name(), "busy", 0);
+    metrics.throttled(def.name());
+    log.info("backfill {}: {} (wait {} in a row)", def.name(), throttledBy, lockWaits);
+    End end = heartbeat(renewal);
+    if (end != null) {
+      return end;
+    }
+    long recheck = def.throttleRecheck().toMillis();
+    long wait = recheck << Math.min(10, lockWaits - 1);
+    pause(Duration.ofMillis(Math.min(wait, Math.max(recheck, lockBackoffCap().toMillis()))));
+    return null;
+  }
+
+  /** The longest wait between two tries on a locked target: 5 s, and a third of the lease. */
+  private Duration lockBackoffCap() {
+    return Duration.ofMillis(Math.min(5_000, lease.toMillis() / 3));
+  }
+
+  /** How a batch names itself in errors: there is no key to name before the first one. */
+  private static String batchLabel(Progress progress) {
+    return progress.cursor() == null ? "first batch" : "batch after key " + progress.cursor();
   }
 
   private String throttleReason() throws SQLException {
@@ -283,7 +342,11 @@ final class BackfillRun {
                 + " (gave up after "
                 + attempts
                 + " attempts; cursor kept"
-                + (progress == null ? "" : " at " + progress.cursor())
+                + (progress == null
+                    ? ""
+                    : progress.cursor() == null
+                        ? " before the first key"
+                        : " at " + progress.cursor())
                 + ")";
         if (!registry.fail(def.name(), fence, error)) {
           log.info("backfill {}: not marked failed, the lease is gone", def.name());

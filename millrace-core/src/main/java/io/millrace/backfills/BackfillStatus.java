@@ -38,7 +38,10 @@ public record BackfillStatus(
     Instant finishedAt,
     Instant updatedAt) {
 
-  /** Percent of the estimated total walked, or null when the total is unknown. */
+  /**
+   * Percent of the estimated total walked, or null when the total is unknown; 100 only once the
+   * backfill has succeeded (an estimate that ran short never shows a running backfill as done).
+   */
   @JsonProperty("percent")
   public Double percent() {
     if (state == BackfillState.SUCCEEDED) {
@@ -47,6 +50,9 @@ public record BackfillStatus(
     if (rowsTotal == null || rowsTotal <= 0) {
       return null;
     }
-    return Math.min(100.0, 100.0 * rowsProcessed / rowsTotal);
+    return Math.max(0.0, Math.min(MAX_UNFINISHED_PERCENT, 100.0 * rowsProcessed / rowsTotal));
   }
+
+  /** The most a backfill that has not succeeded shows: below what one decimal rounds to 100. */
+  private static final double MAX_UNFINISHED_PERCENT = 99.9;
 }

@@ -175,9 +175,12 @@ public final class Backfills {
     if (s.percent() != null) {
       sb.append(
           String.format(" %.1f%% (%d of ~%d rows)", s.percent(), s.rowsProcessed(), s.rowsTotal()));
+    } else if (s.state() == BackfillState.RUNNING) {
+      sb.append(String.format(" (%d rows of unknown)", s.rowsProcessed()));
     }
-    if (s.etaSeconds() != null && s.state() == BackfillState.RUNNING) {
-      sb.append(String.format(", ETA %.0f s", s.etaSeconds()));
+    if (s.state() == BackfillState.RUNNING) {
+      sb.append(
+          s.etaSeconds() == null ? ", ETA unknown" : String.format(", ETA %.0f s", s.etaSeconds()));
     }
     if (s.lastError() != null && s.state() == BackfillState.FAILED) {
       sb.append(": ").append(s.lastError());

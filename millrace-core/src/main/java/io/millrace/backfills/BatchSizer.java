@@ -5,20 +5,42 @@ import java.time.Duration;
 /**
  * The adaptive batch size. After each batch the size moves toward what would have taken the target
  * time, but grows at most 1.2× per batch (a sudden cheap stretch must not produce one huge batch
- * when the next stretch is expensive) and shrinks at most by half; a timed-out batch halves it, and
- * the size never grows back above that halved size (growing back toward a size that timed out would
- * only time out again: each timeout is a cancelled batch). Sizes stay within [1, max].
+ * when the next stretch is expensive) and shrinks at most by half. A timed-out batch halves it and
+ * caps it there: growing straight back toward a size that timed out would only time out again, and
+ * each timeout is a cancelled batch. The cap is lifted after {@link #FIRST_PROBE} batches without a
+ * timeout (then the size climbs back at the usual 1.2× per batch), and that wait doubles, up to
+ * {@link #LAST_PROBE} batches, each time the size times out again after a lift: a transient — a
+ * checkpoint, a burst of other work — cannot pin the size at its minimum for the rest of a run,
+ * while a stretch of keys that really is expensive costs one cancelled batch per probe. A lock wait
+ * is not a timeout (see {@link Dialect#isBusy}) and never reaches the sizer. Sizes stay within [1,
+ * max].
  */
 final class BatchSizer {
   static final double MAX_GROWTH = 1.2;
 
+  /** Batches without a timeout before the cap from a timeout is lifted. */
+  static final int FIRST_PROBE = 32;
+
+  /** The longest wait for a lift, in batches. */
+  static final int LAST_PROBE = 1024;
+
   private final long targetNanos;
+  private final int max;
   private int size;
   private int ceiling;
   private boolean settled;
 
+  /** Batches since the last timeout, and how many lift the cap. */
+  private int sinceTimeout;
+
+  private int probeAfter = FIRST_PROBE;
+
+  /** True from a lift of the cap until the size times out again or the lift has held. */
+  private boolean probing;
+
   BatchSizer(Duration target, int initial, int max) {
     this.targetNanos = target.toNanos();
+    this.max = max;
     this.size = Math.min(initial, max);
     this.ceiling = max;
   }
@@ -29,6 +51,15 @@ final class BatchSizer {
 
   /** Adjusts after a batch of the current size that took {@code elapsedNanos}. */
   void completed(long elapsedNanos) {
+    sinceTimeout = (int) Math.min(Integer.MAX_VALUE, sinceTimeout + 1L);
+    if (ceiling < max && sinceTimeout >= probeAfter) {
+      ceiling = max;
+      probing = true;
+      sinceTimeout = 0;
+    } else if (probing && sinceTimeout >= probeAfter) {
+      probing = false; // the lift held as long as the cap did: a later timeout starts afresh
+      probeAfter = FIRST_PROBE;
+    }
     double ratio = elapsedNanos <= 0 ? MAX_GROWTH : (double) targetNanos / elapsedNanos;
     double factor = Math.max(0.5, Math.min(MAX_GROWTH, ratio));
     if (factor < MAX_GROWTH || size >= ceiling) {
@@ -76,7 +107,10 @@ final class BatchSizer {
     return nanos;
   }
 
-  /** The batch ran over its timeout: halve. Returns false when the size was already 1. */
+  /**
+   * The batch ran over its timeout: halve and cap there for a while. Returns false when the size
+   * was already 1.
+   */
   boolean timedOut() {
     if (size == 1) {
       return false;
@@ -84,6 +118,11 @@ final class BatchSizer {
     size = Math.max(1, size / 2);
     ceiling = size;
     settled = true;
+    if (probing) {
+      probeAfter = Math.min(LAST_PROBE, probeAfter * 2);
+      probing = false;
+    }
+    sinceTimeout = 0;
     return true;
   }
 }

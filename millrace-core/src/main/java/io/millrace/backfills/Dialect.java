@@ -21,12 +21,16 @@ import java.util.Locale;
 enum Dialect {
   POSTGRESQL {
     @Override
-    void begin(Connection c, Duration statementTimeout) throws SQLException {
+    void begin(Connection c, Duration statementTimeout, Duration lockTimeout) throws SQLException {
       c.setAutoCommit(false);
-      // SET LOCAL through set_config so the value is bound; it ends with the transaction.
+      // SET LOCAL through set_config so the values are bound; they end with the transaction. The
+      // lock timeout is the shorter one, so a statement stuck behind someone else's lock fails as
+      // lock_not_available (55P03, a throttle) before statement_timeout calls it a slow batch.
       try (PreparedStatement ps =
-          c.prepareStatement("SELECT set_config('statement_timeout', ?, true)")) {
+          c.prepareStatement(
+              "SELECT set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)")) {
         ps.setString(1, Long.toString(Math.max(1, statementTimeout.toMillis())));
+        ps.setString(2, Long.toString(Math.max(1, lockTimeout.toMillis())));
         ps.executeQuery().close();
       }
     }
@@ -50,18 +54,33 @@ enum Dialect {
 
     @Override
     boolean isBusy(SQLException e) {
-      return "55P03".equals(e.getSQLState())
-          || "40P01".equals(e.getSQLState()); // lock_not_available, deadlock
+      // lock_not_available (lock_timeout fired), deadlock: someone else's lock, not our batch.
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof SQLException s
+            && ("55P03".equals(s.getSQLState()) || "40P01".equals(s.getSQLState()))) {
+          return true;
+        }
+      }
+      return false;
     }
 
     @Override
     Long estimatedRows(Connection c, String table) throws SQLException {
-      // reltuples: the planner's estimate, O(1); -1 (PostgreSQL 14+) or 0 before the first ANALYZE.
+      // The planner's own arithmetic: tuples per page at the last ANALYZE times the pages now, so
+      // stale statistics still scale with the table. O(1). Null before the first ANALYZE (relpages
+      // 0, reltuples -1 on PostgreSQL 14+).
       try (PreparedStatement ps =
-          c.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(?)")) {
+          c.prepareStatement(
+              "SELECT CASE WHEN relpages > 0 AND reltuples > 0 THEN (reltuples / relpages"
+                  + " * (pg_relation_size(oid) / current_setting('block_size')::bigint))::bigint"
+                  + " END FROM pg_class WHERE oid = to_regclass(?)")) {
         ps.setString(1, table);
         try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() && rs.getLong(1) > 0 ? rs.getLong(1) : null;
+          if (!rs.next()) {
+            return null;
+          }
+          long rows = rs.getLong(1);
+          return rs.wasNull() || rows <= 0 ? null : rows;
         }
       }
     }
@@ -76,8 +95,9 @@ enum Dialect {
     }
 
     @Override
-    void begin(Connection c, Duration statementTimeout) throws SQLException {
-      // The driver stays in auto-commit mode and Millrace issues the transaction itself: the JDBC
+    void begin(Connection c, Duration statementTimeout, Duration lockTimeout) throws SQLException {
+      // busy_timeout (set in prepare) bounds the wait for the writer lock. The driver stays in
+      // auto-commit mode and Millrace issues the transaction itself: the JDBC
       // way (setAutoCommit(false)) would open a DEFERRED transaction that takes the lock late.
       c.setAutoCommit(true);
       try (Statement s = c.createStatement()) {
@@ -112,11 +132,21 @@ enum Dialect {
 
     @Override
     boolean isBusy(SQLException e) {
-      String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-      return e.getErrorCode() == 5
-          || e.getErrorCode() == 6
-          || m.contains("sqlite_busy")
-          || m.contains("database is locked");
+      // SQLITE_BUSY (5), SQLITE_LOCKED (6) and their extended codes: another writer holds the lock.
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof SQLException s
+            && ((s.getErrorCode() & 0xff) == 5 || (s.getErrorCode() & 0xff) == 6)) {
+          return true;
+        }
+        String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+        if (m.contains("sqlite_busy")
+            || m.contains("sqlite_locked")
+            || m.contains("database is locked")
+            || m.contains("database table is locked")) {
+          return true;
+        }
+      }
+      return false;
     }
 
     @Override
@@ -141,8 +171,12 @@ enum Dialect {
   /** Session settings on every connection taken for a batch. */
   void prepare(Connection c, Duration busyTimeout) throws SQLException {}
 
-  /** Opens the batch's write transaction. */
-  abstract void begin(Connection c, Duration statementTimeout) throws SQLException;
+  /**
+   * Opens the batch's write transaction; a wait for someone else's lock ends after {@code
+   * lockTimeout} with an error {@link #isBusy} recognises.
+   */
+  abstract void begin(Connection c, Duration statementTimeout, Duration lockTimeout)
+      throws SQLException;
 
   abstract void commit(Connection c) throws SQLException;
 

@@ -27,9 +27,14 @@ package io.millrace.backfills;
  * </ul>
  *
  * The ETA is the model during the ramp; from the 3rd settled batch it is a blend weighted toward
- * the steady rate by settled batches ÷ 10, and the steady rate alone from the 10th. For integer
- * keys the total is refined from the observed key density (keys walked per unit of key span), so
- * sparse keys do not inflate it.
+ * the steady rate by settled batches ÷ 10, and the steady rate alone from the 10th.
+ *
+ * <p><b>The total</b> is the row estimate taken at the first start (the engine's statistics or a
+ * count, see {@link TargetStore}), never key-space arithmetic: keys may be sparse (two clusters
+ * 10^12 apart) or span the whole bigint range, and a span says nothing about rows — it made the
+ * total and ETA wrong by a factor of 10^9, and overflowed. Done is the count of keys walked, so
+ * nothing here can overflow. Without an estimate, or once the walk has passed it (rows added since,
+ * stale statistics), the total and ETA are unknown (null) rather than a guess.
  */
 final class Progress {
   private static final long WINDOW_NANOS = 5_000_000_000L;
@@ -42,10 +47,9 @@ final class Progress {
 
   private static final int FULL_STEADY_BATCHES = 10;
 
-  private final KeyType keyType;
-  private final Object lower;
   private final Object upper;
-  private final Long initialTotal;
+  private final Long estimate;
+  private boolean done;
   private long processed;
   private long affected;
   private long batches;
@@ -58,10 +62,8 @@ final class Progress {
   private final java.util.ArrayDeque<long[]> window = new java.util.ArrayDeque<>();
 
   Progress(TargetStore.State state, long nowNanos) {
-    this.keyType = state.lower() instanceof Long ? KeyType.INTEGER : KeyType.TEXT;
-    this.lower = state.lower();
     this.upper = state.upper();
-    this.initialTotal = state.rowsTotal();
+    this.estimate = state.rowsTotal();
     this.processed = state.rowsProcessed();
     this.affected = state.rowsAffected();
     this.batches = state.batches();
@@ -137,18 +139,16 @@ final class Progress {
     return seconds <= 0 ? null : (last[1] - first[1]) / seconds;
   }
 
-  /** Estimated keys in the walk, or null when unknown. */
+  /**
+   * Estimated keys in the whole walk, or null when unknown: the estimate while it is ahead of the
+   * keys walked, the keys walked once the walk is done. So 0 ≤ processed ≤ total whenever the total
+   * is known, and processed = total only when done.
+   */
   Long total() {
-    if (keyType == KeyType.INTEGER && lower != null && upper != null) {
-      long span = (Long) upper - (Long) lower + 1;
-      if (cursor != null && processed > 0) {
-        long walkedSpan = (Long) cursor - (Long) lower + 1;
-        double density = Math.min(1.0, (double) processed / walkedSpan);
-        return processed + Math.round(((Long) upper - (Long) cursor) * density);
-      }
-      return initialTotal == null ? span : initialTotal;
+    if (done) {
+      return processed;
     }
-    return initialTotal == null ? null : Math.max(initialTotal, processed);
+    return estimate != null && estimate > processed ? estimate : null;
   }
 
   /**
@@ -223,5 +223,6 @@ final class Progress {
 
   void finished() {
     cursor = upper;
+    done = true;
   }
 }

@@ -93,6 +93,13 @@ final class Registry {
     }
   }
 
+  /**
+   * Extends the lease and shows why the run waits, leaving the mirrored progress; false when gone.
+   */
+  boolean waiting(String name, long fence, Duration lease, String throttledBy) throws SQLException {
+    return update("waiting", lease.toMillis(), throttledBy, name, fence) == 1;
+  }
+
   boolean recordError(String name, long fence, int attempts, String error) throws SQLException {
     return update("record_error", attempts, error, name, fence) == 1;
   }

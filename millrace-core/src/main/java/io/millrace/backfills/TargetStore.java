@@ -8,6 +8,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A backfill's side of its target database: the state row (cursor, bounds, counters, fence) and the
@@ -51,6 +53,14 @@ final class TargetStore {
       super(message);
     }
   }
+
+  private static final Logger log = LoggerFactory.getLogger(TargetStore.class);
+
+  /** The statement timeout of the claim and the bound snapshot (min and max through the index). */
+  private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long the first start may count the rows of a table without statistics. */
+  static final Duration COUNT_BUDGET = Duration.ofSeconds(2);
 
   private final Backfill def;
   private final SqlFile sql;
@@ -97,6 +107,7 @@ final class TargetStore {
           inTransaction(
               c,
               d,
+              SETUP_TIMEOUT,
               () -> {
                 update(c, statement("insert_state"), def.name(), fence, now, now);
                 update(c, statement("take_fence"), fence, now, def.name(), fence);
@@ -109,30 +120,38 @@ final class TargetStore {
       if (state.upper() != null || state.finished()) {
         return state;
       }
-      // First run: snapshot the bounds with plain reads, outside the write transaction (the row
-      // count
-      // may be a scan on SQLite), then record them under the fence.
-      Object upper = key(c, "max_key");
-      if (upper == null) {
+      // First run: snapshot the bounds and the row estimate with plain reads, outside the write
+      // transaction (the count may be a scan), then record them under the fence.
+      Object[] bounds =
+          reading(
+              c,
+              d,
+              SETUP_TIMEOUT,
+              () -> {
+                Object upper = key(c, "max_key");
+                return upper == null ? null : new Object[] {key(c, "min_key"), upper};
+              });
+      if (bounds == null) {
         inTransaction(
             c,
             d,
+            SETUP_TIMEOUT,
             () ->
                 update(
                     c, statement("mark_finished"), System.currentTimeMillis(), def.name(), fence));
         return read(c);
       }
-      Object lower = key(c, "min_key");
-      Long total = estimateTotal(c, d, lower, upper);
+      Long total = estimateTotal(c, d);
       inTransaction(
           c,
           d,
+          SETUP_TIMEOUT,
           () ->
               update(
                   c,
                   statement("set_bounds"),
-                  text(lower),
-                  text(upper),
+                  text(bounds[0]),
+                  text(bounds[1]),
                   total,
                   System.currentTimeMillis(),
                   def.name(),
@@ -152,7 +171,7 @@ final class TargetStore {
     Duration timeout = def.batchTimeout();
     try (Connection c = def.target().getConnection()) {
       d.prepare(c, def.busyTimeout());
-      d.begin(c, timeout);
+      d.begin(c, timeout, def.lockTimeout());
       try {
         long now = System.currentTimeMillis();
         if (update(c, statement("check_fence"), now, def.name(), fence) == 0) {
@@ -217,24 +236,40 @@ final class TargetStore {
   }
 
   /**
-   * Rows the walk will visit, estimated once: the engine's statistics where it keeps them (capped
-   * by the key span for integer keys), the key span itself on SQLite, a count for text keys on
-   * SQLite. The runner refines it from the observed key density as it goes.
+   * Rows the walk will visit, estimated once at the first start: the engine's statistics where it
+   * keeps them (PostgreSQL), else a count bounded by {@link #COUNT_BUDGET}; null (unknown) when the
+   * table has no statistics and is too large to count in that time. Never derived from the key
+   * span: keys may be sparse or span the whole bigint range, and neither says anything about rows.
    */
-  private Long estimateTotal(Connection c, Dialect d, Object lower, Object upper)
-      throws SQLException {
-    Long stats = d.estimatedRows(c, def.table());
-    if (def.keyType() == KeyType.INTEGER) {
-      long span = (Long) upper - (Long) lower + 1;
-      return stats == null ? span : Math.min(stats, span);
-    }
+  private Long estimateTotal(Connection c, Dialect d) throws SQLException {
+    Long stats = reading(c, d, SETUP_TIMEOUT, () -> d.estimatedRows(c, def.table()));
     if (stats != null) {
       return stats;
     }
-    try (PreparedStatement ps = c.prepareStatement(statement("count_rows"));
-        ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
+    try {
+      return reading(
+          c,
+          d,
+          COUNT_BUDGET,
+          () -> {
+            try (PreparedStatement ps = c.prepareStatement(statement("count_rows"))) {
+              d.limit(ps, COUNT_BUDGET);
+              try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+              }
+            }
+          });
+    } catch (SQLException e) {
+      if (d.isTimeout(e)) {
+        log.info(
+            "backfill {}: {} has no statistics and is too large to count in {}; total unknown",
+            def.name(),
+            def.table(),
+            COUNT_BUDGET);
+        return null;
+      }
+      throw e;
     }
   }
 
@@ -315,8 +350,9 @@ final class TargetStore {
     T run() throws SQLException;
   }
 
-  private static <T> T inTransaction(Connection c, Dialect d, Work<T> work) throws SQLException {
-    d.begin(c, Duration.ofSeconds(30));
+  private <T> T inTransaction(Connection c, Dialect d, Duration statementTimeout, Work<T> work)
+      throws SQLException {
+    d.begin(c, statementTimeout, def.lockTimeout());
     try {
       T result = work.run();
       d.commit(c);
@@ -329,5 +365,15 @@ final class TargetStore {
       }
       throw e;
     }
+  }
+
+  /**
+   * Plain reads. On PostgreSQL inside a transaction, which is only there to bound their wait for
+   * someone else's lock (SET LOCAL lock_timeout); SQLite readers take no writer lock and wait at
+   * most busy_timeout (set in prepare) for a shared one.
+   */
+  private <T> T reading(Connection c, Dialect d, Duration statementTimeout, Work<T> work)
+      throws SQLException {
+    return d == Dialect.POSTGRESQL ? inTransaction(c, d, statementTimeout, work) : work.run();
   }
 }

@@ -35,6 +35,13 @@ UPDATE {schema}.backfills
        progress_at = now(), updated_at = now()
  WHERE name = ? AND fence = ? AND state = 'running'
 
+-- name: waiting
+-- Binds: lease ms, throttled by, name, fence. Extends the lease while the run waits before it has
+-- any progress to mirror (its target is locked while it claims it); the mirrored progress stays.
+UPDATE {schema}.backfills
+   SET lease_expires_at = now() + ? * interval '1 millisecond', throttled_by = ?, updated_at = now()
+ WHERE name = ? AND fence = ? AND state = 'running'
+
 -- name: record_error
 -- Binds: attempts, last error, name, fence. A retried failure stays visible while the run goes on.
 UPDATE {schema}.backfills SET attempts = ?, last_error = ?, updated_at = now()

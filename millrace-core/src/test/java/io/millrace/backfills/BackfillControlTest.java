@@ -310,7 +310,8 @@ class BackfillControlTest {
   }
 
   @Test
-  void aBatchOverItsTimeoutIsCancelledAndRetriedAtHalfTheSizeNeverGrowingBack() throws Exception {
+  void aBatchOverItsTimeoutIsCancelledAndRetriedAtHalfTheSizeNotGrowingBackAtOnce()
+      throws Exception {
     DataSource target = target("postgres");
     Ledgered.create(target, true, 400);
     // Each key costs 5 ms of pg_sleep: 100 keys (0.5 s) and 50 keys (0.25 s) overrun the 200 ms
