@@ -1,12 +1,12 @@
 package io.millrace.backfills;
 
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
@@ -182,8 +182,7 @@ final class Registry {
   }
 
   private static Instant instant(ResultSet rs, String column) throws SQLException {
-    Timestamp t = rs.getTimestamp(column);
-    return t == null ? null : t.toInstant();
+    return Instants.get(rs, column);
   }
 
   private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {

@@ -3,6 +3,7 @@ package io.millrace.projections;
 import io.millrace.MillraceException;
 import io.millrace.ValidationException;
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
 import io.millrace.sql.Transactions;
 import java.sql.Array;
@@ -249,7 +250,7 @@ public final class EventStore {
                 rs.getString(5),
                 rs.getString(6),
                 rs.getString(7),
-                rs.getTimestamp(8).toInstant()));
+                Instants.get(rs, 8)));
       }
     }
     return events;
