@@ -7,6 +7,7 @@ import io.millrace.schema.SchemaName;
 import io.millrace.sql.Instants;
 import io.millrace.sql.Json;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Storable;
 import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -53,6 +54,8 @@ public final class JobAdmin {
       if (tag != null) {
         JobRequest.requireName("tag", tag);
       }
+      Storable.instant("createdFrom", createdFrom);
+      Storable.instant("createdTo", createdTo);
       if (createdFrom != null && createdTo != null && !createdFrom.isBefore(createdTo)) {
         throw new ValidationException(
             "createdTo", "must be after createdFrom (" + createdFrom + "), got " + createdTo);

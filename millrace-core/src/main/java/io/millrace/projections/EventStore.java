@@ -5,6 +5,7 @@ import io.millrace.ValidationException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Storable;
 import io.millrace.sql.Transactions;
 import java.sql.Array;
 import java.sql.Connection;
@@ -281,6 +282,7 @@ public final class EventStore {
       throw new ValidationException(
           "stream", "must be 1 to " + MAX_STREAM_CHARS + " characters, not blank");
     }
+    Storable.text("stream", stream);
   }
 
   private static void checkLimit(int limit) {
