@@ -374,6 +374,16 @@ class ApiValueProperties {
   }
 
   @Property(tries = 100)
+  void queueCountsAnswerOrRefuseNamingAField(@ForAll("texts") String queue) {
+    acceptedOrRejected(
+        Set.of("queues"),
+        () -> {
+          client.counts().fast(List.of(queue));
+          return client.counts().exact(List.of(queue, "default"));
+        });
+  }
+
+  @Property(tries = 100)
   void documentLookupsAnswerOrRefuseNamingAField(
       @ForAll("texts") String projection, @ForAll("texts") String id) {
     acceptedOrRejected(
