@@ -81,7 +81,12 @@ public final class SchemaMigrator {
    */
   public int appliedVersion() {
     MigrationVersion applied = highestApplied();
-    return applied == null ? 0 : applied.getMajor().intValueExact();
+    if (applied == null) {
+      return 0;
+    }
+    // A major past int range is simply newer than anything this build knows.
+    java.math.BigInteger major = applied.getMajor();
+    return major.bitLength() < 32 ? major.intValue() : Integer.MAX_VALUE;
   }
 
   /**
