@@ -391,6 +391,17 @@ public final class Millrace implements AutoCloseable {
   private Readiness.Status schemaStatus() {
     try {
       int applied = migrator.appliedVersion();
+      if (applied >= SchemaMigrator.CURRENT_VERSION) {
+        // Equal majors can still hide a newer dotted version (7.1): the full comparison decides.
+        try {
+          migrator.checkCompatible();
+        } catch (MillraceException newer) {
+          return Readiness.Status.notReady(
+              "schema",
+              newer.getMessage(),
+              Map.of("applied", applied, "required", SchemaMigrator.CURRENT_VERSION));
+        }
+      }
       if (applied == SchemaMigrator.CURRENT_VERSION) {
         return Readiness.Status.ready("schema", "schema " + schema + " at version " + applied);
       }

@@ -9,6 +9,7 @@ import io.millrace.jobs.JobState;
 import io.millrace.jobs.PeriodicJob;
 import io.millrace.jobs.WorkerSettings;
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -81,7 +82,7 @@ public final class MillraceBuilder {
     if (nodeId == null || nodeId.isBlank() || nodeId.length() > 128) {
       throw new ValidationException("nodeId", "must be 1 to 128 characters");
     }
-    this.nodeId = nodeId;
+    this.nodeId = Storable.text("nodeId", nodeId);
     return this;
   }
 
@@ -201,7 +202,7 @@ public final class MillraceBuilder {
     if (linger == null || linger.isNegative()) {
       throw new ValidationException("completionLinger", "must be zero or positive");
     }
-    this.completionLinger = linger;
+    this.completionLinger = Storable.duration("completionLinger", linger);
     return this;
   }
 
@@ -246,7 +247,7 @@ public final class MillraceBuilder {
     if (keep == null || keep.isNegative()) {
       throw new ValidationException("retention", "must be zero or positive");
     }
-    retention.put(state, keep);
+    retention.put(state, Storable.duration("retention", keep));
     return this;
   }
 
@@ -270,7 +271,7 @@ public final class MillraceBuilder {
     if (timeout == null || timeout.isNegative()) {
       throw new ValidationException("shutdownTimeout", "must be zero or positive");
     }
-    this.shutdownTimeout = timeout;
+    this.shutdownTimeout = Storable.duration("shutdownTimeout", timeout);
     return this;
   }
 
@@ -380,7 +381,8 @@ public final class MillraceBuilder {
     if (d == null || d.isNegative() || d.isZero()) {
       throw new ValidationException(field, "must be positive");
     }
-    return d;
+    // Leases, intervals and thresholds end up as now() + d or now() - d in SQL.
+    return Storable.duration(field, d);
   }
 
   private static int range(String field, int value, int min, int max) {

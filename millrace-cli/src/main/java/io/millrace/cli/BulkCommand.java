@@ -4,6 +4,7 @@ import io.millrace.ValidationException;
 import io.millrace.jobs.BulkActions;
 import io.millrace.jobs.JobAdmin;
 import io.millrace.jobs.JobState;
+import io.millrace.sql.Storable;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
@@ -105,11 +106,17 @@ final class BulkCommand implements Callable<Integer> {
     if (value == null) {
       return null;
     }
+    Instant parsed;
     try {
-      return Instant.parse(value.trim());
+      parsed = Instant.parse(value.trim());
     } catch (DateTimeParseException e) {
       throw new ValidationException(
-          option, "'" + value + "' is not an ISO-8601 instant such as 2030-01-01T00:00:00Z");
+          option,
+          "'"
+              + Storable.shown(value)
+              + "' is not an ISO-8601 instant such as 2030-01-01T00:00:00Z");
     }
+    // Checked here too, so the message names the option the user typed.
+    return Storable.instant(option, parsed);
   }
 }

@@ -1,5 +1,6 @@
 package io.millrace.cli;
 
+import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
@@ -16,22 +17,39 @@ final class DurationConverter implements ITypeConverter<Duration> {
 
   @Override
   public Duration convert(String value) {
-    Matcher m = SHORT.matcher(value.trim());
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-    }
-    try {
-      return Duration.parse(value.trim());
-    } catch (DateTimeParseException e) {
+    Duration parsed = parse(value);
+    // Bounded like every duration Millrace stores (0 to 100 years), so an overflowing --delay is
+    // bad input (exit 2) rather than an arithmetic failure later.
+    if (parsed.isNegative() || parsed.compareTo(Storable.MAX_DURATION) > 0) {
       throw new TypeConversionException(
-          "'" + value + "' is not a duration; use for example 500ms, 10s, 5m, 2h, 1d");
+          "'"
+              + Storable.shown(value)
+              + "' must be between 0 and "
+              + Storable.MAX_DURATION.toDays()
+              + " days");
+    }
+    return parsed;
+  }
+
+  private static Duration parse(String value) {
+    Matcher m = SHORT.matcher(value.trim());
+    try {
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        };
+      }
+      return Duration.parse(value.trim());
+    } catch (DateTimeParseException | ArithmeticException e) {
+      throw new TypeConversionException(
+          "'"
+              + Storable.shown(value)
+              + "' is not a duration; use for example 500ms, 10s, 5m, 2h, 1d");
     }
   }
 }

@@ -2,6 +2,7 @@ package io.millrace.backfills;
 
 import io.millrace.ValidationException;
 import io.millrace.jobs.JobRequest;
+import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -296,7 +297,7 @@ public final class Backfill {
       if (condition.contains(";")) {
         throw new ValidationException("filter", "must be one condition, without ';'");
       }
-      this.filter = condition;
+      this.filter = Storable.text("filter", condition);
       return this;
     }
 
@@ -314,7 +315,7 @@ public final class Backfill {
         throw new ValidationException(
             "sql", "must not have ? parameters: Millrace binds only {range}");
       }
-      this.sql = statement;
+      this.sql = Storable.text("sql", statement);
       return this;
     }
 
@@ -368,7 +369,7 @@ public final class Backfill {
       if (pause == null || pause.isNegative()) {
         throw new ValidationException("yieldBetweenBatches", "must be zero or positive");
       }
-      this.yieldBetweenBatches = pause;
+      this.yieldBetweenBatches = Storable.duration("yieldBetweenBatches", pause);
       return this;
     }
 
@@ -446,7 +447,7 @@ public final class Backfill {
       if (d == null || d.isNegative() || d.isZero()) {
         throw new ValidationException(field, "must be positive");
       }
-      return d;
+      return Storable.duration(field, d);
     }
 
     private static int range(String field, int value, int min, int max) {

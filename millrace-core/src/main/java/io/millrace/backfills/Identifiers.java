@@ -1,6 +1,7 @@
 package io.millrace.backfills;
 
 import io.millrace.ValidationException;
+import io.millrace.sql.Storable;
 import java.util.regex.Pattern;
 
 /**
@@ -25,7 +26,7 @@ final class Identifiers {
     }
     String[] parts = value.split("\\.", -1);
     if (parts.length > (qualified ? 2 : 1)) {
-      throw new ValidationException(field, "'" + value + "' has too many dots");
+      throw new ValidationException(field, "'" + Storable.shown(value) + "' has too many dots");
     }
     StringBuilder quoted = new StringBuilder();
     for (String part : parts) {
@@ -33,7 +34,7 @@ final class Identifiers {
         throw new ValidationException(
             field,
             "'"
-                + value
+                + Storable.shown(value)
                 + "' is not a valid identifier: use lower-case"
                 + " letters, digits and _ (not starting with a digit)"
                 + (qualified ? ", optionally schema.name" : ""));

@@ -1,12 +1,13 @@
 package io.millrace.backfills;
 
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Storable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,7 +86,7 @@ final class Registry {
       ps.setInt(8, h.batchSize());
       setDouble(ps, 9, h.rowsPerSecond());
       setDouble(ps, 10, h.etaSeconds());
-      ps.setString(11, h.throttledBy());
+      ps.setString(11, Storable.escape(h.throttledBy()));
       ps.setInt(12, h.attempts());
       ps.setString(13, name);
       ps.setLong(14, fence);
@@ -101,7 +102,7 @@ final class Registry {
   }
 
   boolean recordError(String name, long fence, int attempts, String error) throws SQLException {
-    return update("record_error", attempts, error, name, fence) == 1;
+    return update("record_error", attempts, Storable.escape(error), name, fence) == 1;
   }
 
   boolean succeed(String name, long fence) throws SQLException {
@@ -109,7 +110,7 @@ final class Registry {
   }
 
   boolean fail(String name, long fence, String error) throws SQLException {
-    return update("fail", error, name, fence) == 1;
+    return update("fail", Storable.escape(error), name, fence) == 1;
   }
 
   boolean release(String name, long fence) throws SQLException {
@@ -189,8 +190,7 @@ final class Registry {
   }
 
   private static Instant instant(ResultSet rs, String column) throws SQLException {
-    Timestamp t = rs.getTimestamp(column);
-    return t == null ? null : t.toInstant();
+    return Instants.get(rs, column);
   }
 
   private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {

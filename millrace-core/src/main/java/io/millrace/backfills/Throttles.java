@@ -3,6 +3,7 @@ package io.millrace.backfills;
 import io.millrace.ValidationException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Storable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,6 +29,7 @@ public final class Throttles {
     if (max == null || max.isNegative() || max.isZero()) {
       throw new ValidationException("replicationLag", "must be positive");
     }
+    Storable.duration("replicationLag", max);
     double limit = max.toMillis() / 1000.0;
     return target -> {
       if (!target.postgres()) {
@@ -63,6 +65,8 @@ public final class Throttles {
     if (reason == null || reason.isBlank()) {
       throw new ValidationException("reason", "must not be blank");
     }
+    // The reason is recorded as the backfill's throttled_by.
+    Storable.text("reason", reason);
     java.util.Objects.requireNonNull(shouldWait, "shouldWait");
     return target -> shouldWait.getAsBoolean() ? reason : null;
   }

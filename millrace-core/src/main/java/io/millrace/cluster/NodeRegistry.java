@@ -2,6 +2,7 @@ package io.millrace.cluster;
 
 import io.millrace.MillraceException;
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -85,8 +86,8 @@ public final class NodeRegistry {
                 rs.getLong(3),
                 List.of((String[]) rs.getArray(4).getArray()),
                 List.of((String[]) rs.getArray(5).getArray()),
-                rs.getTimestamp(6).toInstant(),
-                rs.getTimestamp(7).toInstant(),
+                Instants.get(rs, 6),
+                Instants.get(rs, 7),
                 rs.getBoolean(8)));
       }
       return nodes;

@@ -41,6 +41,7 @@ public final class Counts {
    * rebuild} can never pair a marker with counts it does not describe.
    */
   public CountsReport exact(Collection<String> queues) {
+    checkQueues(queues);
     try (Connection c = dataSource.getConnection()) {
       boolean autoCommit = c.getAutoCommit();
       int isolation = c.getTransactionIsolation();
@@ -71,6 +72,7 @@ public final class Counts {
    * otherwise a lower bound (it misses what counter-less writers finished).
    */
   public CountsReport fast(Collection<String> queues) {
+    checkQueues(queues);
     try (Connection c = dataSource.getConnection()) {
       return read(c, "counts_from_counters", 2, queues, marker(c), false);
     } catch (SQLException e) {
@@ -180,6 +182,15 @@ public final class Counts {
         }
       }
       return new CountsReport(List.copyOf(byQueue.values()), fromCounters, exact);
+    }
+  }
+
+  /** Queue names are bound as an array filter: checked by the name rule before they reach SQL. */
+  private static void checkQueues(Collection<String> queues) {
+    if (queues != null) {
+      for (String queue : queues) {
+        io.millrace.jobs.JobRequest.requireName("queues", queue);
+      }
     }
   }
 }

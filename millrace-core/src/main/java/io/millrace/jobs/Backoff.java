@@ -1,5 +1,7 @@
 package io.millrace.jobs;
 
+import io.millrace.ValidationException;
+import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -17,11 +19,16 @@ public record Backoff(Duration base, Duration max, double jitter) {
       new Backoff(Duration.ofSeconds(1), Duration.ofHours(1), 0.2);
 
   public Backoff {
-    if (base.isNegative() || max.isNegative() || max.compareTo(base) < 0) {
-      throw new IllegalArgumentException("backoff needs 0 <= base <= max");
+    if (base == null || max == null) {
+      throw new ValidationException("backoff", "needs a base and a max");
     }
-    if (jitter < 0 || jitter > 1) {
-      throw new IllegalArgumentException("backoff jitter must be between 0 and 1");
+    if (base.isNegative() || max.isNegative() || max.compareTo(base) < 0) {
+      throw new ValidationException("backoff", "needs 0 <= base <= max");
+    }
+    // The wait becomes now() + wait in SQL: bounded like every other delay.
+    Storable.duration("backoff.max", max);
+    if (!(jitter >= 0 && jitter <= 1)) {
+      throw new ValidationException("backoff", "jitter must be between 0 and 1");
     }
   }
 

@@ -2,6 +2,7 @@ package io.millrace.jobs;
 
 import io.millrace.MillraceException;
 import io.millrace.ValidationException;
+import io.millrace.sql.Storable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ public final class BulkActions {
         return valueOf(value.trim().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException | NullPointerException e) {
         throw new ValidationException(
-            field, "'" + value + "' is not one of retry, cancel, discard");
+            field, "'" + Storable.shown(value) + "' is not one of retry, cancel, discard");
       }
     }
   }

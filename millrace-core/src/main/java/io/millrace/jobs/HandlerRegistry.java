@@ -1,6 +1,7 @@
 package io.millrace.jobs;
 
 import io.millrace.ValidationException;
+import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,6 +31,7 @@ public final class HandlerRegistry {
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
       throw new ValidationException("timeout", "must be positive for kind " + kind);
     }
+    Storable.duration("timeout", timeout);
     if (byKind.putIfAbsent(kind, new Registration<>(kind, argsType, handler, timeout)) != null) {
       throw new ValidationException("kind", "a handler for '" + kind + "' is already registered");
     }

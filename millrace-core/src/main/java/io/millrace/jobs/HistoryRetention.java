@@ -1,13 +1,13 @@
 package io.millrace.jobs;
 
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -157,7 +157,7 @@ public final class HistoryRetention {
         int n;
         do {
           try (PreparedStatement ps = c.prepareStatement(statement)) {
-            ps.setTimestamp(1, Timestamp.from(now.minus(keep(state))));
+            Instants.set(ps, 1, now.minus(keep(state)));
             ps.setInt(2, DELETE_BATCH);
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();

@@ -4,14 +4,15 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.millrace.MillraceException;
 import io.millrace.ValidationException;
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.Json;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Storable;
 import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +54,8 @@ public final class JobAdmin {
       if (tag != null) {
         JobRequest.requireName("tag", tag);
       }
+      Storable.instant("createdFrom", createdFrom);
+      Storable.instant("createdTo", createdTo);
       if (createdFrom != null && createdTo != null && !createdFrom.isBefore(createdTo)) {
         throw new ValidationException(
             "createdTo", "must be after createdFrom (" + createdFrom + "), got " + createdTo);
@@ -316,18 +319,14 @@ public final class JobAdmin {
           List.of((String[]) rs.getArray("tags").getArray()),
           Json.tree(rs.getString("result")),
           Json.MAPPER.readValue(rs.getString("errors"), ERRORS),
-          instant(rs.getTimestamp("created_at")),
-          instant(rs.getTimestamp("run_at")),
-          instant(rs.getTimestamp("attempted_at")),
+          Instants.get(rs, "created_at"),
+          Instants.get(rs, "run_at"),
+          Instants.get(rs, "attempted_at"),
           rs.getString("attempted_by"),
-          instant(rs.getTimestamp("finished_at")),
-          instant(rs.getTimestamp("cancel_requested_at")));
+          Instants.get(rs, "finished_at"),
+          Instants.get(rs, "cancel_requested_at"));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new MillraceException("stored errors of a job are not valid JSON", e);
     }
-  }
-
-  private static Instant instant(Timestamp ts) {
-    return ts == null ? null : ts.toInstant();
   }
 }

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.ValidationException;
 import io.millrace.sql.Json;
+import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -51,14 +54,15 @@ public final class JobRequest {
     if (args == null) {
       throw new ValidationException("args", "must not be null; use an empty object instead");
     }
-    String json;
+    JsonNode tree;
     try {
-      json = Json.MAPPER.writeValueAsString(args);
-    } catch (JsonProcessingException e) {
-      throw new ValidationException(
-          "args", "cannot be serialised to JSON: " + e.getOriginalMessage());
+      tree = Json.MAPPER.valueToTree(args);
+    } catch (IllegalArgumentException e) {
+      throw new ValidationException("args", "cannot be serialised to JSON: " + e.getMessage());
     }
-    return new JobRequest(kind, json);
+    // Checked as a tree: written as text, NaN would become the string "NaN" and U+0000 an escape
+    // that jsonb refuses.
+    return new JobRequest(kind, Json.write(Storable.json("args", tree)));
   }
 
   /** A job whose args are the given JSON text, which must parse as a JSON object or array. */
@@ -70,13 +74,14 @@ public final class JobRequest {
     try {
       node = Json.parse(argsJson);
     } catch (JsonProcessingException e) {
-      throw new ValidationException("args", "is not valid JSON: " + e.getOriginalMessage());
+      throw new ValidationException(
+          "args", "is not valid JSON: " + Storable.escape(e.getOriginalMessage()));
     }
     if (node == null || !(node.isObject() || node.isArray())) {
       throw new ValidationException(
-          "args", "must be a JSON object or array, got " + argsJson.strip());
+          "args", "must be a JSON object or array, got " + Storable.shown(argsJson.strip()));
     }
-    return new JobRequest(kind, Json.write(node));
+    return new JobRequest(kind, Json.write(Storable.json("args", node)));
   }
 
   /** The queue to run on; default {@value #DEFAULT_QUEUE}. */
@@ -94,21 +99,26 @@ public final class JobRequest {
     return this;
   }
 
-  /** Not before this instant; default: now (the database's clock). */
+  /**
+   * Not before this instant, years 1 to 9999; default: now (the database's clock). Kept to the
+   * microsecond, PostgreSQL's precision, so {@link #runAt()} is what is stored.
+   */
   public JobRequest runAt(Instant runAt) {
     if (runAt == null) {
       throw new ValidationException("runAt", "must not be null");
     }
-    this.runAt = runAt;
+    this.runAt = Storable.instant("runAt", runAt).truncatedTo(ChronoUnit.MICROS);
     return this;
   }
 
-  /** Not before this long from now (the application's clock). */
+  /** Not before this long from now (the application's clock); at most 100 years. */
   public JobRequest delay(Duration delay) {
     if (delay == null || delay.isNegative()) {
       throw new ValidationException("delay", "must be zero or positive");
     }
-    this.runAt = Instant.now().plus(delay);
+    Storable.duration("delay", delay);
+    this.runAt =
+        Storable.instant("delay", Instant.now().plus(delay)).truncatedTo(ChronoUnit.MICROS);
     return this;
   }
 
@@ -133,16 +143,23 @@ public final class JobRequest {
       throw new ValidationException(
           "uniqueKey", "must be 1 to " + MAX_UNIQUE_KEY_LENGTH + " characters");
     }
-    this.uniqueKey = uniqueKey;
+    this.uniqueKey = Storable.text("uniqueKey", uniqueKey);
     return this;
   }
 
   /** Labels for filtering in the API and dashboard; at most 32. */
   public JobRequest tags(String... tags) {
-    return tags(List.of(tags));
+    if (tags == null) {
+      throw new ValidationException("tags", "must not be null");
+    }
+    // Arrays.asList, not List.of: a null tag is bad input to report, not a NullPointerException.
+    return tags(Arrays.asList(tags));
   }
 
   public JobRequest tags(List<String> tags) {
+    if (tags == null) {
+      throw new ValidationException("tags", "must not be null");
+    }
     if (tags.size() > MAX_TAGS) {
       throw new ValidationException("tags", "at most " + MAX_TAGS + " tags, got " + tags.size());
     }
@@ -153,12 +170,14 @@ public final class JobRequest {
     return this;
   }
 
-  /** How long one attempt may run before it is interrupted and counted as failed. */
+  /**
+   * How long one attempt may run before it is interrupted and counted as failed; at most 100 years.
+   */
   public JobRequest timeout(Duration timeout) {
     if (timeout == null || timeout.isNegative() || timeout.isZero()) {
       throw new ValidationException("timeout", "must be positive");
     }
-    this.timeout = timeout;
+    this.timeout = Storable.duration("timeout", timeout);
     return this;
   }
 
@@ -206,7 +225,9 @@ public final class JobRequest {
     if (value == null || !NAME.matcher(value).matches()) {
       throw new ValidationException(
           field,
-          "'" + value + "' is not valid: use 1-128 characters of letters, digits and . _ : -");
+          "'"
+              + Storable.shown(value)
+              + "' is not valid: use 1-128 characters of letters, digits and . _ : -");
     }
     return value;
   }

@@ -1,12 +1,12 @@
 package io.millrace.jobs;
 
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,7 +46,7 @@ final class JobSearch {
         for (int i = 0; i < binds.size(); i++) {
           Object v = binds.get(i);
           if (v instanceof java.time.Instant t) {
-            ps.setTimestamp(i + 1, Timestamp.from(t));
+            Instants.set(ps, i + 1, t);
           } else if (v instanceof Long l) {
             ps.setLong(i + 1, l);
           } else if (v instanceof Integer n) {

@@ -1,6 +1,7 @@
 package io.millrace.jobs;
 
 import io.millrace.ValidationException;
+import io.millrace.sql.Storable;
 import java.util.Locale;
 
 /**
@@ -47,7 +48,7 @@ public enum JobState {
       throw new ValidationException(
           field,
           "'"
-              + value
+              + Storable.shown(value)
               + "' is not a job state; use one of "
               + java.util.Arrays.toString(values()).toLowerCase(Locale.ROOT));
     }

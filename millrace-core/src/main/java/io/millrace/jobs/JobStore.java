@@ -1,6 +1,7 @@
 package io.millrace.jobs;
 
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
 import java.sql.Array;
 import java.sql.Connection;
@@ -9,8 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -67,9 +66,9 @@ final class JobStore {
       ps.setString(i++, queue);
       if (cursor instanceof ClaimCursor.Priority p) {
         ps.setInt(i++, p.priority());
-        ps.setObject(i++, OffsetDateTime.ofInstant(p.from(), ZoneOffset.UTC));
+        Instants.set(ps, i++, p.from());
       } else if (cursor instanceof ClaimCursor.Due d) {
-        ps.setObject(i++, OffsetDateTime.ofInstant(d.from(), ZoneOffset.UTC));
+        Instants.set(ps, i++, d.from());
       }
       ps.setString(i++, queue);
       ps.setInt(i, limit);
@@ -89,9 +88,9 @@ final class JobStore {
                   rs.getInt(7),
                   List.of((String[]) tags.getArray()),
                   rs.getObject(9, Long.class),
-                  rs.getTimestamp(10).toInstant(),
-                  rs.getTimestamp(11).toInstant()));
-          claimedAt = rs.getTimestamp(12).toInstant();
+                  Instants.get(rs, 10),
+                  Instants.get(rs, 11)));
+          claimedAt = Instants.get(rs, 12);
         }
       }
       return new Claim(claimed, claimedAt);

@@ -2,13 +2,13 @@ package io.millrace.jobs;
 
 import io.millrace.MillraceException;
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
 import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,7 +57,7 @@ public final class PeriodicJobs {
           ps.setInt(6, t.priority());
           ps.setInt(7, t.maxAttempts());
           ps.setString(8, job.misfire().name().toLowerCase(java.util.Locale.ROOT));
-          ps.setTimestamp(9, Timestamp.from(job.schedule().next(Instant.now())));
+          Instants.set(ps, 9, job.schedule().next(Instant.now()));
           ps.executeUpdate();
         }
       }
@@ -84,8 +84,8 @@ public final class PeriodicJobs {
                   rs.getInt(6),
                   rs.getInt(7),
                   rs.getString(8),
-                  rs.getTimestamp(9),
-                  rs.getTimestamp(10).toInstant()));
+                  Instants.get(rs, 9),
+                  Instants.get(rs, 10)));
         }
       }
       for (Due row : due) {
@@ -109,19 +109,19 @@ public final class PeriodicJobs {
       int priority,
       int maxAttempts,
       String policy,
-      Timestamp expected,
+      Instant expected,
       Instant now) {}
 
   private int fire(Connection c, Due row) throws SQLException {
     String name = row.name();
     // Parsed per schedule, so one bad row cannot stop the others from firing.
     Schedule schedule = Schedule.parse(row.spec());
-    Timestamp expected = row.expected();
+    Instant expected = row.expected();
     Instant now = row.now();
     MisfirePolicy policy = MisfirePolicy.valueOf(row.policy().toUpperCase(java.util.Locale.ROOT));
 
     List<Instant> ticks = new ArrayList<>();
-    Instant tick = expected.toInstant();
+    Instant tick = expected;
     while (!tick.isAfter(now) && ticks.size() <= MAX_FIRE_ALL) {
       ticks.add(tick);
       tick = schedule.next(tick);
@@ -154,9 +154,9 @@ public final class PeriodicJobs {
         c,
         tx -> {
           try (PreparedStatement ps = tx.prepareStatement(sql.get("advance_schedule"))) {
-            ps.setTimestamp(1, Timestamp.from(next));
+            Instants.set(ps, 1, next);
             ps.setString(2, name);
-            ps.setTimestamp(3, expected);
+            Instants.set(ps, 3, expected);
             if (ps.executeUpdate() == 0) {
               return 0; // another leader fired this tick first; nothing was written
             }

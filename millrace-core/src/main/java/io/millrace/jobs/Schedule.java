@@ -6,6 +6,7 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import io.millrace.ValidationException;
+import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -33,6 +34,9 @@ public sealed interface Schedule {
   }
 
   static Schedule parse(String spec) {
+    if (spec == null) {
+      throw new ValidationException("schedule", "must not be null");
+    }
     if (spec.startsWith("cron:")) {
       return cron(spec.substring(5));
     }
@@ -40,10 +44,12 @@ public sealed interface Schedule {
       try {
         return every(Duration.parse(spec.substring(6)));
       } catch (DateTimeParseException e) {
-        throw new ValidationException("schedule", "'" + spec + "' has an invalid interval");
+        throw new ValidationException(
+            "schedule", "'" + Storable.shown(spec) + "' has an invalid interval");
       }
     }
-    throw new ValidationException("schedule", "'" + spec + "' is neither cron:... nor every:...");
+    throw new ValidationException(
+        "schedule", "'" + Storable.shown(spec) + "' is neither cron:... nor every:...");
   }
 
   /** A cron expression in UTC. */
@@ -60,6 +66,7 @@ public sealed interface Schedule {
       if (expression == null || expression.isBlank()) {
         throw new ValidationException("cron", "expression must not be empty");
       }
+      Storable.text("cron", expression);
       String trimmed = expression.trim().replaceAll("\\s+", " ");
       int fields = trimmed.split(" ").length;
       Cron cron;
@@ -76,7 +83,11 @@ public sealed interface Schedule {
         cron.validate();
       } catch (IllegalArgumentException e) {
         throw new ValidationException(
-            "cron", "'" + expression + "' is not a valid cron expression: " + e.getMessage());
+            "cron",
+            "'"
+                + Storable.shown(expression)
+                + "' is not a valid cron expression: "
+                + e.getMessage());
       }
       this.expression = trimmed;
       this.execution = ExecutionTime.forCron(cron);
@@ -90,7 +101,7 @@ public sealed interface Schedule {
           .orElseThrow(
               () ->
                   new ValidationException(
-                      "cron", "'" + expression + "' never fires after " + after));
+                      "cron", "'" + Storable.shown(expression) + "' never fires after " + after));
     }
 
     @Override
@@ -105,6 +116,8 @@ public sealed interface Schedule {
       if (interval == null || interval.compareTo(Duration.ofSeconds(1)) < 0) {
         throw new ValidationException("schedule", "an interval must be at least 1 second");
       }
+      // At most 100 years, so that a tick plus the interval stays a storable instant.
+      Storable.duration("schedule", interval);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.millrace.MillraceException;
 import io.millrace.ValidationException;
 import io.millrace.sql.Json;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Storable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -112,7 +113,15 @@ public final class Documents {
     if (doc == null) {
       throw new ValidationException("doc", "must not be null; use delete(id)");
     }
-    cache.put(id, Optional.of(Json.MAPPER.valueToTree(doc)));
+    JsonNode tree;
+    try {
+      tree = Json.MAPPER.valueToTree(doc);
+    } catch (IllegalArgumentException e) {
+      throw new ValidationException(
+          "doc", "cannot be serialised to JSON: " + Storable.escape(e.getMessage()));
+    }
+    // Checked here, where the handler can see which document: at flush the page would just fail.
+    cache.put(id, Optional.of(Storable.json("doc", tree)));
     dirty.add(id);
   }
 
@@ -179,5 +188,6 @@ public final class Documents {
     if (id == null || id.isEmpty() || id.length() > MAX_ID_CHARS) {
       throw new ValidationException("id", "must be 1 to " + MAX_ID_CHARS + " characters");
     }
+    Storable.text("id", id);
   }
 }

@@ -3,7 +3,9 @@ package io.millrace.projections;
 import io.millrace.MillraceException;
 import io.millrace.ValidationException;
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Storable;
 import io.millrace.sql.Transactions;
 import java.sql.Array;
 import java.sql.Connection;
@@ -249,7 +251,7 @@ public final class EventStore {
                 rs.getString(5),
                 rs.getString(6),
                 rs.getString(7),
-                rs.getTimestamp(8).toInstant()));
+                Instants.get(rs, 8)));
       }
     }
     return events;
@@ -280,6 +282,7 @@ public final class EventStore {
       throw new ValidationException(
           "stream", "must be 1 to " + MAX_STREAM_CHARS + " characters, not blank");
     }
+    Storable.text("stream", stream);
   }
 
   private static void checkLimit(int limit) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.ValidationException;
 import io.millrace.jobs.JobRequest;
 import io.millrace.sql.Json;
+import io.millrace.sql.Storable;
 import java.util.Map;
 
 /**
@@ -27,7 +28,7 @@ public record NewEvent(String type, String data, String metadata) {
     if (data == null) {
       throw new ValidationException("data", "must not be null; use an empty object instead");
     }
-    return new NewEvent(type, Json.write(data), null);
+    return new NewEvent(type, Json.write(checked("data", data)), null);
   }
 
   /** An event whose data is already JSON text. */
@@ -37,7 +38,23 @@ public record NewEvent(String type, String data, String metadata) {
 
   /** This event with {@code metadata} (correlation ids, the acting user...) attached. */
   public NewEvent withMetadata(Map<String, ?> metadata) {
-    return new NewEvent(type, data, Json.write(metadata));
+    if (metadata == null) {
+      throw new ValidationException("metadata", "must not be null");
+    }
+    return new NewEvent(type, data, Json.write(checked("metadata", metadata)));
+  }
+
+  /**
+   * {@code value} as a JSON tree, checked before it is written as text: written directly, NaN would
+   * become the string "NaN" and U+0000 an escape that jsonb refuses.
+   */
+  private static JsonNode checked(String field, Object value) {
+    try {
+      return Storable.json(field, Json.MAPPER.valueToTree(value));
+    } catch (IllegalArgumentException e) {
+      throw new ValidationException(
+          field, "cannot be serialised to JSON: " + Storable.escape(e.getMessage()));
+    }
   }
 
   private static String checkJson(String field, String json, boolean object) {
@@ -51,7 +68,8 @@ public record NewEvent(String type, String data, String metadata) {
     try {
       node = Json.parse(json);
     } catch (JsonProcessingException e) {
-      throw new ValidationException(field, "is not valid JSON: " + e.getOriginalMessage());
+      throw new ValidationException(
+          field, "is not valid JSON: " + Storable.escape(e.getOriginalMessage()));
     }
     if (node == null || node.isMissingNode()) {
       throw new ValidationException(field, "is empty");
@@ -59,6 +77,7 @@ public record NewEvent(String type, String data, String metadata) {
     if (object && !node.isObject()) {
       throw new ValidationException(field, "must be a JSON object");
     }
+    Storable.json(field, node);
     return json;
   }
 }

@@ -2,6 +2,7 @@ package io.millrace.projections;
 
 import io.millrace.ValidationException;
 import io.millrace.jobs.JobRequest;
+import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -107,7 +108,7 @@ public final class Projection {
       if (version == null || version.isBlank() || version.length() > 128) {
         throw new ValidationException("version", "must be 1 to 128 characters");
       }
-      this.version = version;
+      this.version = Storable.text("version", version);
       return this;
     }
 
@@ -142,7 +143,7 @@ public final class Projection {
       if (timeout == null || timeout.isNegative() || timeout.isZero()) {
         throw new ValidationException("rebuildTimeout", "must be positive");
       }
-      this.rebuildTimeout = timeout;
+      this.rebuildTimeout = Storable.duration("rebuildTimeout", timeout);
       return this;
     }
 

@@ -1,12 +1,12 @@
 package io.millrace.projections;
 
 import io.millrace.schema.SchemaName;
+import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -222,19 +222,15 @@ final class ProjectionStore {
                 new LogPosition(Long.parseLong(rs.getString(4)), rs.getLong(5)),
                 rs.getLong(6),
                 rs.getString(7),
-                instant(rs.getTimestamp(8)),
+                Instants.get(rs, 8),
                 rs.getBoolean(9),
-                instant(rs.getTimestamp(10)),
-                instant(rs.getTimestamp(11)),
+                Instants.get(rs, 10),
+                Instants.get(rs, 11),
                 rs.getString(12),
-                instant(rs.getTimestamp(13)),
-                instant(rs.getTimestamp(14))));
+                Instants.get(rs, 13),
+                Instants.get(rs, 14)));
       }
     }
     return rows;
-  }
-
-  private static Instant instant(Timestamp t) {
-    return t == null ? null : t.toInstant();
   }
 }

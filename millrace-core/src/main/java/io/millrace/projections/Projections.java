@@ -9,6 +9,7 @@ import io.millrace.jobs.JobRequest;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.Json;
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Storable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -203,6 +204,7 @@ public final class Projections implements AutoCloseable {
     if (limit < 1 || limit > 1000) {
       throw new ValidationException("limit", "must be between 1 and 1000, got " + limit);
     }
+    Storable.text("afterId", afterId);
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(documentsSql.get("list"))) {
       ps.setString(1, projection);

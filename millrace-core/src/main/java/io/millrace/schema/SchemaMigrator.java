@@ -9,6 +9,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -22,9 +23,12 @@ import org.flywaydb.core.api.output.MigrateResult;
  */
 public final class SchemaMigrator {
   /** The schema version this build writes and understands. Bump with every new migration. */
-  public static final int CURRENT_VERSION = 6;
+  public static final int CURRENT_VERSION = 7;
 
   static final String HISTORY_TABLE = "millrace_schema_history";
+
+  private static final MigrationVersion CURRENT =
+      MigrationVersion.fromVersion(Integer.toString(CURRENT_VERSION));
 
   private final DataSource dataSource;
   private final SchemaName schema;
@@ -50,16 +54,14 @@ public final class SchemaMigrator {
    */
   public int migrateTo(int version) {
     checkNotNewer();
-    flyway(org.flywaydb.core.api.MigrationVersion.fromVersion(Integer.toString(version))).migrate();
+    flyway(MigrationVersion.fromVersion(Integer.toString(version))).migrate();
     return appliedVersion();
   }
 
   /** Throws unless the schema exists at exactly {@link #CURRENT_VERSION}. */
   public void checkCompatible() {
+    checkNotNewer();
     int applied = appliedVersion();
-    if (applied > CURRENT_VERSION) {
-      throw newerSchema(applied);
-    }
     if (applied < CURRENT_VERSION) {
       throw new MillraceException(
           "schema "
@@ -72,25 +74,67 @@ public final class SchemaMigrator {
     }
   }
 
-  /** The highest applied migration version, 0 when Millrace was never installed here. */
+  /**
+   * The highest applied migration version, 0 when Millrace was never installed here. A dotted
+   * version (a newer release's {@code 7.1}) counts as its major part here; {@link
+   * #checkCompatible()} and {@link #migrate()} compare the full version.
+   */
   public int appliedVersion() {
+    MigrationVersion applied = highestApplied();
+    if (applied == null) {
+      return 0;
+    }
+    // A major past int range is simply newer than anything this build knows.
+    java.math.BigInteger major = applied.getMajor();
+    return major.bitLength() < 32 ? major.intValue() : Integer.MAX_VALUE;
+  }
+
+  /**
+   * The highest applied version in Flyway's order ({@code 6 < 6.1 < 7}), or null when none. Read as
+   * text and compared by Flyway, not cast to a number in SQL: a newer release may write a dotted
+   * version, and the refusal to run against its schema must still say so.
+   */
+  private MigrationVersion highestApplied() {
     String sql =
-        "SELECT max(version::int) FROM "
+        "SELECT version FROM "
             + schema.quoted()
             + "."
             + HISTORY_TABLE
             + " WHERE success AND version IS NOT NULL";
     try (Connection c = dataSource.getConnection()) {
       if (!historyExists(c)) {
-        return 0;
+        return null;
       }
+      MigrationVersion highest = null;
       try (PreparedStatement ps = c.prepareStatement(sql);
           ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getInt(1);
+        while (rs.next()) {
+          MigrationVersion version = parse(rs.getString(1));
+          if (highest == null || version.compareTo(highest) > 0) {
+            highest = version;
+          }
+        }
       }
+      return highest;
     } catch (SQLException e) {
       throw new MillraceException("could not read the schema version of " + schema, e);
+    }
+  }
+
+  private MigrationVersion parse(String version) {
+    try {
+      return MigrationVersion.fromVersion(version);
+    } catch (RuntimeException e) {
+      throw new MillraceException(
+          "schema "
+              + schema
+              + " records migration version '"
+              + version
+              + "' in "
+              + HISTORY_TABLE
+              + ", which is not a version this Millrace build can read; it was not written by"
+              + " this release. Upgrade this node or inspect that table.",
+          e);
     }
   }
 
@@ -101,13 +145,13 @@ public final class SchemaMigrator {
   }
 
   private void checkNotNewer() {
-    int applied = appliedVersion();
-    if (applied > CURRENT_VERSION) {
-      throw newerSchema(applied);
+    MigrationVersion applied = highestApplied();
+    if (applied != null && applied.compareTo(CURRENT) > 0) {
+      throw newerSchema(applied.getVersion());
     }
   }
 
-  private MillraceException newerSchema(int applied) {
+  private MillraceException newerSchema(String applied) {
     return new MillraceException(
         "schema "
             + schema
@@ -132,7 +176,7 @@ public final class SchemaMigrator {
   }
 
   private Flyway flyway() {
-    return flyway(org.flywaydb.core.api.MigrationVersion.LATEST);
+    return flyway(MigrationVersion.LATEST);
   }
 
   private Flyway flyway(org.flywaydb.core.api.MigrationVersion target) {

@@ -1,6 +1,7 @@
 package io.millrace.schema;
 
 import io.millrace.ValidationException;
+import io.millrace.sql.Storable;
 import java.util.regex.Pattern;
 
 /**
@@ -15,13 +16,13 @@ public record SchemaName(String value) {
       throw new ValidationException(
           "schema",
           "'"
-              + value
+              + Storable.shown(value)
               + "' is not a valid schema name: use 1-48 characters of a-z, 0-9 and _, not"
               + " starting with a digit");
     }
     if (value.startsWith("pg_")) {
       throw new ValidationException(
-          "schema", "'" + value + "' is reserved by PostgreSQL (pg_ prefix)");
+          "schema", "'" + Storable.shown(value) + "' is reserved by PostgreSQL (pg_ prefix)");
     }
   }
 

@@ -2,6 +2,7 @@ package io.millrace.sql;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.ValidationException;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
@@ -20,7 +21,10 @@ import java.util.Map;
  *   <li><b>Durations</b> (delays, timeouts, snoozes) are at most {@link #MAX_DURATION}, so {@code
  *       now() + duration} can neither overflow a {@code long} nor leave the instant range.
  *   <li><b>JSON</b> numbers must be finite: Jackson reads {@code 1e400} as infinity and would write
- *       the invalid token {@code Infinity}.
+ *       the invalid token {@code Infinity}. A number's plain decimal form (how {@code jsonb} hands
+ *       it back) is at most {@value #MAX_JSON_NUMBER_DIGITS} digits and a document is at most
+ *       {@value #MAX_JSON_DEPTH} levels deep: Jackson's own read limits, so that what is stored can
+ *       be read again.
  * </ul>
  *
  * Inputs get a {@link ValidationException} naming the field. Texts that a handler hands back (error
@@ -36,6 +40,12 @@ public final class Storable {
 
   /** The longest delay, timeout or snooze: 100 years of 365 days. */
   public static final Duration MAX_DURATION = Duration.ofDays(36_500);
+
+  /** The most digits of a JSON number in plain decimal form (Jackson's read limit). */
+  public static final int MAX_JSON_NUMBER_DIGITS = 1000;
+
+  /** The deepest nesting of a JSON document (Jackson's read limit). */
+  public static final int MAX_JSON_DEPTH = 1000;
 
   private Storable() {}
 
@@ -107,7 +117,7 @@ public final class Storable {
    */
   public static JsonNode json(String field, JsonNode node) {
     if (node != null) {
-      String problem = jsonProblem(node, field);
+      String problem = jsonProblem(node, field, 1);
       if (problem != null) {
         throw new ValidationException(field, problem);
       }
@@ -115,18 +125,36 @@ public final class Storable {
     return node;
   }
 
-  private static String jsonProblem(JsonNode node, String path) {
+  private static String jsonProblem(JsonNode node, String path, int depth) {
+    if (node.isContainerNode() && depth > MAX_JSON_DEPTH) {
+      return "value at " + path + " is nested deeper than " + MAX_JSON_DEPTH + " levels";
+    }
     if (node.isTextual()) {
       String problem = textProblem(node.textValue());
       return problem == null ? null : "string at " + path + " " + problem;
     }
     if (node.isNumber()) {
-      boolean finite = !(node.isDouble() || node.isFloat()) || Double.isFinite(node.doubleValue());
-      return finite ? null : "number at " + path + " is not finite";
+      if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
+        return "number at " + path + " is not finite";
+      }
+      if (node.isBigDecimal() || node.isBigInteger()) {
+        BigDecimal n = node.decimalValue();
+        // Digits before the point plus digits after it, as jsonb writes it back (never 1E+N).
+        long digits = Math.max(n.precision() - (long) n.scale(), 1) + Math.max(n.scale(), 0);
+        if (digits > MAX_JSON_NUMBER_DIGITS) {
+          return "number at "
+              + path
+              + " has "
+              + digits
+              + " digits in plain form, over "
+              + MAX_JSON_NUMBER_DIGITS;
+        }
+      }
+      return null;
     }
     if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
-        String problem = jsonProblem(node.get(i), path + "[" + i + "]");
+        String problem = jsonProblem(node.get(i), path + "[" + i + "]", depth + 1);
         if (problem != null) {
           return problem;
         }
@@ -141,13 +169,24 @@ public final class Storable {
         if (keyProblem != null) {
           return "key in " + path + " " + keyProblem;
         }
-        String problem = jsonProblem(entry.getValue(), path + "." + entry.getKey());
+        String problem = jsonProblem(entry.getValue(), path + "." + entry.getKey(), depth + 1);
         if (problem != null) {
           return problem;
         }
       }
     }
     return null;
+  }
+
+  /**
+   * A rejected value as an error message may quote it: escaped (so the message itself can be
+   * recorded, printed and sent) and cut to 64 characters (so a megabyte of junk is not echoed).
+   */
+  public static String shown(String value) {
+    if (value == null) {
+      return null;
+    }
+    return escape(value.length() > 64 ? value.substring(0, 64) + "..." : value);
   }
 
   /**

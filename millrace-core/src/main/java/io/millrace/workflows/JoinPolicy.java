@@ -1,6 +1,7 @@
 package io.millrace.workflows;
 
 import io.millrace.ValidationException;
+import io.millrace.sql.Storable;
 
 /**
  * When a workflow member may run, in terms of its parents. Failed, cancelled and skipped parents
@@ -81,7 +82,7 @@ public record JoinPolicy(Kind kind, int k) {
       return quorum(Integer.parseInt(m.group(1)));
     }
     throw new ValidationException(
-        field, "'" + value + "' is not a join policy; use all, any or quorum(k)");
+        field, "'" + Storable.shown(value) + "' is not a join policy; use all, any or quorum(k)");
   }
 
   static JoinPolicy fromDb(String policy, int needed) {

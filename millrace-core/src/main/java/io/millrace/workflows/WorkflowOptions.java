@@ -2,6 +2,7 @@ package io.millrace.workflows;
 
 import io.millrace.ValidationException;
 import io.millrace.jobs.JobRequest;
+import io.millrace.sql.Storable;
 import java.time.Duration;
 
 /**
@@ -33,6 +34,7 @@ public record WorkflowOptions(
     if (staleAfter == null || staleAfter.isNegative()) {
       throw new ValidationException("staleAfter", "must be zero or positive");
     }
+    Storable.duration("staleAfter", staleAfter);
     if (reconcileBatch < 1 || reconcileBatch > 100_000) {
       throw new ValidationException(
           "reconcileBatch", "must be between 1 and 100000, got " + reconcileBatch);
@@ -40,6 +42,7 @@ public record WorkflowOptions(
     if (retention == null || retention.isNegative()) {
       throw new ValidationException("retention", "must be zero or positive");
     }
+    Storable.duration("retention", retention);
     if (namespace != null) {
       JobRequest.requireName("namespace", namespace);
     }

@@ -2,13 +2,13 @@ package io.millrace.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.jobs.JobState;
+import io.millrace.sql.Instants;
 import io.millrace.sql.Json;
 import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,7 +52,7 @@ final class WorkflowReader {
                   rs.getInt("succeeded"),
                   rs.getInt("failed"),
                   Json.tree(rs.getString("result")),
-                  instant(rs.getTimestamp("finished_at"))));
+                  Instants.get(rs, "finished_at")));
         }
       }
     }
@@ -111,7 +111,7 @@ final class WorkflowReader {
     int members = rs.getInt("members");
     int open = rs.getInt("open");
     int completed = rs.getInt("completed");
-    Instant cancelledAt = instant(rs.getTimestamp("cancelled_at"));
+    Instant cancelledAt = Instants.get(rs, "cancelled_at");
     WorkflowView.Status status =
         cancelledAt != null
             ? WorkflowView.Status.CANCELLED
@@ -129,16 +129,12 @@ final class WorkflowReader {
         members,
         open,
         completed,
-        instant(rs.getTimestamp("created_at")),
+        Instants.get(rs, "created_at"),
         cancelledAt,
-        open == 0 ? instant(rs.getTimestamp("last_finished_at")) : null);
+        open == 0 ? Instants.get(rs, "last_finished_at") : null);
   }
 
   private static JobState state(String value) {
     return value == null ? null : JobState.fromDb(value);
-  }
-
-  private static Instant instant(Timestamp ts) {
-    return ts == null ? null : ts.toInstant();
   }
 }

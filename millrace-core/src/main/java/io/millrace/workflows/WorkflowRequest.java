@@ -3,6 +3,8 @@ package io.millrace.workflows;
 import io.millrace.ValidationException;
 import io.millrace.jobs.JobRequest;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +50,9 @@ public final class WorkflowRequest {
   }
 
   public WorkflowRequest tags(String... tags) {
+    if (tags == null) {
+      throw new ValidationException("tags", "must not be null");
+    }
     List<String> checked = new ArrayList<>();
     for (String tag : tags) {
       checked.add(JobRequest.requireName("tags", tag));
@@ -66,9 +71,16 @@ public final class WorkflowRequest {
 
   /** A step that runs when {@code join} is met by {@code parents}. */
   public WorkflowRequest step(String name, JobRequest job, JoinPolicy join, String... parents) {
+    if (parents == null) {
+      throw new ValidationException("parents", "must not be null");
+    }
+    // Arrays.asList, not List.of: a null parent is reported by submit as an unknown parent.
     steps.add(
         new Step(
-            name, job, Objects.requireNonNullElse(join, JoinPolicy.allOf()), List.of(parents)));
+            name,
+            job,
+            Objects.requireNonNullElse(join, JoinPolicy.allOf()),
+            Collections.unmodifiableList(Arrays.asList(parents.clone()))));
     return this;
   }
 

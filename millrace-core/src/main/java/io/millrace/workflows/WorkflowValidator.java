@@ -2,6 +2,7 @@ package io.millrace.workflows;
 
 import io.millrace.ValidationException;
 import io.millrace.jobs.JobRequest;
+import io.millrace.sql.Storable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -69,7 +70,8 @@ final class WorkflowValidator {
     Set<String> seen = new HashSet<>();
     for (String parent : step.parents()) {
       if (parent == null || !byName.containsKey(parent)) {
-        throw new ValidationException(field(step, "parents"), "unknown parent '" + parent + "'");
+        throw new ValidationException(
+            field(step, "parents"), "unknown parent '" + Storable.shown(parent) + "'");
       }
       if (parent.equals(step.name())) {
         throw new ValidationException(field(step, "parents"), "cycle " + parent + " -> " + parent);

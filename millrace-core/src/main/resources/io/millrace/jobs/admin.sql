@@ -9,7 +9,7 @@ SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, uniq
   FROM {schema}.jobs WHERE id = ?
 UNION ALL
 SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, unique_key, tags,
-       result::text, errors::text, created_at, NULL, NULL, NULL,
+       result::text, errors::text, created_at, NULL, attempted_at, attempted_by,
        finished_at, NULL
   FROM {schema}.job_history WHERE id = ?;
 
@@ -24,11 +24,13 @@ WITH done AS (
 ),
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
-                                      unique_key, tags, result, errors, created_at, finished_at)
+                                      unique_key, tags, result, errors, created_at, finished_at,
+                                      attempted_at, attempted_by)
     SELECT id, queue, kind, args, 'cancelled', priority, attempt, max_attempts, unique_key, tags, NULL,
            errors || jsonb_build_array(jsonb_build_object(
                'attempt', attempt, 'at', now(), 'message', 'cancelled before running: ' || ?::text)),
-           created_at, now()
+           created_at, now(),
+           attempted_at, attempted_by
       FROM done
     RETURNING id, queue, state
 ),
@@ -55,11 +57,13 @@ WITH done AS (
 ),
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
-                                      unique_key, tags, result, errors, created_at, finished_at)
+                                      unique_key, tags, result, errors, created_at, finished_at,
+                                      attempted_at, attempted_by)
     SELECT id, queue, kind, args, 'failed', priority, attempt, max_attempts, unique_key, tags, NULL,
            errors || jsonb_build_array(jsonb_build_object(
                'attempt', attempt, 'at', now(), 'message', 'discarded by an operator')),
-           created_at, now()
+           created_at, now(),
+           attempted_at, attempted_by
       FROM done
     RETURNING id, queue, state
 ),
@@ -98,9 +102,9 @@ WITH h AS (
 ),
 back AS (
     INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, attempt, max_attempts,
-                               unique_key, tags, created_at, errors)
+                               unique_key, tags, created_at, errors, attempted_at)
     SELECT id, queue, kind, args, 'available', priority, now(), attempt, greatest(max_attempts, attempt + 1),
-           unique_key, tags, created_at, errors
+           unique_key, tags, created_at, errors, attempted_at
       FROM h
     RETURNING id
 ),

@@ -139,9 +139,11 @@ done AS (
 ),
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
-                                      unique_key, tags, result, errors, created_at, finished_at)
+                                      unique_key, tags, result, errors, created_at, finished_at,
+                                      attempted_at, attempted_by)
     SELECT done.id, queue, kind, args, 'completed', priority, done.attempt, max_attempts,
-           unique_key, tags, c.result::jsonb, errors, created_at, now()
+           unique_key, tags, c.result::jsonb, errors, created_at, now(),
+           done.attempted_at, done.attempted_by
       FROM done JOIN c ON c.id = done.id
     RETURNING id, queue, state
 ),
@@ -180,9 +182,11 @@ WITH done AS (
 ),
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
-                                      unique_key, tags, result, errors, created_at, finished_at)
+                                      unique_key, tags, result, errors, created_at, finished_at,
+                                      attempted_at, attempted_by)
     SELECT id, queue, kind, args, ?, priority, attempt, max_attempts,
-           unique_key, tags, NULL, errors || jsonb_build_array(?::jsonb), created_at, now()
+           unique_key, tags, NULL, errors || jsonb_build_array(?::jsonb), created_at, now(),
+           attempted_at, attempted_by
       FROM done
     RETURNING id, queue, state
 ),

@@ -14,7 +14,7 @@ SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, uniq
 -- name: select_finished
 SELECT id, queue, kind, args::text, state, priority, attempt, max_attempts, unique_key, tags,
        result::text, errors::text, created_at, NULL::timestamptz AS run_at,
-       NULL::timestamptz AS attempted_at, NULL::text AS attempted_by,
+       attempted_at, attempted_by,
        finished_at, NULL::timestamptz AS cancel_requested_at
   FROM {schema}.job_history
  WHERE true

@@ -101,10 +101,12 @@ skipped AS (
 ),
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
-                                      unique_key, tags, result, errors, created_at, finished_at)
+                                      unique_key, tags, result, errors, created_at, finished_at,
+                                      attempted_at, attempted_by)
     SELECT id, queue, kind, args, 'skipped', priority, attempt, max_attempts, unique_key, tags, NULL,
            errors || jsonb_build_array(jsonb_build_object('attempt', attempt, 'at', now(), 'message', ?::text)),
-           created_at, now()
+           created_at, now(),
+           attempted_at, attempted_by
       FROM skipped
     RETURNING id, queue, state
 ),
@@ -218,11 +220,13 @@ done AS (
 ),
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
-                                      unique_key, tags, result, errors, created_at, finished_at)
+                                      unique_key, tags, result, errors, created_at, finished_at,
+                                      attempted_at, attempted_by)
     SELECT id, queue, kind, args, 'cancelled', priority, attempt, max_attempts, unique_key, tags, NULL,
            errors || jsonb_build_array(jsonb_build_object(
                'attempt', attempt, 'at', now(), 'message', 'cancelled with its workflow')),
-           created_at, now()
+           created_at, now(),
+           attempted_at, attempted_by
       FROM done
     RETURNING id, queue, state
 ),

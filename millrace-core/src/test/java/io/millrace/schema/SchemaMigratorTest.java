@@ -37,6 +37,52 @@ class SchemaMigratorTest {
   }
 
   @Test
+  void aDottedNewerVersionIsRefusedWithTheSameClearMessage() {
+    try (TestDatabase db = TestDatabase.create("dotted")) {
+      SchemaMigrator migrator = new SchemaMigrator(db.dataSource(), SchemaName.of(db.schema()));
+      migrator.migrate();
+      // A newer release's point migration, e.g. 7.1 after this build's 7.
+      String dotted = SchemaMigrator.CURRENT_VERSION + ".1";
+      db.execute(
+          "INSERT INTO {schema}.millrace_schema_history (installed_rank, version, description, type,"
+              + " script, checksum, installed_by, execution_time, success)"
+              + " VALUES (99, '"
+              + dotted
+              + "', 'point release', 'SQL', 'V"
+              + dotted
+              + "__point.sql', 0, 'test', 0, true)");
+      String refusal =
+          "at version "
+              + dotted
+              + ", newer than this Millrace build knows ("
+              + SchemaMigrator.CURRENT_VERSION
+              + ")";
+      assertThatThrownBy(migrator::checkCompatible)
+          .isInstanceOf(MillraceException.class)
+          .hasMessageContaining(refusal);
+      assertThatThrownBy(migrator::migrate).hasMessageContaining(refusal);
+      Millrace node = db.builder().build();
+      assertThatThrownBy(node::start).hasMessageContaining(refusal);
+      assertThat(node.readiness().report().ready()).isFalse();
+    }
+  }
+
+  @Test
+  void anUnreadableVersionIsRefusedNamingIt() {
+    try (TestDatabase db = TestDatabase.create("garbled")) {
+      SchemaMigrator migrator = new SchemaMigrator(db.dataSource(), SchemaName.of(db.schema()));
+      migrator.migrate();
+      db.execute(
+          "INSERT INTO {schema}.millrace_schema_history (installed_rank, version, description, type,"
+              + " script, checksum, installed_by, execution_time, success)"
+              + " VALUES (99, 'seven', 'unknown', 'SQL', 'Vseven__x.sql', 0, 'test', 0, true)");
+      assertThatThrownBy(migrator::checkCompatible)
+          .isInstanceOf(MillraceException.class)
+          .hasMessageContaining("records migration version 'seven'");
+    }
+  }
+
+  @Test
   void aNodeRefusesToStartOnAnUnmigratedSchema() {
     try (TestDatabase db = TestDatabase.create("unmigrated")) {
       Millrace node = db.builder().build();
