@@ -20,7 +20,9 @@ import java.util.Map;
  *   <li><b>Durations</b> (delays, timeouts, snoozes) are at most {@link #MAX_DURATION}, so {@code
  *       now() + duration} can neither overflow a {@code long} nor leave the instant range.
  *   <li><b>JSON</b> numbers must be finite: Jackson reads {@code 1e400} as infinity and would write
- *       the invalid token {@code Infinity}.
+ *       the invalid token {@code Infinity}. JSON nests at most {@link #MAX_JSON_DEPTH} deep:
+ *       Jackson refuses to read deeper documents, so anything deeper could be stored but never read
+ *       back.
  * </ul>
  *
  * Inputs get a {@link ValidationException} naming the field. Texts that a handler hands back (error
@@ -36,6 +38,9 @@ public final class Storable {
 
   /** The longest delay, timeout or snooze: 100 years of 365 days. */
   public static final Duration MAX_DURATION = Duration.ofDays(36_500);
+
+  /** The deepest nesting of JSON arrays and objects: Jackson's default read limit. */
+  public static final int MAX_JSON_DEPTH = 1_000;
 
   private Storable() {}
 
@@ -107,7 +112,7 @@ public final class Storable {
    */
   public static JsonNode json(String field, JsonNode node) {
     if (node != null) {
-      String problem = jsonProblem(node, field);
+      String problem = jsonProblem(node, field, 0);
       if (problem != null) {
         throw new ValidationException(field, problem);
       }
@@ -115,7 +120,10 @@ public final class Storable {
     return node;
   }
 
-  private static String jsonProblem(JsonNode node, String path) {
+  private static String jsonProblem(JsonNode node, String path, int depth) {
+    if (node.isContainerNode() && depth >= MAX_JSON_DEPTH) {
+      return "value at " + path + " nests deeper than " + MAX_JSON_DEPTH + " levels";
+    }
     if (node.isTextual()) {
       String problem = textProblem(node.textValue());
       return problem == null ? null : "string at " + path + " " + problem;
@@ -126,7 +134,7 @@ public final class Storable {
     }
     if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
-        String problem = jsonProblem(node.get(i), path + "[" + i + "]");
+        String problem = jsonProblem(node.get(i), path + "[" + i + "]", depth + 1);
         if (problem != null) {
           return problem;
         }
@@ -141,7 +149,7 @@ public final class Storable {
         if (keyProblem != null) {
           return "key in " + path + " " + keyProblem;
         }
-        String problem = jsonProblem(entry.getValue(), path + "." + entry.getKey());
+        String problem = jsonProblem(entry.getValue(), path + "." + entry.getKey(), depth + 1);
         if (problem != null) {
           return problem;
         }
