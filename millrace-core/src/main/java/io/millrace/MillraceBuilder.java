@@ -107,8 +107,9 @@ public final class MillraceBuilder {
   }
 
   /**
-   * As {@link #handler(String, Class, JobHandler)}, interrupting attempts that run over {@code
-   * timeout}.
+   * As {@link #handler(String, Class, JobHandler)}, with a deadline: an attempt still running after
+   * {@code timeout} is interrupted and recorded as failed (retryable) at once. A handler that
+   * ignores the interrupt keeps its thread until it returns, and what it then returns is discarded.
    */
   public <A> MillraceBuilder handler(
       String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {

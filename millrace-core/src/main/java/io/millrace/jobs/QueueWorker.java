@@ -1,5 +1,6 @@
 package io.millrace.jobs;
 
+import io.millrace.sql.SqlErrors;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,6 +66,8 @@ final class QueueWorker implements Runnable {
 
   /** How long after its last claim that found jobs a queue counts as busy. */
   static final Duration BUSY_WINDOW = Duration.ofSeconds(1);
+
+  private static final long CLAIM_PAUSE_MAX_MS = 5_000;
 
   private final String queue;
   private final int concurrency;
@@ -209,13 +212,19 @@ final class QueueWorker implements Runnable {
         errorPauseMs = 100;
       } catch (SQLException | RuntimeException e) {
         capacity.release(want);
+        if (!SqlErrors.isTransient(e)) {
+          // It will not pass by itself (a missing schema, a revoked grant): poll for the fix at
+          // the slowest pace instead of hammering the database with a doomed statement.
+          errorPauseMs = CLAIM_PAUSE_MAX_MS;
+        }
         log.error(
-            "claiming from queue {} failed; retrying in {} ms: {}",
+            "claiming from queue {} failed (SQLSTATE {}); retrying in {} ms: {}",
             queue,
+            SqlErrors.state(e),
             errorPauseMs,
             e.getMessage());
         sleep(Duration.ofMillis(errorPauseMs));
-        errorPauseMs = Math.min(errorPauseMs * 2, 5_000);
+        errorPauseMs = Math.min(errorPauseMs * 2, CLAIM_PAUSE_MAX_MS);
         continue;
       }
       capacity.release(want - claimed.size());
