@@ -340,9 +340,10 @@ final class AttemptRunner {
     Attempt.StopCause cause = attempt.stopCause();
     if (cause == Attempt.StopCause.LEASE_LOST) {
       log.warn(
-          "job {} attempt {} lost its lease while running; the outcome is discarded",
+          "job {} attempt {} lost its lease {}; the outcome is discarded",
           job.id(),
-          job.attempt());
+          job.attempt(),
+          attempt.started() ? "while running" : "before it started");
       metrics.fenced(job.queue());
       inFlight.remove(job.id(), attempt);
     } else if (cause == Attempt.StopCause.SHUTDOWN) {
