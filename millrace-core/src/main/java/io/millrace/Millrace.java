@@ -156,7 +156,7 @@ public final class Millrace implements AutoCloseable {
     if (!settings.periodicJobs().isEmpty()) {
       periodic.register(settings.periodicJobs());
     }
-    Rescuer rescuer = new Rescuer(dataSource, schema);
+    Rescuer rescuer = new Rescuer(dataSource, schema, settings.rescueGrace());
     HistoryRetention retention = new HistoryRetention(dataSource, schema, settings.retention());
     // Before any job can finish: a day's rows that land in a default partition keep that day from
     // getting its own partition, and then leave only by row-by-row deletes.
@@ -175,7 +175,9 @@ public final class Millrace implements AutoCloseable {
             nodes,
             elector,
             List.of(
-                new MaintenanceLoop.Task("rescue", rescuer::rescue),
+                // Completions win over rescue: a leader that has just taken over (after an outage,
+                // every lease has expired) gives nodes the grace to renew what they still hold.
+                new MaintenanceLoop.Task("rescue", rescuer::rescue, settings.rescueGrace()),
                 new MaintenanceLoop.Task("periodic-jobs", periodic::fireDue),
                 new MaintenanceLoop.Task("workflow-reconciler", workflows::reconcile)),
             List.of(
@@ -323,6 +325,15 @@ public final class Millrace implements AutoCloseable {
 
   public String nodeId() {
     return settings.nodeId();
+  }
+
+  /**
+   * Handler threads on this node still running past their attempt's deadline (they ignored the
+   * interrupt; their attempts are already recorded as timed out). Also the gauge {@code
+   * millrace.jobs.overrun.handlers}.
+   */
+  public int overrunHandlers() {
+    return workers == null ? 0 : workers.overrunHandlers();
   }
 
   /** True while this node's LISTEN connection is up (false: it relies on polling alone). */

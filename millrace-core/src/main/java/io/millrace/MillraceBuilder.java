@@ -37,6 +37,7 @@ public final class MillraceBuilder {
   private final List<PeriodicJob> periodicJobs = new ArrayList<>();
   private Duration lease = Duration.ofSeconds(30);
   private Duration heartbeat;
+  private Duration rescueGrace;
   private Duration pollInterval = Duration.ofSeconds(1);
   private int fetchBatch = 100;
 
@@ -107,8 +108,9 @@ public final class MillraceBuilder {
   }
 
   /**
-   * As {@link #handler(String, Class, JobHandler)}, interrupting attempts that run over {@code
-   * timeout}.
+   * As {@link #handler(String, Class, JobHandler)}, with a deadline: an attempt still running after
+   * {@code timeout} is interrupted and recorded as failed (retryable) at once. A handler that
+   * ignores the interrupt keeps its thread until it returns, and what it then returns is discarded.
    */
   public <A> MillraceBuilder handler(
       String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {
@@ -144,6 +146,23 @@ public final class MillraceBuilder {
    */
   public MillraceBuilder lease(Duration lease) {
     this.lease = positive("lease", lease);
+    return this;
+  }
+
+  /**
+   * How long a newly elected leader (and a leader on a database that just started) waits before
+   * rescuing expired leases; default the larger of the lease and 10 s. After a database outage
+   * every lease has expired; this is the time nodes have to reconnect and renew the leases of what
+   * they still hold, finished work whose completion is not yet written included, before the rescue
+   * would run those jobs again. It must cover a heartbeat and the pool's reconnect (HikariCP waits
+   * up to 5 s between connection attempts). A leader that has led for longer is not delayed: a dead
+   * node's jobs are still rescued a lease after its last heartbeat. Zero turns the wait off.
+   */
+  public MillraceBuilder rescueGrace(Duration rescueGrace) {
+    this.rescueGrace = io.millrace.sql.Storable.duration("rescueGrace", rescueGrace);
+    if (rescueGrace == null) {
+      throw new ValidationException("rescueGrace", "must not be null");
+    }
     return this;
   }
 
@@ -356,6 +375,7 @@ public final class MillraceBuilder {
             List.copyOf(periodicJobs),
             lease,
             beat,
+            rescueGrace != null ? rescueGrace : max(lease, Duration.ofSeconds(10)),
             pollInterval,
             fetchBatch,
             prefetch,
@@ -375,6 +395,10 @@ public final class MillraceBuilder {
             workflowOptions,
             List.copyOf(backfills),
             List.copyOf(projections)));
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   private static Duration positive(String field, Duration d) {

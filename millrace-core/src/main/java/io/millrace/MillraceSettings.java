@@ -26,6 +26,7 @@ record MillraceSettings(
     List<PeriodicJob> periodicJobs,
     Duration lease,
     Duration heartbeat,
+    Duration rescueGrace,
     Duration pollInterval,
     int fetchBatch,
     int prefetch,

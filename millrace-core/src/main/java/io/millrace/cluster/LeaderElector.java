@@ -30,6 +30,9 @@ public final class LeaderElector {
   private Connection connection;
   private volatile boolean leader;
 
+  /** When (System.nanoTime) this node last became the leader; meaningful while it leads. */
+  private volatile long leaderSinceNanos;
+
   public LeaderElector(DataSource dataSource, SchemaName schema, String nodeId) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(LeaderElector.class, "cluster.sql", schema);
@@ -39,6 +42,16 @@ public final class LeaderElector {
 
   public boolean isLeader() {
     return leader;
+  }
+
+  /**
+   * How long this node has led without interruption (zero when it does not lead). Leadership ends
+   * with the leader's connection, so after a database outage a leader starts again from zero.
+   */
+  public java.time.Duration leadingFor() {
+    return leader
+        ? java.time.Duration.ofNanos(System.nanoTime() - leaderSinceNanos)
+        : java.time.Duration.ZERO;
   }
 
   /** Tries to become (or confirms still being) the leader. Returns whether this node leads. */
@@ -59,6 +72,7 @@ public final class LeaderElector {
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           if (rs.getBoolean(1)) {
+            leaderSinceNanos = System.nanoTime();
             leader = true;
             try (PreparedStatement record = connection.prepareStatement(sql.get("record_leader"))) {
               record.setString(1, nodeId);

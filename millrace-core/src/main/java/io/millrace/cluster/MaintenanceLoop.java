@@ -23,8 +23,16 @@ import org.slf4j.LoggerFactory;
 public final class MaintenanceLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(MaintenanceLoop.class);
 
-  /** One named leader task. */
-  public record Task(String name, Step step) {}
+  /**
+   * One named leader task. It runs only once this node has led for {@code settle}: a task that must
+   * not act on the state a leader finds the moment it takes over (expired leases right after a
+   * database outage) waits that long.
+   */
+  public record Task(String name, Step step, Duration settle) {
+    public Task(String name, Step step) {
+      this(name, step, Duration.ZERO);
+    }
+  }
 
   /** A task's body; may throw anything, which is recorded and logged. */
   @FunctionalInterface
@@ -85,8 +93,11 @@ public final class MaintenanceLoop implements Runnable {
     if (!elector.tick()) {
       return;
     }
+    Duration led = elector.leadingFor();
     for (Task task : everyTick) {
-      attempt(task.name(), task.step());
+      if (led.compareTo(task.settle()) >= 0) {
+        attempt(task.name(), task.step());
+      }
     }
     long now = System.nanoTime();
     if (lastHousekeepingNanos == Long.MIN_VALUE

@@ -6,6 +6,10 @@ package io.millrace.jobs;
  *
  * <p>Interrupts are delivered under this object's lock and only while the handler runs, so a stop
  * that arrives late can never interrupt the next job on the same pool thread.
+ *
+ * <p>One outcome per attempt: the handler's return and its deadline race for it under this lock
+ * ({@link #handlerReturned}, {@link #timeOut}). When the deadline wins, the timeout is recorded at
+ * once and whatever the handler does later is discarded.
  */
 final class Attempt {
   /** Why an attempt was asked to stop before its handler returned. */
@@ -21,9 +25,40 @@ final class Attempt {
   private Thread thread;
   private StopCause stopCause;
   private String stopReason;
+  private boolean timedOut;
+  private boolean overrun;
 
-  Attempt(ClaimedJob job) {
+  /**
+   * Until when (System.nanoTime) this node knows the lease holds: measured from before the claim or
+   * the last heartbeat that renewed it, so it never runs past the lease the database holds.
+   */
+  private long leaseKnownUntil;
+
+  Attempt(ClaimedJob job, long leaseKnownUntil) {
     this.job = job;
+    this.leaseKnownUntil = leaseKnownUntil;
+  }
+
+  /** A heartbeat renewed the lease; wakes a handler thread waiting to start this attempt. */
+  synchronized void leaseRenewed(long knownUntil) {
+    leaseKnownUntil = Math.max(leaseKnownUntil, knownUntil);
+    notifyAll();
+  }
+
+  /**
+   * Waits up to {@code maxNanos} until the lease is known to hold or the attempt is stopped.
+   * Returns true when the lease holds and the attempt may start.
+   */
+  synchronized boolean awaitLease(long maxNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + maxNanos;
+    while (stopCause == null && System.nanoTime() - leaseKnownUntil >= 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+    return stopCause == null;
   }
 
   synchronized void started(JobContext<?> context, Thread thread) {
@@ -35,10 +70,34 @@ final class Attempt {
     }
   }
 
-  /** Called on the handler's thread when it returns; clears an interrupt meant for this attempt. */
-  synchronized void handlerReturned() {
+  /**
+   * Called on the handler's thread when it returns; clears an interrupt meant for this attempt.
+   * Returns whether the outcome is still the handler's to record (false: the deadline took it).
+   */
+  synchronized boolean handlerReturned() {
     thread = null;
     Thread.interrupted();
+    return !timedOut;
+  }
+
+  /**
+   * The deadline passed: takes the outcome from the handler if it has not returned yet, stops it
+   * with {@code reason}, and marks its thread as overrun. Returns false if the handler already
+   * returned (its outcome stands).
+   */
+  synchronized boolean timeOut(String reason) {
+    if (thread == null) {
+      return false;
+    }
+    timedOut = true;
+    overrun = true;
+    stop(StopCause.TIMEOUT, reason);
+    return true;
+  }
+
+  /** Whether the handler's thread ran past its deadline (it may have returned since). */
+  synchronized boolean overrun() {
+    return overrun;
   }
 
   /** Records the first reason to stop and interrupts the handler if it is still running. */
@@ -53,6 +112,7 @@ final class Attempt {
     if (thread != null) {
       thread.interrupt();
     }
+    notifyAll(); // a handler thread waiting in awaitLease gives up on a stopped attempt
   }
 
   synchronized StopCause stopCause() {

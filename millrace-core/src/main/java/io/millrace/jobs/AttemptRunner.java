@@ -1,14 +1,16 @@
 package io.millrace.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.ValidationException;
 import io.millrace.sql.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.millrace.sql.SqlErrors;
+import io.millrace.sql.Storable;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,14 +24,29 @@ import org.slf4j.MDC;
  * <p>Every path ends in exactly one written outcome or in a deliberate hand-over: unknown kinds,
  * args that do not deserialise, handler exceptions and timeouts are failures with a message and
  * stack; a lost lease writes nothing (the rescuer already moved the job on); shutdown releases the
- * job for another node. If the outcome cannot be written after a few tries, the attempt is dropped
- * from this node's heartbeat so its lease expires and the leader's rescue retries it: slower, never
- * lost.
+ * job for another node. What the handler hands back is made storable first ({@link HandedBack}): a
+ * result PostgreSQL cannot store fails the attempt for good (its effects already ran, and running
+ * it again would run them again for the same unstorable result), error texts are escaped.
+ *
+ * <p>A timeout is recorded at the deadline whether or not the handler cooperates: the attempt fails
+ * (retryable) on {@code outcomes}, off the timer thread, and a late return is discarded. A thread
+ * still in its handler past the deadline counts as {@linkplain Overruns overrun}.
+ *
+ * <p>A write that fails transiently (the database unreachable) is retried until it passes, the
+ * attempt still held and its lease renewed meanwhile; any other failure is final for that write:
+ * the attempt is dropped from this node's heartbeat so its lease expires and the leader's rescue
+ * retries it (counting the attempt): slower, never lost, never blocking anything else.
  */
 final class AttemptRunner {
   private static final Logger log = LoggerFactory.getLogger(AttemptRunner.class);
-  private static final int WRITE_TRIES = 5;
-  private static final int MAX_STACK_CHARS = 8_000;
+
+  /** How long after the deadline a handler still running is reported as ignoring interruption. */
+  static final Duration OVERRUN_NOTICE = Duration.ofSeconds(1);
+
+  /** How often a thread waiting for a lease to be confirmed looks at the attempt again. */
+  private static final long LEASE_WAIT_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  private static final long WRITE_PAUSE_MAX_MS = 5_000;
 
   private final HandlerRegistry handlers;
   private final JobStore store;
@@ -39,6 +56,8 @@ final class AttemptRunner {
   private final Backoff backoff;
   private final String nodeId;
   private final WorkerMetrics metrics;
+  private final Overruns overruns;
+  private final Executor outcomes;
 
   AttemptRunner(
       HandlerRegistry handlers,
@@ -48,7 +67,9 @@ final class AttemptRunner {
       ScheduledExecutorService timers,
       Backoff backoff,
       String nodeId,
-      WorkerMetrics metrics) {
+      WorkerMetrics metrics,
+      Overruns overruns,
+      Executor outcomes) {
     this.handlers = handlers;
     this.store = store;
     this.completions = completions;
@@ -57,6 +78,8 @@ final class AttemptRunner {
     this.backoff = backoff;
     this.nodeId = nodeId;
     this.metrics = metrics;
+    this.overruns = overruns;
+    this.outcomes = outcomes;
   }
 
   void run(Attempt attempt) {
@@ -79,6 +102,7 @@ final class AttemptRunner {
 
   private void runHandler(Attempt attempt) {
     ClaimedJob job = attempt.job;
+    awaitLease(attempt);
     if (attempt.stopCause() != null) {
       // Cancelled, or its lease lost, while it waited in the buffer: it never starts.
       record(attempt, null, new CancellationException(attempt.stopReason()));
@@ -113,6 +137,7 @@ final class AttemptRunner {
     Object result = null;
     Throwable thrown = null;
     ScheduledFuture<?> timer = null;
+    boolean ours;
     try {
       JobContext<?> context = newContext(job, args);
       attempt.started(context, Thread.currentThread());
@@ -120,21 +145,119 @@ final class AttemptRunner {
         Duration limit = timeout;
         timer =
             timers.schedule(
-                () -> attempt.stop(Attempt.StopCause.TIMEOUT, "timed out after " + limit),
-                limit.toMillis(),
-                TimeUnit.MILLISECONDS);
+                () -> deadline(attempt, limit), limit.toMillis(), TimeUnit.MILLISECONDS);
       }
       result = invoke(registration, context);
     } catch (Throwable t) {
       thrown = t;
     } finally {
-      attempt.handlerReturned();
+      ours = attempt.handlerReturned();
       if (timer != null) {
         timer.cancel(false);
       }
     }
-    metrics.handlerTime(job.queue(), job.kind(), System.nanoTime() - started);
+    long ran = System.nanoTime() - started;
+    metrics.handlerTime(job.queue(), job.kind(), ran);
+    if (!ours) {
+      lateReturn(attempt, timeout, ran);
+      return;
+    }
     record(attempt, result, thrown);
+  }
+
+  /**
+   * Holds back an attempt whose lease this node cannot vouch for (no heartbeat has renewed it for
+   * longer than the lease: the database was unreachable), until a heartbeat confirms or revokes it.
+   * Starting it blindly would run a job the leader may already have rescued for another node.
+   */
+  private void awaitLease(Attempt attempt) {
+    try {
+      if (attempt.awaitLease(0)) {
+        return;
+      }
+      log.warn(
+          "job {} attempt {}: its lease may have run out while the database was unreachable;"
+              + " it starts once a heartbeat confirms the lease",
+          attempt.job.id(),
+          attempt.job.attempt());
+      while (!attempt.awaitLease(LEASE_WAIT_STEP_NANOS) && attempt.stopCause() == null) {
+        // keep waiting: the heartbeat renews the lease or reports it lost once it gets through
+      }
+    } catch (InterruptedException e) {
+      attempt.stop(Attempt.StopCause.SHUTDOWN, "node shutting down");
+    }
+  }
+
+  /**
+   * The timer at the deadline. A handler still running loses its outcome: the attempt is recorded
+   * failed now (off the timer thread, which also runs the heartbeat), and its thread is overrun
+   * until the handler returns.
+   */
+  private void deadline(Attempt attempt, Duration limit) {
+    ClaimedJob job = attempt.job;
+    if (!attempt.timeOut("timed out after " + limit)) {
+      return; // it returned just in time
+    }
+    overruns.started(job.queue());
+    metrics.timedOut(job.queue());
+    timers.schedule(
+        () -> {
+          if (attempt.handlerRunning()) {
+            log.warn(
+                "job {} ({}) attempt {} ignores interruption: its handler is still running {}"
+                    + " after its {} timeout; the attempt is recorded as timed out and the"
+                    + " thread stays out of queue {}'s pool until the handler returns",
+                job.id(),
+                job.kind(),
+                job.attempt(),
+                OVERRUN_NOTICE,
+                limit,
+                job.queue());
+          }
+        },
+        OVERRUN_NOTICE.toMillis(),
+        TimeUnit.MILLISECONDS);
+    outcomes.execute(
+        () -> {
+          MDC.put("job_id", Long.toString(job.id()));
+          MDC.put("job_kind", job.kind());
+          try {
+            recordStopped(attempt, null);
+          } catch (RuntimeException e) {
+            log.error(
+                "unexpected error recording the timeout of job {}; its lease will expire and it"
+                    + " will be rescued",
+                job.id(),
+                e);
+            inFlight.remove(job.id(), attempt);
+          } finally {
+            MDC.clear();
+          }
+        });
+  }
+
+  /**
+   * A handler that returned after its deadline took the outcome: whatever it returned or threw is
+   * discarded. One that ran well past the deadline ignored its interrupt, and says so.
+   */
+  private void lateReturn(Attempt attempt, Duration timeout, long ranNanos) {
+    ClaimedJob job = attempt.job;
+    overruns.ended(job.queue());
+    long pastMs = TimeUnit.NANOSECONDS.toMillis(ranNanos) - timeout.toMillis();
+    if (pastMs >= OVERRUN_NOTICE.toMillis()) {
+      log.warn(
+          "job {} ({}) attempt {} returned {} ms past its {} timeout, having ignored its"
+              + " interrupt; the attempt was recorded as timed out at the deadline and what the"
+              + " handler returned is discarded",
+          job.id(),
+          job.kind(),
+          job.attempt(),
+          pastMs,
+          timeout);
+    } else {
+      log.debug(
+          "job {} attempt {} stopped {} ms after its timeout", job.id(), job.attempt(), pastMs);
+    }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -173,24 +296,26 @@ final class AttemptRunner {
     }
     if (thrown != null) {
       if (cause == null) {
-        fail(attempt, describe(thrown), thrown, false);
-      } else if (cause == Attempt.StopCause.SHUTDOWN) {
-        release(attempt);
-      } else if (cause == Attempt.StopCause.TIMEOUT) {
-        fail(attempt, attempt.stopReason(), thrown, false);
+        fail(attempt, HandedBack.describe(thrown), thrown, false);
       } else {
-        String when =
-            attempt.started() ? "cancelled while running: " : "cancelled before it started: ";
-        finish(
-            attempt,
-            JobState.CANCELLED,
-            error(job, when + attempt.stopReason(), attempt.started() ? thrown : null));
+        recordStopped(attempt, thrown);
       }
       return;
     }
     // The handler returned normally: its outcome stands even if a stop arrived meanwhile.
     if (result instanceof Outcome.Snooze snooze) {
-      write(attempt, () -> store.snooze(job.id(), job.attempt(), snooze.delay()), "snooze");
+      Duration delay;
+      try {
+        delay = Storable.duration("snooze", snooze.delay());
+      } catch (ValidationException e) {
+        fail(attempt, "the handler's snooze cannot be stored: " + e.getMessage(), null, true);
+        return;
+      }
+      if (delay == null) {
+        fail(attempt, "the handler's snooze cannot be stored: it has no delay", null, true);
+        return;
+      }
+      write(attempt, () -> store.snooze(job.id(), job.attempt(), delay), "snooze");
       metrics.snoozed(job.queue());
       return;
     }
@@ -201,18 +326,53 @@ final class AttemptRunner {
           error(job, "cancelled by handler: " + cancel.reason(), null));
       return;
     }
-    String resultJson;
-    try {
-      resultJson = result == null ? null : Json.MAPPER.writeValueAsString(result);
-    } catch (Exception e) {
-      fail(
-          attempt,
-          "the handler's result could not be serialised to JSON: " + e.getMessage(),
-          e,
-          false);
-      return;
+    HandedBack.Result checked = HandedBack.result(result);
+    if (checked instanceof HandedBack.Refused refused) {
+      fail(attempt, refused.reason(), refused.cause(), true);
+    } else if (checked instanceof HandedBack.Accepted accepted) {
+      completions.add(new JobStore.Completion(job.id(), job.attempt(), accepted.json()));
     }
-    completions.add(new JobStore.Completion(job.id(), job.attempt(), resultJson));
+  }
+
+  /** An attempt stopped before its handler returned (or never started): the stop decides. */
+  private void recordStopped(Attempt attempt, Throwable thrown) {
+    ClaimedJob job = attempt.job;
+    Attempt.StopCause cause = attempt.stopCause();
+    if (cause == Attempt.StopCause.LEASE_LOST) {
+      log.warn(
+          "job {} attempt {} lost its lease {}; the outcome is discarded",
+          job.id(),
+          job.attempt(),
+          attempt.started() ? "while running" : "before it started");
+      metrics.fenced(job.queue());
+      inFlight.remove(job.id(), attempt);
+    } else if (cause == Attempt.StopCause.SHUTDOWN) {
+      release(attempt);
+    } else if (cause == Attempt.StopCause.TIMEOUT) {
+      fail(attempt, attempt.stopReason(), thrown, false);
+    } else {
+      String when =
+          attempt.started() ? "cancelled while running: " : "cancelled before it started: ";
+      finish(
+          attempt,
+          JobState.CANCELLED,
+          error(job, when + attempt.stopReason(), attempt.started() ? thrown : null));
+    }
+  }
+
+  /**
+   * The batcher could not write this completion even alone: recorded as failed for good with the
+   * database's reason, so the job leaves the running state instead of being retried forever.
+   */
+  void completionUnwritable(Attempt attempt, Exception error) {
+    fail(
+        attempt,
+        "the handler's result could not be written (SQLSTATE "
+            + SqlErrors.state(error)
+            + "): "
+            + error.getMessage(),
+        error,
+        true);
   }
 
   /** A failed attempt: retried after backoff while attempts remain, otherwise failed for good. */
@@ -266,9 +426,9 @@ final class AttemptRunner {
 
   private void write(Attempt attempt, Write write, String what) {
     ClaimedJob job = attempt.job;
-    long sleepMs = 100;
+    long pauseMs = 100;
     try {
-      for (int i = 1; ; i++) {
+      for (int tries = 1; ; tries++) {
         try {
           if (!write.run()) {
             log.warn(
@@ -279,31 +439,35 @@ final class AttemptRunner {
             metrics.fenced(job.queue());
           }
           return;
-        } catch (SQLException e) {
-          if (i == WRITE_TRIES) {
+        } catch (SQLException | RuntimeException e) {
+          if (!SqlErrors.isTransient(e)) {
             log.error(
-                "job {} attempt {}: could not write {} after {} tries; the lease will expire and"
+                "job {} attempt {}: {} cannot be written (SQLSTATE {}); the lease will expire and"
                     + " the job will be rescued",
                 job.id(),
                 job.attempt(),
                 what,
-                i,
+                SqlErrors.state(e),
                 e);
             return;
           }
-          log.warn(
-              "job {} attempt {}: writing {} failed, retrying: {}",
-              job.id(),
-              job.attempt(),
-              what,
-              e.getMessage());
+          if (tries == 1 || tries % 10 == 0) {
+            log.warn(
+                "job {} attempt {}: writing {} failed {} times, retrying while the lease is"
+                    + " renewed: {}",
+                job.id(),
+                job.attempt(),
+                what,
+                tries,
+                e.getMessage());
+          }
           try {
-            Thread.sleep(sleepMs);
+            Thread.sleep(pauseMs);
           } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
             return;
           }
-          sleepMs *= 2;
+          pauseMs = Math.min(pauseMs * 2, WRITE_PAUSE_MAX_MS);
         }
       }
     } finally {
@@ -312,23 +476,12 @@ final class AttemptRunner {
   }
 
   private String error(ClaimedJob job, String message, Throwable thrown) {
-    return Json.write(new JobError(job.attempt(), Instant.now(), nodeId, message, stack(thrown)));
-  }
-
-  private static String describe(Throwable t) {
-    String message = t.getMessage();
-    return t.getClass().getName() + (message == null ? "" : ": " + message);
-  }
-
-  private static String stack(Throwable t) {
-    if (t == null) {
-      return null;
-    }
-    StringWriter out = new StringWriter();
-    t.printStackTrace(new PrintWriter(out));
-    String s = out.toString();
-    return s.length() > MAX_STACK_CHARS
-        ? s.substring(0, MAX_STACK_CHARS) + "\n\t... (truncated)"
-        : s;
+    return Json.write(
+        new JobError(
+            job.attempt(),
+            Instant.now(),
+            nodeId,
+            HandedBack.message(message),
+            HandedBack.stack(thrown)));
   }
 }

@@ -88,15 +88,20 @@ public final class JobContext<A> {
     }
   }
 
-  /** Returns an outcome that runs the job again after {@code delay}, not spending an attempt. */
+  /**
+   * Returns an outcome that runs the job again after {@code delay}, not spending an attempt.
+   *
+   * @throws io.millrace.ValidationException unless {@code delay} is between zero and {@link
+   *     io.millrace.sql.Storable#MAX_DURATION}
+   */
   public Outcome snooze(Duration delay) {
-    if (delay == null || delay.isNegative()) {
-      throw new IllegalArgumentException("snooze delay must be zero or positive");
+    if (delay == null) {
+      throw new io.millrace.ValidationException("delay", "must not be null");
     }
-    return new Outcome.Snooze(delay);
+    return new Outcome.Snooze(io.millrace.sql.Storable.duration("delay", delay));
   }
 
-  /** Returns an outcome that records the job as cancelled, with the reason. */
+  /** Returns an outcome that records the job as cancelled, with the reason (escaped if need be). */
   public Outcome cancel(String reason) {
     return new Outcome.Cancel(reason == null ? "cancelled by handler" : reason);
   }

@@ -15,7 +15,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>If heartbeats fail (database down), leases run out and the leader rescues the jobs; the
  * attempts here then find their writes fenced. That is the price of availability: a job may run
- * twice, never be lost, and never have two outcomes recorded.
+ * twice, never be lost, and never have two outcomes recorded. Renewal is never blind: it is per
+ * lease token (id, attempt) and only of rows still running under it, so the first heartbeat after
+ * an outage renews what the leader has not rescued (finished attempts waiting for their completion
+ * to be written included) and reports the rest lost. Each renewal tells the attempt until when its
+ * lease is known to hold; a buffered attempt past that does not start until a heartbeat confirms it
+ * ({@link Attempt#awaitLease}).
  */
 final class LeaseKeeper implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
@@ -37,6 +42,8 @@ final class LeaseKeeper implements Runnable {
       return;
     }
     JobStore.LeaseStatus status;
+    // Taken before the statement: the database counts the new lease from a later now().
+    long knownUntil = System.nanoTime() + lease.toNanos();
     try {
       status = store.extendLeases(held.stream().map(a -> a.job).toList(), lease);
     } catch (Exception e) {
@@ -45,6 +52,9 @@ final class LeaseKeeper implements Runnable {
     }
     for (Attempt attempt : held) {
       long id = attempt.job.id();
+      if (status.held().contains(id)) {
+        attempt.leaseRenewed(knownUntil);
+      }
       if (!status.held().contains(id)) {
         if (inFlight.get(id) == attempt) {
           // The outcome may have been written between our snapshot and the heartbeat; only a

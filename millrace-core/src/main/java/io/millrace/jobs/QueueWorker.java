@@ -1,5 +1,6 @@
 package io.millrace.jobs;
 
+import io.millrace.sql.SqlErrors;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * entries earlier claims left dead, with a claim from the head of the index at least every {@link
  * ClaimCursor#FULL_CLAIM_EVERY}.
  *
+ * <p>A handler thread that overran its attempt's deadline ({@link Overruns}) keeps its slot until
+ * the handler returns: the pool never grows to replace it. When every thread of the queue is
+ * overrun the loop claims nothing and hands back what it had buffered, so other nodes run those
+ * jobs instead of them waiting here for threads that may never come back.
+ *
  * <p>Termination: {@link #stopClaiming} ends the loop after its current claim; {@link
  * #releaseUnstarted} hands back what was buffered; handler threads end once stopped and idle. Claim
  * errors (the database restarting, a killed connection) are logged and retried after a growing
@@ -61,6 +67,8 @@ final class QueueWorker implements Runnable {
   /** How long after its last claim that found jobs a queue counts as busy. */
   static final Duration BUSY_WINDOW = Duration.ofSeconds(1);
 
+  private static final long CLAIM_PAUSE_MAX_MS = 5_000;
+
   private final String queue;
   private final int concurrency;
   private final int capacityTotal;
@@ -70,6 +78,7 @@ final class QueueWorker implements Runnable {
   private final Map<Long, Attempt> inFlight;
   private final WorkerSettings settings;
   private final WorkerMetrics metrics;
+  private final Overruns overruns;
 
   /** One permit per attempt this queue may hold: running plus buffered. */
   private final Semaphore capacity;
@@ -109,7 +118,8 @@ final class QueueWorker implements Runnable {
       ExecutorService pool,
       Map<Long, Attempt> inFlight,
       WorkerSettings settings,
-      WorkerMetrics metrics) {
+      WorkerMetrics metrics,
+      Overruns overruns) {
     this.queue = queue;
     this.concurrency = concurrency;
     this.capacityTotal = concurrency + settings.prefetchFor(concurrency);
@@ -119,6 +129,8 @@ final class QueueWorker implements Runnable {
     this.inFlight = inFlight;
     this.settings = settings;
     this.metrics = metrics;
+    this.overruns = overruns;
+    overruns.register(queue);
     this.capacity = new Semaphore(capacityTotal);
     this.emptyWait = settings.pollInterval();
   }
@@ -158,7 +170,21 @@ final class QueueWorker implements Runnable {
   public void run() {
     long errorPauseMs = 100;
     int worthwhile = Math.max(1, Math.min(settings.fetchBatch(), capacityTotal / 4));
+    boolean allOverrun = false;
     while (claiming) {
+      if (overruns.count(queue) >= concurrency) {
+        if (!allOverrun) {
+          log.warn(
+              "every handler thread of queue {} is still running past its deadline; claiming"
+                  + " nothing and handing back buffered jobs until one returns",
+              queue);
+          allOverrun = true;
+        }
+        handBack(false);
+        sleep(settings.pollInterval());
+        continue;
+      }
+      allOverrun = false;
       int room = capacity.availablePermits();
       if (room < worthwhile && !(room > 0 && ready.isEmpty())) {
         sleep(settings.pollInterval());
@@ -169,6 +195,7 @@ final class QueueWorker implements Runnable {
         continue;
       }
       List<ClaimedJob> claimed;
+      long leaseKnownUntil;
       try {
         long now = System.nanoTime();
         if (cursor != null && now - lastFullClaimNanos >= ClaimCursor.FULL_CLAIM_EVERY.toNanos()) {
@@ -177,6 +204,7 @@ final class QueueWorker implements Runnable {
         if (cursor == null) {
           lastFullClaimNanos = now;
         }
+        leaseKnownUntil = System.nanoTime() + settings.lease().toNanos();
         JobStore.Claim claim =
             store.claim(queue, want, settings.nodeId(), settings.lease(), cursor);
         claimed = claim.jobs();
@@ -184,13 +212,19 @@ final class QueueWorker implements Runnable {
         errorPauseMs = 100;
       } catch (SQLException | RuntimeException e) {
         capacity.release(want);
+        if (!SqlErrors.isTransient(e)) {
+          // It will not pass by itself (a missing schema, a revoked grant): poll for the fix at
+          // the slowest pace instead of hammering the database with a doomed statement.
+          errorPauseMs = CLAIM_PAUSE_MAX_MS;
+        }
         log.error(
-            "claiming from queue {} failed; retrying in {} ms: {}",
+            "claiming from queue {} failed (SQLSTATE {}); retrying in {} ms: {}",
             queue,
+            SqlErrors.state(e),
             errorPauseMs,
             e.getMessage());
         sleep(Duration.ofMillis(errorPauseMs));
-        errorPauseMs = Math.min(errorPauseMs * 2, 5_000);
+        errorPauseMs = Math.min(errorPauseMs * 2, CLAIM_PAUSE_MAX_MS);
         continue;
       }
       capacity.release(want - claimed.size());
@@ -204,7 +238,7 @@ final class QueueWorker implements Runnable {
       backlogLikely = claimed.size() == want;
       flowing = !claimed.isEmpty();
       for (ClaimedJob job : claimed) {
-        Attempt attempt = new Attempt(job);
+        Attempt attempt = new Attempt(job, leaseKnownUntil);
         inFlight.put(job.id(), attempt);
         ready.add(attempt);
       }
@@ -258,9 +292,15 @@ final class QueueWorker implements Runnable {
    * counted), so another node runs it now instead of after a lease expiry.
    */
   void releaseUnstarted() {
+    handBack(true);
+  }
+
+  private void handBack(boolean stop) {
     List<Attempt> unstarted = new ArrayList<>();
     ready.drainTo(unstarted);
-    stopped = true;
+    if (stop) {
+      stopped = true;
+    }
     if (unstarted.isEmpty()) {
       return;
     }
@@ -296,9 +336,12 @@ final class QueueWorker implements Runnable {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  /** Waits for running handlers to return, up to the deadline. */
+  /**
+   * Waits for running handlers to return, up to the deadline. Overrun ones are not waited for:
+   * their attempts are already recorded.
+   */
   boolean awaitIdle(long deadlineNanos) throws InterruptedException {
-    while (running.get() > 0) {
+    while (running.get() - overruns.count(queue) > 0) {
       if (System.nanoTime() > deadlineNanos) {
         return false;
       }

@@ -42,6 +42,16 @@ final class WorkerMetrics {
     counter("millrace.jobs.fenced.writes", queue).increment();
   }
 
+  /** An attempt reached its deadline with its handler still running; it is recorded failed. */
+  void timedOut(String queue) {
+    counter("millrace.jobs.timeouts", queue).increment();
+  }
+
+  /** A completion that could not be written even alone, recorded as failed instead. */
+  void completionUnwritable(String queue) {
+    counter("millrace.jobs.completions.unwritable", queue).increment();
+  }
+
   /** A completion batch failed to write and will be retried (the database was unreachable, say). */
   void completionFlushFailed() {
     Counter.builder("millrace.jobs.completion.flush.errors").register(registry).increment();

@@ -40,6 +40,11 @@ public final class Workers {
   private final LeaseKeeper leaseKeeper;
   private final Wakeups wakeups;
   private final WorkerMetrics metrics;
+  private final Overruns overruns;
+
+  /** Writes outcomes decided off a handler thread (timeouts at their deadline). */
+  private final ExecutorService outcomes;
+
   private final Thread completionThread;
   private Thread wakeupThread;
 
@@ -52,29 +57,47 @@ public final class Workers {
     this.settings = settings;
     this.store = new JobStore(dataSource, schema);
     this.metrics = new WorkerMetrics(registry);
+    this.overruns = new Overruns(registry);
     this.timers = Executors.newScheduledThreadPool(2, daemon("millrace-worker-timers"));
+    this.outcomes = Executors.newSingleThreadExecutor(daemon("millrace-outcomes"));
+    AttemptRunner[] runnerRef = new AttemptRunner[1];
     this.completions =
         new CompletionBatcher(
             store,
             settings.completionBatch(),
             settings.completionLinger(),
-            (completion, held) -> {
-              // Keyed by id, but only this attempt's entry goes: after a lost lease the same node
-              // may
-              // already hold the job's next attempt.
-              Attempt attempt = inFlight.get(completion.id());
-              if (attempt != null && attempt.job.attempt() == completion.attempt()) {
-                inFlight.remove(completion.id(), attempt);
+            new CompletionBatcher.Listener() {
+              @Override
+              public void written(JobStore.Completion completion, boolean held) {
+                Attempt attempt = attemptOf(completion);
+                if (attempt != null) {
+                  inFlight.remove(completion.id(), attempt);
+                }
+                String queue = attempt == null ? "?" : attempt.job.queue();
+                if (held) {
+                  metrics.completed(queue);
+                } else {
+                  metrics.fenced(queue);
+                  log.warn(
+                      "completion of job {} attempt {} rejected: the attempt had lost its lease",
+                      completion.id(),
+                      completion.attempt());
+                }
               }
-              String queue = attempt == null ? "?" : attempt.job.queue();
-              if (held) {
-                metrics.completed(queue);
-              } else {
-                metrics.fenced(queue);
-                log.warn(
-                    "completion of job {} attempt {} rejected: the attempt had lost its lease",
-                    completion.id(),
-                    completion.attempt());
+
+              @Override
+              public void unwritable(JobStore.Completion completion, Exception error) {
+                Attempt attempt = attemptOf(completion);
+                if (attempt == null) {
+                  log.error(
+                      "job {} attempt {} is no longer held here; its unwritable completion is"
+                          + " dropped",
+                      completion.id(),
+                      completion.attempt());
+                  return;
+                }
+                metrics.completionUnwritable(attempt.job.queue());
+                runnerRef[0].completionUnwritable(attempt, error);
               }
             },
             e -> metrics.completionFlushFailed());
@@ -89,14 +112,25 @@ public final class Workers {
             timers,
             settings.backoff(),
             settings.nodeId(),
-            metrics);
+            metrics,
+            overruns,
+            outcomes);
+    runnerRef[0] = runner;
     for (Map.Entry<String, Integer> q : settings.queues().entrySet()) {
       ExecutorService pool =
           Executors.newFixedThreadPool(q.getValue(), daemon("millrace-" + q.getKey()));
       pools.add(pool);
       queueWorkers.add(
           new QueueWorker(
-              q.getKey(), q.getValue(), store, runner, pool, inFlight, settings, metrics));
+              q.getKey(),
+              q.getValue(),
+              store,
+              runner,
+              pool,
+              inFlight,
+              settings,
+              metrics,
+              overruns));
     }
     this.wakeups =
         new Wakeups(
@@ -134,6 +168,20 @@ public final class Workers {
     return inFlight.size();
   }
 
+  /** Handler threads still running past their attempt's deadline (their attempts are recorded). */
+  public int overrunHandlers() {
+    return overruns.total();
+  }
+
+  /**
+   * This attempt of the completion's job, if this node still holds it. Keyed by id, but matched on
+   * the attempt too: after a lost lease the same node may already hold the job's next attempt.
+   */
+  private Attempt attemptOf(JobStore.Completion completion) {
+    Attempt attempt = inFlight.get(completion.id());
+    return attempt != null && attempt.job.attempt() == completion.attempt() ? attempt : null;
+  }
+
   private void wake(String queue) {
     for (QueueWorker worker : queueWorkers) {
       if (worker.queue().equals(queue)) {
@@ -149,6 +197,11 @@ public final class Workers {
       join(t, deadlineNanos);
     }
     queueWorkers.forEach(QueueWorker::releaseUnstarted);
+    // A handler thread may hold an attempt it has not started, waiting for its lease to be
+    // confirmed after an outage: it is released like the buffered ones.
+    inFlight.values().stream()
+        .filter(a -> !a.started())
+        .forEach(a -> a.stop(Attempt.StopCause.SHUTDOWN, "node shutting down"));
     boolean idle = true;
     try {
       for (QueueWorker worker : queueWorkers) {
@@ -184,6 +237,17 @@ public final class Workers {
               e);
         }
       }
+    }
+    outcomes.shutdown();
+    try {
+      if (!outcomes.awaitTermination(
+          Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())),
+          TimeUnit.MILLISECONDS)) {
+        log.warn("timeouts still being recorded at shutdown; their leases will expire");
+        outcomes.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     completions.close(Math.max(deadlineNanos, System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
     join(completionThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));

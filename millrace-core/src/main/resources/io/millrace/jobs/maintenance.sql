@@ -5,10 +5,13 @@
 -- name: rescue_exhausted
 -- Expired leases whose job has no attempt left, or whose cancellation was requested, finish now:
 -- the lost attempt counts. Batched, SKIP LOCKED so a concurrent completion is never waited on.
--- Binds: 1 batch size.
+-- Nothing is rescued until the server has been up for the grace: right after a restart every lease
+-- has expired, and the nodes renew what they still hold first.
+-- Binds: 1 grace ms, 2 batch size.
 WITH expired AS (
     SELECT id FROM {schema}.jobs
      WHERE state = 'running' AND lease_expires_at < now()
+       AND pg_postmaster_start_time() <= now() - ? * interval '1 millisecond'
        AND (attempt >= max_attempts OR cancel_requested_at IS NOT NULL)
      ORDER BY id
      LIMIT ?
@@ -49,10 +52,12 @@ SELECT id FROM moved;
 
 -- name: rescue_retry
 -- Expired leases with attempts left go back to the queue, due at once; the lost attempt counts.
--- Binds: 1 batch size.
+-- The server must have been up for the grace, as in rescue_exhausted.
+-- Binds: 1 grace ms, 2 batch size.
 WITH expired AS (
     SELECT id FROM {schema}.jobs
      WHERE state = 'running' AND lease_expires_at < now()
+       AND pg_postmaster_start_time() <= now() - ? * interval '1 millisecond'
      ORDER BY id
      LIMIT ?
        FOR UPDATE SKIP LOCKED
