@@ -72,7 +72,9 @@ ON CONFLICT (singleton) DO NOTHING;
 -- name: lock_control
 -- Taken first by a rebuild: a hand change of history that commits before it is in the rebuild's
 -- snapshot; one that comes after waits for it (its trigger updates this row) and clears the
--- marker the rebuild set.
+-- marker the rebuild set. A hand TRUNCATE holds its table before its trigger waits here, so it can
+-- deadlock with a rebuild that then reads that table: PostgreSQL aborts one of the two, and
+-- neither leaves a marker set over counts it did not rebuild.
 SELECT 1 FROM {schema}.control FOR UPDATE;
 
 -- name: lock_counters
