@@ -87,28 +87,26 @@ public final class Counts {
    */
   public List<Drift> verify(boolean clearMarkerOnDrift) {
     try {
-      List<Drift> found =
-          Transactions.inTransaction(
-              dataSource,
-              c -> {
-                execute(c, "restore_control");
-                List<Drift> drift = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement(sql.get("compare"));
-                    ResultSet rs = ps.executeQuery()) {
-                  while (rs.next()) {
-                    drift.add(
-                        new Drift(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
-                  }
-                }
-                if (!drift.isEmpty() && clearMarkerOnDrift) {
-                  try (PreparedStatement ps = c.prepareStatement(sql.get("clear_marker"))) {
-                    ps.setString(1, "verify-counters found " + drift.size() + " drifted counters");
-                    ps.executeUpdate();
-                  }
-                }
-                return drift;
-              });
-      return found;
+      return Transactions.inTransaction(
+          dataSource,
+          c -> {
+            execute(c, "restore_control");
+            List<Drift> drift = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.get("compare"));
+                ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                drift.add(
+                    new Drift(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+              }
+            }
+            if (!drift.isEmpty() && clearMarkerOnDrift) {
+              try (PreparedStatement ps = c.prepareStatement(sql.get("clear_marker"))) {
+                ps.setString(1, "verify-counters found " + drift.size() + " drifted counters");
+                ps.executeUpdate();
+              }
+            }
+            return drift;
+          });
     } catch (SQLException e) {
       throw new MillraceException("could not verify the counters", e);
     }
@@ -133,9 +131,10 @@ public final class Counts {
             try (PreparedStatement ps = c.prepareStatement(sql.get("set_marker"));
                 ResultSet rs = ps.executeQuery()) {
               if (!rs.next() || !rs.getBoolean(1)) {
+                // Rolls the rebuild back: counters and marker stay as they were.
                 throw new MillraceException(
-                    "the counters were rebuilt but the trust marker could not be set: the control"
-                        + " row is missing; nothing was changed");
+                    "the trust marker did not take (no control row, or something outside Millrace"
+                        + " refused the update); the rebuild was rolled back");
               }
             }
             return null;
