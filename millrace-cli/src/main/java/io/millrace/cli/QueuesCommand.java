@@ -28,8 +28,9 @@ final class QueuesCommand implements Callable<Integer> {
   @Option(
       names = "--fast",
       description =
-          "The cheapest read: never scans history; a lower bound while the"
-              + " counters are untrusted. Default: an exact read.")
+          "The cheapest read: never scans history. Exact while the counters are trusted;"
+              + " otherwise an estimate that may be above or below the truth. Default: an exact"
+              + " read.")
   boolean fast;
 
   @Override
@@ -76,11 +77,7 @@ final class QueuesCommand implements Callable<Integer> {
               "TERMINAL"),
           rows);
       if (!overview.fromCounters()) {
-        out.println(
-            overview.exact()
-                ? "note: finished counts come from a scan of history: the counters are not trusted"
-                    + " (run `millrace storage verify-counters` / `rebuild-counters`)"
-                : "note: the counters are not trusted; finished counts are a lower bound");
+        out.println("note: " + overview.note());
         out.flush();
       }
       return 0;

@@ -1,6 +1,7 @@
 package io.millrace.cli;
 
 import io.millrace.counts.Drift;
+import io.millrace.counts.Trust;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ final class StorageCommand implements Runnable {
     public Integer call() {
       try (Session session = Session.open(connection)) {
         List<Drift> drift = session.millrace().counts().verify(clearMarker);
-        boolean trusted = session.millrace().counts().trusted();
+        String trusted = describe(session.millrace().counts().trust());
         PrintWriter out = spec.commandLine().getOut();
         if (drift.isEmpty()) {
           out.println("counters match history (trusted: " + trusted + ")");
@@ -76,6 +77,14 @@ final class StorageCommand implements Runnable {
     }
   }
 
+  /** "true", or "false" with why the marker was cleared. */
+  static String describe(Trust trust) {
+    if (trust.trusted()) {
+      return "true";
+    }
+    return trust.untrustedBecause() == null ? "false" : "false, " + trust.untrustedBecause();
+  }
+
   @Command(
       name = "rebuild-counters",
       mixinStandardHelpOptions = true,
@@ -89,10 +98,15 @@ final class StorageCommand implements Runnable {
     @Override
     public Integer call() {
       try (Session session = Session.open(connection)) {
-        session.millrace().counts().rebuild();
+        // rebuild() returns only once the trust marker has been read back set; otherwise it
+        // throws, and the command exits 1 with the reason instead of printing success.
+        Trust trust = session.millrace().counts().rebuild();
         spec.commandLine()
             .getOut()
-            .println("counters rebuilt from history; exact counts use them again");
+            .println(
+                "counters rebuilt from history and trusted since "
+                    + trust.markedAt()
+                    + "; exact counts use them again");
         spec.commandLine().getOut().flush();
         return 0;
       }

@@ -163,6 +163,54 @@ class CliTest {
 
   @Test
   @Order(6)
+  void handDeletesMakeFastReadsEstimatesAndRebuildReportsOnlyATrustedMarker() throws Exception {
+    // History deleted by hand: the trust marker goes with it, and a fast read, which still sees
+    // the counters' old totals (above the truth), says it is an estimate.
+    sql("DELETE FROM millrace.job_history WHERE queue = 'drift' AND state = 'cancelled'");
+    Run verify = cli("storage", "verify-counters");
+    assertThat(verify.exit).isEqualTo(StorageCommand.DRIFT);
+    assertThat(verify.out).contains("trusted: false, DELETE on job_history outside Millrace");
+    Run fast = cli("queues", "--fast");
+    // available .. pending 0, completed 0, failed 1, cancelled 1 (the truth is 0), skipped 0.
+    assertThat(fast.out).containsPattern("drift\\s+active(\\s+0){6}\\s+1\\s+1\\s+0\\s+2");
+    assertThat(fast.out).contains("note: estimate, untrusted").doesNotContain("lower bound");
+    JsonNode json = Json.parse(cli("queues", "--fast", "--json").out);
+    assertThat(json.get("accuracy").asText()).isEqualTo("estimate");
+    assertThat(json.get("note").asText()).contains("above or below");
+    assertThat(Json.parse(cli("queues", "--json").out).get("accuracy").asText()).isEqualTo("exact");
+
+    // A marker that does not stick (here a trigger refuses it) is a failure, not a success.
+    sql(
+        "CREATE FUNCTION millrace.refuse_marker() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN NEW.counters_trusted := false; RETURN NEW; END $$");
+    sql(
+        "CREATE TRIGGER refuse_marker BEFORE UPDATE ON millrace.control"
+            + " FOR EACH ROW EXECUTE FUNCTION millrace.refuse_marker()");
+    Run refused = cli("storage", "rebuild-counters");
+    assertThat(refused.exit).isEqualTo(1);
+    assertThat(refused.err).contains("trust marker");
+    assertThat(refused.out).doesNotContain("rebuilt");
+    sql("DROP TRIGGER refuse_marker ON millrace.control");
+    Run rebuilt = cli("storage", "rebuild-counters");
+    assertThat(rebuilt.exit).as(rebuilt.err).isZero();
+    assertThat(rebuilt.out).contains("trusted since");
+    assertThat(cli("storage", "verify-counters").out).contains("trusted: true");
+  }
+
+  /** One statement on the served database, as an operator would run it in psql. */
+  private static void sql(String statement) throws Exception {
+    try (var db =
+            io.millrace.testing.TestDatabase.pool(
+                Json.parse(Files.readString(home.resolve(StateFile.NAME))).get("jdbcUrl").asText(),
+                1);
+        var c = db.getConnection();
+        var st = c.createStatement()) {
+      st.execute(statement);
+    }
+  }
+
+  @Test
+  @Order(7)
   void afterShutdownCommandsStartTheEmbeddedDatabaseThemselves() throws Exception {
     serve.stop();
     serving.join();

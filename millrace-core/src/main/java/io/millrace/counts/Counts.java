@@ -9,12 +9,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Queue counts that are cheap at any history size and never silently wrong.
@@ -22,11 +25,17 @@ import javax.sql.DataSource;
  * <p>Unfinished states are counted in the hot table, whose size is the backlog. Finished states
  * come from counters that the finishing statement itself maintains (see {@code job_counts}), read
  * in O(counter rows) — but only while the trust marker on the control row is set. The marker is set
- * when this install created the schema, or by {@link #rebuild()}; {@link #verify} clears it when it
- * finds drift (a restore, a manual DELETE, a node running code that did not count). While it is
- * clear, {@link #exact} scans history plus the rollup of dropped history: slower, still true.
+ * when this install created the schema, or by {@link #rebuild()}. It is cleared by {@link #verify}
+ * when it finds drift, and, in the same transaction as the change, by triggers on every table of
+ * the history tree when history is deleted, truncated, re-labelled or inserted into a partition
+ * outside Millrace (V8__history_guard.sql). While it is clear, {@link #exact} scans history plus
+ * the rollup of dropped history: slower, still true.
  */
 public final class Counts {
+  private static final Logger log = LoggerFactory.getLogger(Counts.class);
+  private static final Trust MISSING =
+      new Trust(false, null, "the control row was missing (recreated by this read)");
+
   private final DataSource dataSource;
   private final SqlFile sql;
 
@@ -37,67 +46,53 @@ public final class Counts {
 
   /**
    * Exact at the moment of the read, for the given queues (none given: every queue). The marker and
-   * the counts are read in one REPEATABLE READ snapshot, so a concurrent {@code verify} or {@code
-   * rebuild} can never pair a marker with counts it does not describe.
+   * the counts are read in one REPEATABLE READ snapshot, so a concurrent {@code verify}, {@code
+   * rebuild} or hand change of history can never pair a marker with counts it does not describe.
    */
   public CountsReport exact(Collection<String> queues) {
     checkQueues(queues);
-    try (Connection c = dataSource.getConnection()) {
-      boolean autoCommit = c.getAutoCommit();
-      int isolation = c.getTransactionIsolation();
-      c.setAutoCommit(false);
-      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      try {
-        boolean trusted = marker(c);
-        CountsReport report =
-            trusted
+    return inSnapshot(
+        "could not read queue counts",
+        (c, trust) ->
+            trust.trusted()
                 ? read(c, "counts_from_counters", 2, queues, true, true)
-                : read(c, "counts_from_scan", 3, queues, false, true);
-        c.commit();
-        return report;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setTransactionIsolation(isolation);
-        c.setAutoCommit(autoCommit);
-      }
-    } catch (SQLException e) {
-      throw new MillraceException("could not read queue counts", e);
-    }
+                : read(c, "counts_from_scan", 3, queues, false, true));
   }
 
   /**
-   * The cheapest read: never scans history. Equal to {@link #exact} while the counters are trusted;
-   * otherwise a lower bound (it misses what counter-less writers finished).
+   * The cheapest read: never scans history. Equal to {@link #exact} while the counters are trusted.
+   * Otherwise an estimate whose finished states can be off either way: above the truth after
+   * history was deleted or truncated by hand or restored from an older backup, below it after
+   * history was written by code that did not count. {@link CountsReport#accuracy()} says which.
    */
   public CountsReport fast(Collection<String> queues) {
     checkQueues(queues);
-    try (Connection c = dataSource.getConnection()) {
-      return read(c, "counts_from_counters", 2, queues, marker(c), false);
-    } catch (SQLException e) {
-      throw new MillraceException("could not read queue counts", e);
-    }
+    return inSnapshot(
+        "could not read queue counts",
+        (c, trust) -> read(c, "counts_from_counters", 2, queues, trust.trusted(), false));
   }
 
   /** Whether exact reads currently use the counters. */
   public boolean trusted() {
-    try (Connection c = dataSource.getConnection()) {
-      return marker(c);
-    } catch (SQLException e) {
-      throw new MillraceException("could not read the counters' trust marker", e);
-    }
+    return trust().trusted();
+  }
+
+  /** The trust marker: whether exact reads use the counters, since when, and if not, why. */
+  public Trust trust() {
+    return inSnapshot("could not read the counters' trust marker", (c, trust) -> trust);
   }
 
   /**
    * Compares the counters with a scan of history plus rollup. Returns the drift, empty when none;
-   * with {@code clearMarkerOnDrift}, drift also clears the trust marker so exact reads scan.
+   * with {@code clearMarkerOnDrift}, drift also clears the trust marker so exact reads scan. A
+   * missing control row is recreated, untrusted.
    */
   public List<Drift> verify(boolean clearMarkerOnDrift) {
     try {
       return Transactions.inTransaction(
           dataSource,
           c -> {
+            execute(c, "restore_control");
             List<Drift> drift = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(sql.get("compare"));
                 ResultSet rs = ps.executeQuery()) {
@@ -107,7 +102,10 @@ public final class Counts {
               }
             }
             if (!drift.isEmpty() && clearMarkerOnDrift) {
-              execute(c, "clear_marker");
+              try (PreparedStatement ps = c.prepareStatement(sql.get("clear_marker"))) {
+                ps.setString(1, "verify-counters found " + drift.size() + " drifted counters");
+                ps.executeUpdate();
+              }
             }
             return drift;
           });
@@ -117,23 +115,86 @@ public final class Counts {
   }
 
   /**
-   * Rebuilds the counters from history plus rollup and sets the trust marker, in one transaction.
-   * Safe while workers run: finishing jobs wait for the counters' lock and count themselves after.
+   * Rebuilds the counters from history plus rollup and sets the trust marker, in one transaction,
+   * recreating a missing control row first. Safe while workers run: finishing jobs wait for the
+   * counters' lock and count themselves after. Returns the marker read back after the commit; it
+   * throws rather than return if the marker could not be set, so success always means trusted.
    */
-  public void rebuild() {
+  public Trust rebuild() {
     try {
       Transactions.inTransaction(
           dataSource,
           c -> {
+            execute(c, "restore_control");
+            execute(c, "lock_control");
             execute(c, "lock_counters");
             execute(c, "clear_counters");
             execute(c, "rebuild_counters");
-            execute(c, "set_marker");
+            try (PreparedStatement ps = c.prepareStatement(sql.get("set_marker"));
+                ResultSet rs = ps.executeQuery()) {
+              if (!rs.next() || !rs.getBoolean(1)) {
+                // Rolls the rebuild back: counters and marker stay as they were.
+                throw new MillraceException(
+                    "the trust marker did not take (no control row, or something outside Millrace"
+                        + " refused the update); the rebuild was rolled back");
+              }
+            }
             return null;
           });
     } catch (SQLException e) {
       throw new MillraceException("could not rebuild the counters", e);
     }
+    Trust after = trust();
+    if (!after.trusted()) {
+      // Only a hand change of history that committed right after the rebuild gets here.
+      throw new MillraceException(
+          "the counters were rebuilt, but the trust marker was cleared again at once ("
+              + after.untrustedBecause()
+              + "); run `millrace storage rebuild-counters` again");
+    }
+    return after;
+  }
+
+  private interface SnapshotWork<T> {
+    T run(Connection c, Trust trust) throws SQLException;
+  }
+
+  /**
+   * Runs work with the trust marker in one REPEATABLE READ snapshot. A missing control row reads as
+   * untrusted (so exact reads scan and stay true) and is recreated after the snapshot ends, in a
+   * statement of its own: an insert inside the snapshot could fail to serialize against another
+   * reader doing the same.
+   */
+  private <T> T inSnapshot(String failure, SnapshotWork<T> work) {
+    boolean missing;
+    T result;
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      int isolation = c.getTransactionIsolation();
+      c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      try {
+        Trust trust = marker(c);
+        missing = trust == null;
+        result = work.run(c, missing ? MISSING : trust);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setTransactionIsolation(isolation);
+        c.setAutoCommit(autoCommit);
+      }
+      if (missing) {
+        execute(c, "restore_control");
+        log.warn(
+            "the counters' control row was missing and has been recreated, untrusted: exact counts"
+                + " scan history until `millrace storage rebuild-counters`");
+      }
+    } catch (SQLException e) {
+      throw new MillraceException(failure, e);
+    }
+    return result;
   }
 
   private void execute(Connection c, String statement) throws SQLException {
@@ -142,11 +203,15 @@ public final class Counts {
     }
   }
 
-  private boolean marker(Connection c) throws SQLException {
+  /** The marker, or null when the control row is missing. */
+  private Trust marker(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("read_marker"));
         ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return rs.getBoolean(1);
+      if (!rs.next()) {
+        return null;
+      }
+      OffsetDateTime at = rs.getObject(2, OffsetDateTime.class);
+      return new Trust(rs.getBoolean(1), at == null ? null : at.toInstant(), rs.getString(3));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.millrace.counts;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
@@ -12,4 +13,16 @@ import java.util.List;
 public record QueueOverview(List<Queue> queues, boolean fromCounters, boolean exact) {
   /** One queue. */
   public record Queue(String name, boolean paused, QueueCounts counts) {}
+
+  /** {@link Accuracy#EXACT} or {@link Accuracy#ESTIMATE} (a fast read of untrusted counters). */
+  @JsonProperty("accuracy")
+  public String accuracy() {
+    return Accuracy.of(fromCounters, exact);
+  }
+
+  /** Where the finished states came from and what to do, in one line. */
+  @JsonProperty("note")
+  public String note() {
+    return Accuracy.note(fromCounters, exact);
+  }
 }

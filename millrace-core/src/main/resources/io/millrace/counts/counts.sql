@@ -6,7 +6,7 @@
 -- name: counts_from_counters
 -- Unfinished jobs from the hot table (its size is the backlog), finished ones from the counters in
 -- O(counter rows) through the primary key. Exact while the trust marker is set (Counts reads the
--- marker in the same snapshot); without it, the cheapest read and a lower bound.
+-- marker in the same snapshot); without it, an estimate that may be above or below the truth.
 -- Binds: 1/2 queue filter text[] (null = all queues), 3/4 the same.
 SELECT queue,
        CASE WHEN state IN ('scheduled', 'retryable') AND run_at <= now() THEN 'available' ELSE state END AS state,
@@ -58,7 +58,24 @@ SELECT coalesce(c.queue, a.queue), coalesce(c.state, a.state), coalesce(c.n, 0),
  ORDER BY 1, 2;
 
 -- name: clear_marker
-UPDATE {schema}.control SET counters_trusted = false, counters_marked_at = now();
+-- Binds: 1 why the marker is cleared.
+UPDATE {schema}.control
+   SET counters_trusted = false, counters_marked_at = now(), counters_untrusted_because = ?;
+
+-- name: restore_control
+-- A deleted control row comes back untrusted: nothing vouches for counters nobody was watching.
+-- Idempotent, so concurrent readers that all found it missing recreate it once.
+INSERT INTO {schema}.control (singleton, counters_trusted, counters_marked_at, counters_untrusted_because)
+VALUES (true, false, now(), 'the control row was missing and has been recreated')
+ON CONFLICT (singleton) DO NOTHING;
+
+-- name: lock_control
+-- Taken first by a rebuild: a hand change of history that commits before it is in the rebuild's
+-- snapshot; one that comes after waits for it (its trigger updates this row) and clears the
+-- marker the rebuild set. A hand TRUNCATE holds its table before its trigger waits here, so it can
+-- deadlock with a rebuild that then reads that table: PostgreSQL aborts one of the two, and
+-- neither leaves a marker set over counts it did not rebuild.
+SELECT 1 FROM {schema}.control FOR UPDATE;
 
 -- name: lock_counters
 -- EXCLUSIVE blocks writers of the counters and the rollup (finishing jobs, retention) until this
@@ -80,7 +97,10 @@ SELECT queue, state, 0, sum(n)
  GROUP BY 1, 2;
 
 -- name: set_marker
-UPDATE {schema}.control SET counters_trusted = true, counters_marked_at = now();
+-- Returns the marker as written: no row means there was no control row to set it on.
+UPDATE {schema}.control
+   SET counters_trusted = true, counters_marked_at = now(), counters_untrusted_because = NULL
+RETURNING counters_trusted;
 
 -- name: read_marker
-SELECT counters_trusted, counters_marked_at FROM {schema}.control;
+SELECT counters_trusted, counters_marked_at, counters_untrusted_because FROM {schema}.control;

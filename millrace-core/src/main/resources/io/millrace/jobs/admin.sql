@@ -97,8 +97,12 @@ RETURNING id;
 -- name: retry_finished
 -- A finished job goes back to the hot table under the same id, with one more attempt allowed.
 -- Its errors so far stay with it, and it no longer counts as finished. Binds: 1 id.
+-- The set_config condition tells the history guard (V8__history_guard.sql) that this delete is
+-- counted (by the counted CTE, in this statement); it is evaluated for the matching row only.
 WITH h AS (
-    DELETE FROM {schema}.job_history WHERE id = ? RETURNING *
+    DELETE FROM {schema}.job_history
+     WHERE id = ? AND set_config('millrace.counted', 'on', true) = 'on'
+    RETURNING *
 ),
 back AS (
     INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, attempt, max_attempts,

@@ -103,6 +103,22 @@ rolled AS (
 )
 SELECT count(*) FROM pruned;
 
+-- name: vouch_counted
+-- Retention's transactions keep the rollup right themselves; this transaction-local setting tells
+-- the history guard (V8__history_guard.sql) that their deletes are not hand deletes.
+SELECT set_config('millrace.counted', 'on', true);
+
+-- name: guard_new_partition
+-- In the transaction that creates a day partition: adds the history guard's triggers
+-- (V8__history_guard.sql) to it, so no moment exists in which it is unguarded.
+SELECT {schema}.guard_history(false);
+
+-- name: guard_history
+-- The leader's sweep: guards tables of the history tree that lack the triggers (attached by hand);
+-- one that already holds rows clears the trust marker, since those rows were never counted.
+-- Returns how many tables it guarded.
+SELECT {schema}.guard_history(true);
+
 -- name: roll_up_partition
 -- Before a day partition is dropped, its rows are added to the rollup in the same transaction.
 -- {table} is a partition name built by HistoryRetention from a fixed pattern, never user input.

@@ -116,7 +116,8 @@ class CountsTest {
       assertThat(scanned.fromCounters()).isFalse();
       assertThat(queue(scanned, "d").completed()).isEqualTo(1);
       assertThat(queue(scanned, "d").cancelled()).isEqualTo(1);
-      assertThat(queue(counts.fast(List.of("d")), "d").completed()).isZero(); // fast: a lower bound
+      // fast: the untrusted counters, here below the truth (see HistoryGuardTest for above)
+      assertThat(queue(counts.fast(List.of("d")), "d").completed()).isZero();
 
       counts.rebuild();
       assertThat(counts.trusted()).isTrue();

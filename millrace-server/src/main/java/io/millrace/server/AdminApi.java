@@ -110,7 +110,9 @@ final class AdminApi {
   private Map<String, Object> counters(boolean clearOnDrift) {
     List<io.millrace.counts.Drift> drift = millrace.counts().verify(clearOnDrift);
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("trusted", millrace.counts().trusted());
+    io.millrace.counts.Trust trust = millrace.counts().trust();
+    body.put("trusted", trust.trusted());
+    body.put("untrustedBecause", trust.untrustedBecause());
     body.put("drift", drift);
     return body;
   }

@@ -107,12 +107,19 @@ final class OperationsDocs implements OpenApi.Section {
             "fromCounters",
             bool(),
             "exact",
-            bool()));
+            bool(),
+            // estimate: a fast read of untrusted counters, possibly above or below the truth
+            "accuracy",
+            enumOf(io.millrace.counts.Accuracy.EXACT, io.millrace.counts.Accuracy.ESTIMATE),
+            "note",
+            string(null)));
     api.schema(
         "Counters",
         object(
             "trusted",
             bool(),
+            "untrustedBecause",
+            nullable(string(null)),
             "drift",
             arrayOf(
                 object(

@@ -189,13 +189,18 @@ class MillraceServerTest {
             counts.get("completed").asLong()
                 + counts.get("failed").asLong()
                 + counts.get("cancelled").asLong());
-    assertThat(get(open, "/api/queues?read=fast").json.get("exact").asBoolean()).isFalse();
+    JsonNode fast = get(open, "/api/queues?read=fast").json;
+    assertThat(fast.get("exact").asBoolean()).isFalse();
+    // Trusted counters: the fast read is as exact as the exact one.
+    assertThat(fast.get("accuracy").asText()).isEqualTo("exact");
+    assertThat(exact.json.get("note").asText()).contains("trusted counters");
     Reply badRead = get(open, "/api/queues?read=sometimes");
     assertThat(badRead.status).isEqualTo(400);
     assertThat(badRead.json.get("field").asText()).isEqualTo("read");
 
     Reply verified = get(open, "/api/storage/counters");
     assertThat(verified.json.get("trusted").asBoolean()).isTrue();
+    assertThat(verified.json.get("untrustedBecause").isNull()).isTrue();
     assertThat(verified.json.get("drift")).isEmpty();
     Reply rebuilt = post(open, "/api/storage/counters/rebuild", "", null);
     assertThat(rebuilt.status).isEqualTo(200);
