@@ -24,10 +24,12 @@ import javax.sql.DataSource;
  * {@code INSERT ... SELECT unnest(...)}. A conflict throws {@link ConcurrencyException} before any
  * event is written; inside a caller's transaction the caller decides whether to roll back.
  *
- * <p>The global order is (writing transaction id, position), read only below the oldest running
- * transaction, so an event that commits late is never behind a reader's checkpoint (DESIGN.md,
- * "Event log ordering"). The price: one long transaction holds every reader back until it ends.
- * Each append also sends a NOTIFY with an empty payload on {@link #channel()}: a wake-up only.
+ * <p>The global order is (writing transaction id, position), read only below the {@link
+ * ReadHorizon}: the oldest transaction still running in this database (transactions of other
+ * databases cannot write here and do not count), so an event that commits late is never behind a
+ * reader's checkpoint. The price: one long write transaction in this database holds every reader
+ * back until it ends. Each append also sends a NOTIFY with an empty payload on {@link #channel()}:
+ * a wake-up only.
  */
 public final class EventStore {
   /** Expected version meaning "append whatever the stream's version". */
@@ -105,18 +107,30 @@ public final class EventStore {
   public List<Event> readAll(LogPosition after, int limit) {
     checkLimit(limit);
     try (Connection c = dataSource.getConnection()) {
-      return readAll(c, after, limit);
+      return readAll(c, after, horizon(c).xid(), limit);
     } catch (SQLException e) {
       throw new MillraceException(
           "could not read the event log after " + after + ": " + e.getMessage(), e);
     }
   }
 
-  List<Event> readAll(Connection c, LogPosition after, int limit) throws SQLException {
+  /**
+   * The read horizon now, on a connection with no transaction open; a later snapshot may read below
+   * it (and so may every snapshot after that: the horizon never has to be read again to stay safe,
+   * only to move on).
+   */
+  ReadHorizon horizon(Connection c) throws SQLException {
+    return ReadHorizon.read(c, sql);
+  }
+
+  /** A page below {@code horizon}, read in a snapshot taken after the horizon was read. */
+  List<Event> readAll(Connection c, LogPosition after, long horizon, int limit)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("read_all"))) {
       ps.setString(1, Long.toString(after.xid()));
       ps.setLong(2, after.position());
-      ps.setInt(3, limit);
+      ps.setString(3, Long.toString(horizon));
+      ps.setInt(4, limit);
       return events(ps);
     }
   }

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Runs one projection on this node: takes its lease, catches up from the checkpoint in pages, then
  * tails the log (woken by NOTIFY, polling as well), and obeys the operator's retry and rebuild.
  *
- * <p>Each page is one transaction: read the page below the snapshot horizon, compare-and-swap the
+ * <p>Each page is one transaction: read the page below the {@link ReadHorizon} (read before the
+ * page's transaction begins, and again only when the last page was not full), compare-and-swap the
  * checkpoint (lease token and previous checkpoint), apply the handler, flush documents, commit. So
  * the state and the checkpoint move together or not at all, and a runner that lost its lease (or a
  * second runner racing it) fails the compare and writes nothing.
@@ -63,6 +64,11 @@ final class ProjectionRunner implements Runnable {
 
   private long token;
   private boolean reload;
+
+  /** The last read horizon; it stays safe forever, so a catch-up reads it once per short page. */
+  private ReadHorizon horizon;
+
+  private boolean horizonHasMore;
   private long lastRenew;
   private final Progress progress;
 
@@ -389,10 +395,16 @@ final class ProjectionRunner implements Runnable {
    */
   private int applyPage() throws SQLException {
     try (Connection c = dataSource.getConnection()) {
+      if (horizon == null || !horizonHasMore) {
+        // Before the page's transaction, whose snapshot must come after the horizon's read.
+        horizon = events.horizon(c);
+      }
       c.setAutoCommit(false);
       try {
         LogPosition from = checkpoint;
-        List<Event> page = events.readAll(c, from, projection.pageSize());
+        List<Event> page = events.readAll(c, from, horizon.xid(), projection.pageSize());
+        // A full page may have more below the same horizon: no need to read it again until not.
+        horizonHasMore = page.size() == projection.pageSize();
         if (page.isEmpty()) {
           c.commit();
           return 0;
