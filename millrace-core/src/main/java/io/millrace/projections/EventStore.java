@@ -62,27 +62,53 @@ public final class EventStore {
     return "millrace_events_" + schema.value();
   }
 
-  /** Appends in a transaction of its own. */
+  /**
+   * Appends in a transaction of its own, at READ COMMITTED whatever the pool's default: the stream
+   * row's lock and re-check are all the isolation an append needs, so a lost race is always the
+   * plain version mismatch.
+   */
   public AppendResult append(String stream, long expectedVersion, List<NewEvent> events) {
     check(stream, expectedVersion, events);
-    try {
-      return Transactions.inTransaction(dataSource, c -> write(c, stream, expectedVersion, events));
+    try (Connection c = dataSource.getConnection()) {
+      int isolation = c.getTransactionIsolation();
+      boolean change = isolation != Connection.TRANSACTION_READ_COMMITTED;
+      if (change) {
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+      }
+      try {
+        return Transactions.inTransaction(c, t -> write(t, stream, expectedVersion, events));
+      } finally {
+        if (change) {
+          c.setTransactionIsolation(isolation);
+        }
+      }
     } catch (SQLException e) {
-      throw new MillraceException(
-          "could not append to stream '" + stream + "': " + e.getMessage(), e);
+      throw failure(stream, expectedVersion, e);
     }
   }
 
-  /** Appends inside the caller's transaction: the events exist only if the caller commits. */
+  /**
+   * Appends inside the caller's transaction: the events exist only if the caller commits. At
+   * REPEATABLE READ or SERIALIZABLE a lost race aborts the caller's transaction; it surfaces as a
+   * {@link ConcurrencyException} with {@link ConcurrencyException#transactionAborted()}.
+   */
   public AppendResult append(
       Connection connection, String stream, long expectedVersion, List<NewEvent> events) {
     check(stream, expectedVersion, events);
     try {
       return write(connection, stream, expectedVersion, events);
     } catch (SQLException e) {
-      throw new MillraceException(
-          "could not append to stream '" + stream + "': " + e.getMessage(), e);
+      throw failure(stream, expectedVersion, e);
     }
+  }
+
+  private static MillraceException failure(String stream, long expected, SQLException e) {
+    return ConcurrencyException.of(stream, expected, e)
+        .map(MillraceException.class::cast)
+        .orElseGet(
+            () ->
+                new MillraceException(
+                    "could not append to stream '" + stream + "': " + e.getMessage(), e));
   }
 
   /** Events of one stream from {@code fromVersion} (inclusive, from 1), at most {@code limit}. */
