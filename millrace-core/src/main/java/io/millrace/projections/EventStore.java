@@ -186,6 +186,19 @@ public final class EventStore {
     }
   }
 
+  /** The last committed event after {@code after}, readable yet or not; empty when none. */
+  java.util.Optional<LogPosition> lastAfter(Connection c, LogPosition after) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("last_after"))) {
+      ps.setString(1, Long.toString(after.xid()));
+      ps.setLong(2, after.position());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next()
+            ? java.util.Optional.of(new LogPosition(Long.parseLong(rs.getString(1)), rs.getLong(2)))
+            : java.util.Optional.empty();
+      }
+    }
+  }
+
   /** Wakes every node's projection runners (after an operator's request). */
   void wake() throws SQLException {
     try (Connection c = dataSource.getConnection();

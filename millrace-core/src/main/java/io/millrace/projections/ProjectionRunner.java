@@ -66,11 +66,12 @@ final class ProjectionRunner implements Runnable {
   private boolean reload;
 
   /** The last read horizon; it stays safe forever, so a catch-up reads it once per short page. */
-  private ReadHorizon horizon;
+  private volatile ReadHorizon horizon;
 
   private boolean horizonHasMore;
   private long lastRenew;
   private final Progress progress;
+  private final HorizonHold hold;
 
   ProjectionRunner(
       Projection projection,
@@ -94,6 +95,7 @@ final class ProjectionRunner implements Runnable {
     this.meters = new ProjectionMeters(registry, name, this);
     this.sideBySide = new SideBySide(dataSource, store, name);
     this.progress = new Progress(events, dataSource);
+    this.hold = new HorizonHold(projection, store, events, dataSource);
   }
 
   Projection projection() {
@@ -128,6 +130,16 @@ final class ProjectionRunner implements Runnable {
   /** Events applied per second over the last few seconds. */
   double rate() {
     return progress.rate();
+  }
+
+  /** How long committed events have waited behind the read horizon; zero when none wait. */
+  Duration heldFor() {
+    return hold.heldFor();
+  }
+
+  /** The last read horizon (with the transaction holding it), or null before the first read. */
+  ReadHorizon horizon() {
+    return horizon;
   }
 
   /** Events applied by this runner since the node started (the replayed-events meter). */
@@ -204,12 +216,18 @@ final class ProjectionRunner implements Runnable {
     projection.faults().at(FaultPoints.Point.BEFORE_PAGE, checkpoint);
     int n = applyPage();
     if (n > 0) {
+      if (shadow == null) {
+        hold.advanced(checkpoint, token);
+      }
       refreshLag(false);
       return;
     }
     if (n == 0) {
       if (phase == Phase.CATCHING_UP) {
         catchUpIfDone();
+      }
+      if (shadow == null) {
+        hold.emptyPage(checkpoint, token);
       }
       refreshLag(true);
       // Nothing readable: either caught up, or committed events wait above the horizon of an open
@@ -227,6 +245,7 @@ final class ProjectionRunner implements Runnable {
     }
     token = lease.get().token();
     lastRenew = System.currentTimeMillis();
+    hold.reset(token);
     log.info("projection {} runs on node {} (lease token {})", name, owner, token);
     adopt(lease.get(), true);
     return true;

@@ -100,6 +100,14 @@ SELECT count(*) FROM (
 -- Whether any committed event lies after a checkpoint (the ready test). Binds: xid (text), position.
 SELECT EXISTS (SELECT 1 FROM {schema}.events WHERE (xid, position) > (?::xid8, ?));
 
+-- name: last_after
+-- The last committed event after a checkpoint, readable yet or not (a backward scan of the primary
+-- key that stops at the first row). Binds: xid (text), position. No row: nothing lies after it.
+SELECT xid::text, position FROM {schema}.events
+ WHERE (xid, position) > (?::xid8, ?)
+ ORDER BY xid DESC, position DESC
+ LIMIT 1;
+
 -- name: head
 -- The total events and the last position in reading order. No binds.
 SELECT (SELECT count(*) FROM {schema}.events),
