@@ -240,7 +240,7 @@ public final class Projections implements AutoCloseable {
     if (phase == ProjectionRunner.Phase.READY) {
       Duration held = r.heldFor();
       if (held.compareTo(r.projection().stalenessBudget()) > 0) {
-        return staleStatus(name, r.projection(), held, r.horizon(), r.checkpoint(), r.lag());
+        return staleStatus(name, r.projection(), held, r);
       }
       return Readiness.Status.ready(name, "projection " + r.projection().name() + " is caught up");
     }
@@ -259,7 +259,7 @@ public final class Projections implements AutoCloseable {
     if (phase == ProjectionRunner.Phase.STANDBY && readyElsewhere(r.projection())) {
       ProjectionStore.Standing standing = standing(r.projection());
       if (standing != null && standing.stale()) {
-        return staleStatus(name, r.projection(), standing.held(), null, r.checkpoint(), r.lag());
+        return staleStatus(name, r.projection(), standing.held(), null);
       }
       return Readiness.Status.ready(
           name, "projection " + r.projection().name() + " is ready (run by another node)");
@@ -289,21 +289,21 @@ public final class Projections implements AutoCloseable {
 
   /**
    * Not ready: caught up with all it may read, but committed events have waited behind the read
-   * horizon past the budget. Names the transaction holding the horizon when this node knows it.
+   * horizon past the budget. The node running it ({@code runner} not null) also names its
+   * checkpoint, lag and the transaction holding the horizon.
    */
   private static Readiness.Status staleStatus(
-      String check,
-      Projection p,
-      Duration held,
-      ReadHorizon horizon,
-      LogPosition checkpoint,
-      long lag) {
+      String check, Projection p, Duration held, ProjectionRunner runner) {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("status", "stale");
+    details.put("node", runner == null ? "standby" : "running");
     details.put("heldSeconds", held.toSeconds());
     details.put("stalenessBudgetSeconds", p.stalenessBudget().toSeconds());
-    details.put("checkpoint", checkpoint.toString());
-    details.put("lag", lag);
+    ReadHorizon horizon = runner == null ? null : runner.horizon();
+    if (runner != null) {
+      details.put("checkpoint", runner.checkpoint().toString());
+      details.put("lag", runner.lag());
+    }
     String by = "";
     if (horizon != null && horizon.holder() != null) {
       details.put("heldBy", horizon.holder());
