@@ -1,6 +1,7 @@
 package io.millrace.projections;
 
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Storable;
 import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -487,7 +488,10 @@ final class ProjectionRunner implements Runnable {
     }
   }
 
-  private void fail(String message) throws SQLException {
+  private void fail(String reason) throws SQLException {
+    // The reason carries a handler's exception text, which may hold NUL or a lone surrogate:
+    // escaped, it is stored and shown instead of failing the failure itself.
+    String message = Storable.escape(reason);
     String building = shadow;
     if (building != null) {
       // The new version failed; the old one keeps serving, and `retry` resumes the build.
