@@ -26,10 +26,12 @@ import javax.sql.DataSource;
  * {@code INSERT ... SELECT unnest(...)}. A conflict throws {@link ConcurrencyException} before any
  * event is written; inside a caller's transaction the caller decides whether to roll back.
  *
- * <p>The global order is (writing transaction id, position), read only below the oldest running
- * transaction, so an event that commits late is never behind a reader's checkpoint (DESIGN.md,
- * "Event log ordering"). The price: one long transaction holds every reader back until it ends.
- * Each append also sends a NOTIFY with an empty payload on {@link #channel()}: a wake-up only.
+ * <p>The global order is (writing transaction id, position), read only below the {@link
+ * ReadHorizon}: the oldest transaction still running in this database (transactions of other
+ * databases cannot write here and do not count), so an event that commits late is never behind a
+ * reader's checkpoint. The price: one long write transaction in this database holds every reader
+ * back until it ends. Each append also sends a NOTIFY with an empty payload on {@link #channel()}:
+ * a wake-up only.
  */
 public final class EventStore {
   /** Expected version meaning "append whatever the stream's version". */
@@ -62,27 +64,53 @@ public final class EventStore {
     return "millrace_events_" + schema.value();
   }
 
-  /** Appends in a transaction of its own. */
+  /**
+   * Appends in a transaction of its own, at READ COMMITTED whatever the pool's default: the stream
+   * row's lock and re-check are all the isolation an append needs, so a lost race is always the
+   * plain version mismatch.
+   */
   public AppendResult append(String stream, long expectedVersion, List<NewEvent> events) {
     check(stream, expectedVersion, events);
-    try {
-      return Transactions.inTransaction(dataSource, c -> write(c, stream, expectedVersion, events));
+    try (Connection c = dataSource.getConnection()) {
+      int isolation = c.getTransactionIsolation();
+      boolean change = isolation != Connection.TRANSACTION_READ_COMMITTED;
+      if (change) {
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+      }
+      try {
+        return Transactions.inTransaction(c, t -> write(t, stream, expectedVersion, events));
+      } finally {
+        if (change) {
+          c.setTransactionIsolation(isolation);
+        }
+      }
     } catch (SQLException e) {
-      throw new MillraceException(
-          "could not append to stream '" + stream + "': " + e.getMessage(), e);
+      throw failure(stream, expectedVersion, e);
     }
   }
 
-  /** Appends inside the caller's transaction: the events exist only if the caller commits. */
+  /**
+   * Appends inside the caller's transaction: the events exist only if the caller commits. At
+   * REPEATABLE READ or SERIALIZABLE a lost race aborts the caller's transaction; it surfaces as a
+   * {@link ConcurrencyException} with {@link ConcurrencyException#transactionAborted()}.
+   */
   public AppendResult append(
       Connection connection, String stream, long expectedVersion, List<NewEvent> events) {
     check(stream, expectedVersion, events);
     try {
       return write(connection, stream, expectedVersion, events);
     } catch (SQLException e) {
-      throw new MillraceException(
-          "could not append to stream '" + stream + "': " + e.getMessage(), e);
+      throw failure(stream, expectedVersion, e);
     }
+  }
+
+  private static MillraceException failure(String stream, long expected, SQLException e) {
+    return ConcurrencyException.of(stream, expected, e)
+        .map(MillraceException.class::cast)
+        .orElseGet(
+            () ->
+                new MillraceException(
+                    "could not append to stream '" + stream + "': " + e.getMessage(), e));
   }
 
   /** Events of one stream from {@code fromVersion} (inclusive, from 1), at most {@code limit}. */
@@ -107,18 +135,30 @@ public final class EventStore {
   public List<Event> readAll(LogPosition after, int limit) {
     checkLimit(limit);
     try (Connection c = dataSource.getConnection()) {
-      return readAll(c, after, limit);
+      return readAll(c, after, horizon(c).xid(), limit);
     } catch (SQLException e) {
       throw new MillraceException(
           "could not read the event log after " + after + ": " + e.getMessage(), e);
     }
   }
 
-  List<Event> readAll(Connection c, LogPosition after, int limit) throws SQLException {
+  /**
+   * The read horizon now, on a connection with no transaction open; a later snapshot may read below
+   * it (and so may every snapshot after that: the horizon never has to be read again to stay safe,
+   * only to move on).
+   */
+  ReadHorizon horizon(Connection c) throws SQLException {
+    return ReadHorizon.read(c, sql);
+  }
+
+  /** A page below {@code horizon}, read in a snapshot taken after the horizon was read. */
+  List<Event> readAll(Connection c, LogPosition after, long horizon, int limit)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("read_all"))) {
       ps.setString(1, Long.toString(after.xid()));
       ps.setLong(2, after.position());
-      ps.setInt(3, limit);
+      ps.setString(3, Long.toString(horizon));
+      ps.setInt(4, limit);
       return events(ps);
     }
   }
@@ -144,6 +184,19 @@ public final class EventStore {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /** The last committed event after {@code after}, readable yet or not; empty when none. */
+  java.util.Optional<LogPosition> lastAfter(Connection c, LogPosition after) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("last_after"))) {
+      ps.setString(1, Long.toString(after.xid()));
+      ps.setLong(2, after.position());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next()
+            ? java.util.Optional.of(new LogPosition(Long.parseLong(rs.getString(1)), rs.getLong(2)))
+            : java.util.Optional.empty();
       }
     }
   }

@@ -27,12 +27,16 @@ public final class Projection {
   /** How long a catch-up may take before the projection is failed, when not set. */
   public static final Duration DEFAULT_REBUILD_TIMEOUT = Duration.ofMinutes(5);
 
+  /** How long committed events may wait behind the read horizon before it is stale, if not set. */
+  public static final Duration DEFAULT_STALENESS_BUDGET = Duration.ofSeconds(30);
+
   private final String name;
   private final String version;
   private final ProjectionHandler handler;
   private final boolean required;
   private final int pageSize;
   private final Duration rebuildTimeout;
+  private final Duration stalenessBudget;
   private final FaultPoints faults;
   private final boolean blueGreen;
 
@@ -44,6 +48,7 @@ public final class Projection {
     this.required = b.required;
     this.pageSize = b.pageSize;
     this.rebuildTimeout = b.rebuildTimeout;
+    this.stalenessBudget = b.stalenessBudget;
     this.faults = b.faults;
   }
 
@@ -76,6 +81,10 @@ public final class Projection {
     return rebuildTimeout;
   }
 
+  public Duration stalenessBudget() {
+    return stalenessBudget;
+  }
+
   FaultPoints faults() {
     return faults;
   }
@@ -92,6 +101,7 @@ public final class Projection {
     private boolean required;
     private int pageSize = DEFAULT_PAGE_SIZE;
     private Duration rebuildTimeout = DEFAULT_REBUILD_TIMEOUT;
+    private Duration stalenessBudget = DEFAULT_STALENESS_BUDGET;
     private FaultPoints faults = FaultPoints.NONE;
     private boolean blueGreen;
 
@@ -144,6 +154,21 @@ public final class Projection {
         throw new ValidationException("rebuildTimeout", "must be positive");
       }
       this.rebuildTimeout = Storable.duration("rebuildTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * How long committed events may wait unread behind the read horizon (held back by an open write
+     * transaction in this database) before this ready projection counts as stale: then its queries
+     * answer 503 with {@code X-Query-Status: stale} and, if required, {@code /ready} answers 503
+     * naming the holding transaction and the age; default 30 seconds. The node running the
+     * projection records the budget with the hold, so every node agrees on when it turned stale.
+     */
+    public Builder stalenessBudget(Duration budget) {
+      if (budget == null || budget.isNegative() || budget.isZero()) {
+        throw new ValidationException("stalenessBudget", "must be positive");
+      }
+      this.stalenessBudget = budget;
       return this;
     }
 

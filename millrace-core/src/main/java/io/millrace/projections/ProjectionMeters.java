@@ -8,8 +8,8 @@ import java.time.Duration;
 
 /**
  * A projection's meters, tagged {@code projection=<name>}: events replayed (applied) on this node,
- * lag from the head of the log, events per second, the duration of each catch-up to ready, and
- * whether it is ready or failed here.
+ * lag from the head of the log, events per second, the duration of each catch-up to ready, how long
+ * committed events have waited behind the read horizon, and whether it is ready or failed here.
  */
 final class ProjectionMeters {
   private final Counter replayed;
@@ -33,6 +33,13 @@ final class ProjectionMeters {
         .tag("projection", name)
         .register(registry);
     Gauge.builder("millrace.projection.events.per.second", runner, ProjectionRunner::rate)
+        .tag("projection", name)
+        .register(registry);
+    Gauge.builder("millrace.projection.horizon.age", runner, r -> r.heldFor().toMillis() / 1000.0)
+        .description(
+            "Seconds that committed events have waited behind the read horizon (an open write"
+                + " transaction in this database); 0 when none wait")
+        .baseUnit("seconds")
         .tag("projection", name)
         .register(registry);
     Gauge.builder(

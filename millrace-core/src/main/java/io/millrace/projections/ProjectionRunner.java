@@ -1,6 +1,7 @@
 package io.millrace.projections;
 
 import io.millrace.sql.SqlFile;
+import io.millrace.sql.Storable;
 import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Runs one projection on this node: takes its lease, catches up from the checkpoint in pages, then
  * tails the log (woken by NOTIFY, polling as well), and obeys the operator's retry and rebuild.
  *
- * <p>Each page is one transaction: read the page below the snapshot horizon, compare-and-swap the
+ * <p>Each page is one transaction: read the page below the {@link ReadHorizon} (read before the
+ * page's transaction begins, and again only when the last page was not full), compare-and-swap the
  * checkpoint (lease token and previous checkpoint), apply the handler, flush documents, commit. So
  * the state and the checkpoint move together or not at all, and a runner that lost its lease (or a
  * second runner racing it) fails the compare and writes nothing.
@@ -63,8 +65,14 @@ final class ProjectionRunner implements Runnable {
 
   private long token;
   private boolean reload;
+
+  /** The last read horizon; it stays safe forever, so a catch-up reads it once per short page. */
+  private volatile ReadHorizon horizon;
+
+  private boolean horizonHasMore;
   private long lastRenew;
   private final Progress progress;
+  private final HorizonHold hold;
 
   ProjectionRunner(
       Projection projection,
@@ -88,6 +96,7 @@ final class ProjectionRunner implements Runnable {
     this.meters = new ProjectionMeters(registry, name, this);
     this.sideBySide = new SideBySide(dataSource, store, name);
     this.progress = new Progress(events, dataSource);
+    this.hold = new HorizonHold(projection, store, events, dataSource);
   }
 
   Projection projection() {
@@ -122,6 +131,16 @@ final class ProjectionRunner implements Runnable {
   /** Events applied per second over the last few seconds. */
   double rate() {
     return progress.rate();
+  }
+
+  /** How long committed events have waited behind the read horizon; zero when none wait. */
+  Duration heldFor() {
+    return hold.heldFor();
+  }
+
+  /** The last read horizon (with the transaction holding it), or null before the first read. */
+  ReadHorizon horizon() {
+    return horizon;
   }
 
   /** Events applied by this runner since the node started (the replayed-events meter). */
@@ -198,12 +217,18 @@ final class ProjectionRunner implements Runnable {
     projection.faults().at(FaultPoints.Point.BEFORE_PAGE, checkpoint);
     int n = applyPage();
     if (n > 0) {
+      if (shadow == null) {
+        hold.advanced(checkpoint, token);
+      }
       refreshLag(false);
       return;
     }
     if (n == 0) {
       if (phase == Phase.CATCHING_UP) {
         catchUpIfDone();
+      }
+      if (shadow == null) {
+        hold.emptyPage(checkpoint, token);
       }
       refreshLag(true);
       // Nothing readable: either caught up, or committed events wait above the horizon of an open
@@ -221,6 +246,7 @@ final class ProjectionRunner implements Runnable {
     }
     token = lease.get().token();
     lastRenew = System.currentTimeMillis();
+    hold.reset(token);
     log.info("projection {} runs on node {} (lease token {})", name, owner, token);
     adopt(lease.get(), true);
     return true;
@@ -389,10 +415,16 @@ final class ProjectionRunner implements Runnable {
    */
   private int applyPage() throws SQLException {
     try (Connection c = dataSource.getConnection()) {
+      if (horizon == null || !horizonHasMore) {
+        // Before the page's transaction, whose snapshot must come after the horizon's read.
+        horizon = events.horizon(c);
+      }
       c.setAutoCommit(false);
       try {
         LogPosition from = checkpoint;
-        List<Event> page = events.readAll(c, from, projection.pageSize());
+        List<Event> page = events.readAll(c, from, horizon.xid(), projection.pageSize());
+        // A full page may have more below the same horizon: no need to read it again until not.
+        horizonHasMore = page.size() == projection.pageSize();
         if (page.isEmpty()) {
           c.commit();
           return 0;
@@ -456,7 +488,10 @@ final class ProjectionRunner implements Runnable {
     }
   }
 
-  private void fail(String message) throws SQLException {
+  private void fail(String reason) throws SQLException {
+    // The reason carries a handler's exception text, which may hold NUL or a lone surrogate:
+    // escaped, it is stored and shown instead of failing the failure itself.
+    String message = Storable.escape(reason);
     String building = shadow;
     if (building != null) {
       // The new version failed; the old one keeps serving, and `retry` resumes the build.

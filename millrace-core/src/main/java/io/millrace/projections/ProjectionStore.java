@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -183,13 +184,46 @@ final class ProjectionStore {
     }
   }
 
-  Optional<String> status(String name) throws SQLException {
+  /**
+   * A projection's status as every node sees it, how long committed events have waited behind the
+   * read horizon ({@code null} when none wait), and whether that is past the running node's budget.
+   */
+  record Standing(String status, Duration held, boolean stale) {}
+
+  Optional<Standing> status(String name) throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("status"))) {
       ps.setString(1, name);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        double seconds = rs.getDouble(2);
+        Duration held =
+            rs.wasNull() ? null : Duration.ofMillis(Math.max(0, Math.round(seconds * 1000)));
+        return Optional.of(new Standing(rs.getString(1), held, rs.getBoolean(3)));
       }
+    }
+  }
+
+  /** Records the start of a hold, stale after {@code budget} (kept if one is recorded). */
+  void hold(String name, long token, Duration budget) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("hold"))) {
+      ps.setLong(1, budget.toMillis());
+      ps.setString(2, name);
+      ps.setLong(3, token);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Records the end of a hold. */
+  void releaseHold(String name, long token) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("release_hold"))) {
+      ps.setString(1, name);
+      ps.setLong(2, token);
+      ps.executeUpdate();
     }
   }
 

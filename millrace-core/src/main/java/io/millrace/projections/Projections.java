@@ -160,7 +160,9 @@ public final class Projections implements AutoCloseable {
   }
 
   /**
-   * Whether the projection's read model may be queried now (shared by all nodes; one key lookup).
+   * Whether the projection's read model may be queried now (shared by all nodes; one key lookup). A
+   * ready projection whose committed events have waited behind the read horizon for longer than its
+   * staleness budget is {@link QueryStatus#STALE}.
    */
   public QueryStatus queryStatus(String name) {
     JobRequest.requireName("projection", name);
@@ -169,8 +171,8 @@ public final class Projections implements AutoCloseable {
           .status(name)
           .map(
               s ->
-                  switch (s) {
-                    case "ready" -> QueryStatus.READY;
+                  switch (s.status()) {
+                    case "ready" -> s.stale() ? QueryStatus.STALE : QueryStatus.READY;
                     case "failed" -> QueryStatus.FAILED;
                     default -> QueryStatus.REBUILDING;
                   })
@@ -238,6 +240,10 @@ public final class Projections implements AutoCloseable {
     String name = "projection:" + r.projection().name();
     ProjectionRunner.Phase phase = r.phase();
     if (phase == ProjectionRunner.Phase.READY) {
+      Duration held = r.heldFor();
+      if (held.compareTo(r.projection().stalenessBudget()) > 0) {
+        return staleStatus(name, r.projection(), held, r);
+      }
       return Readiness.Status.ready(name, "projection " + r.projection().name() + " is caught up");
     }
     if (r.shadow() != null && phase != ProjectionRunner.Phase.FAILED) {
@@ -253,6 +259,10 @@ public final class Projections implements AutoCloseable {
               + ")");
     }
     if (phase == ProjectionRunner.Phase.STANDBY && readyElsewhere(r.projection())) {
+      ProjectionStore.Standing standing = standing(r.projection());
+      if (standing != null && standing.stale()) {
+        return staleStatus(name, r.projection(), standing.held(), null);
+      }
       return Readiness.Status.ready(
           name, "projection " + r.projection().name() + " is ready (run by another node)");
     }
@@ -277,6 +287,54 @@ public final class Projections implements AutoCloseable {
                 + (eta == null ? "" : ", about " + eta + " s left")
                 + ")";
     return Readiness.Status.notReady(name, message, details);
+  }
+
+  /**
+   * Not ready: caught up with all it may read, but committed events have waited behind the read
+   * horizon past the budget. The node running it ({@code runner} not null) also names its
+   * checkpoint, lag and the transaction holding the horizon.
+   */
+  private static Readiness.Status staleStatus(
+      String check, Projection p, Duration held, ProjectionRunner runner) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("status", "stale");
+    details.put("node", runner == null ? "standby" : "running");
+    details.put("heldSeconds", held.toSeconds());
+    details.put("stalenessBudgetSeconds", p.stalenessBudget().toSeconds());
+    ReadHorizon horizon = runner == null ? null : runner.horizon();
+    if (runner != null) {
+      details.put("checkpoint", runner.checkpoint().toString());
+      details.put("lag", runner.lag());
+    }
+    String by = "";
+    if (horizon != null && horizon.holder() != null) {
+      details.put("heldBy", horizon.holder());
+      if (horizon.holderSince() != null) {
+        details.put("heldBySince", horizon.holderSince().toString());
+      }
+      by = " (" + horizon.holder() + ")";
+    }
+    return Readiness.Status.notReady(
+        check,
+        "projection "
+            + p.name()
+            + " is stale: committed events have waited "
+            + held.toSeconds()
+            + " s behind an open write transaction in this database"
+            + by
+            + ", over its staleness budget of "
+            + p.stalenessBudget().toSeconds()
+            + " s",
+        details);
+  }
+
+  private ProjectionStore.Standing standing(Projection projection) {
+    try {
+      return store.status(projection.name()).orElse(null);
+    } catch (SQLException e) {
+      throw new MillraceException(
+          "could not read projection " + projection.name() + ": " + e.getMessage(), e);
+    }
   }
 
   /** Another node runs it, it is ready, and at this node's fingerprint (not an older build's). */

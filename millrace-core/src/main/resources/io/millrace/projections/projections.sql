@@ -96,8 +96,23 @@ SELECT name, fingerprint, status, checkpoint_xid::text, checkpoint_position, eve
  WHERE name = ?;
 
 -- name: status
--- The cheap read behind query guards and readiness. Binds: name.
-SELECT status FROM {schema}.projections WHERE name = ?;
+-- The cheap read behind query guards and readiness: the status, for how many seconds committed
+-- events have waited behind the read horizon (null when none wait), and whether that is past the
+-- running node's staleness budget. Binds: name.
+SELECT status, extract(epoch FROM now() - held_since)::float8, coalesce(stale_at < now(), false)
+  FROM {schema}.projections WHERE name = ?;
+
+-- name: hold
+-- The runner found committed events it cannot read yet (the horizon holds them back): the start of
+-- a hold and when it turns stale, kept if a hold is already recorded. Binds: budget ms, name, token.
+UPDATE {schema}.projections SET held_since = now(), stale_at = now() + ? * interval '1 millisecond'
+ WHERE name = ? AND lease_token = ? AND held_since IS NULL;
+
+-- name: release_hold
+-- The checkpoint passed every event that was found waiting, or a new holder starts afresh.
+-- Binds: name, token.
+UPDATE {schema}.projections SET held_since = NULL, stale_at = NULL
+ WHERE name = ? AND lease_token = ? AND held_since IS NOT NULL;
 
 -- name: shadows
 -- Blue/green (SideBySide): a new version builds under the row and document key "<name>@<version>"

@@ -85,10 +85,14 @@ class FingerprintChangeTest {
       appending.set(false);
       appender.join();
       long total = appended.get();
+      // Ready comes a step after the last page commits: wait for it rather than race it.
       Await.until(
           "both caught up",
           () ->
-              Tally.appliedRows(db, "changed") == total && Tally.appliedRows(db, "kept") == total);
+              Tally.appliedRows(db, "changed") == total
+                  && Tally.appliedRows(db, "kept") == total
+                  && "ready".equals(Tally.status(db, "changed"))
+                  && "ready".equals(Tally.status(db, "kept")));
       for (String p : List.of("changed", "kept")) {
         assertThat(Tally.total(db, p)).as(p).isEqualTo(total);
         assertThat(Tally.missing(db, p)).as(p).isZero();

@@ -54,6 +54,23 @@ public final class TestDatabase implements AutoCloseable {
     return server().getJdbcUrl("postgres", "postgres");
   }
 
+  /** The URL of another database on the same server, created on first use. */
+  public static synchronized String otherDatabaseUrl(String database) {
+    if (!database.matches("[a-z][a-z0-9_]*")) {
+      throw new IllegalArgumentException("not a plain database name: " + database);
+    }
+    try (Connection c = server().getPostgresDatabase().getConnection();
+        Statement s = c.createStatement()) {
+      var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'");
+      if (!rs.next()) {
+        s.execute("CREATE DATABASE " + database);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return server().getJdbcUrl("postgres", database);
+  }
+
   /** The shared embedded server, started on first use. */
   public static synchronized EmbeddedPostgres server() {
     if (server == null) {
@@ -61,6 +78,8 @@ public final class TestDatabase implements AutoCloseable {
         server =
             EmbeddedPostgres.builder()
                 .setServerConfig("max_connections", "300")
+                // The event log's read horizon accounts for prepared transactions; tests make some.
+                .setServerConfig("max_prepared_transactions", "20")
                 .setServerConfig("fsync", "off")
                 .setServerConfig("synchronous_commit", "off")
                 .setServerConfig("full_page_writes", "off")

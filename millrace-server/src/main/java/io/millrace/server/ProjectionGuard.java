@@ -9,9 +9,11 @@ import io.millrace.projections.QueryStatus;
 
 /**
  * Keeps queries away from a read model that is not ready: while the projection catches up
- * (start-up, rebuild, new fingerprint) or after it failed, a guarded route answers 503 with {@code
- * X-Query-Status: rebuilding} or {@code X-Query-Status: failed} and a JSON error, instead of
- * serving partial data. The status is one primary-key read, shared by every node.
+ * (start-up, rebuild, new fingerprint), after it failed, or while committed events have waited
+ * behind an open write transaction longer than its staleness budget, a guarded route answers 503
+ * with {@code X-Query-Status: rebuilding}, {@code failed} or {@code stale} and a JSON error,
+ * instead of serving partial or stale data. The status is one primary-key read, shared by every
+ * node.
  *
  * <pre>{@code
  * app.before("/orders/*", ProjectionGuard.require(millrace, "order-totals"));   // Javalin routes
@@ -43,17 +45,22 @@ public final class ProjectionGuard {
     if (status == QueryStatus.READY) {
       return true;
     }
-    String header = status == QueryStatus.FAILED ? "failed" : "rebuilding";
-    ctx.header(HEADER, header);
-    ctx.header("Retry-After", status == QueryStatus.FAILED ? "60" : "5");
+    // A projection no node has registered yet counts as rebuilding.
+    QueryStatus shown = status == QueryStatus.UNKNOWN ? QueryStatus.REBUILDING : status;
+    ctx.header(HEADER, shown.header());
+    ctx.header("Retry-After", shown == QueryStatus.FAILED ? "60" : "5");
     ctx.status(HttpStatus.SERVICE_UNAVAILABLE)
         .json(
             new ApiError(
                 "projection "
                     + projection
-                    + (status == QueryStatus.FAILED
-                        ? " has failed; it needs a retry or a rebuild"
-                        : " is catching up; its read model is not complete yet"),
+                    + switch (shown) {
+                      case FAILED -> " has failed; it needs a retry or a rebuild";
+                      case STALE ->
+                          " is stale: committed events have waited behind an open write"
+                              + " transaction longer than its staleness budget";
+                      default -> " is catching up; its read model is not complete yet";
+                    },
                 null));
     return false;
   }

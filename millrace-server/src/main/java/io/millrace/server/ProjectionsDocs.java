@@ -89,7 +89,7 @@ final class ProjectionsDocs implements OpenApi.Section {
             "get",
             "/api/projections/{name}/documents/{id}",
             "projections",
-            "A document of the projection's store; 503 with X-Query-Status rebuilding or failed while it is not ready")
+            "A document of the projection's store; 503 with X-Query-Status rebuilding, failed or stale while it is not ready")
         .param("name", "path", true, "Projection name", string(null))
         .param("id", "path", true, "Document id", string(null))
         .ok(200, "The document", ref("Document"));

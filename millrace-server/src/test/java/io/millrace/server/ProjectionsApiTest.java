@@ -69,6 +69,7 @@ class ProjectionsApiTest {
                     .version("1")
                     .pageSize(100)
                     .required()
+                    .stalenessBudget(java.time.Duration.ofSeconds(1))
                     .handler(
                         (e, ctx) -> {
                           release.await();
@@ -164,6 +165,35 @@ class ProjectionsApiTest {
         .contains("millrace_projection_events_replayed_total{projection=\"carts\"} 2000.0")
         .contains("millrace_projection_lag")
         .contains("millrace_projection_rebuild_duration");
+  }
+
+  @Test
+  void aHorizonHeldPastTheStalenessBudgetAnswersStale() throws Exception {
+    release.countDown();
+    Await.until("ready", () -> get("/ready").status == 200);
+    try (Connection holder =
+        DriverManager.getConnection(TestDatabase.jdbcUrl(), "postgres", "postgres")) {
+      holder.setAutoCommit(false);
+      holder.createStatement().execute("SELECT pg_current_xact_id()");
+      node.events()
+          .append("cart-1", EventStore.ANY, List.of(NewEvent.json("added", "{\"amount\":1}")));
+      Await.until("stale", () -> get("/ready").status == 503);
+      JsonNode check = find(get("/ready").json.get("checks"), "projection:carts");
+      assertThat(check.get("details").get("status").asText()).isEqualTo("stale");
+      assertThat(check.get("message").asText()).contains("stale");
+      Reply doc = get("/api/projections/carts/documents/cart-1");
+      assertThat(doc.status).isEqualTo(503);
+      assertThat(doc.response.headers().firstValue("X-Query-Status")).contains("stale");
+      Reply guarded = getFrom(app.port(), "/carts/cart-1");
+      assertThat(guarded.status).isEqualTo(503);
+      assertThat(guarded.response.headers().firstValue("X-Query-Status")).contains("stale");
+      assertThat(get("/metrics").response.body())
+          .contains("millrace_projection_horizon_age_seconds{projection=\"carts\"}");
+      holder.rollback();
+    }
+    Await.until("ready again", () -> get("/ready").status == 200);
+    assertThat(get("/api/projections/carts/documents/cart-1").json.get("events").asLong())
+        .isEqualTo(EVENTS / 10 + 1);
   }
 
   @Test
