@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.millrace.MillraceException;
@@ -16,6 +17,9 @@ public final class Json {
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+  private static final ObjectReader EXACT =
+      MAPPER.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
   private Json() {}
 
   public static String write(Object value) {
@@ -27,8 +31,14 @@ public final class Json {
     }
   }
 
+  /**
+   * Parses JSON that a caller hands in. Decimals are read exactly, as {@link java.math.BigDecimal}:
+   * read as doubles, {@code 1e-1499} would become {@code 0.0} (a silent change of the value) and
+   * would escape {@link Storable#json}'s digit limit, while {@code jsonb} stores it exactly and
+   * hands it back as 1,500 digits that no JSON reader here accepts.
+   */
   public static JsonNode parse(String json) throws JsonProcessingException {
-    return MAPPER.readTree(json);
+    return EXACT.readTree(json);
   }
 
   public static JsonNode tree(String json) {

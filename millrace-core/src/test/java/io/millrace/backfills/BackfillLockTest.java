@@ -10,6 +10,7 @@ import io.millrace.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +28,7 @@ class BackfillLockTest {
   static final int ROWS = 3_000;
   static final Duration BATCH_TIMEOUT = Duration.ofMillis(300);
   static final int MAX_ATTEMPTS = 2;
+  static final String GATE = "gate: the test is taking its lock";
 
   TestDatabase db;
   HikariDataSource pgTarget;
@@ -63,9 +65,27 @@ class BackfillLockTest {
       target = Targets.sqlite("lock");
     }
     Ledgered.create(target, postgres, ROWS);
-    // 100 keys a batch (the sizer's ceiling), 30 batches of 20 ms each: the lock lands mid-walk.
+    // 100 keys a batch (the sizer's ceiling), 30 batches of 20 ms each. The gate holds the run
+    // after exactly `after` batches until the lock is taken, so the lock lands mid-walk however
+    // slowly this test's own thread is scheduled (without it, a loaded machine saw the whole walk
+    // finish before the lock was taken).
+    AtomicBoolean lockTaken = new AtomicBoolean(after == 0);
+    // Once it holds, the gate stops reading the ledger: a read under the test's lock would fail.
+    AtomicBoolean atGate = new AtomicBoolean();
+    Throttle gate =
+        t -> {
+          if (lockTaken.get()) {
+            return null;
+          }
+          if (atGate.get() || ledger(target) >= after) {
+            atGate.set(true);
+            return GATE;
+          }
+          return null;
+        };
     Backfill locked =
         Ledgered.definition("locked", target, "n1", 20)
+            .throttle(gate)
             .batchTimeout(BATCH_TIMEOUT)
             .busyTimeout(Duration.ofMillis(150))
             .maxAttempts(MAX_ATTEMPTS)
@@ -74,7 +94,9 @@ class BackfillLockTest {
     node = db.builder().backfill(locked).build();
     if (after > 0) {
       node.start();
-      Await.until("the first batches ran", () -> ledger(target) >= after);
+      Await.until(
+          "the run waits at the gate after " + after + " batches",
+          () -> GATE.equals(node.backfills().get("locked").orElseThrow().throttledBy()));
     }
 
     try (Connection holder = target.getConnection();
@@ -91,6 +113,8 @@ class BackfillLockTest {
       }
       long lockedAt = System.nanoTime();
       long atLock = ledger(target);
+      assertThat(atLock).isEqualTo(after);
+      lockTaken.set(true);
       Await.until(
           "the run shows it waits on a lock",
           Duration.ofSeconds(30),

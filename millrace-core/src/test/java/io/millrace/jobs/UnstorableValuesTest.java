@@ -61,6 +61,26 @@ class UnstorableValuesTest {
   }
 
   @Test
+  void decimalsAreKeptExactlyAndRefusedPastTheDigitLimit() {
+    // Read as a double, 1e-1499 became 0.0: stored as a silently different value, or (as event
+    // text) stored exactly and handed back by jsonb as 1,500 digits no reader here accepts.
+    assertRejected(() -> node.enqueue(JobRequest.ofJson("later", "{\"x\":1e-1499}")), "args");
+    assertRejected(() -> node.enqueue(JobRequest.ofJson("later", "{\"x\":1e1499}")), "args");
+    assertThatThrownBy(
+            () ->
+                node.events()
+                    .append(
+                        "decimals",
+                        io.millrace.projections.EventStore.ANY,
+                        java.util.List.of(
+                            new io.millrace.projections.NewEvent("t", "{\"x\":1e-1499}", null))))
+        .isInstanceOf(ValidationException.class)
+        .satisfies(e -> assertThat(((ValidationException) e).field()).isEqualTo("data"));
+    long id = node.enqueue(JobRequest.ofJson("later", "{\"x\":1.50e-300}")).id();
+    assertThat(node.admin().get(id).orElseThrow().args().get("x").asDouble()).isEqualTo(1.5e-300);
+  }
+
+  @Test
   void nulInUniqueKeyIsRefusedNamingUniqueKey() {
     assertRejected(
         () -> node.enqueue(JobRequest.of("later", Map.of()).uniqueKey("key\u0000")), "uniqueKey");
