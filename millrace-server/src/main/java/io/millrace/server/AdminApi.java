@@ -60,7 +60,7 @@ final class AdminApi {
 
   /** 201 for a new job; 200 when a unique key returned an existing one (nothing was created). */
   private void enqueue(Context ctx) {
-    EnqueueResult result = millrace.enqueue(EnqueueBody.parse(ctx.body()));
+    EnqueueResult result = millrace.enqueue(EnqueueBody.parse(ctx.bodyAsBytes()));
     ctx.status(result.duplicate() ? HttpStatus.OK : HttpStatus.CREATED).json(result);
   }
 

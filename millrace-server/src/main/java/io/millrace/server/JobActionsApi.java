@@ -39,7 +39,7 @@ final class JobActionsApi {
 
   private void bulk(Context ctx) {
     BulkActions.Action action = BulkActions.Action.parse("action", ctx.pathParam("action"));
-    JobFilters.Bulk bulk = JobFilters.fromBody(ctx.body(), DEFAULT_BULK_MAX);
+    JobFilters.Bulk bulk = JobFilters.fromBody(ctx.bodyAsBytes(), DEFAULT_BULK_MAX);
     ctx.json(millrace.admin().bulk(action, bulk.filter(), bulk.max()));
   }
 }
