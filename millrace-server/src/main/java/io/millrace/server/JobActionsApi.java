@@ -30,7 +30,7 @@ final class JobActionsApi {
     long id = BadInput.parseLong("id", ctx.pathParam("id"));
     JobAdmin.DiscardResult result = millrace.admin().discard(id);
     if (result == JobAdmin.DiscardResult.NOT_FOUND) {
-      AdminApi.notFound(ctx, "job " + id + " not found");
+      AdminApi.notFound(ctx, "id", "job " + id + " not found");
       return;
     }
     ctx.json(

@@ -115,7 +115,7 @@ public final class MillraceServer implements AutoCloseable {
         ctx -> {
           if (ctx.result() == null) {
             ctx.json(
-                ErrorMapping.error("no such endpoint: " + ctx.method() + " " + ctx.path(), null));
+                ErrorMapping.error("no such endpoint: " + ctx.method() + " " + ctx.path(), "path"));
           }
         });
   }

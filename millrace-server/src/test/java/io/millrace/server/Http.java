@@ -91,23 +91,45 @@ final class Http {
         head.append("Content-Length: ").append(body.length).append("\r\n");
       }
       head.append("\r\n");
-      OutputStream out = socket.getOutputStream();
-      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      if (body != null && chunked) {
-        // Uneven chunks, so a chunk boundary can fall anywhere in the JSON.
-        for (int i = 0; i < body.length; ) {
-          int n = Math.min(body.length - i, 1 + (i % 7) * 1024);
-          out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-          out.write(body, i, n);
-          out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-          i += n;
+      IOException writeFailure = null;
+      try {
+        OutputStream out = socket.getOutputStream();
+        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        if (body != null && chunked) {
+          // Uneven chunks, so a chunk boundary can fall anywhere in the JSON.
+          for (int i = 0; i < body.length; ) {
+            int n = Math.min(body.length - i, 1 + (i % 7) * 1024);
+            out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body, i, n);
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            i += n;
+          }
+          out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        } else if (body != null) {
+          out.write(body);
         }
-        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      } else if (body != null) {
-        out.write(body);
+        out.flush();
+      } catch (IOException e) {
+        // The server may answer (413, 415, ...) and close before the body is all sent; its
+        // answer is still there to read.
+        writeFailure = e;
       }
-      out.flush();
-      return parse(socket.getInputStream().readAllBytes());
+      java.io.ByteArrayOutputStream response = new java.io.ByteArrayOutputStream();
+      InputStream in = socket.getInputStream();
+      byte[] buffer = new byte[8192];
+      try {
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+          response.write(buffer, 0, n);
+        }
+      } catch (IOException reset) {
+        if (response.size() == 0) {
+          if (writeFailure != null) {
+            reset.addSuppressed(writeFailure);
+          }
+          throw reset;
+        }
+      }
+      return parse(response.toByteArray());
     }
   }
 
