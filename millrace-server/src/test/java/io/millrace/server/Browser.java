@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -161,19 +160,33 @@ final class Browser implements AutoCloseable {
         });
   }
 
-  /** Waits until {@code css} matches an element and clicks it. */
+  /**
+   * Waits until {@code css} matches a shown element and clicks it. Found, checked and clicked in
+   * one script: the pages redraw on every refresh, and under load a find, a visibility check and a
+   * click sent one by one straddle a redraw every time. The click is dispatched from the page's
+   * next task so that a confirm() it opens does not block the script (see {@link #acceptConfirm}).
+   */
   void click(String css) {
     waitFor(
         "clickable " + css,
+        () ->
+            Boolean.TRUE.equals(
+                driver.executeScript(
+                    "const e = document.querySelector(arguments[0]);"
+                        + " if (!e || e.getClientRects().length === 0) return false;"
+                        + " setTimeout(() => e.click(), 0); return true;",
+                    css)));
+  }
+
+  /** Waits for the confirm() dialog a click opened and accepts it. */
+  void acceptConfirm() {
+    waitFor(
+        "confirm dialog",
         () -> {
           try {
-            List<WebElement> found = all(css);
-            if (found.isEmpty() || !found.get(0).isDisplayed()) {
-              return false;
-            }
-            found.get(0).click();
+            driver.switchTo().alert().accept();
             return true;
-          } catch (WebDriverException stale) {
+          } catch (org.openqa.selenium.NoAlertPresentException notYet) {
             return false;
           }
         });

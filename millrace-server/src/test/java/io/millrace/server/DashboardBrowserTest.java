@@ -199,7 +199,7 @@ class DashboardBrowserTest {
 
     healed.set(true);
     browser.click("button[data-bulk='retry']");
-    browser.driver().switchTo().alert().accept();
+    browser.acceptConfirm();
     for (long id : ids) {
       Await.until(
           "bulk-retried job completed",
