@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -83,22 +82,60 @@ final class Browser implements AutoCloseable {
     return driver;
   }
 
+  /**
+   * Opens {@code url} and waits until the dashboard has rendered its route once: the page sets
+   * {@code data-rendered} on the body to the route it shows when a refresh has settled.
+   */
   void open(String url) {
     driver.get(url);
+    int hash = url.indexOf('#');
+    String route = hash < 0 || hash == url.length() - 1 ? "/" : url.substring(hash + 1);
+    waitFor(
+        url + " rendered",
+        () -> route.equals(driver.executeScript("return document.body.dataset.rendered || null;")));
   }
 
   List<WebElement> all(String css) {
     return driver.findElements(By.cssSelector(css));
   }
 
-  /** The text of the first element matching {@code css}, or null while there is none. */
+  /**
+   * The text of the first element matching {@code css}, or null while there is none. Found and read
+   * in one script, which runs between the page's renders, so it never sees an element being
+   * replaced (a find followed by a separate read could).
+   */
   String text(String css) {
-    List<WebElement> found = all(css);
-    try {
-      return found.isEmpty() ? null : found.get(0).getText();
-    } catch (WebDriverException stale) {
-      return null; // re-rendered between find and read: the caller polls again
-    }
+    return (String)
+        driver.executeScript(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", css);
+  }
+
+  /** Whether the first element matching {@code css} exists and is shown; one atomic read. */
+  boolean displayed(String css) {
+    return Boolean.TRUE.equals(
+        driver.executeScript(
+            "const e = document.querySelector(arguments[0]);"
+                + " return !!e && e.getClientRects().length > 0"
+                + " && getComputedStyle(e).visibility !== 'hidden';",
+            css));
+  }
+
+  /** How many elements match {@code css}; one atomic read. */
+  int count(String css) {
+    return ((Number)
+            driver.executeScript("return document.querySelectorAll(arguments[0]).length;", css))
+        .intValue();
+  }
+
+  /** The {@code name} attribute of every element matching {@code css}, read at one instant. */
+  @SuppressWarnings("unchecked")
+  List<String> attributes(String css, String name) {
+    return (List<String>)
+        driver.executeScript(
+            "return Array.from(document.querySelectorAll(arguments[0]),"
+                + " e => e.getAttribute(arguments[1]));",
+            css,
+            name);
   }
 
   /**
@@ -123,19 +160,33 @@ final class Browser implements AutoCloseable {
         });
   }
 
-  /** Waits until {@code css} matches an element and clicks it. */
+  /**
+   * Waits until {@code css} matches a shown element and clicks it. Found, checked and clicked in
+   * one script: the pages redraw on every refresh, and under load a find, a visibility check and a
+   * click sent one by one straddle a redraw every time. The click is dispatched from the page's
+   * next task so that a confirm() it opens does not block the script (see {@link #acceptConfirm}).
+   */
   void click(String css) {
     waitFor(
         "clickable " + css,
+        () ->
+            Boolean.TRUE.equals(
+                driver.executeScript(
+                    "const e = document.querySelector(arguments[0]);"
+                        + " if (!e || e.getClientRects().length === 0) return false;"
+                        + " setTimeout(() => e.click(), 0); return true;",
+                    css)));
+  }
+
+  /** Waits for the confirm() dialog a click opened and accepts it. */
+  void acceptConfirm() {
+    waitFor(
+        "confirm dialog",
         () -> {
           try {
-            List<WebElement> found = all(css);
-            if (found.isEmpty() || !found.get(0).isDisplayed()) {
-              return false;
-            }
-            found.get(0).click();
+            driver.switchTo().alert().accept();
             return true;
-          } catch (WebDriverException stale) {
+          } catch (org.openqa.selenium.NoAlertPresentException notYet) {
             return false;
           }
         });
