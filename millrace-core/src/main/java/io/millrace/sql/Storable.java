@@ -47,6 +47,8 @@ public final class Storable {
   /** The deepest nesting of a JSON document (Jackson's read limit). */
   public static final int MAX_JSON_DEPTH = 1000;
 
+  private static final BigDecimal LARGEST_DOUBLE = new BigDecimal(Double.MAX_VALUE);
+
   private Storable() {}
 
   /**
@@ -136,6 +138,11 @@ public final class Storable {
     if (node.isNumber()) {
       if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
         return "number at " + path + " is not finite";
+      }
+      if (node.isBigDecimal() && node.decimalValue().abs().compareTo(LARGEST_DOUBLE) > 0) {
+        // Finite as a double, as the parser would have read it: readers that take decimals as
+        // doubles (handlers' Map args, the dashboard) would otherwise see infinity.
+        return "number at " + path + " is not finite as a double (beyond ±1.8e308)";
       }
       if (node.isBigDecimal() || node.isBigInteger()) {
         BigDecimal n = node.decimalValue();

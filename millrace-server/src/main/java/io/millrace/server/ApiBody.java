@@ -26,6 +26,8 @@ final class ApiBody {
       ApiJson.MAPPER
           .copy()
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          // Decimals exactly: as doubles, 1e-1499 would pass on as 0.0 (see Json.parse).
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private ApiBody() {}
