@@ -60,7 +60,7 @@ final class AdminApi {
 
   /** 201 for a new job; 200 when a unique key returned an existing one (nothing was created). */
   private void enqueue(Context ctx) {
-    EnqueueResult result = millrace.enqueue(EnqueueBody.parse(ctx.body()));
+    EnqueueResult result = millrace.enqueue(EnqueueBody.parse(ctx.bodyAsBytes()));
     ctx.status(result.duplicate() ? HttpStatus.OK : HttpStatus.CREATED).json(result);
   }
 
@@ -69,7 +69,7 @@ final class AdminApi {
     millrace
         .admin()
         .get(id)
-        .ifPresentOrElse(ctx::json, () -> notFound(ctx, "job " + id + " not found"));
+        .ifPresentOrElse(ctx::json, () -> notFound(ctx, "id", "job " + id + " not found"));
   }
 
   private void cancel(Context ctx) {
@@ -89,7 +89,7 @@ final class AdminApi {
    */
   private static void answer(Context ctx, long id, String result, boolean notFound) {
     if (notFound) {
-      notFound(ctx, "job " + id + " not found");
+      notFound(ctx, "id", "job " + id + " not found");
       return;
     }
     ctx.json(Map.of("id", id, "result", result.toLowerCase(java.util.Locale.ROOT)));
@@ -127,8 +127,9 @@ final class AdminApi {
     return BadInput.parseLong("id", ctx.pathParam("id"));
   }
 
-  static void notFound(Context ctx, String message) {
-    ctx.status(HttpStatus.NOT_FOUND).json(new ApiError(message, null));
+  /** 404 naming the path parameter that names nothing. */
+  static void notFound(Context ctx, String field, String message) {
+    ctx.status(HttpStatus.NOT_FOUND).json(ErrorMapping.error(message, field));
   }
 
   private static boolean blank(String s) {

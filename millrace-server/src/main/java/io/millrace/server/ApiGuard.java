@@ -18,7 +18,8 @@ import java.util.Set;
  *   <li><b>Host.</b> While bound to a loopback address, only requests addressed to a loopback name
  *       are served: a web page on an attacker's domain that resolves to 127.0.0.1 (DNS rebinding)
  *       is refused, since its requests carry the attacker's host name.
- *   <li><b>Size.</b> A body over the limit is refused before it is read.
+ *   <li><b>Size.</b> A body declared over the limit is refused before it is read; one without a
+ *       declared length is cut off as it is read ({@link BodyCap}).
  *   <li><b>Read-only.</b> In read-only mode every mutation is refused, whatever token it carries.
  *   <li><b>Origin.</b> A mutation sent by a browser from another origin is refused (CSRF): browsers
  *       send {@code Origin} (and {@code Sec-Fetch-Site}) on cross-origin requests and pages cannot
@@ -26,6 +27,8 @@ import java.util.Set;
  *   <li><b>Token.</b> With a token configured, mutations (and, if asked, reads) must carry it in
  *       {@code Authorization: Bearer} or {@code X-Millrace-Token}. Headers, never a cookie: a
  *       browser attaches cookies to forged cross-site requests but never custom headers.
+ *   <li><b>Content type.</b> A mutation that carries a body must send it as {@code
+ *       application/json} (415 otherwise).
  * </ol>
  *
  * A mutation is any method but GET, HEAD and OPTIONS. Every refusal is the API's JSON error.
@@ -80,10 +83,9 @@ final class ApiGuard {
   void checkApi(Context ctx) {
     boolean mutation = !READS.contains(ctx.method());
     // Checked before the body is read, so an oversized body is refused without buffering it.
+    // A body without a declared length is capped as it is read (see BodyCap).
     if (ctx.contentLength() > maxBodyBytes) {
-      throw new HttpResponseException(
-          HttpStatus.CONTENT_TOO_LARGE.getCode(),
-          "request body is larger than " + maxBodyBytes + " bytes");
+      throw BodyCap.tooLarge(maxBodyBytes);
     }
     if (mutation && readOnly) {
       throw new HttpResponseException(
@@ -99,6 +101,48 @@ final class ApiGuard {
       throw new HttpResponseException(
           HttpStatus.UNAUTHORIZED.getCode(), "a valid token is required");
     }
+    if (mutation && hasBody(ctx)) {
+      checkJson(ctx.header("Content-Type"));
+    }
+  }
+
+  /** A body is there when its length is declared non-zero or it comes chunked. */
+  private static boolean hasBody(Context ctx) {
+    return ctx.contentLength() > 0 || ctx.header("Transfer-Encoding") != null;
+  }
+
+  /**
+   * Bodies are JSON, which is UTF-8: {@code application/json}, optionally with {@code
+   * charset=utf-8}. Anything else is refused rather than guessed at.
+   */
+  static void checkJson(String contentType) {
+    String problem = jsonContentTypeProblem(contentType);
+    if (problem != null) {
+      throw new HttpResponseException(
+          HttpStatus.UNSUPPORTED_MEDIA_TYPE.getCode(),
+          problem + "; send the body as application/json",
+          Map.of("field", "Content-Type"));
+    }
+  }
+
+  private static String jsonContentTypeProblem(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return "a request body needs a Content-Type";
+    }
+    String[] parts = contentType.split(";");
+    if (!parts[0].trim().equalsIgnoreCase("application/json")) {
+      return "Content-Type '" + contentType + "' is not application/json";
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String param = parts[i].trim();
+      int eq = param.indexOf('=');
+      String name = eq < 0 ? param : param.substring(0, eq).trim();
+      String value = eq < 0 ? "" : param.substring(eq + 1).trim().replace("\"", "");
+      if (!name.equalsIgnoreCase("charset") || !value.equalsIgnoreCase("utf-8")) {
+        return "Content-Type parameter '" + param + "' is not charset=utf-8";
+      }
+    }
+    return null;
   }
 
   private static boolean crossOrigin(Context ctx) {

@@ -31,7 +31,8 @@ final class BackfillsApi {
           backfills
               .get(name)
               .ifPresentOrElse(
-                  ctx::json, () -> AdminApi.notFound(ctx, "backfill " + name + " not found"));
+                  ctx::json,
+                  () -> AdminApi.notFound(ctx, "name", "backfill " + name + " not found"));
         });
     app.post("/api/backfills/{name}/pause", ctx -> act(ctx, backfills::pause));
     app.post("/api/backfills/{name}/resume", ctx -> act(ctx, backfills::resume));
@@ -43,7 +44,7 @@ final class BackfillsApi {
     String name = ctx.pathParam("name");
     Optional<Backfills.Action> done = action.apply(name);
     if (done.isEmpty()) {
-      AdminApi.notFound(ctx, "backfill " + name + " not found");
+      AdminApi.notFound(ctx, "name", "backfill " + name + " not found");
       return;
     }
     Backfills.Action a = done.get();
@@ -52,7 +53,7 @@ final class BackfillsApi {
           .json(
               new ApiError(
                   "cannot " + a.action() + " backfill " + name + ": it is " + a.state().dbName(),
-                  null));
+                  "name"));
       return;
     }
     ctx.json(a);

@@ -1,23 +1,20 @@
 package io.millrace.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.millrace.ValidationException;
 import io.millrace.jobs.JobRequest;
 import io.millrace.sql.Json;
+import io.millrace.sql.Storable;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Turns the body of {@code POST /api/jobs} into a {@link JobRequest}. Read property by property
  * rather than bound to a class, so that every mistake (a string where a number belongs, a fraction,
- * a misspelt property) is reported with the property's name, and values are then checked by {@link
- * JobRequest} itself, the same rules as for Java callers.
+ * a misspelt or repeated property, an unstorable value) is reported with the property's name, and
+ * values are then checked by {@link JobRequest} itself, the same rules as for Java callers.
  *
  * <pre>{@code
  * {"kind": "email.send", "args": {"to": "ada@example.com"}, "queue": "mail", "priority": 10,
@@ -27,8 +24,8 @@ import java.util.Set;
  */
 final class EnqueueBody {
   /** A misspelt option must not be silently ignored (the job would run with the default). */
-  private static final Set<String> KNOWN =
-      Set.of(
+  private static final List<String> KNOWN =
+      List.of(
           "kind",
           "args",
           "queue",
@@ -42,22 +39,10 @@ final class EnqueueBody {
 
   private EnqueueBody() {}
 
-  static JobRequest parse(String body) {
-    JsonNode root;
-    try {
-      root = Json.parse(body);
-    } catch (JsonProcessingException e) {
-      throw new ValidationException("body", "is not valid JSON: " + e.getOriginalMessage());
-    }
-    if (root == null || !root.isObject()) {
-      throw new ValidationException("body", "must be a JSON object");
-    }
-    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!KNOWN.contains(name)) {
-        throw new ValidationException(
-            name, "is not a known property; use one of " + KNOWN.stream().sorted().toList());
-      }
+  static JobRequest parse(byte[] body) {
+    ObjectNode root = ApiBody.object(body, KNOWN);
+    if (root == null) {
+      throw new ValidationException("body", "must be a JSON object with at least kind");
     }
     JsonNode args = root.path("args");
     if (!args.isMissingNode() && !args.isNull() && !args.isObject() && !args.isArray()) {
@@ -84,18 +69,10 @@ final class EnqueueBody {
       throw new ValidationException("runAt", "give either runAt or delaySeconds, not both");
     }
     if (runAt != null) {
-      try {
-        request.runAt(Instant.parse(runAt));
-      } catch (DateTimeParseException e) {
-        throw new ValidationException(
-            "runAt", "'" + runAt + "' is not an ISO-8601 instant such as 2030-01-01T00:00:00Z");
-      }
+      request.runAt(JobFilters.instant("runAt", runAt));
     }
     if (delay != null) {
-      if (delay < 0) {
-        throw new ValidationException("delaySeconds", "must be zero or positive, got " + delay);
-      }
-      request.delay(Duration.ofSeconds(delay));
+      request.delay(Duration.ofSeconds(Storable.seconds("delaySeconds", delay)));
     }
     Long maxAttempts = whole(root, "maxAttempts");
     if (maxAttempts != null) {
@@ -121,10 +98,10 @@ final class EnqueueBody {
     }
     Long timeout = whole(root, "timeoutSeconds");
     if (timeout != null) {
-      if (timeout <= 0) {
-        throw new ValidationException("timeoutSeconds", "must be positive, got " + timeout);
+      if (timeout == 0) {
+        throw new ValidationException("timeoutSeconds", "must be positive, got 0");
       }
-      request.timeout(Duration.ofSeconds(timeout));
+      request.timeout(Duration.ofSeconds(Storable.seconds("timeoutSeconds", timeout)));
     }
     return request;
   }

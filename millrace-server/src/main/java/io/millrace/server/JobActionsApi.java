@@ -30,7 +30,7 @@ final class JobActionsApi {
     long id = BadInput.parseLong("id", ctx.pathParam("id"));
     JobAdmin.DiscardResult result = millrace.admin().discard(id);
     if (result == JobAdmin.DiscardResult.NOT_FOUND) {
-      AdminApi.notFound(ctx, "job " + id + " not found");
+      AdminApi.notFound(ctx, "id", "job " + id + " not found");
       return;
     }
     ctx.json(
@@ -39,7 +39,7 @@ final class JobActionsApi {
 
   private void bulk(Context ctx) {
     BulkActions.Action action = BulkActions.Action.parse("action", ctx.pathParam("action"));
-    JobFilters.Bulk bulk = JobFilters.fromBody(ctx.body(), DEFAULT_BULK_MAX);
+    JobFilters.Bulk bulk = JobFilters.fromBody(ctx.bodyAsBytes(), DEFAULT_BULK_MAX);
     ctx.json(millrace.admin().bulk(action, bulk.filter(), bulk.max()));
   }
 }

@@ -1,15 +1,13 @@
 package io.millrace.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.millrace.ValidationException;
 import io.millrace.jobs.JobAdmin;
 import io.millrace.jobs.JobState;
-import io.millrace.sql.Json;
+import io.millrace.sql.Storable;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -52,22 +50,10 @@ final class JobFilters {
    */
   record Bulk(JobAdmin.Filter filter, int max) {}
 
-  static Bulk fromBody(String body, int defaultMax) {
-    JsonNode root;
-    try {
-      root = body == null || body.isBlank() ? null : Json.parse(body);
-    } catch (JsonProcessingException e) {
-      throw new ValidationException("body", "is not valid JSON: " + e.getOriginalMessage());
-    }
-    if (root == null || !root.isObject()) {
+  static Bulk fromBody(byte[] body, int defaultMax) {
+    JsonNode root = ApiBody.object(body, BULK_PROPERTIES);
+    if (root == null) {
       throw new ValidationException("body", "must be a JSON object with at least one filter");
-    }
-    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!BULK_PROPERTIES.contains(name)) {
-        throw new ValidationException(
-            name, "is not a known property; use one of " + BULK_PROPERTIES);
-      }
     }
     JobAdmin.Filter filter =
         new JobAdmin.Filter(
@@ -97,12 +83,13 @@ final class JobFilters {
             : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, max)));
   }
 
+  /** An ISO-8601 instant within the range Millrace stores (years 1 to 9999). */
   static Instant instant(String field, String value) {
     if (value == null) {
       return null;
     }
     try {
-      return Instant.parse(value.trim());
+      return Storable.instant(field, Instant.parse(value.trim()));
     } catch (DateTimeParseException e) {
       throw new ValidationException(
           field, "'" + value + "' is not an ISO-8601 instant such as 2030-01-01T00:00:00Z");

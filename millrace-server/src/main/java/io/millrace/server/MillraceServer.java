@@ -2,7 +2,6 @@ package io.millrace.server;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,12 +10,15 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.Millrace;
 import io.millrace.ValidationException;
 import io.millrace.health.Readiness;
+import jakarta.servlet.DispatcherType;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +60,15 @@ public final class MillraceServer implements AutoCloseable {
             config -> {
               config.showJavalinBanner = false;
               config.http.maxRequestSize = b.maxBodyBytes;
+              config.jetty.modifyServletContextHandler(
+                  handler -> {
+                    handler.addFilter(
+                        new FilterHolder(new BodyCap(b.maxBodyBytes)),
+                        "/*",
+                        EnumSet.of(DispatcherType.REQUEST));
+                    handler.setErrorHandler(new JettyErrors());
+                  });
+              config.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors()));
               config.jsonMapper(new JavalinJackson(ApiJson.MAPPER, false));
               config.events(
                   events ->
@@ -75,6 +86,9 @@ public final class MillraceServer implements AutoCloseable {
           ctx.attribute(STARTED, System.nanoTime());
           guard.checkApi(ctx);
         });
+    // After routing, so each route's own documented parameters are known.
+    ApiParams params = new ApiParams(ApiDocs.document());
+    app.beforeMatched("/api/*", params::check);
     // Server time of each API answer, so the dashboard and benchmarks can see it (browsers show it
     // too).
     app.after(
@@ -95,30 +109,13 @@ public final class MillraceServer implements AutoCloseable {
     new JobActionsApi(b.millrace).register(app);
     new DashboardApi(b.millrace, guard, throughput).register(app);
     new Dashboard().register(app);
-    app.exception(
-        ValidationException.class,
-        (e, ctx) ->
-            ctx.status(HttpStatus.BAD_REQUEST).json(new ApiError(e.getMessage(), e.field())));
-    app.exception(
-        HttpResponseException.class,
-        (e, ctx) -> {
-          if (e.getStatus() == HttpStatus.UNAUTHORIZED.getCode()) {
-            ctx.header("WWW-Authenticate", "Bearer");
-          }
-          ctx.status(e.getStatus()).json(new ApiError(e.getMessage(), null));
-        });
-    app.exception(
-        Exception.class,
-        (e, ctx) -> {
-          log.error("{} {} failed", ctx.method(), ctx.path(), e);
-          ctx.status(HttpStatus.INTERNAL_SERVER_ERROR)
-              .json(new ApiError(String.valueOf(e.getMessage()), null));
-        });
+    ErrorMapping.register(app);
     app.error(
         HttpStatus.NOT_FOUND.getCode(),
         ctx -> {
           if (ctx.result() == null) {
-            ctx.json(new ApiError("no such endpoint: " + ctx.method() + " " + ctx.path(), null));
+            ctx.json(
+                ErrorMapping.error("no such endpoint: " + ctx.method() + " " + ctx.path(), "path"));
           }
         });
   }

@@ -54,7 +54,9 @@ final class ProjectionsApi {
         .document(name, id)
         .ifPresentOrElse(
             ctx::json,
-            () -> AdminApi.notFound(ctx, "projection " + name + " has no document '" + id + "'"));
+            () ->
+                AdminApi.notFound(
+                    ctx, "id", "projection " + name + " has no document '" + id + "'"));
   }
 
   private void documents(Context ctx) {
@@ -91,11 +93,11 @@ final class ProjectionsApi {
               .json(
                   new ApiError(
                       "projection " + name + " has not failed; retry applies to failed projections",
-                      null));
+                      "name"));
     }
   }
 
   private static void unknown(Context ctx, String name) {
-    AdminApi.notFound(ctx, "no projection named " + name);
+    AdminApi.notFound(ctx, "name", "no projection named " + name);
   }
 }

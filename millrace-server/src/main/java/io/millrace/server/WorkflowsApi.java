@@ -51,13 +51,14 @@ final class WorkflowsApi {
     millrace
         .workflows()
         .get(id)
-        .ifPresentOrElse(ctx::json, () -> AdminApi.notFound(ctx, "workflow " + id + " not found"));
+        .ifPresentOrElse(
+            ctx::json, () -> AdminApi.notFound(ctx, "id", "workflow " + id + " not found"));
   }
 
   private void cancel(Context ctx) {
     long id = BadInput.parseLong("id", ctx.pathParam("id"));
     if (millrace.workflows().cancel(id) == Workflows.CancelResult.NOT_FOUND) {
-      AdminApi.notFound(ctx, "workflow " + id + " not found");
+      AdminApi.notFound(ctx, "id", "workflow " + id + " not found");
       return;
     }
     ctx.json(Map.of("id", id, "result", "cancelled"));

@@ -122,7 +122,7 @@ class BackfillsBrowserTest {
     Thread.sleep(1_500);
     assertThat(node.backfills().get("walk").orElseThrow().rowsProcessed()).isEqualTo(pausedAt);
     browser.waitForText("tr[data-backfill='walk'] [data-testid='rows']", pausedAt + " / ");
-    assertThat(browser.all("#banner").get(0).isDisplayed()).isTrue();
+    assertThat(browser.displayed("#banner")).isTrue();
     browser.screenshot("backfill-paused");
 
     browser.click("tr[data-backfill='walk'] button[data-action='resume']");
@@ -133,7 +133,7 @@ class BackfillsBrowserTest {
         "backfill succeeded on the page",
         () -> browser.all("tr[data-backfill='walk'][data-state='succeeded']").size() == 1);
     browser.waitForText("tr[data-backfill='walk'] [data-testid='percent']", "100.0%");
-    browser.waitFor("banner cleared", () -> !browser.all("#banner").get(0).isDisplayed());
+    browser.waitFor("banner cleared", () -> !browser.displayed("#banner"));
     assertThat(db.count("FROM public." + table + " WHERE v = 1")).isEqualTo(ROWS);
     browser.screenshot("backfill-succeeded");
   }

@@ -83,22 +83,60 @@ final class Browser implements AutoCloseable {
     return driver;
   }
 
+  /**
+   * Opens {@code url} and waits until the dashboard has rendered its route once: the page sets
+   * {@code data-rendered} on the body to the route it shows when a refresh has settled.
+   */
   void open(String url) {
     driver.get(url);
+    int hash = url.indexOf('#');
+    String route = hash < 0 || hash == url.length() - 1 ? "/" : url.substring(hash + 1);
+    waitFor(
+        url + " rendered",
+        () -> route.equals(driver.executeScript("return document.body.dataset.rendered || null;")));
   }
 
   List<WebElement> all(String css) {
     return driver.findElements(By.cssSelector(css));
   }
 
-  /** The text of the first element matching {@code css}, or null while there is none. */
+  /**
+   * The text of the first element matching {@code css}, or null while there is none. Found and read
+   * in one script, which runs between the page's renders, so it never sees an element being
+   * replaced (a find followed by a separate read could).
+   */
   String text(String css) {
-    List<WebElement> found = all(css);
-    try {
-      return found.isEmpty() ? null : found.get(0).getText();
-    } catch (WebDriverException stale) {
-      return null; // re-rendered between find and read: the caller polls again
-    }
+    return (String)
+        driver.executeScript(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", css);
+  }
+
+  /** Whether the first element matching {@code css} exists and is shown; one atomic read. */
+  boolean displayed(String css) {
+    return Boolean.TRUE.equals(
+        driver.executeScript(
+            "const e = document.querySelector(arguments[0]);"
+                + " return !!e && e.getClientRects().length > 0"
+                + " && getComputedStyle(e).visibility !== 'hidden';",
+            css));
+  }
+
+  /** How many elements match {@code css}; one atomic read. */
+  int count(String css) {
+    return ((Number)
+            driver.executeScript("return document.querySelectorAll(arguments[0]).length;", css))
+        .intValue();
+  }
+
+  /** The {@code name} attribute of every element matching {@code css}, read at one instant. */
+  @SuppressWarnings("unchecked")
+  List<String> attributes(String css, String name) {
+    return (List<String>)
+        driver.executeScript(
+            "return Array.from(document.querySelectorAll(arguments[0]),"
+                + " e => e.getAttribute(arguments[1]));",
+            css,
+            name);
   }
 
   /**

@@ -195,7 +195,7 @@ class DashboardBrowserTest {
     }
     browser.open(url("/jobs?tag=batch7&state=failed"));
     browser.waitFor(
-        "3 failed jobs listed", () -> browser.all("[data-testid='jobs'] tr[data-job]").size() == 3);
+        "3 failed jobs listed", () -> browser.count("[data-testid='jobs'] tr[data-job]") == 3);
 
     healed.set(true);
     browser.click("button[data-bulk='retry']");
@@ -207,14 +207,15 @@ class DashboardBrowserTest {
     }
     browser.waitFor(
         "no failed jobs left in the filter",
-        () -> browser.all("[data-testid='jobs'] tr[data-job]").isEmpty());
+        () -> browser.count("[data-testid='jobs'] tr[data-job]") == 0);
 
     browser.open(url("/jobs?createdFrom=yesterday"));
     browser.waitFor(
         "filter error names the field",
-        () ->
-            browser.text("[data-testid='filter-error']") != null
-                && browser.text("[data-testid='filter-error']").startsWith("createdFrom"));
+        () -> {
+          String error = browser.text("[data-testid='filter-error']");
+          return error != null && error.startsWith("createdFrom");
+        });
     browser.screenshot("jobs-filter-error");
   }
 
@@ -228,11 +229,9 @@ class DashboardBrowserTest {
     browser.waitForText("#banner", "loading the read model", "40%", "ETA PT12S");
     browser.screenshot("warmup-banner");
     warmupDone.set(70);
-    browser.waitFor(
-        "banner progress moves",
-        () -> browser.text("#banner") != null && browser.text("#banner").contains("70%"));
+    browser.waitForText("#banner", "70%");
     warmupDone.set(100);
-    browser.waitFor("banner cleared", () -> !browser.all("#banner").get(0).isDisplayed());
+    browser.waitFor("banner cleared", () -> !browser.displayed("#banner"));
   }
 
   @Test
@@ -242,12 +241,10 @@ class DashboardBrowserTest {
         JobRequest.of("work", new Work("g")).queue("guarded").delay(java.time.Duration.ofHours(1)));
     browser.open(url(guarded, "/"));
     browser.waitFor("queue listed", () -> browser.text("tr[data-queue='guarded']") != null);
-    assertThat(browser.all("#token-form").get(0).isDisplayed()).isTrue();
+    assertThat(browser.displayed("#token-form")).isTrue();
     // Without the token the action is refused and says so; nothing changes.
     browser.click("tr[data-queue='guarded'] button[data-action='pause']");
-    browser.waitFor(
-        "refusal shown",
-        () -> browser.text("#notice") != null && browser.text("#notice").contains("token"));
+    browser.waitForText("#notice", "token");
     assertThat(node.admin().pausedQueues()).doesNotContain("guarded");
     browser.all("#token").get(0).sendKeys(TOKEN);
     browser.click("#token-form button");
@@ -275,7 +272,7 @@ class DashboardBrowserTest {
     browser.waitFor("job shown", () -> browser.text("[data-testid='job'] h1") != null);
     assertThat(browser.all("button[data-action]")).isEmpty();
     browser.open(url(readOnly, "/jobs?queue=readonly"));
-    browser.waitFor("job listed", () -> !browser.all("tr[data-job]").isEmpty());
+    browser.waitFor("job listed", () -> browser.count("tr[data-job]") > 0);
     assertThat(browser.all("button[data-bulk]")).isEmpty();
     browser.screenshot("read-only");
   }
@@ -283,9 +280,8 @@ class DashboardBrowserTest {
   @Test
   void everyPageInTheMenuLoadsAndOnlyPagesWhoseApiExistsAreOffered() {
     browser.open(url("/"));
-    browser.waitFor("menu built", () -> !browser.all("#nav a").isEmpty());
-    java.util.List<String> hashes =
-        browser.all("#nav a").stream().map(a -> a.getDomAttribute("href")).toList();
+    java.util.List<String> hashes = browser.attributes("#nav a", "href");
+    assertThat(hashes).isNotEmpty();
     com.fasterxml.jackson.databind.JsonNode paths = ApiDocs.document().get("paths");
     // A capability's page is in the menu exactly when its API is documented (and so registered).
     assertThat(hashes.contains("#/workflows")).isEqualTo(paths.has("/api/workflows"));
@@ -293,10 +289,12 @@ class DashboardBrowserTest {
     assertThat(hashes.contains("#/projections")).isEqualTo(paths.has("/api/projections"));
     for (String hash : hashes) {
       browser.open(url(hash.substring(1)));
-      browser.waitFor(hash + " rendered", () -> browser.all("main h1").size() == 1);
-      browser.waitFor(
-          hash + " refreshed without error",
-          () -> browser.all("#notice.error").stream().noneMatch(e -> e.isDisplayed()));
+      assertThat(browser.count("main h1")).as(hash).isEqualTo(1);
+      assertThat(browser.displayed("#notice.error"))
+          .as(hash + " refreshed with an error")
+          .isFalse();
+      // Nothing but data and labels: no stray "null" or "undefined" from a missing part.
+      assertThat(browser.text("main")).as(hash).doesNotContain("null").doesNotContain("undefined");
     }
   }
 
@@ -304,11 +302,7 @@ class DashboardBrowserTest {
   void clusterShowsTheLeader() {
     Await.until("node leads", node::isLeader);
     browser.open(url("/cluster"));
-    browser.waitFor(
-        "leader shown",
-        () ->
-            browser.text("[data-testid='leader']") != null
-                && browser.text("[data-testid='leader']").contains(node.nodeId()));
+    browser.waitForText("[data-testid='leader']", node.nodeId());
     browser.waitForText("tr[data-node='" + node.nodeId() + "']", "leader");
     browser.screenshot("cluster");
   }

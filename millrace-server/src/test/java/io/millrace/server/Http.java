@@ -70,6 +70,110 @@ final class Http {
     }
   }
 
+  /**
+   * A request written byte by byte on a socket, for what java.net.http refuses to send (malformed
+   * percent escapes, any Content-Type or none, chunked bodies). {@code headers} are "Name: value"
+   * lines; the body, if any, is sent with a Content-Length or, when {@code chunked}, in chunks.
+   */
+  Reply raw(String method, String target, byte[] body, boolean chunked, String... headers)
+      throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(60_000);
+      StringBuilder head = new StringBuilder();
+      head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+      head.append("Host: 127.0.0.1:").append(port).append("\r\nConnection: close\r\n");
+      for (String h : headers) {
+        head.append(h).append("\r\n");
+      }
+      if (body != null && chunked) {
+        head.append("Transfer-Encoding: chunked\r\n");
+      } else if (body != null) {
+        head.append("Content-Length: ").append(body.length).append("\r\n");
+      }
+      head.append("\r\n");
+      IOException writeFailure = null;
+      try {
+        OutputStream out = socket.getOutputStream();
+        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        if (body != null && chunked) {
+          // Uneven chunks, so a chunk boundary can fall anywhere in the JSON.
+          for (int i = 0; i < body.length; ) {
+            int n = Math.min(body.length - i, 1 + (i % 7) * 1024);
+            out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body, i, n);
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            i += n;
+          }
+          out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        } else if (body != null) {
+          out.write(body);
+        }
+        out.flush();
+      } catch (IOException e) {
+        // The server may answer (413, 415, ...) and close before the body is all sent; its
+        // answer is still there to read.
+        writeFailure = e;
+      }
+      java.io.ByteArrayOutputStream response = new java.io.ByteArrayOutputStream();
+      InputStream in = socket.getInputStream();
+      byte[] buffer = new byte[8192];
+      try {
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+          response.write(buffer, 0, n);
+        }
+      } catch (IOException reset) {
+        if (response.size() == 0) {
+          if (writeFailure != null) {
+            reset.addSuppressed(writeFailure);
+          }
+          throw reset;
+        }
+      }
+      return parse(response.toByteArray());
+    }
+  }
+
+  private static Reply parse(byte[] response) throws IOException {
+    String text = new String(response, StandardCharsets.ISO_8859_1);
+    int end = text.indexOf("\r\n\r\n");
+    if (end < 0) {
+      throw new IOException("no complete response: " + text);
+    }
+    String[] lines = text.substring(0, end).split("\r\n");
+    int status = Integer.parseInt(lines[0].substring(9, 12));
+    Map<String, java.util.List<String>> headers = new java.util.TreeMap<>();
+    boolean chunked = false;
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      String name = lines[i].substring(0, colon).trim();
+      String value = lines[i].substring(colon + 1).trim();
+      headers.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(value);
+      chunked |= name.equalsIgnoreCase("Transfer-Encoding") && value.equalsIgnoreCase("chunked");
+    }
+    byte[] rest = java.util.Arrays.copyOfRange(response, end + 4, response.length);
+    String body = new String(chunked ? dechunk(rest) : rest, StandardCharsets.UTF_8);
+    JsonNode json = body.startsWith("{") || body.startsWith("[") ? Json.parse(body) : null;
+    return new Reply(status, json, headers);
+  }
+
+  private static byte[] dechunk(byte[] data) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int i = 0;
+    while (true) {
+      int lineEnd = i;
+      while (data[lineEnd] != '\r') {
+        lineEnd++;
+      }
+      String size = new String(data, i, lineEnd - i, StandardCharsets.US_ASCII).split(";")[0];
+      int n = Integer.parseInt(size.trim(), 16);
+      if (n == 0) {
+        return out.toByteArray();
+      }
+      out.write(data, lineEnd + 2, n);
+      i = lineEnd + 2 + n + 2;
+    }
+  }
+
   private HttpRequest.Builder request(String path, String... headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
     for (int i = 0; i < headers.length; i += 2) {

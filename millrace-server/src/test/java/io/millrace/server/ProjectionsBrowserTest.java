@@ -88,7 +88,7 @@ class ProjectionsBrowserTest {
     browser.waitFor(
         "projection ready",
         () -> browser.all("tr[data-projection='counter'][data-status='ready']").size() == 1);
-    browser.waitFor("banner cleared", () -> !browser.all("#banner").get(0).isDisplayed());
+    browser.waitFor("banner cleared", () -> !browser.displayed("#banner"));
     browser.waitForText("tr[data-projection='counter'] [data-testid='lag']", "0");
     browser.screenshot("projection-ready");
   }

@@ -61,6 +61,7 @@ function describe(result) {
 }
 
 function mount() {
+  delete document.body.dataset.rendered;
   const r = route();
   if (current && current.view.dispose) current.view.dispose();
   notify(null);
@@ -84,11 +85,12 @@ function mount() {
 async function tick() {
   if (refreshing) return;
   refreshing = true;
+  const shown = current;
   const live = document.getElementById('live');
   try {
     const ready = await api.get('/ready');
     renderBanner(document.getElementById('banner'), ready);
-    if (current) await current.view.refresh();
+    if (shown) await shown.view.refresh();
     live.classList.remove('stale');
     live.title = `Refreshed ${new Date().toISOString()}`;
   } catch (e) {
@@ -97,6 +99,14 @@ async function tick() {
     else notify(`Refresh failed: ${e.message}`, true);
   } finally {
     refreshing = false;
+  }
+  if (current !== shown) {
+    // The page changed while this refresh ran: draw the new one now, not an interval later.
+    tick();
+  } else {
+    // A settled page says which route it shows, so an observer (a test, a screen reader's
+    // live region) can tell a finished render from one in progress.
+    document.body.dataset.rendered = shown ? shown.key : '';
   }
 }
 

@@ -18,6 +18,15 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/**
+ * Appends children to el, skipping null, undefined and false (so `cond ? node : null` leaves
+ * nothing, where Element.append would write the text "null").
+ */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;

@@ -1,6 +1,6 @@
 // Backfills: each one's state, a progress bar, rows walked and changed, rate, ETA, batch size,
 // throttle and last error, with the actions its state allows (pause, resume, cancel, retry).
-import { h, show, fmtTime } from '../lib/dom.js';
+import { add, h, show, fmtTime } from '../lib/dom.js';
 
 const ACTIONS = {
   pending: ['pause', 'cancel'],
@@ -30,7 +30,7 @@ export default {
   match: (path) => (path === '/backfills' ? {} : null),
   mount(main, ctx) {
     const list = h('div', { 'data-testid': 'backfills' });
-    main.append(h('h1', {}, 'Backfills'), list);
+    add(main, h('h1', {}, 'Backfills'), list);
     return {
       async refresh() {
         const { backfills } = await ctx.api.get('/api/backfills');

@@ -1,5 +1,5 @@
 // Cluster: the nodes that heartbeat, which one leads, and how long ago each was heard from.
-import { h, show, fmtTime, fmtAge } from '../lib/dom.js';
+import { add, h, show, fmtTime, fmtAge } from '../lib/dom.js';
 
 export default {
   id: 'cluster',
@@ -9,7 +9,7 @@ export default {
   mount(main, ctx) {
     const summary = h('p', { 'data-testid': 'leader' });
     const table = h('div', { 'data-testid': 'nodes' });
-    main.append(h('h1', {}, 'Cluster'), summary, table);
+    add(main, h('h1', {}, 'Cluster'), summary, table);
     return {
       async refresh() {
         const c = await ctx.api.get('/api/cluster');

@@ -1,6 +1,6 @@
 // One job: its fields, args and result, every failed attempt with its error, a timeline, and the
 // actions that apply to its state.
-import { h, show, fmtTime, stateBadge } from '../lib/dom.js';
+import { add, h, show, fmtTime, stateBadge } from '../lib/dom.js';
 
 const WAITING = ['available', 'scheduled', 'retryable'];
 
@@ -27,7 +27,7 @@ export default {
   mount(main, ctx) {
     const id = ctx.params.id;
     const body = h('div', { 'data-testid': 'job' });
-    main.append(h('p', {}, h('a', { href: '#/jobs' }, '« Jobs')), body);
+    add(main, h('p', {}, h('a', { href: '#/jobs' }, '« Jobs')), body);
     const action = (name, label) => h('button', {
       'data-action': name,
       onclick: () => ctx.act(`${label} job ${id}`, () => ctx.api.post(`/api/jobs/${id}/${name}`)),

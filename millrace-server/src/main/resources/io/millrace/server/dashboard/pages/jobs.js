@@ -1,7 +1,7 @@
 // Jobs: filters (queue, state, kind, tag, creation time range) kept in the address, so a filtered
 // view can be shared; keyset paging (Older follows the API's `next` cursor); bulk actions on
 // everything that matches the filter.
-import { h, show, fmtTime, stateBadge } from '../lib/dom.js';
+import { add, h, show, fmtTime, stateBadge } from '../lib/dom.js';
 
 const FALLBACK_STATES = ['available', 'scheduled', 'retryable', 'running', 'pending', 'completed', 'failed', 'cancelled', 'skipped'];
 
@@ -69,7 +69,7 @@ export default {
 
     const table = h('div', { 'data-testid': 'jobs' });
     const pager = h('p', { class: 'pager' });
-    main.append(h('h1', {}, 'Jobs'), form, bulk, table, pager);
+    add(main, h('h1', {}, 'Jobs'), form, bulk, table, pager);
 
     const params = new URLSearchParams(active);
     if (before) params.set('before', before);

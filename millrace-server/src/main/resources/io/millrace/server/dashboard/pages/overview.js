@@ -1,5 +1,5 @@
 // Overview: every queue with its exact counts by state, pause/resume, and throughput over time.
-import { h, show, fmtTime } from '../lib/dom.js';
+import { add, h, show, fmtTime } from '../lib/dom.js';
 import { barChart } from '../lib/chart.js';
 
 // pending: workflow members waiting on their parents; skipped: members whose join can no longer be met.
@@ -14,7 +14,7 @@ export default {
     const note = h('p', { class: 'muted', 'data-testid': 'counts-note' });
     const table = h('div', { 'data-testid': 'queues' });
     const chart = h('div', { class: 'chart-box', 'data-testid': 'throughput' });
-    main.append(h('h1', {}, 'Queues'), note, table, h('h2', {}, 'Throughput'), chart);
+    add(main, h('h1', {}, 'Queues'), note, table, h('h2', {}, 'Throughput'), chart);
 
     function queueRow(q) {
       const total = COLUMNS.reduce((s, c) => s + q.counts[c], 0);

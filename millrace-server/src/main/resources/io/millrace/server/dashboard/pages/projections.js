@@ -1,6 +1,6 @@
 // Projections: each read model's status (catching up, ready, failed), this node's part, lag behind
 // the event log, rate, ETA and checkpoint, with rebuild and retry.
-import { h, show, fmtTime } from '../lib/dom.js';
+import { add, h, show, fmtTime } from '../lib/dom.js';
 
 export default {
   id: 'projections',
@@ -10,7 +10,7 @@ export default {
   match: (path) => (path === '/projections' ? {} : null),
   mount(main, ctx) {
     const list = h('div', { 'data-testid': 'projections' });
-    main.append(h('h1', {}, 'Projections'), list);
+    add(main, h('h1', {}, 'Projections'), list);
     return {
       async refresh() {
         const projections = await ctx.api.get('/api/projections');

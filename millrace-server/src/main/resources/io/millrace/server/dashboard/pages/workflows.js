@@ -1,6 +1,6 @@
 // Workflows: the list (namespace and tag filters, keyset pages) and one workflow as a DAG picture
 // with each member's state, its members table and cancel.
-import { h, show, svg, fmtTime, stateBadge } from '../lib/dom.js';
+import { add, h, show, svg, fmtTime, stateBadge } from '../lib/dom.js';
 
 function status(w) {
   return String(w.status).toLowerCase();
@@ -71,7 +71,7 @@ const list = {
     });
     const table = h('div', { 'data-testid': 'workflows' });
     const pager = h('p', { class: 'pager' });
-    main.append(h('h1', {}, 'Workflows'), form, table, pager);
+    add(main, h('h1', {}, 'Workflows'), form, table, pager);
     const params = new URLSearchParams();
     if (namespace) params.set('namespace', namespace);
     if (tag) params.set('tag', tag);
@@ -108,7 +108,7 @@ const detail = {
   mount(main, ctx) {
     const id = ctx.params.id;
     const body = h('div', { 'data-testid': 'workflow' });
-    main.append(h('p', {}, h('a', { href: '#/workflows' }, '« Workflows')), body);
+    add(main, h('p', {}, h('a', { href: '#/workflows' }, '« Workflows')), body);
     return {
       async refresh() {
         let d;
