@@ -23,15 +23,6 @@ class WorkflowReadmeExampleTest {
    */
   private static volatile Millrace node;
 
-  /** The example's child handler: the parents' rows summed. */
-  private static Object transform(JobContext<Map> job) {
-    Millrace millrace = node;
-    // In a child's handler: each parent's state and result, by step name.
-    Map<String, WorkflowView.ParentResult> parents = millrace.workflows().parentResults(job.id());
-    return Map.of(
-        "rows", parents.values().stream().mapToInt(p -> p.result().get("rows").asInt()).sum());
-  }
-
   @Test
   void theWorkflowExampleRuns() throws Exception {
     try (TestDatabase db = TestDatabase.create("readmewf")) {
@@ -102,5 +93,14 @@ class WorkflowReadmeExampleTest {
         millrace.close();
       }
     }
+  }
+
+  /** The example's child handler: the parents' rows summed. */
+  private static Object transform(JobContext<Map> job) {
+    Millrace millrace = node;
+    // In a child's handler: each parent's state and result, by step name.
+    Map<String, WorkflowView.ParentResult> parents = millrace.workflows().parentResults(job.id());
+    return Map.of(
+        "rows", parents.values().stream().mapToInt(p -> p.result().get("rows").asInt()).sum());
   }
 }
