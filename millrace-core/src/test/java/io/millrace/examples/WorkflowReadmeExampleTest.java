@@ -3,6 +3,7 @@ package io.millrace.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.Millrace;
+import io.millrace.jobs.JobContext;
 import io.millrace.jobs.JobRequest;
 import io.millrace.jobs.JobState;
 import io.millrace.testing.Await;
@@ -13,45 +14,36 @@ import io.millrace.workflows.WorkflowRequest;
 import io.millrace.workflows.WorkflowView;
 import java.sql.Connection;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** The README's workflow example, run as written. */
+/** The workflows guide's example, run as written (DocsTest checks the text is here). */
 class WorkflowReadmeExampleTest {
+  /**
+   * The node the transform handler asks for its parents' results, as the example's handler does.
+   */
+  private static volatile Millrace node;
+
   @Test
   void theWorkflowExampleRuns() throws Exception {
     try (TestDatabase db = TestDatabase.create("readmewf")) {
-      AtomicReference<Millrace> self = new AtomicReference<>();
       Millrace millrace =
           db.builder()
               .handler(
                   "etl.extract",
                   Map.class,
                   job -> Map.of("rows", job.args().get("source").equals("a") ? 3 : 4))
-              .handler(
-                  "etl.transform",
-                  Map.class,
-                  job -> {
-                    // In a child's handler: each parent's state and result, by step name.
-                    Map<String, WorkflowView.ParentResult> parents =
-                        self.get().workflows().parentResults(job.id());
-                    return Map.of(
-                        "rows",
-                        parents.values().stream()
-                            .mapToInt(p -> p.result().get("rows").asInt())
-                            .sum());
-                  })
+              .handler("etl.transform", Map.class, WorkflowReadmeExampleTest::transform)
               .handler("etl.alert", Map.class, job -> null)
               .handler("etl.load", Map.class, job -> null)
               .build();
-      self.set(millrace);
+      node = millrace;
       millrace.migrate();
       millrace.start();
       try {
-        SubmittedWorkflow wf;
+        SubmittedWorkflow submitted;
         try (Connection connection = db.dataSource().getConnection()) {
           connection.setAutoCommit(false);
-          wf =
+          SubmittedWorkflow wf =
               millrace
                   .workflows()
                   .submit(
@@ -78,7 +70,9 @@ class WorkflowReadmeExampleTest {
                               JoinPolicy.quorum(1),
                               "transform"));
           connection.commit();
+          submitted = wf;
         }
+        SubmittedWorkflow wf = submitted;
         Await.until(
             "workflow finished",
             () -> millrace.workflows().get(wf.id()).orElseThrow().workflow().open() == 0);
@@ -99,5 +93,14 @@ class WorkflowReadmeExampleTest {
         millrace.close();
       }
     }
+  }
+
+  /** The example's child handler: the parents' rows summed. */
+  private static Object transform(JobContext<Map> job) {
+    Millrace millrace = node;
+    // In a child's handler: each parent's state and result, by step name.
+    Map<String, WorkflowView.ParentResult> parents = millrace.workflows().parentResults(job.id());
+    return Map.of(
+        "rows", parents.values().stream().mapToInt(p -> p.result().get("rows").asInt()).sum());
   }
 }
