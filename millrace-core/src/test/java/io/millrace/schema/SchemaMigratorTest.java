@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.millrace.Millrace;
 import io.millrace.MillraceException;
 import io.millrace.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 
 class SchemaMigratorTest {
@@ -79,6 +83,58 @@ class SchemaMigratorTest {
       assertThatThrownBy(migrator::checkCompatible)
           .isInstanceOf(MillraceException.class)
           .hasMessageContaining("records migration version 'seven'");
+    }
+  }
+
+  @Test
+  void anInstallationOfTheReleasedV5MigratesAndRecordsTheEditedChecksum() {
+    try (TestDatabase db = TestDatabase.create("v5_released")) {
+      SchemaMigrator migrator = new SchemaMigrator(db.dataSource(), SchemaName.of(db.schema()));
+      migrator.migrateTo(5);
+      // The file shipped now is what a fresh installation records.
+      assertThat(v5Checksum(db)).isEqualTo(SchemaMigrator.V5_CHECKSUM);
+      // An installation that applied V5 as released, before its comment was edited.
+      setV5Checksum(db, SchemaMigrator.V5_RELEASED_CHECKSUM);
+
+      assertThat(migrator.migrate()).isEqualTo(SchemaMigrator.CURRENT_VERSION);
+      assertThat(v5Checksum(db)).isEqualTo(SchemaMigrator.V5_CHECKSUM);
+      assertThat(migrator.migrate()).isEqualTo(SchemaMigrator.CURRENT_VERSION);
+    }
+  }
+
+  @Test
+  void aV5WithAnyOtherChecksumIsStillRefused() {
+    try (TestDatabase db = TestDatabase.create("v5_tampered")) {
+      SchemaMigrator migrator = new SchemaMigrator(db.dataSource(), SchemaName.of(db.schema()));
+      migrator.migrateTo(5);
+      int other = SchemaMigrator.V5_RELEASED_CHECKSUM + 1;
+      setV5Checksum(db, other);
+
+      assertThatThrownBy(migrator::migrate).hasMessageContaining("checksum mismatch");
+      assertThat(v5Checksum(db)).isEqualTo(other);
+      assertThat(migrator.appliedVersion()).isEqualTo(5);
+    }
+  }
+
+  private static void setV5Checksum(TestDatabase db, int checksum) {
+    db.execute(
+        "UPDATE {schema}.millrace_schema_history SET checksum = "
+            + checksum
+            + " WHERE version = '5'");
+  }
+
+  private static int v5Checksum(TestDatabase db) {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT checksum FROM "
+                    + db.schema()
+                    + ".millrace_schema_history WHERE version = '5'");
+        ResultSet rs = ps.executeQuery()) {
+      assertThat(rs.next()).isTrue();
+      return rs.getInt(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
     }
   }
 

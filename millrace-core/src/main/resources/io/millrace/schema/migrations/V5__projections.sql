@@ -3,10 +3,10 @@
 
 -- The log. position is assigned at insert, but transactions commit out of order, so readers order
 -- by (xid, position): xid is the writing transaction's id, and a reader only reads below
--- pg_snapshot_xmin(pg_current_snapshot()), under which no new row can ever appear (DESIGN.md,
--- "Event log ordering"). The primary key (xid, position) is that reading order, so a page is one
--- index range scan. (stream, version) is the stream's own order and the last line of defence of
--- optimistic concurrency.
+-- pg_snapshot_xmin(pg_current_snapshot()), under which no new row can ever appear (the class
+-- comment of io.millrace.projections.ReadHorizon argues why). The primary key (xid, position) is
+-- that reading order, so a page is one index range scan. (stream, version) is the stream's own
+-- order and the last line of defence of optimistic concurrency.
 CREATE TABLE ${schema}.events (
     position   bigint      GENERATED ALWAYS AS IDENTITY,
     xid        xid8        NOT NULL DEFAULT pg_current_xact_id(),
