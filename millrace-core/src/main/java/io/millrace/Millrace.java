@@ -123,6 +123,11 @@ public final class Millrace implements AutoCloseable {
     projections.readinessChecks().forEach(readiness::add);
   }
 
+  /** This build's version, as the pom states it (for example {@code 0.1.0-SNAPSHOT}). */
+  public static String version() {
+    return Version.CURRENT;
+  }
+
   public static MillraceBuilder builder(DataSource dataSource) {
     return new MillraceBuilder(dataSource);
   }

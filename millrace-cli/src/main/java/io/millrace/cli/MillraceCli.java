@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "millrace",
     mixinStandardHelpOptions = true,
-    version = "millrace 0.1.0-SNAPSHOT",
+    versionProvider = MillraceCli.BuildVersion.class,
     description = "Background work on PostgreSQL: serve the engine and administer jobs and queues.",
     subcommands = {
       ServeCommand.class,
@@ -25,6 +25,14 @@ import picocli.CommandLine.Command;
       ClusterCommand.class
     })
 public final class MillraceCli implements Runnable {
+  /** {@code millrace --version}: the version the build wrote into the core, never a literal. */
+  static final class BuildVersion implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"millrace " + io.millrace.Millrace.version()};
+    }
+  }
+
   static final int BAD_INPUT = 2;
   static final int FAILURE = 1;
 

@@ -8,7 +8,7 @@ import java.util.List;
  * routes adds its section here (one line) in a class of its own.
  */
 final class ApiDocs {
-  static final String VERSION = "0.1.0-SNAPSHOT";
+  static final String VERSION = io.millrace.Millrace.version();
 
   private static final List<OpenApi.Section> SECTIONS =
       List.of(
