@@ -76,6 +76,15 @@ final class OpenApi {
           .putObject("403")
           .put("description", "Read-only server, or a cross-origin request")
           .set("content", json(ref("Error")));
+      // Any body a mutation carries is checked before the route runs (BodyCap, ApiGuard).
+      responses
+          .putObject("413")
+          .put("description", "The body is larger than the server's cap, counted on the bytes read")
+          .set("content", json(ref("Error")));
+      responses
+          .putObject("415")
+          .put("description", "A body that is not application/json (UTF-8)")
+          .set("content", json(ref("Error")));
     }
     return new Operation(node);
   }
