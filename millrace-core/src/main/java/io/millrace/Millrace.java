@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.millrace.backfills.BackfillWorker;
 import io.millrace.backfills.Backfills;
+import io.millrace.base.MillraceException;
 import io.millrace.cluster.LeaderElector;
 import io.millrace.cluster.MaintenanceLoop;
 import io.millrace.cluster.NodeRegistry;

@@ -1,6 +1,8 @@
 package io.millrace;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import io.millrace.jobs.Backoff;
 import io.millrace.jobs.HandlerRegistry;
 import io.millrace.jobs.JobHandler;
@@ -9,7 +11,6 @@ import io.millrace.jobs.JobState;
 import io.millrace.jobs.PeriodicJob;
 import io.millrace.jobs.WorkerSettings;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -159,7 +160,7 @@ public final class MillraceBuilder {
    * node's jobs are still rescued a lease after its last heartbeat. Zero turns the wait off.
    */
   public MillraceBuilder rescueGrace(Duration rescueGrace) {
-    this.rescueGrace = io.millrace.sql.Storable.duration("rescueGrace", rescueGrace);
+    this.rescueGrace = io.millrace.base.Storable.duration("rescueGrace", rescueGrace);
     if (rescueGrace == null) {
       throw new ValidationException("rescueGrace", "must not be null");
     }

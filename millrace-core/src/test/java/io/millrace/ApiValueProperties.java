@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.backfills.Backfill;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import io.millrace.jobs.BulkActions;
 import io.millrace.jobs.EnqueueResult;
 import io.millrace.jobs.Job;
@@ -18,7 +20,6 @@ import io.millrace.projections.NewEvent;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.Instants;
 import io.millrace.sql.Json;
-import io.millrace.sql.Storable;
 import io.millrace.testing.TestDatabase;
 import io.millrace.workflows.SubmittedWorkflow;
 import io.millrace.workflows.WorkflowRequest;

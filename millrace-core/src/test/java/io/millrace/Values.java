@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.millrace.sql.Storable;
+import io.millrace.base.Storable;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;

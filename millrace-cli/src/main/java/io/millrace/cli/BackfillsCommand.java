@@ -1,8 +1,8 @@
 package io.millrace.cli;
 
-import io.millrace.MillraceException;
 import io.millrace.backfills.BackfillStatus;
 import io.millrace.backfills.Backfills;
+import io.millrace.base.MillraceException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;

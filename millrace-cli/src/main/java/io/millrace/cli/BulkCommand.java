@@ -1,10 +1,10 @@
 package io.millrace.cli;
 
-import io.millrace.ValidationException;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import io.millrace.jobs.BulkActions;
 import io.millrace.jobs.JobAdmin;
 import io.millrace.jobs.JobState;
-import io.millrace.sql.Storable;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;

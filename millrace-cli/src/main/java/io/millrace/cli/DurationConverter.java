@@ -1,6 +1,6 @@
 package io.millrace.cli;
 
-import io.millrace.sql.Storable;
+import io.millrace.base.Storable;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;

@@ -1,6 +1,6 @@
 package io.millrace.cli;
 
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.jobs.EnqueueResult;
 import io.millrace.jobs.Job;
 import io.millrace.jobs.JobAdmin;

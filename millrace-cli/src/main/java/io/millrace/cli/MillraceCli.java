@@ -1,6 +1,6 @@
 package io.millrace.cli;
 
-import io.millrace.ValidationException;
+import io.millrace.base.ValidationException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

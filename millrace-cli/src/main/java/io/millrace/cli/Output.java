@@ -1,7 +1,7 @@
 package io.millrace.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.server.ApiJson;
 import java.io.PrintWriter;
 import java.util.ArrayList;

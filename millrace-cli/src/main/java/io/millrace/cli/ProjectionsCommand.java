@@ -1,6 +1,6 @@
 package io.millrace.cli;
 
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.projections.ProjectionStatus;
 import io.millrace.projections.Projections;
 import java.io.PrintWriter;

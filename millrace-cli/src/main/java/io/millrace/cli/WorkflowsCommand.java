@@ -1,6 +1,6 @@
 package io.millrace.cli;
 
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.workflows.WorkflowView;
 import io.millrace.workflows.Workflows;
 import java.io.PrintWriter;

@@ -1,8 +1,8 @@
 package io.millrace.backfills;
 
-import io.millrace.ValidationException;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobRequest;
-import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.millrace.backfills;
 
-import io.millrace.MillraceException;
-import io.millrace.sql.Storable;
+import io.millrace.base.MillraceException;
+import io.millrace.base.Storable;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

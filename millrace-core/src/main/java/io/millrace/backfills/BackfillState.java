@@ -1,7 +1,7 @@
 package io.millrace.backfills;
 
 import com.fasterxml.jackson.annotation.JsonValue;
-import io.millrace.ValidationException;
+import io.millrace.base.ValidationException;
 import java.util.Locale;
 
 /**

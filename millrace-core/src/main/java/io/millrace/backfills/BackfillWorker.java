@@ -1,7 +1,7 @@
 package io.millrace.backfills;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.schema.SchemaName;
 import java.sql.Connection;
 import java.sql.SQLException;

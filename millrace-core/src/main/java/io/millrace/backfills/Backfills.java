@@ -1,6 +1,6 @@
 package io.millrace.backfills;
 
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.health.Readiness;
 import io.millrace.jobs.JobRequest;
 import io.millrace.schema.SchemaName;

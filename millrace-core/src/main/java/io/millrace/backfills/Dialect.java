@@ -1,6 +1,6 @@
 package io.millrace.backfills;
 
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

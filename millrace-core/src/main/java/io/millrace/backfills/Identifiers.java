@@ -1,7 +1,7 @@
 package io.millrace.backfills;
 
-import io.millrace.ValidationException;
-import io.millrace.sql.Storable;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import java.util.regex.Pattern;
 
 /**

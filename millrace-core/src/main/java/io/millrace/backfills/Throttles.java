@@ -1,9 +1,9 @@
 package io.millrace.backfills;
 
-import io.millrace.ValidationException;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.SqlFile;
-import io.millrace.sql.Storable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,6 +1,6 @@
 package io.millrace.counts;
 
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.SqlFile;
 import io.millrace.sql.Transactions;

@@ -1,7 +1,7 @@
 package io.millrace.jobs;
 
-import io.millrace.ValidationException;
-import io.millrace.sql.Storable;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 

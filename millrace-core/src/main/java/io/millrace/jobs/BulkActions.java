@@ -1,8 +1,8 @@
 package io.millrace.jobs;
 
-import io.millrace.MillraceException;
-import io.millrace.ValidationException;
-import io.millrace.sql.Storable;
+import io.millrace.base.MillraceException;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;

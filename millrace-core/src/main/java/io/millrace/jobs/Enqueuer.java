@@ -1,7 +1,7 @@
 package io.millrace.jobs;
 
-import io.millrace.MillraceException;
-import io.millrace.ValidationException;
+import io.millrace.base.MillraceException;
+import io.millrace.base.ValidationException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.Json;
 import io.millrace.sql.SqlFile;

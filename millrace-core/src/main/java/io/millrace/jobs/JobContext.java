@@ -91,14 +91,14 @@ public final class JobContext<A> {
   /**
    * Returns an outcome that runs the job again after {@code delay}, not spending an attempt.
    *
-   * @throws io.millrace.ValidationException unless {@code delay} is between zero and {@link
-   *     io.millrace.sql.Storable#MAX_DURATION}
+   * @throws io.millrace.base.ValidationException unless {@code delay} is between zero and {@link
+   *     io.millrace.base.Storable#MAX_DURATION}
    */
   public Outcome snooze(Duration delay) {
     if (delay == null) {
-      throw new io.millrace.ValidationException("delay", "must not be null");
+      throw new io.millrace.base.ValidationException("delay", "must not be null");
     }
-    return new Outcome.Snooze(io.millrace.sql.Storable.duration("delay", delay));
+    return new Outcome.Snooze(io.millrace.base.Storable.duration("delay", delay));
   }
 
   /** Returns an outcome that records the job as cancelled, with the reason (escaped if need be). */

@@ -1,6 +1,6 @@
 package io.millrace.jobs;
 
-import io.millrace.ValidationException;
+import io.millrace.base.ValidationException;
 import java.util.Objects;
 
 /**

@@ -1,6 +1,6 @@
 package io.millrace.jobs;
 
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;

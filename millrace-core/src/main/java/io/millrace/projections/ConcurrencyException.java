@@ -1,6 +1,6 @@
 package io.millrace.projections;
 
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import java.sql.SQLException;
 import java.util.Set;
 

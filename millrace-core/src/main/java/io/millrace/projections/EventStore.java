@@ -1,11 +1,11 @@
 package io.millrace.projections;
 
-import io.millrace.MillraceException;
-import io.millrace.ValidationException;
+import io.millrace.base.MillraceException;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.Instants;
 import io.millrace.sql.SqlFile;
-import io.millrace.sql.Storable;
 import io.millrace.sql.Transactions;
 import java.sql.Array;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package io.millrace.projections;
 
-import io.millrace.ValidationException;
+import io.millrace.base.ValidationException;
 
 /**
  * A place in the event log: the writing transaction's id and the event's position. The log is read

@@ -1,7 +1,7 @@
 package io.millrace.projections;
 
+import io.millrace.base.Storable;
 import io.millrace.sql.SqlFile;
-import io.millrace.sql.Storable;
 import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;

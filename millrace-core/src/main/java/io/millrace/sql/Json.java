@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
+import io.millrace.base.Storable;
 
 /** The one JSON mapper Millrace uses for args, results and errors. */
 public final class Json {

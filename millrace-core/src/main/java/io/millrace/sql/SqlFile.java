@@ -1,6 +1,6 @@
 package io.millrace.sql;
 
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.schema.SchemaName;
 import java.io.IOException;
 import java.io.InputStream;

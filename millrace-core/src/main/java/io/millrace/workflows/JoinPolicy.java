@@ -1,7 +1,7 @@
 package io.millrace.workflows;
 
-import io.millrace.ValidationException;
-import io.millrace.sql.Storable;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 
 /**
  * When a workflow member may run, in terms of its parents. Failed, cancelled and skipped parents

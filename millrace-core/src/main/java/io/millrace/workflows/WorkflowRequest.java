@@ -1,6 +1,6 @@
 package io.millrace.workflows;
 
-import io.millrace.ValidationException;
+import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobRequest;
 import java.util.ArrayList;
 import java.util.Arrays;

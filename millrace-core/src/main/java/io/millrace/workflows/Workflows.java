@@ -1,8 +1,8 @@
 package io.millrace.workflows;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.millrace.MillraceException;
-import io.millrace.ValidationException;
+import io.millrace.base.MillraceException;
+import io.millrace.base.ValidationException;
 import io.millrace.schema.SchemaName;
 import io.millrace.sql.SqlFile;
 import io.millrace.sql.Transactions;

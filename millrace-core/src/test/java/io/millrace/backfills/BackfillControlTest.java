@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.millrace.Millrace;
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.health.Readiness;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;

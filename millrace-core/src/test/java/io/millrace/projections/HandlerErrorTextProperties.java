@@ -3,7 +3,7 @@ package io.millrace.projections;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.Millrace;
-import io.millrace.sql.Storable;
+import io.millrace.base.Storable;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
 import java.util.List;

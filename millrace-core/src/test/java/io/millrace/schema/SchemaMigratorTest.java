@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.millrace.Millrace;
-import io.millrace.MillraceException;
+import io.millrace.base.MillraceException;
 import io.millrace.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

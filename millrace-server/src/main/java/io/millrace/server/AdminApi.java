@@ -99,7 +99,8 @@ final class AdminApi {
   private void queues(Context ctx) {
     String read = ctx.queryParam("read");
     if (read != null && !read.equals("exact") && !read.equals("fast")) {
-      throw new io.millrace.ValidationException("read", "'" + read + "' is neither exact nor fast");
+      throw new io.millrace.base.ValidationException(
+          "read", "'" + read + "' is neither exact nor fast");
     }
     ctx.json(millrace.queues(!"fast".equals(read)));
   }

@@ -2,8 +2,8 @@ package io.millrace.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
-import io.millrace.ValidationException;
-import io.millrace.sql.Storable;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;

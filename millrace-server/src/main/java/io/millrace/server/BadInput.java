@@ -1,6 +1,6 @@
 package io.millrace.server;
 
-import io.millrace.ValidationException;
+import io.millrace.base.ValidationException;
 
 /** Parses request strings into values, naming the field on failure (answered with 400). */
 final class BadInput {

@@ -2,10 +2,10 @@ package io.millrace.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.millrace.ValidationException;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobRequest;
 import io.millrace.sql.Json;
-import io.millrace.sql.Storable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,10 +2,10 @@ package io.millrace.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
-import io.millrace.ValidationException;
+import io.millrace.base.Storable;
+import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobAdmin;
 import io.millrace.jobs.JobState;
-import io.millrace.sql.Storable;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;

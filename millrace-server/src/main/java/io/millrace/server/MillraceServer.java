@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.Millrace;
-import io.millrace.ValidationException;
+import io.millrace.base.ValidationException;
 import io.millrace.health.Readiness;
 import jakarta.servlet.DispatcherType;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.Millrace;
-import io.millrace.ValidationException;
+import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobRequest;
 import io.millrace.testing.TestDatabase;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.millrace;
+package io.millrace.base;
 
 /**
  * Bad input, rejected at the boundary before anything was written. {@link #field()} names the

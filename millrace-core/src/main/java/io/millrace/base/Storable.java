@@ -1,7 +1,6 @@
-package io.millrace.sql;
+package io.millrace.base;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.millrace.ValidationException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;

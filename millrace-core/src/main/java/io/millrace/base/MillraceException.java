@@ -1,4 +1,4 @@
-package io.millrace;
+package io.millrace.base;
 
 /** Base of every exception Millrace throws on purpose; database failures keep their cause. */
 public class MillraceException extends RuntimeException {
