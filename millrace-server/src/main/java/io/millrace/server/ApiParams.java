@@ -50,14 +50,14 @@ final class ApiParams {
     for (Map.Entry<String, List<String>> param : query.entrySet()) {
       String name = param.getKey();
       if (!known.contains(name)) {
-        throw new ValidationException(
+        throw badParameter(
             name,
             known.isEmpty()
                 ? "is not a parameter of this route; it takes none"
                 : "is not a parameter of this route; use one of " + known);
       }
       if (param.getValue().size() > 1) {
-        throw new ValidationException(name, "is given " + param.getValue().size() + " times");
+        throw badParameter(name, "is given " + param.getValue().size() + " times");
       }
       Storable.text(name, param.getValue().get(0));
     }
@@ -80,11 +80,48 @@ final class ApiParams {
             "query", "has a parameter name that is not valid percent-encoding");
       }
       if (eq >= 0 && !wellEscaped(pair.substring(eq + 1))) {
-        throw new ValidationException(
+        throw badParameter(
             java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8),
             "is not valid percent-encoding");
       }
     }
+  }
+
+  /**
+   * A refusal about the parameter {@code name}. A name a client can read back (printable, no
+   * spaces, at most 64 characters) is the error's field; any other (a tab, a NUL, a megabyte) is
+   * refused as field {@code query}, with the name quoted, escaped and cut in the message.
+   */
+  private static ValidationException badParameter(String name, String problem) {
+    if (readable(name)) {
+      return new ValidationException(name, problem);
+    }
+    return new ValidationException("query", "parameter " + quoted(name) + " " + problem);
+  }
+
+  private static boolean readable(String name) {
+    return !name.isEmpty()
+        && name.length() <= 64
+        && Storable.textProblem(name) == null
+        && name.codePoints().allMatch(c -> c > ' ' && !Character.isISOControl(c));
+  }
+
+  private static String quoted(String name) {
+    String shown = name.length() > 64 ? name.substring(0, 64) + "..." : name;
+    StringBuilder out = new StringBuilder("\"");
+    shown
+        .codePoints()
+        .forEach(
+            c -> {
+              if (c < ' ' || Character.isISOControl(c) || (c >= 0xD800 && c <= 0xDFFF)) {
+                out.append(String.format(Locale.ROOT, "\\u%04x", c));
+              } else if (c == '"' || c == '\\') {
+                out.append('\\').appendCodePoint(c);
+              } else {
+                out.appendCodePoint(c);
+              }
+            });
+    return out.append('"').toString();
   }
 
   private static boolean wellEscaped(String s) {

@@ -280,6 +280,10 @@ class HttpInputTest {
     assertRefused(http.post("/api/queues/a%00b/pause", ""), 400, "path");
     assertRefused(http.get("/api/jobs?limit=5&limit=6"), 400, "limit");
     assertRefused(http.get("/api/queues?raed=fast"), 400, "raed");
+    // A parameter name no client could read back as a field is refused as "query", quoted.
+    assertRefused(http.get("/api/jobs?tag=%09&%09=1"), 400, "query");
+    assertRefused(http.get("/api/jobs?%20=1&%20=2"), 400, "query");
+    assertRefused(http.get("/api/jobs?" + "n".repeat(100) + "=1"), 400, "query");
     assertRefused(http.raw("GET", "/api/jobs?limit=%zz", null, false), 400, "limit");
     assertRefused(http.raw("GET", "/api/jobs?li%zzmit=1", null, false), 400, "query");
     assertThat(SchemaRows.count(db)).isEqualTo(before);
