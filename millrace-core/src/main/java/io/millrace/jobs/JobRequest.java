@@ -174,8 +174,9 @@ public final class JobRequest {
    * How long one attempt may run before it is interrupted and counted as failed; at most 100 years.
    */
   public JobRequest timeout(Duration timeout) {
-    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-      throw new ValidationException("timeout", "must be positive");
+    // Stored in whole milliseconds (timeout_ms > 0): a positive timeout under 1 ms would be 0.
+    if (timeout == null || timeout.compareTo(Duration.ofMillis(1)) < 0) {
+      throw new ValidationException("timeout", "must be at least 1 ms, got " + timeout);
     }
     this.timeout = Storable.duration("timeout", timeout);
     return this;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.millrace.base.MillraceException;
 import io.millrace.base.Storable;
@@ -19,7 +20,12 @@ public final class Json {
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private static final ObjectReader EXACT =
-      MAPPER.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+      MAPPER
+          .reader()
+          .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          // Keep the scale as written: jsonb keeps it too, so 0E-1500 comes back as 1,502
+          // characters, which the digit limit must see (a stripped 0 would hide it).
+          .with(JsonNodeFactory.withExactBigDecimals(true));
 
   private Json() {}
 

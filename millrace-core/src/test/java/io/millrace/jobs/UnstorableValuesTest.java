@@ -66,6 +66,8 @@ class UnstorableValuesTest {
     // text) stored exactly and handed back by jsonb as 1,500 digits no reader here accepts.
     assertRejected(() -> node.enqueue(JobRequest.ofJson("later", "{\"x\":1e-1499}")), "args");
     assertRejected(() -> node.enqueue(JobRequest.ofJson("later", "{\"x\":1e1499}")), "args");
+    // jsonb keeps a decimal's scale: 0E-1500 comes back as 1,502 characters, though it is zero.
+    assertRejected(() -> node.enqueue(JobRequest.ofJson("later", "{\"x\":0E-1500}")), "args");
     assertThatThrownBy(
             () ->
                 node.events()
@@ -73,7 +75,7 @@ class UnstorableValuesTest {
                         "decimals",
                         io.millrace.projections.EventStore.ANY,
                         java.util.List.of(
-                            new io.millrace.projections.NewEvent("t", "{\"x\":1e-1499}", null))))
+                            new io.millrace.projections.NewEvent("t", "{\"x\":0E-1500}", null))))
         .isInstanceOf(ValidationException.class)
         .satisfies(e -> assertThat(((ValidationException) e).field()).isEqualTo("data"));
     long id = node.enqueue(JobRequest.ofJson("later", "{\"x\":1.50e-300}")).id();
@@ -102,6 +104,10 @@ class UnstorableValuesTest {
 
   @Test
   void hugeDelayAndTimeoutAreRefused() {
+    // ApiValueProperties found it: a positive timeout under 1 ms was stored as timeout_ms = 0.
+    assertRejected(
+        () -> node.enqueue(JobRequest.of("later", Map.of()).timeout(Duration.ofNanos(999_999))),
+        "timeout");
     assertRejected(
         () ->
             node.enqueue(

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
@@ -28,6 +29,7 @@ final class ApiBody {
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           // Decimals exactly: as doubles, 1e-1499 would pass on as 0.0 (see Json.parse).
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private ApiBody() {}
