@@ -103,7 +103,43 @@ final class ApiGuard {
     }
     if (mutation && hasBody(ctx)) {
       checkJson(ctx.header("Content-Type"));
+    } else {
+      checkCharset(ctx.header("Content-Type"));
     }
+  }
+
+  /**
+   * The route layer decodes the query string with the charset the Content-Type declares, even on a
+   * request without a body; a quoted {@code "UTF-8"} or a {@code latin1} would drop or garble the
+   * parameters and silently widen a list. URLs are UTF-8, so any other declared charset is refused.
+   */
+  static void checkCharset(String contentType) {
+    if (contentType == null) {
+      return;
+    }
+    String[] parts = contentType.split(";");
+    for (int i = 1; i < parts.length; i++) {
+      String problem = charsetProblem(parts[i].trim());
+      if (problem != null) {
+        throw new HttpResponseException(
+            HttpStatus.UNSUPPORTED_MEDIA_TYPE.getCode(),
+            problem + "; query strings and bodies are utf-8",
+            Map.of("field", "Content-Type"));
+      }
+    }
+  }
+
+  /** Null when {@code param} is not a charset, or is the bare token utf-8 in any case. */
+  private static String charsetProblem(String param) {
+    int eq = param.indexOf('=');
+    String name = eq < 0 ? param : param.substring(0, eq).trim();
+    if (!name.equalsIgnoreCase("charset")) {
+      return null;
+    }
+    String value = param.substring(eq + 1).trim();
+    return value.equalsIgnoreCase("utf-8")
+        ? null
+        : "Content-Type parameter '" + param + "' is not charset=utf-8 (unquoted)";
   }
 
   /** A body is there when its length is declared non-zero or it comes chunked. */
@@ -113,7 +149,8 @@ final class ApiGuard {
 
   /**
    * Bodies are JSON, which is UTF-8: {@code application/json}, optionally with {@code
-   * charset=utf-8}. Anything else is refused rather than guessed at.
+   * charset=utf-8} (unquoted, see {@link #checkCharset}). Anything else is refused rather than
+   * guessed at.
    */
   static void checkJson(String contentType) {
     String problem = jsonContentTypeProblem(contentType);
@@ -137,9 +174,12 @@ final class ApiGuard {
       String param = parts[i].trim();
       int eq = param.indexOf('=');
       String name = eq < 0 ? param : param.substring(0, eq).trim();
-      String value = eq < 0 ? "" : param.substring(eq + 1).trim().replace("\"", "");
-      if (!name.equalsIgnoreCase("charset") || !value.equalsIgnoreCase("utf-8")) {
+      if (!name.equalsIgnoreCase("charset")) {
         return "Content-Type parameter '" + param + "' is not charset=utf-8";
+      }
+      String problem = charsetProblem(param);
+      if (problem != null) {
+        return problem;
       }
     }
     return null;

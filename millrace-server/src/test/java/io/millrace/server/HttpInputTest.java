@@ -227,6 +227,21 @@ class HttpInputTest {
   }
 
   @Test
+  void aReadWithAForeignCharsetIsRefusedNotDecodedDifferently() throws Exception {
+    // The query string would be decoded with the declared charset: quoted, the parameter vanished
+    // and the list widened to every queue; as latin1, 'é' would be read as two characters.
+    for (String type :
+        new String[] {
+          "application/json;charset=\"UTF-8\"", "text/plain; charset=latin1", "text/plain;charset="
+        }) {
+      assertRefused(http.get("/api/jobs?queue=%C3%A9", "Content-Type", type), 415, "Content-Type");
+    }
+    assertThat(http.get("/api/jobs?queue=x", "Content-Type", "text/plain; charset=UTF-8").status())
+        .isEqualTo(200);
+    assertThat(http.get("/api/jobs?queue=x", "Content-Type", "text/plain").status()).isEqualTo(200);
+  }
+
+  @Test
   void repeatedKeysAndTrailingTextAreRefusedNamingTheKey() throws Exception {
     Map<String, Long> before = SchemaRows.count(db);
     assertRefused(http.post("/api/jobs", "{\"kind\":\"work\",\"kind\":\"work\"}"), 400, "kind");
