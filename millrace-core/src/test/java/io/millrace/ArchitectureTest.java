@@ -66,7 +66,7 @@ class ArchitectureTest {
             "io.millrace.cluster..",
             "io.millrace.health..")
         .layer("Storage")
-        .definedBy("io.millrace.sql..", "io.millrace.schema..")
+        .definedBy("io.millrace.internal.sql..", "io.millrace.schema..")
         .layer("Base")
         .definedBy("io.millrace.base..")
         .whereLayer("Engine")
@@ -111,7 +111,7 @@ class ArchitectureTest {
   @Test
   void instantsNeverPassThroughJavaSqlTimestamp() {
     // java.sql.Timestamp converts with the Julian/Gregorian hybrid calendar: instants before 1582
-    // read back shifted by days. Every timestamptz goes through io.millrace.sql.Instants.
+    // read back shifted by days. Every timestamptz goes through io.millrace.internal.sql.Instants.
     noClasses()
         .should()
         .dependOnClassesThat()

@@ -162,7 +162,7 @@ public final class DashboardBenchmark {
         String timing = r.headers().firstValue("Server-Timing").orElseThrow();
         server[i] = Double.parseDouble(timing.substring(timing.indexOf("dur=") + 4));
         roundTrip[i] = rt;
-        count = io.millrace.sql.Json.parse(r.body()).get("jobs").size();
+        count = io.millrace.base.Json.parse(r.body()).get("jobs").size();
       }
     }
     Arrays.sort(server);

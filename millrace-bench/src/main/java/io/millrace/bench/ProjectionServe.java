@@ -6,12 +6,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.Millrace;
+import io.millrace.base.Json;
 import io.millrace.projections.Event;
 import io.millrace.projections.Projection;
 import io.millrace.projections.ProjectionContext;
 import io.millrace.projections.ProjectionHandler;
 import io.millrace.server.MillraceServer;
-import io.millrace.sql.Json;
 import java.util.List;
 
 /**

@@ -1,7 +1,7 @@
 package io.millrace.bench;
 
+import io.millrace.internal.sql.SqlFile;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.SqlFile;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Array;
 import java.sql.Connection;

@@ -1,7 +1,7 @@
 package io.millrace.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.millrace.sql.Json;
+import io.millrace.base.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

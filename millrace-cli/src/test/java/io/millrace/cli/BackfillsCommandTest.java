@@ -7,7 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.millrace.Millrace;
 import io.millrace.backfills.Backfill;
 import io.millrace.backfills.Throttles;
-import io.millrace.sql.Json;
+import io.millrace.base.Json;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
 import java.io.PrintWriter;

@@ -3,7 +3,7 @@ package io.millrace.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.millrace.sql.Json;
+import io.millrace.base.Json;
 import io.millrace.testing.Await;
 import java.io.PrintWriter;
 import java.io.StringWriter;

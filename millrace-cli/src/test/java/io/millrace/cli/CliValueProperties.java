@@ -174,6 +174,6 @@ class CliValueProperties {
 
   /** {@code text} as a JSON string literal, written the way a shell user would escape it. */
   private static String quoted(String text) {
-    return io.millrace.sql.Json.write(text);
+    return io.millrace.base.Json.write(text);
   }
 }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.Millrace;
+import io.millrace.base.Json;
 import io.millrace.projections.EventStore;
 import io.millrace.projections.NewEvent;
 import io.millrace.projections.Projection;
-import io.millrace.sql.Json;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
 import java.io.PrintWriter;

@@ -1,9 +1,9 @@
 package io.millrace.backfills;
 
 import io.millrace.base.Storable;
+import io.millrace.internal.sql.Instants;
+import io.millrace.internal.sql.SqlFile;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.Instants;
-import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -2,8 +2,8 @@ package io.millrace.backfills;
 
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
+import io.millrace.internal.sql.SqlFile;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

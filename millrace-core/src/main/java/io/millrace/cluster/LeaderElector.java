@@ -1,7 +1,7 @@
 package io.millrace.cluster;
 
+import io.millrace.internal.sql.SqlFile;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,9 +1,9 @@
 package io.millrace.counts;
 
 import io.millrace.base.MillraceException;
+import io.millrace.internal.sql.SqlFile;
+import io.millrace.internal.sql.Transactions;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.SqlFile;
-import io.millrace.sql.Transactions;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,10 +1,10 @@
 package io.millrace.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.base.Json;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
-import io.millrace.sql.Json;
-import io.millrace.sql.SqlErrors;
+import io.millrace.internal.sql.SqlErrors;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package io.millrace.jobs;
 
-import io.millrace.sql.SqlErrors;
+import io.millrace.internal.sql.SqlErrors;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

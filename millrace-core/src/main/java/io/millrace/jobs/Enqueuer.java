@@ -1,11 +1,11 @@
 package io.millrace.jobs;
 
+import io.millrace.base.Json;
 import io.millrace.base.MillraceException;
 import io.millrace.base.ValidationException;
+import io.millrace.internal.sql.SqlFile;
+import io.millrace.internal.sql.Transactions;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.Json;
-import io.millrace.sql.SqlFile;
-import io.millrace.sql.Transactions;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

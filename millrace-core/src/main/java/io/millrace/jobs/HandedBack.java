@@ -1,9 +1,9 @@
 package io.millrace.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.base.Json;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
-import io.millrace.sql.Json;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package io.millrace.jobs;
 
+import io.millrace.internal.sql.Instants;
+import io.millrace.internal.sql.SqlFile;
+import io.millrace.internal.sql.Transactions;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.Instants;
-import io.millrace.sql.SqlFile;
-import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,14 +1,14 @@
 package io.millrace.jobs;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.millrace.base.Json;
 import io.millrace.base.MillraceException;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
+import io.millrace.internal.sql.Instants;
+import io.millrace.internal.sql.SqlFile;
+import io.millrace.internal.sql.Transactions;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.Instants;
-import io.millrace.sql.Json;
-import io.millrace.sql.SqlFile;
-import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

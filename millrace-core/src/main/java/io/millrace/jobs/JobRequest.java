@@ -2,9 +2,9 @@ package io.millrace.jobs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.base.Json;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
-import io.millrace.sql.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

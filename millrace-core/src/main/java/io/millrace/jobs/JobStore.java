@@ -1,8 +1,8 @@
 package io.millrace.jobs;
 
+import io.millrace.internal.sql.Instants;
+import io.millrace.internal.sql.SqlFile;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.Instants;
-import io.millrace.sql.SqlFile;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

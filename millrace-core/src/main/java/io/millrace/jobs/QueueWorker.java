@@ -1,6 +1,6 @@
 package io.millrace.jobs;
 
-import io.millrace.sql.SqlErrors;
+import io.millrace.internal.sql.SqlErrors;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,11 +2,11 @@ package io.millrace.projections;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.base.Json;
 import io.millrace.base.MillraceException;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
-import io.millrace.sql.Json;
-import io.millrace.sql.SqlFile;
+import io.millrace.internal.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

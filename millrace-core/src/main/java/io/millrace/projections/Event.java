@@ -2,8 +2,8 @@ package io.millrace.projections;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.base.Json;
 import io.millrace.base.MillraceException;
-import io.millrace.sql.Json;
 import java.time.Instant;
 
 /**

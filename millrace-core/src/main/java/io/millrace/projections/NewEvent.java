@@ -2,10 +2,10 @@ package io.millrace.projections;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.base.Json;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobRequest;
-import io.millrace.sql.Json;
 import java.util.Map;
 
 /**

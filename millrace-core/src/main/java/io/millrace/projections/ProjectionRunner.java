@@ -1,8 +1,8 @@
 package io.millrace.projections;
 
 import io.millrace.base.Storable;
-import io.millrace.sql.SqlFile;
-import io.millrace.sql.Transactions;
+import io.millrace.internal.sql.SqlFile;
+import io.millrace.internal.sql.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;

@@ -2,14 +2,14 @@ package io.millrace.projections;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.base.Json;
 import io.millrace.base.MillraceException;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.health.Readiness;
+import io.millrace.internal.sql.SqlFile;
 import io.millrace.jobs.JobRequest;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.Json;
-import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

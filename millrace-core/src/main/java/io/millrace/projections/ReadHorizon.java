@@ -1,7 +1,7 @@
 package io.millrace.projections;
 
-import io.millrace.sql.Instants;
-import io.millrace.sql.SqlFile;
+import io.millrace.internal.sql.Instants;
+import io.millrace.internal.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

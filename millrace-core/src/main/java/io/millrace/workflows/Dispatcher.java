@@ -2,9 +2,9 @@ package io.millrace.workflows;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.internal.sql.SqlFile;
+import io.millrace.internal.sql.Transactions;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.SqlFile;
-import io.millrace.sql.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -2,7 +2,7 @@ package io.millrace.workflows;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.millrace.sql.SqlFile;
+import io.millrace.internal.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

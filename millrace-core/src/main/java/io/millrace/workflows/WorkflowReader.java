@@ -1,10 +1,10 @@
 package io.millrace.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.base.Json;
+import io.millrace.internal.sql.Instants;
+import io.millrace.internal.sql.SqlFile;
 import io.millrace.jobs.JobState;
-import io.millrace.sql.Instants;
-import io.millrace.sql.Json;
-import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

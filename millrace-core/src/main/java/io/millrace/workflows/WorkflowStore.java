@@ -1,9 +1,9 @@
 package io.millrace.workflows;
 
+import io.millrace.base.Json;
+import io.millrace.internal.sql.SqlFile;
 import io.millrace.jobs.JobRequest;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.Json;
-import io.millrace.sql.SqlFile;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

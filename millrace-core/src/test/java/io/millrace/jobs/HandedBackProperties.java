@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.Millrace;
+import io.millrace.base.Json;
 import io.millrace.base.Storable;
-import io.millrace.sql.Json;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
 import java.math.BigDecimal;

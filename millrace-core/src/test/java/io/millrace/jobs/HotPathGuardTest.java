@@ -3,8 +3,8 @@ package io.millrace.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.Millrace;
+import io.millrace.internal.sql.SqlFile;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.SqlFile;
 import io.millrace.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -3,8 +3,8 @@ package io.millrace.projections;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.Millrace;
+import io.millrace.internal.sql.Transactions;
 import io.millrace.schema.SchemaName;
-import io.millrace.sql.Transactions;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
 import java.util.concurrent.CountDownLatch;

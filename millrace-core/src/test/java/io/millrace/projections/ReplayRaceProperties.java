@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.millrace.Millrace;
-import io.millrace.sql.Json;
+import io.millrace.base.Json;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
 import java.sql.Connection;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import io.millrace.base.Json;
 import io.millrace.jobs.JobState;
-import io.millrace.sql.Json;
 import java.io.IOException;
 
 /**

@@ -2,10 +2,10 @@ package io.millrace.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.millrace.base.Json;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobRequest;
-import io.millrace.sql.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

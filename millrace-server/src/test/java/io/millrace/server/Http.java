@@ -1,7 +1,7 @@
 package io.millrace.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.millrace.sql.Json;
+import io.millrace.base.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.Millrace;
-import io.millrace.sql.Json;
+import io.millrace.base.Json;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
 import java.net.URI;

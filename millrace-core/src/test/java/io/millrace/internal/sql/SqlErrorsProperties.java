@@ -1,4 +1,4 @@
-package io.millrace.sql;
+package io.millrace.internal.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

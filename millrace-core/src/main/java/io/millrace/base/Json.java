@@ -1,4 +1,4 @@
-package io.millrace.sql;
+package io.millrace.base;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.millrace.base.MillraceException;
-import io.millrace.base.Storable;
 
 /** The one JSON mapper Millrace uses for args, results and errors. */
 public final class Json {

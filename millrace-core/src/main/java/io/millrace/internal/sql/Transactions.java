@@ -1,4 +1,4 @@
-package io.millrace.sql;
+package io.millrace.internal.sql;
 
 import java.sql.Connection;
 import java.sql.SQLException;

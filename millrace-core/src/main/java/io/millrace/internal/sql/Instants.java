@@ -1,4 +1,4 @@
-package io.millrace.sql;
+package io.millrace.internal.sql;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,4 +1,4 @@
-package io.millrace.sql;
+package io.millrace.internal.sql;
 
 import io.millrace.base.MillraceException;
 import io.millrace.schema.SchemaName;

@@ -1,4 +1,4 @@
-package io.millrace.sql;
+package io.millrace.internal.sql;
 
 import java.io.IOException;
 import java.sql.SQLException;
