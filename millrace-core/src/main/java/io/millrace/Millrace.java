@@ -2,33 +2,33 @@ package io.millrace;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.millrace.backfills.BackfillWorker;
 import io.millrace.backfills.Backfills;
+import io.millrace.backfills.BackfillsComponent;
 import io.millrace.base.MillraceException;
-import io.millrace.cluster.LeaderElector;
-import io.millrace.cluster.MaintenanceLoop;
-import io.millrace.cluster.NodeRegistry;
+import io.millrace.cluster.Component;
+import io.millrace.cluster.MaintenanceFailure;
+import io.millrace.cluster.Membership;
+import io.millrace.cluster.NodeContext;
+import io.millrace.cluster.Nodes;
+import io.millrace.cluster.Task;
 import io.millrace.counts.Counts;
-import io.millrace.counts.CountsMetrics;
+import io.millrace.counts.CountsComponent;
 import io.millrace.counts.CountsReport;
 import io.millrace.counts.QueueCounts;
 import io.millrace.counts.QueueOverview;
 import io.millrace.health.Readiness;
 import io.millrace.jobs.EnqueueResult;
-import io.millrace.jobs.Enqueuer;
-import io.millrace.jobs.HandlerRegistry;
-import io.millrace.jobs.HistoryRetention;
 import io.millrace.jobs.JobAdmin;
 import io.millrace.jobs.JobRequest;
-import io.millrace.jobs.PeriodicJobs;
-import io.millrace.jobs.Rescuer;
-import io.millrace.jobs.Workers;
+import io.millrace.jobs.JobsComponent;
 import io.millrace.projections.EventStore;
 import io.millrace.projections.Projections;
+import io.millrace.projections.ProjectionsComponent;
 import io.millrace.schema.SchemaMigrator;
 import io.millrace.schema.SchemaName;
+import io.millrace.workflows.Workflows;
+import io.millrace.workflows.WorkflowsComponent;
 import java.sql.Connection;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,67 +61,51 @@ public final class Millrace implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Millrace.class);
 
   private final MillraceSettings settings;
-  private final DataSource dataSource;
-  private final SchemaName schema;
-  private final Enqueuer enqueuer;
-  private final JobAdmin admin;
-  private final Counts counts;
-  private final io.millrace.workflows.Workflows workflows;
-  private final NodeRegistry nodes;
+  private final NodeContext node;
   private final SchemaMigrator migrator;
   private final Readiness readiness = new Readiness();
-  private final MeterRegistry meters;
-  private final Backfills backfills;
-  private BackfillWorker backfillWorker;
-  private final Projections projections;
-  private Workers workers;
-  private MaintenanceLoop maintenance;
-  private LeaderElector elector;
+  private final Nodes nodes;
+  private final JobsComponent jobs;
+  private final CountsComponent counts;
+  private final WorkflowsComponent workflows;
+  private final BackfillsComponent backfills;
+  private final ProjectionsComponent projections;
+
+  /** Every capability, in start order; they stop in reverse. */
+  private final List<Component> components;
+
+  private volatile Membership membership;
   private ScheduledExecutorService timer;
   private volatile boolean started;
   private volatile boolean closed;
 
   Millrace(MillraceSettings settings) {
     this.settings = settings;
-    this.dataSource = settings.dataSource();
-    this.schema = settings.schema();
-    this.meters =
+    MeterRegistry meters =
         settings.meterRegistry() == null ? new SimpleMeterRegistry() : settings.meterRegistry();
-    HandlerRegistry handlers = settings.handlers();
-    java.util.function.Predicate<String> kindAccepted =
-        kind ->
-            handlers.isEmpty()
-                || handlers.get(kind) != null
-                || settings.externalKinds().contains(kind);
-    this.enqueuer = new Enqueuer(dataSource, schema, settings.maxArgsBytes(), kindAccepted);
-    this.admin = new JobAdmin(dataSource, schema);
-    this.counts = new Counts(dataSource, schema);
-    this.workflows =
-        new io.millrace.workflows.Workflows(
-            dataSource,
-            schema,
-            settings.maxArgsBytes(),
-            kindAccepted,
-            settings.workflowOptions(),
-            meters);
-    this.nodes = new NodeRegistry(dataSource, schema);
-    this.migrator = new SchemaMigrator(dataSource, schema);
-    readiness.add(this::schemaStatus);
-    this.backfills = new Backfills(dataSource, schema, settings.backfills());
-    if (settings.backfills().stream().anyMatch(io.millrace.backfills.Backfill::blocking)) {
-      readiness.add(backfills.readinessCheck());
-    }
-    this.projections =
-        new Projections(
-            dataSource,
-            schema,
+    this.node =
+        new NodeContext(
+            settings.dataSource(),
+            settings.schema(),
             settings.nodeId(),
-            settings.projections(),
             settings.lease(),
             settings.pollInterval(),
             settings.listen(),
             meters);
-    projections.readinessChecks().forEach(readiness::add);
+    this.migrator = new SchemaMigrator(settings.dataSource(), settings.schema());
+    this.nodes = new Nodes(settings.dataSource(), settings.schema());
+    this.jobs = new JobsComponent(node, settings.jobsOptions());
+    this.counts = new CountsComponent(node, settings.countsRefreshInterval());
+    this.workflows =
+        new WorkflowsComponent(
+            node, settings.workflowOptions(), settings.maxArgsBytes(), jobs::acceptsKind);
+    this.backfills = new BackfillsComponent(node, settings.backfills());
+    this.projections = new ProjectionsComponent(node, settings.projections());
+    // The cascade listens before workers finish anything; projections catch up last, in the
+    // background, so a server binds at once.
+    this.components = List.of(workflows, jobs, counts, backfills, projections);
+    readiness.add(this::schemaStatus);
+    components.forEach(c -> c.readinessChecks().forEach(readiness::add));
   }
 
   /** This build's version, as the pom states it (for example {@code 0.1.0-SNAPSHOT}). */
@@ -139,155 +123,102 @@ public final class Millrace implements AutoCloseable {
   }
 
   /**
+   * Fails unless the schema is at exactly the version this build knows: behind, run {@link
+   * #migrate()}; ahead, a newer Millrace migrated it and this node must be upgraded.
+   */
+  public void checkSchema() {
+    migrator.checkCompatible();
+  }
+
+  /**
    * Joins the cluster and starts working. Refuses to start unless the schema is at exactly the
-   * version this build knows (run {@link #migrate()} first; a newer schema means a newer Millrace
-   * migrated it and this node must be upgraded).
+   * version this build knows (see {@link #checkSchema()}).
    */
   public synchronized void start() {
     if (started) {
       throw new IllegalStateException("already started");
     }
     migrator.checkCompatible();
-    String nodeId = settings.nodeId();
-    List<String> queues = new ArrayList<>(settings.queues().keySet());
-    List<String> kinds = new ArrayList<>(settings.handlers().kinds());
-    MaintenanceLoop.NodeIdentity identity =
-        new MaintenanceLoop.NodeIdentity(hostName(), ProcessHandle.current().pid(), queues, kinds);
-    try {
-      nodes.register(nodeId, identity.host(), identity.pid(), queues, kinds);
-    } catch (java.sql.SQLException e) {
-      throw new MillraceException("node " + nodeId + " could not register: " + e.getMessage(), e);
+    List<Task> leaderTasks = new ArrayList<>();
+    List<Task> housekeeping = new ArrayList<>();
+    for (Component c : components) {
+      leaderTasks.addAll(c.leaderTasks());
+      housekeeping.addAll(c.housekeeping());
     }
-    PeriodicJobs periodic = new PeriodicJobs(dataSource, schema, settings.misfireThreshold());
-    if (!settings.periodicJobs().isEmpty()) {
-      periodic.register(settings.periodicJobs());
-    }
-    Rescuer rescuer = new Rescuer(dataSource, schema, settings.rescueGrace());
-    HistoryRetention retention = new HistoryRetention(dataSource, schema, settings.retention());
-    // Before any job can finish: a day's rows that land in a default partition keep that day from
-    // getting its own partition, and then leave only by row-by-row deletes.
-    try {
-      retention.ensurePartitions(Instant.now());
-    } catch (java.sql.SQLException e) {
-      log.warn(
-          "could not create history partitions at start-up (the leader retries): {}",
-          e.getMessage());
-    }
-    elector = new LeaderElector(dataSource, schema, nodeId);
-    maintenance =
-        new MaintenanceLoop(
-            nodeId,
-            identity,
-            nodes,
-            elector,
-            List.of(
-                // Completions win over rescue: a leader that has just taken over (after an outage,
-                // every lease has expired) gives nodes the grace to renew what they still hold.
-                new MaintenanceLoop.Task("rescue", rescuer::rescue, settings.rescueGrace()),
-                new MaintenanceLoop.Task("periodic-jobs", periodic::fireDue),
-                new MaintenanceLoop.Task("workflow-reconciler", workflows::reconcile)),
-            List.of(
-                new MaintenanceLoop.Task(
-                    "history-partitions", () -> retention.ensurePartitions(Instant.now())),
-                new MaintenanceLoop.Task(
-                    "history-retention", () -> retention.enforce(Instant.now())),
-                new MaintenanceLoop.Task("prune-nodes", () -> nodes.prune(settings.nodeSilence())),
-                new MaintenanceLoop.Task("workflow-retention", workflows::prune)),
+    List<String> queues = List.copyOf(settings.queues().keySet());
+    Membership joined =
+        Membership.join(
+            node,
+            queues,
+            jobs.kinds(),
+            leaderTasks,
+            housekeeping,
             settings.housekeepingInterval(),
-            meters);
-    if (!settings.queues().isEmpty()) {
-      workers =
-          new Workers(dataSource, schema, settings.handlers(), settings.workerSettings(), meters);
-      workers.start();
-    }
-    workflows.start();
-    if (!settings.backfills().isEmpty()) {
-      backfillWorker =
-          new BackfillWorker(
-              dataSource,
-              schema,
-              nodeId,
-              settings.backfills(),
-              settings.lease(),
-              settings.pollInterval(),
-              meters);
-      backfillWorker.start();
-    }
-    timer =
+            settings.nodeSilence());
+    ScheduledExecutorService maintenanceTimer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "millrace-maintenance");
               t.setDaemon(true);
               return t;
             });
-    long every = settings.maintenanceInterval().toMillis();
-    timer.scheduleWithFixedDelay(maintenance, 0, every, TimeUnit.MILLISECONDS);
-    CountsMetrics countsMetrics = new CountsMetrics(counts, meters);
-    long refresh = settings.countsRefreshInterval().toMillis();
-    timer.scheduleWithFixedDelay(
-        () -> {
-          try {
-            countsMetrics.refresh();
-          } catch (RuntimeException e) {
-            log.warn("refreshing queue count gauges failed: {}", e.getMessage());
-          }
-        },
-        0,
-        refresh,
-        TimeUnit.MILLISECONDS);
-    // Asynchronous: the catch-up runs in the background, so a server binds at once.
-    projections.start();
+    membership = joined;
+    timer = maintenanceTimer;
+    components.forEach(c -> c.start(maintenanceTimer));
+    maintenanceTimer.scheduleWithFixedDelay(
+        joined::tick, 0, settings.maintenanceInterval().toMillis(), TimeUnit.MILLISECONDS);
     started = true;
     log.info(
         "Millrace node {} started on schema {} (queues {}, {} handlers)",
-        nodeId,
-        schema,
+        node.nodeId(),
+        node.schema(),
         queues,
-        kinds.size());
+        jobs.kinds().size());
   }
 
   /** Enqueues one job in a transaction of its own. */
   public EnqueueResult enqueue(JobRequest request) {
-    return enqueuer.enqueue(List.of(request)).get(0);
+    return jobs.enqueue(List.of(request)).get(0);
   }
 
   /** Enqueues one job inside the caller's transaction: it exists only if the caller commits. */
   public EnqueueResult enqueue(Connection connection, JobRequest request) {
-    return enqueuer.enqueue(connection, List.of(request)).get(0);
+    return jobs.enqueue(connection, List.of(request)).get(0);
   }
 
   /** Enqueues many jobs in one statement and one transaction; results are in request order. */
   public List<EnqueueResult> enqueueAll(List<JobRequest> requests) {
-    return enqueuer.enqueue(requests);
+    return jobs.enqueue(requests);
   }
 
   /** Enqueues many jobs in one statement inside the caller's transaction. */
   public List<EnqueueResult> enqueueAll(Connection connection, List<JobRequest> requests) {
-    return enqueuer.enqueue(connection, requests);
+    return jobs.enqueue(connection, requests);
   }
 
   /** The event log: append (standalone or in your transaction), read a stream, read everything. */
   public EventStore events() {
-    return projections.events();
+    return projections.projections().events();
   }
 
   /** Projections: status, retry, rebuild, the query guard's status and document reads. */
   public Projections projections() {
-    return projections;
+    return projections.projections();
   }
 
+  /** Read, list, cancel, retry and discard jobs; pause queues; bulk actions. */
   public JobAdmin admin() {
-    return admin;
+    return jobs.admin();
   }
 
   /** Submit, read and cancel workflows (jobs that depend on jobs). */
-  public io.millrace.workflows.Workflows workflows() {
-    return workflows;
+  public Workflows workflows() {
+    return workflows.workflows();
   }
 
   /** Exact and fast queue counts, counter verification and rebuild. */
   public Counts counts() {
-    return counts;
+    return counts.counts();
   }
 
   /**
@@ -296,8 +227,8 @@ public final class Millrace implements AutoCloseable {
    * @param exact an exact read, or the cheapest one (see {@link Counts#fast})
    */
   public QueueOverview queues(boolean exact) {
-    java.util.Set<String> paused = admin.pausedQueues();
-    CountsReport report = exact ? counts.exact(List.of()) : counts.fast(List.of());
+    java.util.Set<String> paused = admin().pausedQueues();
+    CountsReport report = exact ? counts().exact(List.of()) : counts().fast(List.of());
     java.util.Map<String, QueueCounts> byName = new java.util.TreeMap<>();
     report.queues().forEach(q -> byName.put(q.queue(), q));
     paused.forEach(name -> byName.computeIfAbsent(name, n -> QueueCounts.empty(n)));
@@ -310,10 +241,11 @@ public final class Millrace implements AutoCloseable {
 
   /** Backfills: status, pause/resume/cancel/retry, {@code isFinished} and {@code awaitFinished}. */
   public Backfills backfills() {
-    return backfills;
+    return backfills.backfills();
   }
 
-  public NodeRegistry nodes() {
+  /** The nodes registered on this schema (read-only). */
+  public Nodes nodes() {
     return nodes;
   }
 
@@ -322,11 +254,11 @@ public final class Millrace implements AutoCloseable {
   }
 
   public MeterRegistry meters() {
-    return meters;
+    return node.meters();
   }
 
   public SchemaName schema() {
-    return schema;
+    return node.schema();
   }
 
   public String nodeId() {
@@ -339,29 +271,32 @@ public final class Millrace implements AutoCloseable {
    * millrace.jobs.overrun.handlers}.
    */
   public int overrunHandlers() {
-    return workers == null ? 0 : workers.overrunHandlers();
+    return jobs.overrunHandlers();
   }
 
   /** True while this node's LISTEN connection is up (false: it relies on polling alone). */
   public boolean isListening() {
-    return workers != null && workers.listening();
+    return jobs.listening();
   }
 
   public boolean isLeader() {
-    return maintenance != null && maintenance.isLeader();
+    Membership m = membership;
+    return m != null && m.isLeader();
   }
 
   /** Last error of each failing maintenance task (empty when all is well, or not the leader). */
-  public Map<String, MaintenanceLoop.Failure> maintenanceFailures() {
-    return maintenance == null ? Map.of() : maintenance.lastFailures();
+  public Map<String, MaintenanceFailure> maintenanceFailures() {
+    Membership m = membership;
+    return m == null ? Map.of() : m.lastFailures();
   }
 
   /** Runs one maintenance tick now (tests and the CLI; the node also runs them on its timer). */
   public void runMaintenance() {
-    if (maintenance == null) {
+    Membership m = membership;
+    if (m == null) {
       throw new IllegalStateException("not started");
     }
-    maintenance.tick();
+    m.tick();
   }
 
   /**
@@ -379,30 +314,22 @@ public final class Millrace implements AutoCloseable {
       return;
     }
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
-    projections.close();
-    timer.shutdown();
-    if (workers != null) {
-      workers.stop(deadline);
+    ScheduledExecutorService t = timer;
+    Membership m = membership;
+    if (t == null || m == null) {
+      throw new IllegalStateException("started without a timer or membership");
     }
-    if (backfillWorker != null) {
-      backfillWorker.stop(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    t.shutdown();
+    for (int i = components.size() - 1; i >= 0; i--) {
+      components.get(i).stop(deadline);
     }
     try {
-      timer.awaitTermination(10, TimeUnit.SECONDS);
+      t.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    workflows.stop();
-    elector.resign();
-    try {
-      nodes.deregister(settings.nodeId());
-    } catch (java.sql.SQLException e) {
-      log.warn(
-          "node {} could not deregister (the leader will prune it): {}",
-          settings.nodeId(),
-          e.getMessage());
-    }
-    log.info("Millrace node {} stopped", settings.nodeId());
+    m.leave();
+    log.info("Millrace node {} stopped", node.nodeId());
   }
 
   private Readiness.Status schemaStatus() {
@@ -420,12 +347,13 @@ public final class Millrace implements AutoCloseable {
         }
       }
       if (applied == SchemaMigrator.CURRENT_VERSION) {
-        return Readiness.Status.ready("schema", "schema " + schema + " at version " + applied);
+        return Readiness.Status.ready(
+            "schema", "schema " + node.schema() + " at version " + applied);
       }
       return Readiness.Status.notReady(
           "schema",
           "schema "
-              + schema
+              + node.schema()
               + " is at version "
               + applied
               + ", this node needs "

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.jobs.Backoff;
-import io.millrace.jobs.HandlerRegistry;
+import io.millrace.jobs.HandlerBinding;
 import io.millrace.jobs.JobHandler;
 import io.millrace.jobs.JobRequest;
 import io.millrace.jobs.JobState;
@@ -33,7 +33,7 @@ public final class MillraceBuilder {
   private SchemaName schema = SchemaName.of("millrace");
   private String nodeId;
   private final Map<String, Integer> queues = new LinkedHashMap<>();
-  private final HandlerRegistry handlers = new HandlerRegistry();
+  private final Map<String, HandlerBinding<?>> handlers = new LinkedHashMap<>();
   private final Set<String> externalKinds = new HashSet<>();
   private final List<PeriodicJob> periodicJobs = new ArrayList<>();
   private Duration lease = Duration.ofSeconds(30);
@@ -104,8 +104,7 @@ public final class MillraceBuilder {
 
   /** Runs jobs of {@code kind}; their JSON args are deserialised into {@code argsType}. */
   public <A> MillraceBuilder handler(String kind, Class<A> argsType, JobHandler<A> handler) {
-    handlers.register(kind, argsType, handler, null);
-    return this;
+    return handler(new HandlerBinding<>(kind, argsType, handler, null));
   }
 
   /**
@@ -115,7 +114,14 @@ public final class MillraceBuilder {
    */
   public <A> MillraceBuilder handler(
       String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {
-    handlers.register(kind, argsType, handler, timeout);
+    return handler(new HandlerBinding<>(kind, argsType, handler, timeout));
+  }
+
+  private MillraceBuilder handler(HandlerBinding<?> binding) {
+    if (handlers.putIfAbsent(binding.kind(), binding) != null) {
+      throw new ValidationException(
+          "kind", "a handler for '" + binding.kind() + "' is already registered");
+    }
     return this;
   }
 
@@ -371,7 +377,7 @@ public final class MillraceBuilder {
             schema,
             id,
             workQueues,
-            handlers,
+            List.copyOf(handlers.values()),
             Set.copyOf(externalKinds),
             List.copyOf(periodicJobs),
             lease,

@@ -2,8 +2,9 @@ package io.millrace;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.jobs.Backoff;
-import io.millrace.jobs.HandlerRegistry;
+import io.millrace.jobs.HandlerBinding;
 import io.millrace.jobs.JobState;
+import io.millrace.jobs.JobsOptions;
 import io.millrace.jobs.PeriodicJob;
 import io.millrace.jobs.WorkerSettings;
 import io.millrace.schema.SchemaName;
@@ -21,7 +22,7 @@ record MillraceSettings(
     SchemaName schema,
     String nodeId,
     Map<String, Integer> queues,
-    HandlerRegistry handlers,
+    List<HandlerBinding<?>> handlers,
     Set<String> externalKinds,
     List<PeriodicJob> periodicJobs,
     Duration lease,
@@ -46,6 +47,18 @@ record MillraceSettings(
     io.millrace.workflows.WorkflowOptions workflowOptions,
     List<io.millrace.backfills.Backfill> backfills,
     List<io.millrace.projections.Projection> projections) {
+
+  JobsOptions jobsOptions() {
+    return new JobsOptions(
+        workerSettings(),
+        handlers,
+        externalKinds,
+        periodicJobs,
+        rescueGrace,
+        retention,
+        maxArgsBytes,
+        misfireThreshold);
+  }
 
   WorkerSettings workerSettings() {
     return new WorkerSettings(

@@ -13,8 +13,8 @@ import io.millrace.jobs.EnqueueResult;
 import io.millrace.jobs.Job;
 import io.millrace.jobs.JobAdmin;
 import io.millrace.jobs.JobRequest;
+import io.millrace.jobs.JobsTestAccess;
 import io.millrace.jobs.PeriodicJob;
-import io.millrace.jobs.PeriodicJobs;
 import io.millrace.jobs.Schedule;
 import io.millrace.projections.Event;
 import io.millrace.projections.EventStore;
@@ -336,9 +336,10 @@ class ApiValueProperties {
             fields,
             () -> {
               Schedule s = useCron ? Schedule.cron(cron) : Schedule.every(every);
-              new PeriodicJobs(db.dataSource(), SchemaName.of(db.schema()), Duration.ofMinutes(1))
-                  .register(
-                      List.of(PeriodicJob.of(name, s, JobRequest.of("tick", java.util.Map.of()))));
+              JobsTestAccess.registerPeriodic(
+                  db.dataSource(),
+                  SchemaName.of(db.schema()),
+                  List.of(PeriodicJob.of(name, s, JobRequest.of("tick", java.util.Map.of()))));
               return s;
             });
     if (schedule == null) {

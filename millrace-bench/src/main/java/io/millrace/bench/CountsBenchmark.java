@@ -37,8 +37,9 @@ public final class CountsBenchmark {
     try (BenchDatabase db = BenchDatabase.open(24)) {
       HikariDataSource ds = db.dataSource();
       String schema = "counts_bench_" + System.currentTimeMillis();
-      Millrace.builder(ds).schema(schema).build().migrate();
-      Counts counts = new Counts(ds, SchemaName.of(schema));
+      Millrace client = Millrace.builder(ds).schema(schema).build();
+      client.migrate();
+      Counts counts = client.counts();
       median(counts, 200, true); // warm the JIT, the pool and the plan cache before measuring
       System.out.printf("exact queue counts vs history size (%s)%n", db.description());
       System.out.printf("  %12s  %16s  %16s%n", "history rows", "counters (ms)", "scan (ms)");

@@ -1,8 +1,6 @@
 package io.millrace.cli;
 
 import io.millrace.Millrace;
-import io.millrace.schema.SchemaMigrator;
-import io.millrace.schema.SchemaName;
 
 /**
  * A one-shot command's connection: the database and a client node on it (no handlers, not started,
@@ -26,7 +24,7 @@ final class Session implements AutoCloseable {
       if (database.embedded().isPresent()) {
         client.migrate();
       } else {
-        new SchemaMigrator(database.dataSource(), SchemaName.of(options.schema)).checkCompatible();
+        client.checkSchema();
       }
       return new Session(database, client);
     } catch (RuntimeException e) {

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * the cursor at once) and the thread exits. Acquiring is a single guarded UPDATE, safe to repeat; a
  * failed acquire is logged and tried again on the next poll.
  */
-public final class BackfillWorker {
+final class BackfillWorker {
   private static final Logger log = LoggerFactory.getLogger(BackfillWorker.class);
 
   private final Registry registry;
@@ -41,7 +41,7 @@ public final class BackfillWorker {
   private final Map<String, Thread> runs = new java.util.concurrent.ConcurrentHashMap<>();
   private Thread thread;
 
-  public BackfillWorker(
+  BackfillWorker(
       DataSource dataSource,
       SchemaName schema,
       String nodeId,
@@ -64,7 +64,7 @@ public final class BackfillWorker {
    * Registers the definitions in order (the first registration fixes the order), then starts the
    * thread.
    */
-  public void start() {
+  void start() {
     for (Backfill b : backfills.values()) {
       try {
         registry.register(b, targetName(b));
@@ -129,7 +129,7 @@ public final class BackfillWorker {
   }
 
   /** Stops after the batch in flight and releases the lease; waits up to {@code timeout}. */
-  public void stop(Duration timeout) {
+  void stop(Duration timeout) {
     stopping.countDown();
     long deadline = System.nanoTime() + timeout.toNanos();
     List<Thread> threads = new java.util.ArrayList<>(runs.values());

@@ -28,7 +28,7 @@ public final class Backfills {
   private final List<String> blocking;
   private final Set<String> succeeded = ConcurrentHashMap.newKeySet();
 
-  public Backfills(DataSource dataSource, SchemaName schema, List<Backfill> definitions) {
+  Backfills(DataSource dataSource, SchemaName schema, List<Backfill> definitions) {
     this.registry = new Registry(dataSource, schema);
     this.blocking = definitions.stream().filter(Backfill::blocking).map(Backfill::name).toList();
   }
@@ -129,7 +129,7 @@ public final class Backfills {
   }
 
   /** The readiness check: not ready while any blocking backfill of this node has not succeeded. */
-  public Readiness.Check readinessCheck() {
+  Readiness.Check readinessCheck() {
     return () -> {
       List<String> waiting = blocking.stream().filter(n -> !succeeded.contains(n)).toList();
       if (waiting.isEmpty()) {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * partitioned leader may not learn of its loss until then, so for a moment two nodes may both act
  * as leader: every leader task is idempotent and guarded in SQL, which makes that harmless.
  */
-public final class LeaderElector {
+final class LeaderElector {
   private static final Logger log = LoggerFactory.getLogger(LeaderElector.class);
 
   private final DataSource dataSource;
@@ -33,14 +33,14 @@ public final class LeaderElector {
   /** When (System.nanoTime) this node last became the leader; meaningful while it leads. */
   private volatile long leaderSinceNanos;
 
-  public LeaderElector(DataSource dataSource, SchemaName schema, String nodeId) {
+  LeaderElector(DataSource dataSource, SchemaName schema, String nodeId) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(LeaderElector.class, "cluster.sql", schema);
     this.lockKey = schema.leaderLockKey();
     this.nodeId = nodeId;
   }
 
-  public boolean isLeader() {
+  boolean isLeader() {
     return leader;
   }
 
@@ -48,14 +48,14 @@ public final class LeaderElector {
    * How long this node has led without interruption (zero when it does not lead). Leadership ends
    * with the leader's connection, so after a database outage a leader starts again from zero.
    */
-  public java.time.Duration leadingFor() {
+  java.time.Duration leadingFor() {
     return leader
         ? java.time.Duration.ofNanos(System.nanoTime() - leaderSinceNanos)
         : java.time.Duration.ZERO;
   }
 
   /** Tries to become (or confirms still being) the leader. Returns whether this node leads. */
-  public synchronized boolean tick() {
+  synchronized boolean tick() {
     try {
       if (connection == null) {
         connection = dataSource.getConnection();
@@ -93,7 +93,7 @@ public final class LeaderElector {
   }
 
   /** Releases leadership (graceful shutdown) so another node takes over at its next tick. */
-  public synchronized void resign() {
+  synchronized void resign() {
     if (leader && connection != null) {
       try (PreparedStatement ps = connection.prepareStatement(sql.get("unlock_lead"))) {
         ps.setLong(1, lockKey);

@@ -20,28 +20,8 @@ import org.slf4j.LoggerFactory;
  * repeats work that is safe to repeat. A failing task is logged with its error and counted in
  * {@code millrace.maintenance.errors}; it never stops the other tasks or later ticks.
  */
-public final class MaintenanceLoop implements Runnable {
+final class MaintenanceLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(MaintenanceLoop.class);
-
-  /**
-   * One named leader task. It runs only once this node has led for {@code settle}: a task that must
-   * not act on the state a leader finds the moment it takes over (expired leases right after a
-   * database outage) waits that long.
-   */
-  public record Task(String name, Step step, Duration settle) {
-    public Task(String name, Step step) {
-      this(name, step, Duration.ZERO);
-    }
-  }
-
-  /** A task's body; may throw anything, which is recorded and logged. */
-  @FunctionalInterface
-  public interface Step {
-    void run() throws Exception;
-  }
-
-  /** The last error of a task, for health and the API. */
-  public record Failure(String task, String message, Instant at) {}
 
   private final String nodeId;
   private final NodeRegistry nodes;
@@ -50,14 +30,14 @@ public final class MaintenanceLoop implements Runnable {
   private final List<Task> housekeeping;
   private final Duration housekeepingInterval;
   private final MeterRegistry meters;
-  private final Map<String, Failure> lastFailures = new ConcurrentHashMap<>();
+  private final Map<String, MaintenanceFailure> lastFailures = new ConcurrentHashMap<>();
   private final NodeIdentity identity;
   private long lastHousekeepingNanos = Long.MIN_VALUE;
 
   /** What a node re-registers with if it was pruned while unreachable. */
-  public record NodeIdentity(String host, long pid, List<String> queues, List<String> kinds) {}
+  record NodeIdentity(String host, long pid, List<String> queues, List<String> kinds) {}
 
-  public MaintenanceLoop(
+  MaintenanceLoop(
       String nodeId,
       NodeIdentity identity,
       NodeRegistry nodes,
@@ -81,7 +61,7 @@ public final class MaintenanceLoop implements Runnable {
     tick();
   }
 
-  public synchronized void tick() {
+  synchronized void tick() {
     attempt(
         "node-heartbeat",
         () -> {
@@ -109,20 +89,21 @@ public final class MaintenanceLoop implements Runnable {
     }
   }
 
-  public boolean isLeader() {
+  boolean isLeader() {
     return elector.isLeader();
   }
 
-  public Map<String, Failure> lastFailures() {
+  Map<String, MaintenanceFailure> lastFailures() {
     return Map.copyOf(lastFailures);
   }
 
-  private void attempt(String name, Step step) {
+  private void attempt(String name, Task.Step step) {
     try {
       step.run();
       lastFailures.remove(name);
     } catch (Exception e) {
-      lastFailures.put(name, new Failure(name, String.valueOf(e.getMessage()), Instant.now()));
+      lastFailures.put(
+          name, new MaintenanceFailure(name, String.valueOf(e.getMessage()), Instant.now()));
       Counter.builder("millrace.maintenance.errors").tag("task", name).register(meters).increment();
       log.error("maintenance task {} failed on node {}: {}", name, nodeId, e.getMessage(), e);
     }

@@ -18,16 +18,16 @@ import javax.sql.DataSource;
  * Nodes announce themselves (id, host, pid, queues, kinds) and heartbeat. The registry is for
  * operators and for pruning; correctness never depends on it (leases and the advisory lock do).
  */
-public final class NodeRegistry {
+final class NodeRegistry {
   private final DataSource dataSource;
   private final SqlFile sql;
 
-  public NodeRegistry(DataSource dataSource, SchemaName schema) {
+  NodeRegistry(DataSource dataSource, SchemaName schema) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(NodeRegistry.class, "cluster.sql", schema);
   }
 
-  public void register(
+  void register(
       String id, String host, long pid, Collection<String> queues, Collection<String> kinds)
       throws SQLException {
     try (Connection c = dataSource.getConnection();
@@ -42,7 +42,7 @@ public final class NodeRegistry {
   }
 
   /** Returns false when the row is gone (pruned while this node was unreachable). */
-  public boolean heartbeat(String id) throws SQLException {
+  boolean heartbeat(String id) throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("heartbeat_node"))) {
       ps.setString(1, id);
@@ -50,7 +50,7 @@ public final class NodeRegistry {
     }
   }
 
-  public void deregister(String id) throws SQLException {
+  void deregister(String id) throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("deregister_node"))) {
       ps.setString(1, id);
@@ -59,7 +59,7 @@ public final class NodeRegistry {
   }
 
   /** Leader task: forgets nodes silent for longer than {@code silence}. */
-  public int prune(Duration silence) throws SQLException {
+  int prune(Duration silence) throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("prune_nodes"))) {
       ps.setLong(1, silence.toMillis());
@@ -73,7 +73,7 @@ public final class NodeRegistry {
     }
   }
 
-  public List<NodeInfo> list() {
+  List<NodeInfo> list() {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("list_nodes"));
         ResultSet rs = ps.executeQuery()) {

@@ -39,7 +39,7 @@ public final class Counts {
   private final DataSource dataSource;
   private final SqlFile sql;
 
-  public Counts(DataSource dataSource, SchemaName schema) {
+  Counts(DataSource dataSource, SchemaName schema) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(Counts.class, "counts.sql", schema);
   }

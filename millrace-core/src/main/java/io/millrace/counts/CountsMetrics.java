@@ -13,12 +13,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * nine states, plus {@code terminal}) and {@code millrace.counters.trusted} (1 while exact reads
  * use the counters). Refreshed on the node's timer from one exact read, so a scrape never runs SQL.
  */
-public final class CountsMetrics {
+final class CountsMetrics {
   private final Counts counts;
   private final MultiGauge jobs;
   private final AtomicInteger trusted = new AtomicInteger();
 
-  public CountsMetrics(Counts counts, MeterRegistry registry) {
+  CountsMetrics(Counts counts, MeterRegistry registry) {
     this.counts = counts;
     this.jobs =
         MultiGauge.builder("millrace.queue.jobs")
@@ -30,7 +30,7 @@ public final class CountsMetrics {
   }
 
   /** One exact read; replaces every row so queues that disappear stop being reported. */
-  public void refresh() {
+  void refresh() {
     CountsReport report = counts.exact(List.of());
     List<MultiGauge.Row<?>> rows = new ArrayList<>();
     for (QueueCounts q : report.queues()) {

@@ -108,7 +108,7 @@ final class AttemptRunner {
       record(attempt, null, new CancellationException(attempt.stopReason()));
       return;
     }
-    HandlerRegistry.Registration<?> registration = handlers.get(job.kind());
+    HandlerBinding<?> registration = handlers.get(job.kind());
     if (registration == null) {
       fail(
           attempt,
@@ -261,7 +261,7 @@ final class AttemptRunner {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Object invoke(HandlerRegistry.Registration<?> registration, JobContext<?> context)
+  private static Object invoke(HandlerBinding<?> registration, JobContext<?> context)
       throws Exception {
     JobHandler handler = registration.handler();
     return handler.handle(context);

@@ -26,7 +26,7 @@ import javax.sql.DataSource;
  * rollback leaves no job and a commit makes them visible to workers (the NOTIFY that wakes them is
  * delivered at commit too).
  */
-public final class Enqueuer {
+final class Enqueuer {
   private static final int MAX_DUPLICATE_LOOKUPS = 5;
 
   private final DataSource dataSource;
@@ -38,7 +38,7 @@ public final class Enqueuer {
    * @param kindAccepted whether a kind may be enqueued; a node that registered handlers rejects
    *     kinds no handler knows unless they were declared as handled elsewhere
    */
-  public Enqueuer(
+  Enqueuer(
       DataSource dataSource, SchemaName schema, int maxArgsBytes, Predicate<String> kindAccepted) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(Enqueuer.class, "jobs.sql", schema);
@@ -47,7 +47,7 @@ public final class Enqueuer {
   }
 
   /** Enqueues in a transaction of its own. */
-  public List<EnqueueResult> enqueue(List<JobRequest> requests) {
+  List<EnqueueResult> enqueue(List<JobRequest> requests) {
     validate(requests);
     try {
       return Transactions.inTransaction(dataSource, c -> insert(c, requests));
@@ -57,7 +57,7 @@ public final class Enqueuer {
   }
 
   /** Enqueues inside the caller's transaction; commits nothing. */
-  public List<EnqueueResult> enqueue(Connection connection, List<JobRequest> requests) {
+  List<EnqueueResult> enqueue(Connection connection, List<JobRequest> requests) {
     validate(requests);
     try {
       return insert(connection, requests);

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Idempotent: {@code CREATE TABLE IF NOT EXISTS} and {@code DROP TABLE IF EXISTS}, and a
  * retention cut that only ever moves forward.
  */
-public final class HistoryRetention {
+final class HistoryRetention {
   private static final Logger log = LoggerFactory.getLogger(HistoryRetention.class);
   private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
   private static final Pattern PARTITION =
@@ -55,8 +55,7 @@ public final class HistoryRetention {
   /**
    * @param retention how long finished jobs are kept, per terminal state
    */
-  public HistoryRetention(
-      DataSource dataSource, SchemaName schema, Map<JobState, Duration> retention) {
+  HistoryRetention(DataSource dataSource, SchemaName schema, Map<JobState, Duration> retention) {
     this.dataSource = dataSource;
     this.schema = schema;
     this.sql = SqlFile.load(HistoryRetention.class, "maintenance.sql", schema);
@@ -67,7 +66,7 @@ public final class HistoryRetention {
    * Creates day partitions from today to a few days ahead, and guards any history table attached by
    * hand (see {@link #guardHistory}). Returns how many partitions were created.
    */
-  public int ensurePartitions(Instant now) throws SQLException {
+  int ensurePartitions(Instant now) throws SQLException {
     int created = 0;
     LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
     List<String> existing = partitions();
@@ -174,7 +173,7 @@ public final class HistoryRetention {
   }
 
   /** Drops expired day partitions and prunes expired rows from default partitions. */
-  public int enforce(Instant now) throws SQLException {
+  int enforce(Instant now) throws SQLException {
     int dropped = 0;
     try (Connection c = dataSource.getConnection()) {
       for (String name : partitions()) {
@@ -234,7 +233,7 @@ public final class HistoryRetention {
   }
 
   /** The day partitions that exist now. */
-  public List<String> partitions() throws SQLException {
+  List<String> partitions() throws SQLException {
     List<String> names = new ArrayList<>();
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("history_partitions"))) {

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <p>Termination: each {@link #fireDue} handles the schedules due at its start once; every
  * successful advance moves {@code next_fire_at} past the database's now.
  */
-public final class PeriodicJobs {
+final class PeriodicJobs {
   private static final Logger log = LoggerFactory.getLogger(PeriodicJobs.class);
   private static final int MAX_FIRE_ALL = 1_000;
 
@@ -37,14 +37,14 @@ public final class PeriodicJobs {
   private final Enqueuer enqueuer;
   private final Duration misfireThreshold;
 
-  public PeriodicJobs(DataSource dataSource, SchemaName schema, Duration misfireThreshold) {
+  PeriodicJobs(DataSource dataSource, SchemaName schema, Duration misfireThreshold) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(PeriodicJobs.class, "schedules.sql", schema);
     this.enqueuer = new Enqueuer(dataSource, schema, Integer.MAX_VALUE, kind -> true);
     this.misfireThreshold = misfireThreshold;
   }
 
-  public void register(List<PeriodicJob> jobs) {
+  void register(List<PeriodicJob> jobs) {
     try (Connection c = dataSource.getConnection()) {
       for (PeriodicJob job : jobs) {
         JobRequest t = job.template();
@@ -67,7 +67,7 @@ public final class PeriodicJobs {
   }
 
   /** Fires every due tick; returns the number of jobs enqueued. */
-  public int fireDue() throws SQLException {
+  int fireDue() throws SQLException {
     int fired = 0;
     try (Connection c = dataSource.getConnection()) {
       List<Due> due = new ArrayList<>();

@@ -18,31 +18,31 @@ import javax.sql.DataSource;
  * <p>Completions win over rescue: with a {@code grace}, nothing is rescued until the database has
  * been up for that long ({@code pg_postmaster_start_time()}), so after a restart the nodes first
  * renew the leases of what they still hold. (The leader also waits the grace after it takes over,
- * which covers outages that are not restarts; see {@code MaintenanceLoop.Task#settle}.)
+ * which covers outages that are not restarts; see {@code io.millrace.cluster.Task#settle}.)
  *
  * <p>Termination: each batch moves rows out of the expired set (state changes away from running),
  * so the loop ends when a batch comes back short. Idempotence: SKIP LOCKED and the state predicate
  * make a concurrent second run take disjoint rows or none.
  */
-public final class Rescuer {
+final class Rescuer {
   private static final int BATCH = 1_000;
 
   private final DataSource dataSource;
   private final SqlFile sql;
   private final Duration grace;
 
-  public Rescuer(DataSource dataSource, SchemaName schema) {
+  Rescuer(DataSource dataSource, SchemaName schema) {
     this(dataSource, schema, Duration.ZERO);
   }
 
-  public Rescuer(DataSource dataSource, SchemaName schema, Duration grace) {
+  Rescuer(DataSource dataSource, SchemaName schema, Duration grace) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(Rescuer.class, "maintenance.sql", schema);
     this.grace = grace;
   }
 
   /** Returns the number of jobs rescued. */
-  public int rescue() throws SQLException {
+  int rescue() throws SQLException {
     int total = 0;
     try (Connection c = dataSource.getConnection()) {
       for (String statement : new String[] {"rescue_exhausted", "rescue_retry"}) {

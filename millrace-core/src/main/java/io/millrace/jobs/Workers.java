@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * another node takes them immediately instead of after a lease expiry; pending completions are
  * flushed before the heartbeat stops.
  */
-public final class Workers {
+final class Workers {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
 
   private final WorkerSettings settings;
@@ -48,7 +48,7 @@ public final class Workers {
   private final Thread completionThread;
   private Thread wakeupThread;
 
-  public Workers(
+  Workers(
       DataSource dataSource,
       SchemaName schema,
       HandlerRegistry handlers,
@@ -141,7 +141,7 @@ public final class Workers {
             leaseKeeper::cancelNow);
   }
 
-  public void start() {
+  void start() {
     completionThread.start();
     long beat = settings.heartbeat().toMillis();
     timers.scheduleWithFixedDelay(leaseKeeper, beat, beat, TimeUnit.MILLISECONDS);
@@ -159,17 +159,17 @@ public final class Workers {
   }
 
   /** True when this node listens for notifications (false: polling only). */
-  public boolean listening() {
+  boolean listening() {
     return wakeups.listening();
   }
 
   /** Attempts this node holds right now. */
-  public int inFlight() {
+  int inFlight() {
     return inFlight.size();
   }
 
   /** Handler threads still running past their attempt's deadline (their attempts are recorded). */
-  public int overrunHandlers() {
+  int overrunHandlers() {
     return overruns.total();
   }
 
@@ -191,7 +191,7 @@ public final class Workers {
   }
 
   /** Graceful shutdown; returns within about {@code deadlineNanos} plus one database round trip. */
-  public void stop(long deadlineNanos) {
+  void stop(long deadlineNanos) {
     queueWorkers.forEach(QueueWorker::stopClaiming);
     for (Thread t : loops) {
       join(t, deadlineNanos);

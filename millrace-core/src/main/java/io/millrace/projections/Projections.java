@@ -30,7 +30,7 @@ import javax.sql.DataSource;
  * <p>Start-up never waits for a catch-up: {@link #start()} only registers and starts threads, so a
  * server binds and answers {@code /health} at once while the runners catch up in the background.
  */
-public final class Projections implements AutoCloseable {
+public final class Projections {
   /** The answer of {@link #retry} and {@link #rebuild}. */
   public enum Request {
     ACCEPTED,
@@ -48,7 +48,7 @@ public final class Projections implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private EventWakeups wakeups;
 
-  public Projections(
+  Projections(
       DataSource dataSource,
       SchemaName schema,
       String nodeId,
@@ -79,7 +79,7 @@ public final class Projections implements AutoCloseable {
   }
 
   /** Registers this node's projections and starts their runners; returns at once. */
-  public synchronized void start() {
+  synchronized void start() {
     if (runners.isEmpty()) {
       return;
     }
@@ -108,8 +108,7 @@ public final class Projections implements AutoCloseable {
   }
 
   /** Stops the runners after their page in flight and releases their leases. */
-  @Override
-  public synchronized void close() {
+  synchronized void stop() {
     if (wakeups != null) {
       wakeups.close();
     }
@@ -226,7 +225,7 @@ public final class Projections implements AutoCloseable {
   }
 
   /** The readiness check of each projection this node runs and was told is required. */
-  public List<Readiness.Check> readinessChecks() {
+  List<Readiness.Check> readinessChecks() {
     List<Readiness.Check> checks = new ArrayList<>();
     for (ProjectionRunner r : runners.values()) {
       if (r.projection().required()) {

@@ -38,14 +38,14 @@ import org.slf4j.LoggerFactory;
  * killed mid-way (leader crash) leaves only undispatched events, which the next leader's tick
  * takes.
  */
-public final class Reconciler {
+final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
   /**
    * One tick. {@code scanned} events were stale, {@code reconciled} of them advanced their
    * workflow, {@code noop} had been dispatched meanwhile, {@code errors} failed and stay stale.
    */
-  public record Report(int scanned, int reconciled, int noop, int errors) {}
+  record Report(int scanned, int reconciled, int noop, int errors) {}
 
   private final DataSource dataSource;
   private final SqlFile sql;
@@ -82,7 +82,7 @@ public final class Reconciler {
   }
 
   /** One sweep; throws only if the stale events cannot be read at all. */
-  public Report tick() throws SQLException {
+  Report tick() throws SQLException {
     List<Long> stale = staleEvents();
     int advanced = 0;
     int same = 0;

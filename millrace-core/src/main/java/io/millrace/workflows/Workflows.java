@@ -47,7 +47,7 @@ public final class Workflows {
    * @param maxArgsBytes the largest args document a step may carry (as for any job)
    * @param kindAccepted which kinds steps may have (as for any job)
    */
-  public Workflows(
+  Workflows(
       DataSource dataSource,
       SchemaName schema,
       int maxArgsBytes,
@@ -160,7 +160,7 @@ public final class Workflows {
   }
 
   /** One reconciler sweep now (the leader runs one every maintenance tick). */
-  public Reconciler.Report reconcile() throws SQLException {
+  Reconciler.Report reconcile() throws SQLException {
     return reconciler.tick();
   }
 
@@ -168,7 +168,7 @@ public final class Workflows {
    * Leader housekeeping: removes finished workflows (members, edges, events) whose last member
    * finished longer ago than the retention, in batches until none is left. Returns how many.
    */
-  public int prune() throws SQLException {
+  int prune() throws SQLException {
     int removed = 0;
     int batch;
     do {
@@ -190,14 +190,14 @@ public final class Workflows {
   }
 
   /** Starts dispatching completion events this node hears about (if the options allow). */
-  public synchronized void start() {
+  synchronized void start() {
     if (options.dispatch() && listener == null) {
       listener = new CascadeListener(dataSource, schema.workflowsChannel(), dispatcher);
       listener.start();
     }
   }
 
-  public synchronized void stop() {
+  synchronized void stop() {
     if (listener != null) {
       listener.close();
       listener = null;

@@ -166,8 +166,8 @@ class CountsTest {
       for (int i = 0; i < 5; i++) {
         client.admin().cancel(client.enqueue(JobRequest.of("k", Map.of()).queue("r")).id());
       }
-      io.millrace.jobs.HistoryRetention retention =
-          new io.millrace.jobs.HistoryRetention(
+      io.millrace.jobs.JobsTestAccess.Retention retention =
+          new io.millrace.jobs.JobsTestAccess.Retention(
               db.dataSource(),
               client.schema(),
               Map.of(

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.millrace.Millrace;
 import io.millrace.base.MillraceException;
-import io.millrace.jobs.HistoryRetention;
 import io.millrace.jobs.JobRequest;
 import io.millrace.jobs.JobState;
+import io.millrace.jobs.JobsTestAccess;
 import io.millrace.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -80,8 +80,8 @@ class HistoryGuardTest {
     assertThat(exact.accuracy()).isEqualTo(Accuracy.EXACT);
   }
 
-  private HistoryRetention retention() {
-    return new HistoryRetention(
+  private JobsTestAccess.Retention retention() {
+    return new JobsTestAccess.Retention(
         db.dataSource(),
         client.schema(),
         Map.of(
@@ -183,7 +183,7 @@ class HistoryGuardTest {
   @Test
   void partitionsCreatedLaterAreGuardedToo() throws Exception {
     finish("p", 2); // into the default partition: no day partition exists yet
-    HistoryRetention retention = retention();
+    JobsTestAccess.Retention retention = retention();
     retention.ensurePartitions(Instant.now()); // moves those rows into today's new partition
     assertThat(counts.trusted()).as("retention's move is its own").isTrue();
     finish("p", 3);
@@ -213,7 +213,7 @@ class HistoryGuardTest {
     db.execute("UPDATE {schema}.job_history SET finished_at = now() - interval '10 days'");
     assertThat(counts.trusted()).isTrue();
     finish("k", 3);
-    HistoryRetention retention = retention();
+    JobsTestAccess.Retention retention = retention();
     retention.ensurePartitions(Instant.now()); // moves today's 3 into a new day partition
     finish("k", 3);
     long retried = Long.parseLong(db.column("SELECT max(id) FROM {schema}.job_history").get(0));

@@ -93,13 +93,12 @@ class CountsProperties {
     counts = client.counts();
     // Dispatches every undispatched workflow event on each DISPATCH step (releases and skips).
     workflows =
-        new io.millrace.workflows.Workflows(
+        io.millrace.workflows.WorkflowsTestAccess.create(
             db.dataSource(),
             schema,
             1 << 20,
             kind -> true,
-            io.millrace.workflows.WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO),
-            new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+            io.millrace.workflows.WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO));
   }
 
   @AfterContainer
@@ -216,7 +215,7 @@ class CountsProperties {
                           JobRequest.of("k", Map.of())
                               .queue(QUEUES.get((s.x() + 1) % QUEUES.size())),
                           "c"));
-      case DISPATCH -> workflows.reconcile();
+      case DISPATCH -> io.millrace.workflows.WorkflowsTestAccess.reconcile(workflows);
       case HAND_DELETE ->
           db.execute(
               "DELETE FROM "

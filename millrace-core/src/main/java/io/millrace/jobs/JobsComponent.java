@@ -1,0 +1,129 @@
+package io.millrace.jobs;
+
+import io.millrace.cluster.Component;
+import io.millrace.cluster.NodeContext;
+import io.millrace.cluster.Task;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The jobs capability of one node: enqueue and administration from the moment it is built; once
+ * started, the workers of its queues; on the leader, rescue of expired leases, periodic jobs and
+ * history partitions and retention.
+ */
+public final class JobsComponent implements Component {
+  private static final Logger log = LoggerFactory.getLogger(JobsComponent.class);
+
+  private final NodeContext node;
+  private final JobsOptions options;
+  private final HandlerRegistry handlers;
+  private final Enqueuer enqueuer;
+  private final JobAdmin admin;
+  private final PeriodicJobs periodic;
+  private final Rescuer rescuer;
+  private final HistoryRetention retention;
+  private volatile Workers workers;
+
+  public JobsComponent(NodeContext node, JobsOptions options) {
+    this.node = node;
+    this.options = options;
+    this.handlers = new HandlerRegistry(options.handlers());
+    this.enqueuer =
+        new Enqueuer(node.dataSource(), node.schema(), options.maxArgsBytes(), this::acceptsKind);
+    this.admin = new JobAdmin(node.dataSource(), node.schema());
+    this.periodic = new PeriodicJobs(node.dataSource(), node.schema(), options.misfireThreshold());
+    this.rescuer = new Rescuer(node.dataSource(), node.schema(), options.rescueGrace());
+    this.retention = new HistoryRetention(node.dataSource(), node.schema(), options.retention());
+  }
+
+  /**
+   * Whether this node may enqueue {@code kind}: a node that runs handlers accepts only their kinds
+   * and the declared external ones (a typo fails at enqueue, not as a job nobody runs); a node
+   * without handlers is a client and accepts any kind.
+   */
+  public boolean acceptsKind(String kind) {
+    return handlers.isEmpty()
+        || handlers.get(kind) != null
+        || options.externalKinds().contains(kind);
+  }
+
+  /** The kinds this node runs. */
+  public List<String> kinds() {
+    return List.copyOf(handlers.kinds());
+  }
+
+  public List<EnqueueResult> enqueue(List<JobRequest> requests) {
+    return enqueuer.enqueue(requests);
+  }
+
+  public List<EnqueueResult> enqueue(Connection connection, List<JobRequest> requests) {
+    return enqueuer.enqueue(connection, requests);
+  }
+
+  public JobAdmin admin() {
+    return admin;
+  }
+
+  /** Handler threads still running past their attempt's deadline. */
+  public int overrunHandlers() {
+    Workers w = workers;
+    return w == null ? 0 : w.overrunHandlers();
+  }
+
+  /** True while this node's LISTEN connection is up. */
+  public boolean listening() {
+    Workers w = workers;
+    return w != null && w.listening();
+  }
+
+  @Override
+  public void start(ScheduledExecutorService timer) {
+    if (!options.periodicJobs().isEmpty()) {
+      periodic.register(options.periodicJobs());
+    }
+    // Before any job can finish: a day's rows that land in a default partition keep that day from
+    // getting its own partition, and then leave only by row-by-row deletes.
+    try {
+      retention.ensurePartitions(Instant.now());
+    } catch (SQLException e) {
+      log.warn(
+          "could not create history partitions at start-up (the leader retries): {}",
+          e.getMessage());
+    }
+    if (!options.workers().queues().isEmpty()) {
+      Workers started =
+          new Workers(node.dataSource(), node.schema(), handlers, options.workers(), node.meters());
+      started.start();
+      workers = started;
+    }
+  }
+
+  @Override
+  public void stop(long deadlineNanos) {
+    Workers w = workers;
+    if (w != null) {
+      w.stop(deadlineNanos);
+    }
+  }
+
+  @Override
+  public List<Task> leaderTasks() {
+    return List.of(
+        // Completions win over rescue: a leader that has just taken over (after an outage, every
+        // lease has expired) gives nodes the grace to renew what they still hold.
+        new Task("rescue", rescuer::rescue, options.rescueGrace()),
+        new Task("periodic-jobs", periodic::fireDue));
+  }
+
+  @Override
+  public List<Task> housekeeping() {
+    return List.of(
+        new Task("history-partitions", () -> retention.ensurePartitions(Instant.now())),
+        new Task("history-retention", () -> retention.enforce(Instant.now())));
+  }
+}

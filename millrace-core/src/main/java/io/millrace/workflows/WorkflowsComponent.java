@@ -1,0 +1,52 @@
+package io.millrace.workflows;
+
+import io.millrace.cluster.Component;
+import io.millrace.cluster.NodeContext;
+import io.millrace.cluster.Task;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Predicate;
+
+/**
+ * The workflows capability of one node: submit, read and cancel from the moment it is built; once
+ * started, the cascade that advances dependents as their parents finish; on the leader, the
+ * reconciler that repairs any step the cascade missed, and pruning of finished workflows.
+ */
+public final class WorkflowsComponent implements Component {
+  private final Workflows workflows;
+
+  /**
+   * @param maxArgsBytes the largest args document a step may carry (as for any job)
+   * @param kindAccepted which kinds steps may have (as for any job)
+   */
+  public WorkflowsComponent(
+      NodeContext node, WorkflowOptions options, int maxArgsBytes, Predicate<String> kindAccepted) {
+    this.workflows =
+        new Workflows(
+            node.dataSource(), node.schema(), maxArgsBytes, kindAccepted, options, node.meters());
+  }
+
+  public Workflows workflows() {
+    return workflows;
+  }
+
+  @Override
+  public void start(ScheduledExecutorService timer) {
+    workflows.start();
+  }
+
+  @Override
+  public void stop(long deadlineNanos) {
+    workflows.stop();
+  }
+
+  @Override
+  public List<Task> leaderTasks() {
+    return List.of(new Task("workflow-reconciler", workflows::reconcile));
+  }
+
+  @Override
+  public List<Task> housekeeping() {
+    return List.of(new Task("workflow-retention", workflows::prune));
+  }
+}
