@@ -5,18 +5,19 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.millrace.backfills.Backfills;
 import io.millrace.backfills.BackfillsComponent;
 import io.millrace.base.MillraceException;
-import io.millrace.cluster.Component;
 import io.millrace.cluster.MaintenanceFailure;
-import io.millrace.cluster.Membership;
-import io.millrace.cluster.NodeContext;
 import io.millrace.cluster.Nodes;
-import io.millrace.cluster.Task;
 import io.millrace.counts.Counts;
 import io.millrace.counts.CountsComponent;
 import io.millrace.counts.CountsReport;
 import io.millrace.counts.QueueCounts;
 import io.millrace.counts.QueueOverview;
 import io.millrace.health.Readiness;
+import io.millrace.internal.cluster.Component;
+import io.millrace.internal.cluster.Membership;
+import io.millrace.internal.cluster.NodeContext;
+import io.millrace.internal.cluster.NodeRegistry;
+import io.millrace.internal.cluster.Task;
 import io.millrace.jobs.EnqueueResult;
 import io.millrace.jobs.JobAdmin;
 import io.millrace.jobs.JobRequest;
@@ -93,7 +94,7 @@ public final class Millrace implements AutoCloseable {
             settings.listen(),
             meters);
     this.migrator = new SchemaMigrator(settings.dataSource(), settings.schema());
-    this.nodes = new Nodes(settings.dataSource(), settings.schema());
+    this.nodes = new NodeRegistry(settings.dataSource(), settings.schema());
     this.jobs = new JobsComponent(node, settings.jobsOptions());
     this.counts = new CountsComponent(node, settings.countsRefreshInterval());
     this.workflows =

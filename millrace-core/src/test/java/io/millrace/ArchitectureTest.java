@@ -64,7 +64,8 @@ class ArchitectureTest {
             "io.millrace.jobs..",
             "io.millrace.counts..",
             "io.millrace.cluster..",
-            "io.millrace.health..")
+            "io.millrace.health..",
+            "io.millrace.internal.cluster..")
         .layer("Storage")
         .definedBy("io.millrace.internal.sql..", "io.millrace.schema..")
         .layer("Base")
@@ -117,5 +118,10 @@ class ArchitectureTest {
         .dependOnClassesThat()
         .areAssignableTo(java.sql.Timestamp.class)
         .check(core);
+  }
+
+  @Test
+  void publicClassesAreTheListedApiOrItsWiring() {
+    io.millrace.testing.PublicApi.publicClassesAreTheApiOrItsWiring().check(core);
   }
 }

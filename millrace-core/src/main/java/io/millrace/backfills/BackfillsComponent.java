@@ -1,8 +1,8 @@
 package io.millrace.backfills;
 
-import io.millrace.cluster.Component;
-import io.millrace.cluster.NodeContext;
 import io.millrace.health.Readiness;
+import io.millrace.internal.cluster.Component;
+import io.millrace.internal.cluster.NodeContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;

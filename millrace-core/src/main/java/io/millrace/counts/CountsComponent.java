@@ -1,7 +1,7 @@
 package io.millrace.counts;
 
-import io.millrace.cluster.Component;
-import io.millrace.cluster.NodeContext;
+import io.millrace.internal.cluster.Component;
+import io.millrace.internal.cluster.NodeContext;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;

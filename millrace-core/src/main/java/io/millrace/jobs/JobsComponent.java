@@ -1,8 +1,8 @@
 package io.millrace.jobs;
 
-import io.millrace.cluster.Component;
-import io.millrace.cluster.NodeContext;
-import io.millrace.cluster.Task;
+import io.millrace.internal.cluster.Component;
+import io.millrace.internal.cluster.NodeContext;
+import io.millrace.internal.cluster.Task;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;

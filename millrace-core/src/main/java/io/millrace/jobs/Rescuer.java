@@ -18,7 +18,8 @@ import javax.sql.DataSource;
  * <p>Completions win over rescue: with a {@code grace}, nothing is rescued until the database has
  * been up for that long ({@code pg_postmaster_start_time()}), so after a restart the nodes first
  * renew the leases of what they still hold. (The leader also waits the grace after it takes over,
- * which covers outages that are not restarts; see {@code io.millrace.cluster.Task#settle}.)
+ * which covers outages that are not restarts; see {@code
+ * io.millrace.internal.cluster.Task#settle}.)
  *
  * <p>Termination: each batch moves rows out of the expired set (state changes away from running),
  * so the loop ends when a batch comes back short. Idempotence: SKIP LOCKED and the state predicate

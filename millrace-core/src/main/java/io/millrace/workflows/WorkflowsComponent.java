@@ -1,8 +1,8 @@
 package io.millrace.workflows;
 
-import io.millrace.cluster.Component;
-import io.millrace.cluster.NodeContext;
-import io.millrace.cluster.Task;
+import io.millrace.internal.cluster.Component;
+import io.millrace.internal.cluster.NodeContext;
+import io.millrace.internal.cluster.Task;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Predicate;

@@ -1,4 +1,4 @@
-package io.millrace.cluster;
+package io.millrace.internal.cluster;
 
 import io.millrace.health.Readiness;
 import java.util.List;

@@ -1,6 +1,8 @@
-package io.millrace.cluster;
+package io.millrace.internal.cluster;
 
 import io.millrace.base.MillraceException;
+import io.millrace.cluster.NodeInfo;
+import io.millrace.cluster.Nodes;
 import io.millrace.internal.sql.Instants;
 import io.millrace.internal.sql.SqlFile;
 import io.millrace.schema.SchemaName;
@@ -18,11 +20,11 @@ import javax.sql.DataSource;
  * Nodes announce themselves (id, host, pid, queues, kinds) and heartbeat. The registry is for
  * operators and for pruning; correctness never depends on it (leases and the advisory lock do).
  */
-final class NodeRegistry {
+public final class NodeRegistry implements Nodes {
   private final DataSource dataSource;
   private final SqlFile sql;
 
-  NodeRegistry(DataSource dataSource, SchemaName schema) {
+  public NodeRegistry(DataSource dataSource, SchemaName schema) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(NodeRegistry.class, "cluster.sql", schema);
   }
@@ -73,7 +75,8 @@ final class NodeRegistry {
     }
   }
 
-  List<NodeInfo> list() {
+  @Override
+  public List<NodeInfo> list() {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("list_nodes"));
         ResultSet rs = ps.executeQuery()) {

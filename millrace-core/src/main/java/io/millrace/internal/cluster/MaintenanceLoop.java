@@ -1,7 +1,8 @@
-package io.millrace.cluster;
+package io.millrace.internal.cluster;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.cluster.MaintenanceFailure;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.millrace.cluster;
+package io.millrace.internal.cluster;
 
 import io.millrace.internal.sql.SqlFile;
 import io.millrace.schema.SchemaName;

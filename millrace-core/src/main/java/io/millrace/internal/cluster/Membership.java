@@ -1,6 +1,7 @@
-package io.millrace.cluster;
+package io.millrace.internal.cluster;
 
 import io.millrace.base.MillraceException;
+import io.millrace.cluster.MaintenanceFailure;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.millrace.cluster;
+package io.millrace.internal.cluster;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.schema.SchemaName;

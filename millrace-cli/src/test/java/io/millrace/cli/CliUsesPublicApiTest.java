@@ -1,0 +1,19 @@
+package io.millrace.cli;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import io.millrace.testing.PublicApi;
+import org.junit.jupiter.api.Test;
+
+/** The cli is a client of Millrace's public API, like any application. */
+class CliUsesPublicApiTest {
+  @Test
+  void reachesTheCoreOnlyThroughThePublicApi() {
+    JavaClasses classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.millrace.cli");
+    PublicApi.usedOnlyThroughTheApiBy("io.millrace.cli").check(classes);
+  }
+}
