@@ -93,11 +93,14 @@ class PublishedShapeTest {
             child(parentBuild, "plugins"),
             child(child(parentBuild, "pluginManagement"), "plugins"))) {
       for (Element plugin : children(list, "plugin")) {
-        parentPlugins.put(text(plugin, "artifactId"), resolve(parent, text(plugin, "version")));
+        if (child(plugin, "version") != null) { // else pinned in pluginManagement
+          parentPlugins.put(text(plugin, "artifactId"), resolve(parent, text(plugin, "version")));
+        }
       }
     }
-    List<Element> pinned =
-        children(child(child(child(bom, "build"), "pluginManagement"), "plugins"), "plugin");
+    Element bomBuild = child(bom, "build");
+    List<Element> pinned = new ArrayList<>(children(child(bomBuild, "plugins"), "plugin"));
+    pinned.addAll(children(child(child(bomBuild, "pluginManagement"), "plugins"), "plugin"));
     assertThat(pinned).isNotEmpty();
     for (Element plugin : pinned) {
       assertThat(text(plugin, "version"))
