@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Element;
@@ -132,6 +134,21 @@ class PublishedShapeTest {
         }
       }
     }
+  }
+
+  @Test
+  void theReadmeImportsTheBomAtTheBuildsVersion() throws Exception {
+    String version = text(pom(ROOT.resolve("pom.xml")), "version");
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    List<String> written = new ArrayList<>();
+    Matcher m =
+        Pattern.compile(
+                "millrace-bom</artifactId>\\s*<version>([^<]+)</version>|millrace-bom:([^\"]+)\"")
+            .matcher(readme);
+    while (m.find()) {
+      written.add(m.group(1) != null ? m.group(1) : m.group(2));
+    }
+    assertThat(written).as("BOM versions in README.md").hasSize(2).containsOnly(version);
   }
 
   /** A version as written, or the value of the property it names. */
