@@ -40,7 +40,6 @@ final class MillraceAvailability implements ApplicationListener<AvailabilityChan
   private final ApplicationEventPublisher events;
   private final Duration interval;
   private ScheduledExecutorService timer;
-  private boolean refusing;
 
   MillraceAvailability(
       Readiness readiness,
@@ -77,8 +76,6 @@ final class MillraceAvailability implements ApplicationListener<AvailabilityChan
       return;
     }
     synchronized (this) {
-      // Someone else accepted traffic: any refusal of ours is gone.
-      refusing = false;
       if (timer != null) {
         for (long delay : AFTER_ACCEPTED_MILLIS) {
           timer.schedule(this::checkSafely, delay, TimeUnit.MILLISECONDS);
@@ -96,20 +93,24 @@ final class MillraceAvailability implements ApplicationListener<AvailabilityChan
     }
   }
 
-  /** One check: refuse or accept traffic as the report and the current state require. */
+  /**
+   * One check: refuse or accept traffic as the report and the current state require. Whose refusal
+   * stands is read from the last readiness event's source, not remembered here, so it cannot go
+   * stale when another component changes the state in between.
+   */
   synchronized void check() {
     Readiness.Report report = readiness.report();
-    ReadinessState current = availability.getReadinessState();
+    AvailabilityChangeEvent<ReadinessState> last =
+        availability.getLastChangeEvent(ReadinessState.class);
+    ReadinessState current = last == null ? null : last.getState();
     if (!report.ready() && current == ReadinessState.ACCEPTING_TRAFFIC) {
       log.info("Millrace is not ready, refusing traffic: {}", report.pending());
-      refusing = true;
       AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
-    } else if (report.ready() && refusing) {
-      refusing = false;
-      if (current == ReadinessState.REFUSING_TRAFFIC) {
-        log.info("Millrace is ready, accepting traffic");
-        AvailabilityChangeEvent.publish(events, this, ReadinessState.ACCEPTING_TRAFFIC);
-      }
+    } else if (report.ready()
+        && current == ReadinessState.REFUSING_TRAFFIC
+        && last.getSource() == this) {
+      log.info("Millrace is ready, accepting traffic");
+      AvailabilityChangeEvent.publish(events, this, ReadinessState.ACCEPTING_TRAFFIC);
     }
   }
 }
