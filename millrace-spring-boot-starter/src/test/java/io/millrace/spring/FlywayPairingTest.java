@@ -10,7 +10,6 @@ import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
@@ -25,7 +24,7 @@ class FlywayPairingTest {
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
           .withConfiguration(
-              AutoConfigurations.of(FlywayAutoConfiguration.class, MillraceAutoConfiguration.class))
+              AutoConfigurations.of(BootLine.FLYWAY, MillraceAutoConfiguration.class))
           .withUserConfiguration(TestDataSource.class)
           .withPropertyValues(TestDataSource.fastNode(db.schema()))
           .withPropertyValues(
@@ -38,7 +37,7 @@ class FlywayPairingTest {
 
   @Test
   void theApplicationsFlyway11AndMillracesMigratorEachMigrateTheirOwnSchema() throws Exception {
-    assertThat(flywayVersion()).as("the Flyway a Boot 4 application resolves").startsWith("11.");
+    assertThat(flywayVersion()).as("the Flyway Boot 4 and 3.5 manage").startsWith("11.");
     runner.run(
         context -> {
           assertThat(context).hasNotFailed().hasBean("flyway").hasSingleBean(Millrace.class);

@@ -27,9 +27,7 @@ class MillraceAutoConfigurationTest {
 
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
-          .withConfiguration(
-              AutoConfigurations.of(
-                  MillraceAutoConfiguration.class, MillraceHealthAutoConfiguration.class))
+          .withConfiguration(AutoConfigurations.of(MillraceAutoConfiguration.class))
           .withUserConfiguration(TestDataSource.class)
           .withPropertyValues(TestDataSource.fastNode(db.schema()));
 
