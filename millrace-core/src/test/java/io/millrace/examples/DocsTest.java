@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Test;
  * <p>The rule for Java examples: a ```java block is compared with test sources after removing
  * comments and all whitespace outside string literals (so google-java-format's line breaks and the
  * example's aligned comments do not matter). A block is split into its top-level statements, and
- * each must appear, in the block's order, in one test source under millrace-*&#47;src/test/java.
- * Test scaffolding between statements (assertions, a database of the test's own) is the only
- * elision allowed; within a statement every token must match.
+ * each must appear, in the block's order, in one test source under millrace-*&#47;src/test/java or
+ * one source of an example module under examples/ (built and run by its own tests). Test
+ * scaffolding between statements (assertions, a database of the test's own) is the only elision
+ * allowed; within a statement every token must match.
  */
 class DocsTest {
   private static final Path ROOT = repositoryRoot();
@@ -62,16 +63,10 @@ class DocsTest {
   @Test
   void everyJavaExampleIsCodeATestRuns() throws IOException {
     List<String> sources = new ArrayList<>();
-    try (Stream<Path> modules = Files.list(ROOT)) {
-      for (Path module :
-          modules.filter(p -> p.getFileName().toString().startsWith("millrace-")).toList()) {
-        Path tests = module.resolve("src/test/java");
-        if (Files.isDirectory(tests)) {
-          try (Stream<Path> files = Files.walk(tests)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-              sources.add(normalise(read(f)));
-            }
-          }
+    for (Path dir : exampleSourceDirectories()) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+          sources.add(normalise(read(f)));
         }
       }
     }
@@ -124,6 +119,30 @@ class DocsTest {
         .containsExactly("a(x);", "try(c){d;}", "e(\"{;\");");
     assertThat(containsInOrder("a(x);zz;try(c){d;}", List.of("a(x);", "try(c){d;}"))).isTrue();
     assertThat(containsInOrder("try(c){d;}a(x);", List.of("a(x);", "try(c){d;}"))).isFalse();
+  }
+
+  /**
+   * Where a documented example may live: the test sources of every millrace-* module, and the main
+   * and test sources of every module under examples/, whose main code its own tests run.
+   */
+  private static List<Path> exampleSourceDirectories() throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    try (Stream<Path> modules = Files.list(ROOT)) {
+      modules
+          .filter(p -> p.getFileName().toString().startsWith("millrace-"))
+          .sorted()
+          .forEach(m -> dirs.add(m.resolve("src/test/java")));
+    }
+    Path examples = ROOT.resolve("examples");
+    if (Files.isDirectory(examples)) {
+      try (Stream<Path> modules = Files.list(examples)) {
+        for (Path m : modules.sorted().toList()) {
+          dirs.add(m.resolve("src/main/java"));
+          dirs.add(m.resolve("src/test/java"));
+        }
+      }
+    }
+    return dirs.stream().filter(Files::isDirectory).toList();
   }
 
   private static List<Path> docs() throws IOException {

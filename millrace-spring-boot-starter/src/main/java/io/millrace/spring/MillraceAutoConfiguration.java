@@ -1,0 +1,126 @@
+package io.millrace.spring;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.Millrace;
+import io.millrace.backfills.Backfill;
+import io.millrace.jobs.PeriodicJob;
+import io.millrace.projections.Projection;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * A Millrace node on the application's DataSource: built from {@code millrace.*} and the context's
+ * {@link MillraceHandler}, {@link PeriodicJob}, {@link Projection}, {@link Backfill} and {@link
+ * MillraceBuilderCustomizer} beans, migrated when created, started and drained with the context
+ * ({@link MillraceLifecycle}), with a {@link MillraceTemplate} whose writes join Spring
+ * transactions, and the application's MeterRegistry for its meters.
+ *
+ * <p>Ordered after the DataSource, transaction, Flyway and metrics auto-configurations of both Boot
+ * 4 (one module each) and Boot 3 (one jar), named by string so either line loads this class.
+ */
+@AutoConfiguration(
+    afterName = {
+      "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+      "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
+      "org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration",
+      "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration",
+      "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+      "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
+      "org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration",
+      "org.springframework.boot.autoconfigure.transaction.TransactionAutoConfiguration",
+      "org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+      "org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration"
+    })
+@ConditionalOnSingleCandidate(DataSource.class)
+@ConditionalOnProperty(
+    prefix = "millrace",
+    name = "enabled",
+    havingValue = "true",
+    matchIfMissing = true)
+@EnableConfigurationProperties(MillraceProperties.class)
+public class MillraceAutoConfiguration {
+  /** Spring's own default for {@code spring.lifecycle.timeout-per-shutdown-phase}. */
+  static final Duration DEFAULT_SHUTDOWN_PHASE = Duration.ofSeconds(30);
+
+  @Bean
+  @ConditionalOnMissingBean
+  public Millrace millrace(
+      DataSource dataSource,
+      MillraceProperties properties,
+      Environment environment,
+      ListableBeanFactory beans,
+      ObjectProvider<PeriodicJob> periodicJobs,
+      ObjectProvider<Projection> projections,
+      ObjectProvider<Backfill> backfills,
+      ObjectProvider<MeterRegistry> meterRegistry,
+      ObjectProvider<MillraceBuilderCustomizer> customizers) {
+    Duration phase =
+        Binder.get(environment)
+            .bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
+            .orElse(DEFAULT_SHUTDOWN_PHASE);
+    Map<String, MillraceHandler<?>> handlers = new LinkedHashMap<>();
+    beans.getBeansOfType(MillraceHandler.class).forEach(handlers::put);
+    Millrace millrace =
+        MillraceFactory.create(
+            dataSource,
+            properties,
+            phase,
+            new MillraceFactory.Contributions(
+                handlers,
+                periodicJobs.orderedStream().toList(),
+                projections.orderedStream().toList(),
+                backfills.orderedStream().toList(),
+                meterRegistry.getIfUnique(),
+                customizers.orderedStream().toList()));
+    if (properties.isMigrate()) {
+      // Here rather than at start: a bean that enqueues while the context starts finds the tables.
+      millrace.migrate();
+    }
+    return millrace;
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  public MillraceTemplate millraceTemplate(
+      ObjectProvider<Millrace> millrace, DataSource dataSource) {
+    return new MillraceTemplate(millrace::getObject, dataSource);
+  }
+
+  @Bean
+  @ConditionalOnBean(ApplicationAvailability.class)
+  @ConditionalOnProperty(
+      prefix = "millrace.readiness",
+      name = "enabled",
+      havingValue = "true",
+      matchIfMissing = true)
+  MillraceAvailability millraceAvailability(
+      Millrace millrace,
+      ApplicationAvailability availability,
+      ApplicationEventPublisher events,
+      MillraceProperties properties) {
+    return new MillraceAvailability(
+        millrace.readiness(), availability, events, properties.getReadiness().getInterval());
+  }
+
+  @Bean
+  MillraceLifecycle millraceLifecycle(
+      Millrace millrace, ObjectProvider<MillraceAvailability> availability) {
+    return new MillraceLifecycle(millrace, availability.getIfAvailable());
+  }
+}

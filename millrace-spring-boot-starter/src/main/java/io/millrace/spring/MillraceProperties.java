@@ -1,0 +1,482 @@
+package io.millrace.spring;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The {@code millrace.*} settings: one per {@link io.millrace.MillraceBuilder} setting. A setting
+ * left unset keeps the builder's default (stated on each field), so the builder stays the one place
+ * where defaults live; {@link MillraceFactory} applies what is set and names the property in any
+ * error.
+ */
+@ConfigurationProperties("millrace")
+public class MillraceProperties {
+  /** Whether to run a Millrace node in this application. */
+  private boolean enabled = true;
+
+  /** Whether to apply Millrace's schema migrations when the node is created. */
+  private boolean migrate = true;
+
+  /** PostgreSQL schema for Millrace's tables; default millrace. */
+  private String schema;
+
+  /** This node's id in the registry and on every claim; default host-pid-random. */
+  private String nodeId;
+
+  /**
+   * Queues this node works, by name, with their concurrency. A node with handlers but no queue
+   * works 'default' with 10. Names with '.' or ':' go in brackets: millrace.queues[mail.bulk].
+   */
+  private Map<String, Queue> queues = new LinkedHashMap<>();
+
+  /** Kinds this node may enqueue although no handler here runs them (another service does). */
+  private List<String> externalKinds = new ArrayList<>();
+
+  /** How long a claim is valid without a heartbeat; default 30s. */
+  private Duration lease;
+
+  /** How often held leases are extended; default a third of the lease. */
+  private Duration heartbeat;
+
+  /**
+   * How long a newly elected leader waits before rescuing expired leases; default the larger of the
+   * lease and 10s.
+   */
+  private Duration rescueGrace;
+
+  /** How often an idle queue polls when no notification arrives; default 1s. */
+  private Duration pollInterval;
+
+  /** The most jobs one claim statement takes; default 100. */
+  private Integer fetchBatch;
+
+  /**
+   * How many jobs per queue may be claimed ahead of free handlers; default the larger of the
+   * queue's concurrency and fetch-batch. 0 claims only for idle handlers.
+   */
+  private Integer prefetch;
+
+  /** The most completions one statement writes; default 100. */
+  private Integer completionBatch;
+
+  /** How long a completion may wait for others to share its statement; default 10ms. */
+  private Duration completionLinger;
+
+  /** Wait between failed attempts: exponential from base to max, with jitter. */
+  private final Backoff backoff = new Backoff();
+
+  /**
+   * Whether to LISTEN for new-job notifications; default true. Turn off behind a pooler in
+   * transaction mode.
+   */
+  private Boolean listen;
+
+  /** How often the cluster loop runs (heartbeat, election, leader maintenance); default 1s. */
+  private Duration maintenanceInterval;
+
+  /** How often the leader manages history partitions, retention and dead nodes; default 1m. */
+  private Duration housekeepingInterval;
+
+  /** How long finished jobs are kept, by state. */
+  private final Retention retention = new Retention();
+
+  /** The largest args document accepted at enqueue, in bytes; default 1048576 (1 MiB). */
+  private Integer maxArgsBytes;
+
+  /** How late a periodic tick may fire and still count as on time; default 1m. */
+  private Duration misfireThreshold;
+
+  /**
+   * How long shutdown lets running handlers finish before releasing them. Default: the
+   * spring.lifecycle.timeout-per-shutdown-phase less 5s (at least half of it), so the drain ends
+   * before Spring moves on and closes the DataSource. Must be shorter than that phase timeout.
+   */
+  private Duration shutdownTimeout;
+
+  /** How often the queue-count gauges are refreshed; default 15s. */
+  private Duration countsRefreshInterval;
+
+  /** How this node advances workflows. */
+  private final Workflows workflows = new Workflows();
+
+  /** How Millrace's readiness report reaches Spring's application availability. */
+  private final Readiness readiness = new Readiness();
+
+  public static class Queue {
+    /** Handlers of this queue running at once on this node, 1 to 10000. */
+    private int concurrency = 10;
+
+    public int getConcurrency() {
+      return concurrency;
+    }
+
+    public void setConcurrency(int concurrency) {
+      this.concurrency = concurrency;
+    }
+  }
+
+  public static class Backoff {
+    /** The wait after the first failed attempt; default 1s. */
+    private Duration base;
+
+    /** The longest wait; default 1h. */
+    private Duration max;
+
+    /** The fraction of the wait that is randomised, 0 to 1; default 0.2. */
+    private Double jitter;
+
+    public Duration getBase() {
+      return base;
+    }
+
+    public void setBase(Duration base) {
+      this.base = base;
+    }
+
+    public Duration getMax() {
+      return max;
+    }
+
+    public void setMax(Duration max) {
+      this.max = max;
+    }
+
+    public Double getJitter() {
+      return jitter;
+    }
+
+    public void setJitter(Double jitter) {
+      this.jitter = jitter;
+    }
+  }
+
+  public static class Retention {
+    /** How long completed jobs are kept (dropped by whole UTC days); default 1d. */
+    private Duration completed;
+
+    /** How long failed jobs are kept; default 7d. */
+    private Duration failed;
+
+    /** How long cancelled jobs are kept; default 7d. */
+    private Duration cancelled;
+
+    /** How long skipped jobs are kept; default 7d. */
+    private Duration skipped;
+
+    public Duration getCompleted() {
+      return completed;
+    }
+
+    public void setCompleted(Duration completed) {
+      this.completed = completed;
+    }
+
+    public Duration getFailed() {
+      return failed;
+    }
+
+    public void setFailed(Duration failed) {
+      this.failed = failed;
+    }
+
+    public Duration getCancelled() {
+      return cancelled;
+    }
+
+    public void setCancelled(Duration cancelled) {
+      this.cancelled = cancelled;
+    }
+
+    public Duration getSkipped() {
+      return skipped;
+    }
+
+    public void setSkipped(Duration skipped) {
+      this.skipped = skipped;
+    }
+  }
+
+  public static class Workflows {
+    /** How old an undispatched completion event must be before the reconciler takes it; 1s. */
+    private Duration staleAfter;
+
+    /** The most events one reconciler tick takes; default 1000. */
+    private Integer reconcileBatch;
+
+    /** When set, this node's reconciler serves only workflows in this namespace. */
+    private String namespace;
+
+    /** When set, this node's reconciler serves only workflows with this tag. */
+    private String tag;
+
+    /** Whether this node LISTENs for completion events and dispatches them; default true. */
+    private Boolean dispatch;
+
+    /** How long a finished workflow is kept after its last member finished; default 7d. */
+    private Duration retention;
+
+    public Duration getStaleAfter() {
+      return staleAfter;
+    }
+
+    public void setStaleAfter(Duration staleAfter) {
+      this.staleAfter = staleAfter;
+    }
+
+    public Integer getReconcileBatch() {
+      return reconcileBatch;
+    }
+
+    public void setReconcileBatch(Integer reconcileBatch) {
+      this.reconcileBatch = reconcileBatch;
+    }
+
+    public String getNamespace() {
+      return namespace;
+    }
+
+    public void setNamespace(String namespace) {
+      this.namespace = namespace;
+    }
+
+    public String getTag() {
+      return tag;
+    }
+
+    public void setTag(String tag) {
+      this.tag = tag;
+    }
+
+    public Boolean getDispatch() {
+      return dispatch;
+    }
+
+    public void setDispatch(Boolean dispatch) {
+      this.dispatch = dispatch;
+    }
+
+    public Duration getRetention() {
+      return retention;
+    }
+
+    public void setRetention(Duration retention) {
+      this.retention = retention;
+    }
+  }
+
+  public static class Readiness {
+    /**
+     * Whether the application refuses traffic (ReadinessState.REFUSING_TRAFFIC) while Millrace's
+     * readiness report is not ready: blocking backfills running, required projections catching up,
+     * the schema behind, the database unreachable.
+     */
+    private boolean enabled = true;
+
+    /** How often Millrace's readiness report is read. */
+    private Duration interval = Duration.ofSeconds(2);
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Duration getInterval() {
+      return interval;
+    }
+
+    public void setInterval(Duration interval) {
+      this.interval = interval;
+    }
+  }
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public boolean isMigrate() {
+    return migrate;
+  }
+
+  public void setMigrate(boolean migrate) {
+    this.migrate = migrate;
+  }
+
+  public String getSchema() {
+    return schema;
+  }
+
+  public void setSchema(String schema) {
+    this.schema = schema;
+  }
+
+  public String getNodeId() {
+    return nodeId;
+  }
+
+  public void setNodeId(String nodeId) {
+    this.nodeId = nodeId;
+  }
+
+  public Map<String, Queue> getQueues() {
+    return queues;
+  }
+
+  public void setQueues(Map<String, Queue> queues) {
+    this.queues = queues;
+  }
+
+  public List<String> getExternalKinds() {
+    return externalKinds;
+  }
+
+  public void setExternalKinds(List<String> externalKinds) {
+    this.externalKinds = externalKinds;
+  }
+
+  public Duration getLease() {
+    return lease;
+  }
+
+  public void setLease(Duration lease) {
+    this.lease = lease;
+  }
+
+  public Duration getHeartbeat() {
+    return heartbeat;
+  }
+
+  public void setHeartbeat(Duration heartbeat) {
+    this.heartbeat = heartbeat;
+  }
+
+  public Duration getRescueGrace() {
+    return rescueGrace;
+  }
+
+  public void setRescueGrace(Duration rescueGrace) {
+    this.rescueGrace = rescueGrace;
+  }
+
+  public Duration getPollInterval() {
+    return pollInterval;
+  }
+
+  public void setPollInterval(Duration pollInterval) {
+    this.pollInterval = pollInterval;
+  }
+
+  public Integer getFetchBatch() {
+    return fetchBatch;
+  }
+
+  public void setFetchBatch(Integer fetchBatch) {
+    this.fetchBatch = fetchBatch;
+  }
+
+  public Integer getPrefetch() {
+    return prefetch;
+  }
+
+  public void setPrefetch(Integer prefetch) {
+    this.prefetch = prefetch;
+  }
+
+  public Integer getCompletionBatch() {
+    return completionBatch;
+  }
+
+  public void setCompletionBatch(Integer completionBatch) {
+    this.completionBatch = completionBatch;
+  }
+
+  public Duration getCompletionLinger() {
+    return completionLinger;
+  }
+
+  public void setCompletionLinger(Duration completionLinger) {
+    this.completionLinger = completionLinger;
+  }
+
+  public Backoff getBackoff() {
+    return backoff;
+  }
+
+  public Boolean getListen() {
+    return listen;
+  }
+
+  public void setListen(Boolean listen) {
+    this.listen = listen;
+  }
+
+  public Duration getMaintenanceInterval() {
+    return maintenanceInterval;
+  }
+
+  public void setMaintenanceInterval(Duration maintenanceInterval) {
+    this.maintenanceInterval = maintenanceInterval;
+  }
+
+  public Duration getHousekeepingInterval() {
+    return housekeepingInterval;
+  }
+
+  public void setHousekeepingInterval(Duration housekeepingInterval) {
+    this.housekeepingInterval = housekeepingInterval;
+  }
+
+  public Retention getRetention() {
+    return retention;
+  }
+
+  public Integer getMaxArgsBytes() {
+    return maxArgsBytes;
+  }
+
+  public void setMaxArgsBytes(Integer maxArgsBytes) {
+    this.maxArgsBytes = maxArgsBytes;
+  }
+
+  public Duration getMisfireThreshold() {
+    return misfireThreshold;
+  }
+
+  public void setMisfireThreshold(Duration misfireThreshold) {
+    this.misfireThreshold = misfireThreshold;
+  }
+
+  public Duration getShutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  public void setShutdownTimeout(Duration shutdownTimeout) {
+    this.shutdownTimeout = shutdownTimeout;
+  }
+
+  public Duration getCountsRefreshInterval() {
+    return countsRefreshInterval;
+  }
+
+  public void setCountsRefreshInterval(Duration countsRefreshInterval) {
+    this.countsRefreshInterval = countsRefreshInterval;
+  }
+
+  public Workflows getWorkflows() {
+    return workflows;
+  }
+
+  public Readiness getReadiness() {
+    return readiness;
+  }
+}
