@@ -19,7 +19,8 @@ import org.flywaydb.core.api.output.MigrateResult;
  *
  * <p>{@link #checkCompatible()} is what a node runs at start-up: it refuses a schema that a newer
  * Millrace has migrated past what this build knows, because this build's SQL could corrupt tables
- * whose meaning has changed.
+ * whose meaning has changed. Both paths first refuse a PostgreSQL older than 13 ({@link
+ * PostgresVersion}).
  */
 public final class SchemaMigrator {
   /** The schema version this build writes and understands. Bump with every new migration. */
@@ -54,6 +55,7 @@ public final class SchemaMigrator {
 
   /** Applies pending migrations; returns the schema version afterwards. */
   public int migrate() {
+    PostgresVersion.requireSupported(dataSource);
     checkNotNewer();
     realignCommentEdits();
     MigrateResult result = flyway().migrate();
@@ -68,14 +70,19 @@ public final class SchemaMigrator {
    * for testing how a schema written by an older release is upgraded.
    */
   public int migrateTo(int version) {
+    PostgresVersion.requireSupported(dataSource);
     checkNotNewer();
     realignCommentEdits();
     flyway(MigrationVersion.fromVersion(Integer.toString(version))).migrate();
     return appliedVersion();
   }
 
-  /** Throws unless the schema exists at exactly {@link #CURRENT_VERSION}. */
+  /**
+   * Throws unless the server is a supported PostgreSQL and the schema exists at exactly {@link
+   * #CURRENT_VERSION}.
+   */
   public void checkCompatible() {
+    PostgresVersion.requireSupported(dataSource);
     checkNotNewer();
     int applied = appliedVersion();
     if (applied < CURRENT_VERSION) {

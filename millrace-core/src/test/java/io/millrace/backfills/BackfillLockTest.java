@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * start's bound snapshot), early in the run (after the first batch) and mid-run, on PostgreSQL
  * (ACCESS EXCLUSIVE on the table) and SQLite (another writer's exclusive transaction).
  */
+@Tag("compat")
 class BackfillLockTest {
   static final int ROWS = 3_000;
   static final Duration BATCH_TIMEOUT = Duration.ofMillis(300);

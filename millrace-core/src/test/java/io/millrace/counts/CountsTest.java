@@ -12,8 +12,10 @@ import io.millrace.testing.TestDatabase;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("compat")
 class CountsTest {
   private static QueueCounts queue(CountsReport report, String name) {
     return report.queues().stream().filter(q -> q.queue().equals(name)).findFirst().orElseThrow();

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * trust marker (in the same transaction) so exact reads scan; Millrace's own removals (retention,
  * retry of a finished job) leave it set.
  */
+@Tag("compat")
 class HistoryGuardTest {
   private TestDatabase db;
   private Millrace client;

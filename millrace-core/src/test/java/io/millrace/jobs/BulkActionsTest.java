@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * second run finishes the rest: every job is acted on exactly once and the counters agree with
  * history.
  */
+@Tag("compat")
 class BulkActionsTest {
   TestDatabase db;
   Millrace client;

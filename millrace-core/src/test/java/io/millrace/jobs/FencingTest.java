@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every write after a claim is fenced by (id, attempt): once a lease expires and the job is rescued
  * and claimed again, nothing the old attempt writes has any effect.
  */
+@Tag("compat")
 class FencingTest {
   static TestDatabase db;
   static Millrace client;

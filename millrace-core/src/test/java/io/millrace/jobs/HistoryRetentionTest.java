@@ -12,9 +12,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** History lives in day partitions per state; retention drops whole partitions. */
+@Tag("compat")
 class HistoryRetentionTest {
   static TestDatabase db;
   static Millrace client;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * combination tried, every cursor and page size, and with tag windows so small that a page crosses
  * many of them. History is written directly so ids, states, tags and days are under test control.
  */
+@Tag("compat")
 class JobSearchTest {
   record Row(
       long id, String queue, String kind, String state, List<String> tags, Instant created) {}

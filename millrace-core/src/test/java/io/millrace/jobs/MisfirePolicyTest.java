@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * ago. With a 10 min misfire threshold all 11 are missed; with 1 h the newest is still on time.
  * Hourly ticks keep the arithmetic exact however slowly the test runs.
  */
+@Tag("compat")
 class MisfirePolicyTest {
   static final Schedule HOURLY = Schedule.every(Duration.ofHours(1));
 

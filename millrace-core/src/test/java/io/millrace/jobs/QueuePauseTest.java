@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A paused queue accepts jobs, and no node claims from it until it is resumed. */
+@Tag("compat")
 class QueuePauseTest {
   static TestDatabase db;
   static final List<Millrace> nodes = new ArrayList<>();

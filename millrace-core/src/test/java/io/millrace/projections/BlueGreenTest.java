@@ -10,12 +10,14 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * A new fingerprint with blue/green: the old version keeps answering queries (and readiness) while
  * the new one builds under its own key, events keep arriving, and the swap happens in one step.
  */
+@Tag("compat")
 class BlueGreenTest {
   TestDatabase db;
   Millrace client;

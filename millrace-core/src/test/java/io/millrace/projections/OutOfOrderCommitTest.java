@@ -14,12 +14,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Concurrent appenders whose transactions commit out of position order (some deliberately held
  * open), while projections with different page sizes tail the log: none skips an event.
  */
+@Tag("compat")
 class OutOfOrderCommitTest {
   TestDatabase db;
   Millrace client;

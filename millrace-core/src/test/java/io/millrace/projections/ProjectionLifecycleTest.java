@@ -12,11 +12,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * A projection from start-up to ready, tailing, failing, retry, rebuild and the rebuild timeout.
  */
+@Tag("compat")
 class ProjectionLifecycleTest {
   TestDatabase db;
   Millrace client;

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * transaction in another database of the server holds nothing back, one in this database (or a
  * prepared one) still does, and the sessions of other roles count too.
  */
+@Tag("compat")
 class ReadHorizonTest {
   TestDatabase db;
   Millrace client;

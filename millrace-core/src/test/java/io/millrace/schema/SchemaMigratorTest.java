@@ -10,8 +10,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("compat")
 class SchemaMigratorTest {
   @Test
   void migrateIsIdempotentAndANodeRefusesANewerSchema() {

@@ -87,6 +87,7 @@ public final class TestDatabase implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
       }
+      requireExpectedMajor(server);
       EmbeddedPostgres started = server;
       Runtime.getRuntime()
           .addShutdownHook(
@@ -100,6 +101,40 @@ public final class TestDatabase implements AutoCloseable {
                   }));
     }
     return server;
+  }
+
+  /**
+   * The build names the PostgreSQL major the tests must run on (the system property {@code
+   * millrace.test.postgres}, set by the parent pom and its pg13 ... pg18 profiles). A server of
+   * another major stops the run here, so a compatibility run can never pass on the wrong server.
+   */
+  private static void requireExpectedMajor(EmbeddedPostgres server) {
+    String expected = System.getProperty("millrace.test.postgres", "");
+    if (expected.isBlank()) {
+      return; // run outside Maven (an IDE): any server will do
+    }
+    String version;
+    int versionNum;
+    try (Connection c = server.getPostgresDatabase().getConnection();
+        Statement s = c.createStatement();
+        var rs =
+            s.executeQuery(
+                "SELECT current_setting('server_version'),"
+                    + " current_setting('server_version_num')::int")) {
+      rs.next();
+      version = rs.getString(1);
+      versionNum = rs.getInt(2);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not read the embedded PostgreSQL's version", e);
+    }
+    if (!Integer.toString(versionNum / 10_000).equals(expected.strip())) {
+      throw new IllegalStateException(
+          "the build asks for PostgreSQL "
+              + expected
+              + " (millrace.test.postgres) but the embedded server is "
+              + version
+              + "; the pg13 ... pg18 profiles swap the Linux x86-64 binaries only");
+    }
   }
 
   public static HikariDataSource pool(String jdbcUrl, int size) {

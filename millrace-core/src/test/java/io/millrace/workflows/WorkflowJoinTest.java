@@ -16,12 +16,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Join semantics, skip propagation, wide fan-in and fan-out, parent results and cancel, end to end:
  * a real node runs the handlers and dispatches the completion events live.
  */
+@Tag("compat")
 class WorkflowJoinTest {
   static TestDatabase db;
   static Millrace node;
