@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.millrace.base.Json;
 import io.millrace.cluster.NodeInfo;
 import io.millrace.jobs.JobRequest;
 import io.millrace.projections.Event;
@@ -13,7 +14,6 @@ import io.millrace.projections.Projection;
 import io.millrace.projections.ProjectionContext;
 import io.millrace.projections.ProjectionHandler;
 import io.millrace.projections.ProjectionStatus;
-import io.millrace.sql.Json;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
 import io.millrace.workflows.SubmittedWorkflow;
