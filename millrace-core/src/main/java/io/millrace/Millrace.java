@@ -36,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,12 +73,14 @@ public final class Millrace implements AutoCloseable {
   private final Readiness readiness = new Readiness();
   private final MeterRegistry meters;
   private final Backfills backfills;
-  private BackfillWorker backfillWorker;
+  // Null until start(), and stay null for a node that runs no backfills / no queues.
+  private @Nullable BackfillWorker backfillWorker;
   private final Projections projections;
-  private Workers workers;
-  private MaintenanceLoop maintenance;
-  private LeaderElector elector;
-  private ScheduledExecutorService timer;
+  private @Nullable Workers workers;
+  // Null until start().
+  private @Nullable MaintenanceLoop maintenance;
+  private @Nullable LeaderElector elector;
+  private @Nullable ScheduledExecutorService timer;
   private volatile boolean started;
   private volatile boolean closed;
 
@@ -380,7 +383,9 @@ public final class Millrace implements AutoCloseable {
     }
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
     projections.close();
-    timer.shutdown();
+    if (timer != null) {
+      timer.shutdown();
+    }
     if (workers != null) {
       workers.stop(deadline);
     }
@@ -388,12 +393,16 @@ public final class Millrace implements AutoCloseable {
       backfillWorker.stop(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
     try {
-      timer.awaitTermination(10, TimeUnit.SECONDS);
+      if (timer != null) {
+        timer.awaitTermination(10, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     workflows.stop();
-    elector.resign();
+    if (elector != null) {
+      elector.resign();
+    }
     try {
       nodes.deregister(settings.nodeId());
     } catch (java.sql.SQLException e) {
@@ -415,7 +424,7 @@ public final class Millrace implements AutoCloseable {
         } catch (MillraceException newer) {
           return Readiness.Status.notReady(
               "schema",
-              newer.getMessage(),
+              java.util.Objects.requireNonNullElse(newer.getMessage(), newer.toString()),
               Map.of("applied", applied, "required", SchemaMigrator.CURRENT_VERSION));
         }
       }

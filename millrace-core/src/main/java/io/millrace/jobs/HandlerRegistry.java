@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The handlers this node runs, by kind. Filled by the builder, read-only once the engine starts.
@@ -17,12 +18,12 @@ public final class HandlerRegistry {
    * @param timeout how long one attempt may run, or null for no limit; a job's own timeout wins
    */
   public record Registration<A>(
-      String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {}
+      String kind, Class<A> argsType, JobHandler<A> handler, @Nullable Duration timeout) {}
 
   private final Map<String, Registration<?>> byKind = new LinkedHashMap<>();
 
   public <A> void register(
-      String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {
+      String kind, Class<A> argsType, JobHandler<A> handler, @Nullable Duration timeout) {
     JobRequest.requireName("kind", kind);
     if (argsType == null || handler == null) {
       throw new ValidationException(
@@ -37,7 +38,7 @@ public final class HandlerRegistry {
     }
   }
 
-  public Registration<?> get(String kind) {
+  public @Nullable Registration<?> get(String kind) {
     return byKind.get(kind);
   }
 

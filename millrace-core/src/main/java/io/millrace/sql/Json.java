@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.millrace.base.Contract;
 import io.millrace.base.MillraceException;
 import io.millrace.base.Storable;
+import org.jspecify.annotations.Nullable;
 
 /** The one JSON mapper Millrace uses for args, results and errors. */
 public final class Json {
@@ -48,7 +50,8 @@ public final class Json {
     return EXACT.readTree(json);
   }
 
-  public static JsonNode tree(String json) {
+  @Contract("!null -> !null")
+  public static @Nullable JsonNode tree(@Nullable String json) {
     try {
       return json == null ? null : MAPPER.readTree(json);
     } catch (JsonProcessingException e) {

@@ -1,0 +1,10 @@
+/**
+ * The SQL plumbing every capability shares: named statements from resources, transactions, JSON and
+ * instant conversions, SQL error classification.
+ *
+ * <p>Every type here is non-null unless marked {@link org.jspecify.annotations.Nullable}.
+ */
+@NullMarked
+package io.millrace.sql;
+
+import org.jspecify.annotations.NullMarked;
