@@ -10,6 +10,7 @@ import io.millrace.jobs.JobAdmin;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON admin API under {@code /api}: a thin mapping from HTTP to {@link JobAdmin} and {@link
@@ -133,11 +134,11 @@ final class AdminApi {
     ctx.status(HttpStatus.NOT_FOUND).json(ErrorMapping.error(message, field));
   }
 
-  private static boolean blank(String s) {
+  private static boolean blank(@Nullable String s) {
     return s == null || s.isBlank();
   }
 
-  private static String blankToNull(String s) {
+  private static @Nullable String blankToNull(@Nullable String s) {
     return blank(s) ? null : s;
   }
 }

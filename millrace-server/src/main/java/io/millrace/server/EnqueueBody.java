@@ -9,6 +9,7 @@ import io.millrace.sql.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns the body of {@code POST /api/jobs} into a {@link JobRequest}. Read property by property
@@ -106,7 +107,7 @@ final class EnqueueBody {
     return request;
   }
 
-  private static String text(JsonNode root, String field) {
+  private static @Nullable String text(JsonNode root, String field) {
     JsonNode node = root.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return null;
@@ -117,7 +118,7 @@ final class EnqueueBody {
     return node.asText();
   }
 
-  private static Long whole(JsonNode root, String field) {
+  private static @Nullable Long whole(JsonNode root, String field) {
     JsonNode node = root.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return null;
