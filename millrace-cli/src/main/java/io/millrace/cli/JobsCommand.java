@@ -322,7 +322,9 @@ final class JobsCommand implements Runnable {
     if (notFound) {
       throw new MillraceException("job " + id + " not found");
     }
-    Output.json(spec.commandLine().getOut(), Map.of("id", id, "result", result.toLowerCase()));
+    Output.json(
+        spec.commandLine().getOut(),
+        Map.of("id", id, "result", result.toLowerCase(java.util.Locale.ROOT)));
     return 0;
   }
 }

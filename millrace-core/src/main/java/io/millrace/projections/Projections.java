@@ -40,7 +40,6 @@ public final class Projections implements AutoCloseable {
   }
 
   private final DataSource dataSource;
-  private final String nodeId;
   private final EventStore events;
   private final ProjectionStore store;
   private final SqlFile documentsSql;
@@ -60,7 +59,6 @@ public final class Projections implements AutoCloseable {
       boolean listen,
       MeterRegistry meters) {
     this.dataSource = dataSource;
-    this.nodeId = nodeId;
     this.events = new EventStore(dataSource, schema);
     this.store = new ProjectionStore(dataSource, schema);
     this.documentsSql = SqlFile.load(Projections.class, "documents.sql", schema);

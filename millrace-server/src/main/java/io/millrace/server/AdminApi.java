@@ -10,7 +10,6 @@ import io.millrace.jobs.JobAdmin;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON admin API under {@code /api}: a thin mapping from HTTP to {@link JobAdmin} and {@link
@@ -132,13 +131,5 @@ final class AdminApi {
   /** 404 naming the path parameter that names nothing. */
   static void notFound(Context ctx, String field, String message) {
     ctx.status(HttpStatus.NOT_FOUND).json(ErrorMapping.error(message, field));
-  }
-
-  private static boolean blank(@Nullable String s) {
-    return s == null || s.isBlank();
-  }
-
-  private static @Nullable String blankToNull(@Nullable String s) {
-    return blank(s) ? null : s;
   }
 }

@@ -56,7 +56,9 @@ final class ApiBody {
     }
     if (!root.isObject()) {
       throw new ValidationException(
-          "body", "must be a JSON object, got " + root.getNodeType().name().toLowerCase());
+          "body",
+          "must be a JSON object, got "
+              + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> property = it.next();

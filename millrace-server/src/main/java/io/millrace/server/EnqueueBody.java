@@ -48,7 +48,9 @@ final class EnqueueBody {
     JsonNode args = root.path("args");
     if (!args.isMissingNode() && !args.isNull() && !args.isObject() && !args.isArray()) {
       throw new ValidationException(
-          "args", "must be a JSON object or array, got " + args.getNodeType().name().toLowerCase());
+          "args",
+          "must be a JSON object or array, got "
+              + args.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
     }
     String kind = text(root, "kind");
     if (kind == null) {
