@@ -37,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,8 +76,9 @@ public final class Millrace implements AutoCloseable {
   /** Every capability, in start order; they stop in reverse. */
   private final List<Component> components;
 
-  private volatile Membership membership;
-  private ScheduledExecutorService timer;
+  // Null until start().
+  private volatile @Nullable Membership membership;
+  private volatile @Nullable ScheduledExecutorService timer;
   private volatile boolean started;
   private volatile boolean closed;
 
@@ -343,7 +345,7 @@ public final class Millrace implements AutoCloseable {
         } catch (MillraceException newer) {
           return Readiness.Status.notReady(
               "schema",
-              newer.getMessage(),
+              java.util.Objects.requireNonNullElse(newer.getMessage(), newer.toString()),
               Map.of("applied", applied, "required", SchemaMigrator.CURRENT_VERSION));
         }
       }

@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link Millrace} node. Every setting has a safe default; each method documents it.
@@ -31,14 +32,14 @@ import javax.sql.DataSource;
 public final class MillraceBuilder {
   private final DataSource dataSource;
   private SchemaName schema = SchemaName.of("millrace");
-  private String nodeId;
+  private @Nullable String nodeId;
   private final Map<String, Integer> queues = new LinkedHashMap<>();
   private final Map<String, HandlerBinding<?>> handlers = new LinkedHashMap<>();
   private final Set<String> externalKinds = new HashSet<>();
   private final List<PeriodicJob> periodicJobs = new ArrayList<>();
   private Duration lease = Duration.ofSeconds(30);
-  private Duration heartbeat;
-  private Duration rescueGrace;
+  private @Nullable Duration heartbeat;
+  private @Nullable Duration rescueGrace;
   private Duration pollInterval = Duration.ofSeconds(1);
   private int fetchBatch = 100;
 
@@ -63,7 +64,7 @@ public final class MillraceBuilder {
   private Duration misfireThreshold = Duration.ofMinutes(1);
   private Duration shutdownTimeout = Duration.ofSeconds(30);
   private Duration countsRefreshInterval = Duration.ofSeconds(15);
-  private MeterRegistry meterRegistry;
+  private @Nullable MeterRegistry meterRegistry;
   private io.millrace.workflows.WorkflowOptions workflowOptions =
       io.millrace.workflows.WorkflowOptions.DEFAULT;
   private final List<io.millrace.backfills.Backfill> backfills = new ArrayList<>();

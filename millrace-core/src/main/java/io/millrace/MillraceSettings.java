@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything a node was built with; see {@link MillraceBuilder} for each setting's meaning and
@@ -43,7 +44,7 @@ record MillraceSettings(
     Duration misfireThreshold,
     Duration shutdownTimeout,
     Duration countsRefreshInterval,
-    MeterRegistry meterRegistry,
+    @Nullable MeterRegistry meterRegistry,
     io.millrace.workflows.WorkflowOptions workflowOptions,
     List<io.millrace.backfills.Backfill> backfills,
     List<io.millrace.projections.Projection> projections) {

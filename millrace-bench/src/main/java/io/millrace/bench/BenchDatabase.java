@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The database a benchmark runs against: {@code DATABASE_URL} ({@code
@@ -13,12 +14,12 @@ import java.io.IOException;
  * flatter every figure; benchmarks turn both back on.
  */
 public final class BenchDatabase implements AutoCloseable {
-  private final EmbeddedPostgres embedded;
+  private final @Nullable EmbeddedPostgres embedded;
   private final HikariDataSource dataSource;
   private final String description;
 
   private BenchDatabase(
-      EmbeddedPostgres embedded, HikariDataSource dataSource, String description) {
+      @Nullable EmbeddedPostgres embedded, HikariDataSource dataSource, String description) {
     this.embedded = embedded;
     this.dataSource = dataSource;
     this.description = description;
@@ -26,11 +27,12 @@ public final class BenchDatabase implements AutoCloseable {
 
   public static BenchDatabase open(int poolSize) throws IOException {
     String url = System.getenv("DATABASE_URL");
-    EmbeddedPostgres embedded = null;
-    String description = url == null ? null : url.replaceAll("://([^:/@]*):[^@]*@", "://$1:***@");
+    @Nullable EmbeddedPostgres embedded = null;
+    String description;
     String user = System.getenv().getOrDefault("DATABASE_USER", "postgres");
     String password = System.getenv().getOrDefault("DATABASE_PASSWORD", "postgres");
     if (url != null) {
+      description = url.replaceAll("://([^:/@]*):[^@]*@", "://$1:***@");
       // postgres://user:pass@host:port/db (as other systems' harnesses pass it) or a JDBC URL.
       DatabaseUrl parsed = DatabaseUrl.parse("DATABASE_URL", url);
       url = parsed.jdbcUrl();

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Watches the claim statements from outside while {@link PickupProfile} runs: every {@value
@@ -52,7 +53,8 @@ final class ClaimSampler implements AutoCloseable {
   private final Thread thread;
   private final Map<String, Execution> executions = new HashMap<>();
   private volatile boolean running = true;
-  private volatile String failure;
+  // Null while sampling works.
+  private volatile @Nullable String failure;
 
   ClaimSampler(DataSource dataSource) {
     this.dataSource = dataSource;
@@ -105,7 +107,7 @@ final class ClaimSampler implements AutoCloseable {
   }
 
   /** On-CPU and run-queue nanoseconds of a local process, or null if it cannot be read. */
-  private static long[] schedstat(int pid) {
+  private static long @Nullable [] schedstat(int pid) {
     try {
       String[] f = Files.readString(Path.of("/proc/" + pid + "/schedstat")).trim().split("\\s+");
       return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};

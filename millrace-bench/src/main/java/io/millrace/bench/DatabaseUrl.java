@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A PostgreSQL location given either as {@code postgres://user:pass@host:port/db?params} (the form
@@ -14,10 +15,10 @@ import java.nio.charset.StandardCharsets;
  * @param user null when the URL named none (the driver then uses its own default or URL parameter)
  * @param password null when the URL named none
  */
-public record DatabaseUrl(String jdbcUrl, String user, String password) {
+public record DatabaseUrl(String jdbcUrl, @Nullable String user, @Nullable String password) {
 
   /** Parses {@code url}; {@code variable} names its source in error messages. */
-  public static DatabaseUrl parse(String variable, String url) {
+  public static DatabaseUrl parse(String variable, @Nullable String url) {
     if (url == null || url.isBlank()) {
       throw new IllegalArgumentException(
           variable

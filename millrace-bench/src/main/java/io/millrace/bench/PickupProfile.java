@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
@@ -72,7 +73,8 @@ public final class PickupProfile {
                   "profile",
                   Map.class,
                   job -> {
-                    int i = ((Number) job.args().get("i")).intValue();
+                    int i =
+                        ((Number) Objects.requireNonNull(job.args().get("i"), "args.i")).intValue();
                     if (i >= 0) {
                       started[i] = System.nanoTime();
                     }

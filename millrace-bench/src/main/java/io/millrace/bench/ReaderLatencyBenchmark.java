@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
@@ -93,7 +94,11 @@ public final class ReaderLatencyBenchmark {
     final int idleSeconds;
     final boolean postgres;
     final String appSchema = "reader_bench_app_" + System.currentTimeMillis();
+
+    @SuppressWarnings("NullAway.Init") // set at the top of run(), before anything reads it
     DataSource app;
+
+    @SuppressWarnings("NullAway.Init") // set at the top of run() for SQLite, the only reader
     String sqliteUrl;
 
     Run(BenchDatabase db, String target, int transmissions, int observations, int idleSeconds) {
@@ -250,7 +255,8 @@ public final class ReaderLatencyBenchmark {
         while (true) {
           BackfillStatus s = node.backfills().get("last-seen").orElseThrow();
           if (s.state() == BackfillState.SUCCEEDED) {
-            finished = s.finishedAt();
+            // A succeeded backfill always has its finish time.
+            finished = Objects.requireNonNull(s.finishedAt(), "finishedAt");
             break;
           }
           if (s.state() == BackfillState.FAILED) {
@@ -258,17 +264,21 @@ public final class ReaderLatencyBenchmark {
           }
           // The ETA as of the heartbeat that wrote it (progressAt), against the database's own
           // finishedAt: both from PostgreSQL's clock, so polling delay does not count as error.
+          java.time.Instant progressAt = s.progressAt();
+          Double eta = s.etaSeconds();
+          Double percent = s.percent();
           if (s.state() == BackfillState.RUNNING
-              && s.etaSeconds() != null
-              && s.percent() != null
+              && progressAt != null
+              && eta != null
+              && percent != null
               && (etaSamples.isEmpty()
-                  || etaSamples.get(etaSamples.size() - 1)[3] != s.progressAt().toEpochMilli())) {
+                  || etaSamples.get(etaSamples.size() - 1)[3] != progressAt.toEpochMilli())) {
             etaSamples.add(
                 new double[] {
-                  s.progressAt().toEpochMilli() / 1e3,
-                  s.etaSeconds(),
-                  s.percent(),
-                  s.progressAt().toEpochMilli(),
+                  progressAt.toEpochMilli() / 1e3,
+                  eta,
+                  percent,
+                  progressAt.toEpochMilli(),
                   s.batchSize() == null ? 0 : s.batchSize(),
                   s.rowsPerSecond() == null ? 0 : s.rowsPerSecond()
                 });

@@ -115,10 +115,10 @@ public final class WorkflowBenchmark {
     Histogram hops = new Histogram(3_600_000_000L, 3); // microseconds
     for (SubmittedWorkflow wf : submitted) {
       for (String[] join : JOINS) {
-        long child = spans.get(wf.jobId(join[0]))[0];
+        long child = span(wf.jobId(join[0]))[0];
         long released = join[1].equals("any") ? Long.MAX_VALUE : Long.MIN_VALUE;
         for (int p = 2; p < join.length; p++) {
-          long end = spans.get(wf.jobId(join[p]))[1];
+          long end = span(wf.jobId(join[p]))[1];
           released = join[1].equals("any") ? Math.min(released, end) : Math.max(released, end);
         }
         hops.recordValue(Math.max(0, (child - released) / 1_000));
@@ -195,5 +195,14 @@ public final class WorkflowBenchmark {
       }
     }
     throw new IllegalStateException("workflows did not finish within 10 minutes");
+  }
+
+  /** The (start, end) nanos of a job whose handler ran; every member of a finished workflow did. */
+  private static long[] span(long jobId) {
+    long[] span = spans.get(jobId);
+    if (span == null) {
+      throw new IllegalStateException("job " + jobId + " finished without its handler's span");
+    }
+    return span;
   }
 }

@@ -8,6 +8,7 @@ import io.millrace.jobs.JobState;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,35 +34,35 @@ final class BulkCommand implements Callable<Integer> {
   String action;
 
   @Option(names = "--queue", description = "Only this queue. Default: all.")
-  String queue;
+  @Nullable String queue;
 
   @Option(names = "--state", description = "Only this state. Default: all.")
-  String state;
+  @Nullable String state;
 
   @Option(names = "--kind", description = "Only this kind. Default: all.")
-  String kind;
+  @Nullable String kind;
 
   @Option(names = "--tag", description = "Only jobs with this tag. Default: all.")
-  String tag;
+  @Nullable String tag;
 
   @Option(
       names = "--created-from",
       paramLabel = "INSTANT",
       description = "Only jobs created at or after this ISO-8601 instant.")
-  String createdFrom;
+  @Nullable String createdFrom;
 
   @Option(
       names = "--created-to",
       paramLabel = "INSTANT",
       description = "Only jobs created before this ISO-8601 instant.")
-  String createdTo;
+  @Nullable String createdTo;
 
   @Option(
       names = "--before",
       paramLabel = "ID",
       description =
           "Only ids below this: the `next` of a previous run that stopped at --max. Default: none.")
-  Long before;
+  @Nullable Long before;
 
   @Option(
       names = "--max",
@@ -102,7 +103,7 @@ final class BulkCommand implements Callable<Integer> {
     }
   }
 
-  static Instant instant(String option, String value) {
+  static @Nullable Instant instant(String option, @Nullable String value) {
     if (value == null) {
       return null;
     }

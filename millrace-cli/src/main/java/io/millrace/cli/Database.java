@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +23,10 @@ final class Database implements AutoCloseable {
   private static final String EMBEDDED_USER = "postgres";
 
   private final HikariDataSource pool;
-  private final EmbeddedPostgres embedded;
+  private final @Nullable EmbeddedPostgres embedded;
   private final String description;
 
-  private Database(HikariDataSource pool, EmbeddedPostgres embedded, String description) {
+  private Database(HikariDataSource pool, @Nullable EmbeddedPostgres embedded, String description) {
     this.pool = pool;
     this.embedded = embedded;
     this.description = description;
@@ -86,7 +87,8 @@ final class Database implements AutoCloseable {
     }
   }
 
-  private static HikariDataSource pool(String url, String user, String password, int size) {
+  private static HikariDataSource pool(
+      String url, @Nullable String user, @Nullable String password, int size) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
     if (user != null) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,22 +58,23 @@ final class JobsCommand implements Runnable {
         paramLabel = "JSON",
         defaultValue = "{}",
         description = "The job's args, a JSON object. Default: ${DEFAULT-VALUE}.")
+    @SuppressWarnings("NullAway.Init") // picocli sets defaultValue before call()
     String args;
 
     @Option(
         names = "--queue",
         description = "Queue to run on. Default: " + JobRequest.DEFAULT_QUEUE + ".")
-    String queue;
+    @Nullable String queue;
 
     @Option(names = "--priority", description = "-1000 to 1000, higher first. Default: 0.")
-    Integer priority;
+    @Nullable Integer priority;
 
     @Option(
         names = "--delay",
         converter = DurationConverter.class,
         paramLabel = "DURATION",
         description = "Run no sooner than this from now, e.g. 10s, 5m. Default: run now.")
-    Duration delay;
+    @Nullable Duration delay;
 
     @Option(
         names = "--max-attempts",
@@ -81,14 +83,14 @@ final class JobsCommand implements Runnable {
             "Attempts before the job fails for good, 1 to 1000. Default: "
                 + JobRequest.DEFAULT_MAX_ATTEMPTS
                 + ".")
-    Integer maxAttempts;
+    @Nullable Integer maxAttempts;
 
     @Option(
         names = "--unique-key",
         paramLabel = "KEY",
         description =
             "At most one unfinished job holds this key; a duplicate returns the existing id. Default: none.")
-    String uniqueKey;
+    @Nullable String uniqueKey;
 
     @Option(
         names = "--tag",
@@ -148,39 +150,39 @@ final class JobsCommand implements Runnable {
     @Spec CommandSpec spec;
 
     @Option(names = "--queue", description = "Only this queue. Default: all.")
-    String queue;
+    @Nullable String queue;
 
     @Option(
         names = "--state",
         description =
             "Only this state (available, scheduled, retryable, running, "
                 + "pending, completed, failed, cancelled, skipped). Default: all.")
-    String state;
+    @Nullable String state;
 
     @Option(names = "--kind", description = "Only this kind. Default: all.")
-    String kind;
+    @Nullable String kind;
 
     @Option(names = "--tag", description = "Only jobs with this tag. Default: all.")
-    String tag;
+    @Nullable String tag;
 
     @Option(
         names = "--before",
         paramLabel = "ID",
         description = "Only ids below this (the next page). Default: none.")
-    Long before;
+    @Nullable Long before;
 
     @Option(
         names = "--created-from",
         paramLabel = "INSTANT",
         description =
             "Only jobs created at or after this ISO-8601 instant, e.g. 2030-01-01T00:00:00Z. Default: none.")
-    String createdFrom;
+    @Nullable String createdFrom;
 
     @Option(
         names = "--created-to",
         paramLabel = "INSTANT",
         description = "Only jobs created before this ISO-8601 instant. Default: none.")
-    String createdTo;
+    @Nullable String createdTo;
 
     @Option(
         names = "--limit",
@@ -320,7 +322,9 @@ final class JobsCommand implements Runnable {
     if (notFound) {
       throw new MillraceException("job " + id + " not found");
     }
-    Output.json(spec.commandLine().getOut(), Map.of("id", id, "result", result.toLowerCase()));
+    Output.json(
+        spec.commandLine().getOut(),
+        Map.of("id", id, "result", result.toLowerCase(java.util.Locale.ROOT)));
     return 0;
   }
 }

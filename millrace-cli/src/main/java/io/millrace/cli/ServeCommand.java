@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -50,6 +51,7 @@ public final class ServeCommand implements Callable<Integer> {
       paramLabel = "HOST",
       description =
           "HTTP address. Default: ${DEFAULT-VALUE} (this machine only); 0.0.0.0 exposes the admin API, set --token.")
+  @SuppressWarnings("NullAway.Init") // picocli sets defaultValue before call()
   String bind;
 
   @Option(
@@ -57,7 +59,7 @@ public final class ServeCommand implements Callable<Integer> {
       paramLabel = "TOKEN",
       description =
           "Token required on mutating HTTP requests (Authorization: Bearer TOKEN). Default: $MILLRACE_TOKEN, else none.")
-  String token = System.getenv("MILLRACE_TOKEN");
+  @Nullable String token = System.getenv("MILLRACE_TOKEN");
 
   @Option(
       names = "--read-only",
@@ -91,7 +93,8 @@ public final class ServeCommand implements Callable<Integer> {
   private final CountDownLatch started = new CountDownLatch(1);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile Runnable shutdown = () -> {};
-  private volatile MillraceServer server;
+  // Null until the HTTP server has started.
+  private volatile @Nullable MillraceServer server;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -214,7 +217,11 @@ public final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private void close(Demo demoJobs, Millrace millrace, MillraceServer http, Database database) {
+  private void close(
+      @Nullable Demo demoJobs,
+      @Nullable Millrace millrace,
+      @Nullable MillraceServer http,
+      Database database) {
     if (demoJobs != null) {
       demoJobs.close();
     }

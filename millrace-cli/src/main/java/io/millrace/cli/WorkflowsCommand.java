@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,16 +42,16 @@ final class WorkflowsCommand implements Runnable {
     @Spec CommandSpec spec;
 
     @Option(names = "--namespace", description = "Only this namespace. Default: all.")
-    String namespace;
+    @Nullable String namespace;
 
     @Option(names = "--tag", description = "Only workflows with this tag. Default: all.")
-    String tag;
+    @Nullable String tag;
 
     @Option(
         names = "--before",
         paramLabel = "ID",
         description = "Only ids below this (the next page). Default: none.")
-    Long before;
+    @Nullable Long before;
 
     @Option(
         names = "--limit",

@@ -67,7 +67,13 @@ class ApiCliParityTest {
         mutations++;
         String command = op.getValue().path("x-millrace-cli").asText("");
         if (command.isEmpty() || !resolves(command)) {
-          missing.add(op.getKey().toUpperCase() + " " + path.getKey() + " -> '" + command + "'");
+          missing.add(
+              op.getKey().toUpperCase(java.util.Locale.ROOT)
+                  + " "
+                  + path.getKey()
+                  + " -> '"
+                  + command
+                  + "'");
         }
       }
     }

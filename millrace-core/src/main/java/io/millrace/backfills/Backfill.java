@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A backfill: an online data migration that walks {@code table} in order of its unique key, one
@@ -44,9 +45,9 @@ public final class Backfill {
   private final String key;
   private final String quotedKey;
   private final KeyType keyType;
-  private final String filter;
-  private final String sql;
-  private final BatchCallback callback;
+  private final @Nullable String filter;
+  private final @Nullable String sql;
+  private final @Nullable BatchCallback callback;
   private final boolean independent;
   private final boolean blocking;
   private final Duration targetBatchTime;
@@ -60,13 +61,17 @@ public final class Backfill {
   private final Duration throttleRecheck;
   private final String quotedStateTable;
 
-  private Backfill(Builder b) {
+  /**
+   * {@code target}, {@code table} and {@code key}: the builder's, once {@link Builder#build}
+   * checked them.
+   */
+  private Backfill(Builder b, DataSource target, String table, String key) {
     this.name = b.name;
-    this.target = b.target;
-    this.table = b.table;
-    this.quotedTable = Identifiers.quoted("table", b.table, true);
-    this.key = b.key;
-    this.quotedKey = Identifiers.quoted("key", b.key, false);
+    this.target = target;
+    this.table = table;
+    this.quotedTable = Identifiers.quoted("table", table, true);
+    this.key = key;
+    this.quotedKey = Identifiers.quoted("key", key, false);
     this.keyType = b.keyType;
     this.filter = b.filter;
     this.sql = b.sql;
@@ -135,15 +140,15 @@ public final class Backfill {
     return quotedStateTable;
   }
 
-  String filter() {
+  @Nullable String filter() {
     return filter;
   }
 
-  String sql() {
+  @Nullable String sql() {
     return sql;
   }
 
-  BatchCallback callback() {
+  @Nullable BatchCallback callback() {
     return callback;
   }
 
@@ -203,17 +208,25 @@ public final class Backfill {
    */
   String expandedSql(boolean fromInclusive) {
     return RANGE_TOKEN
-        .matcher(sql)
+        .matcher(sqlBody())
         .replaceAll(Matcher.quoteReplacement("(" + predicate(fromInclusive) + ")"));
   }
 
   int rangeCount() {
-    Matcher m = RANGE_TOKEN.matcher(sql);
+    Matcher m = RANGE_TOKEN.matcher(sqlBody());
     int n = 0;
     while (m.find()) {
       n++;
     }
     return n;
+  }
+
+  private String sqlBody() {
+    if (sql == null) {
+      // build() sets exactly one body; only a callback backfill gets here without SQL.
+      throw new IllegalStateException("backfill " + name + " has a callback body, not SQL");
+    }
+    return sql;
   }
 
   private static Duration max(Duration a, Duration b) {
@@ -226,17 +239,17 @@ public final class Backfill {
    */
   public static final class Builder {
     private final String name;
-    private DataSource target;
-    private String table;
-    private String key;
+    private @Nullable DataSource target;
+    private @Nullable String table;
+    private @Nullable String key;
     private KeyType keyType = KeyType.INTEGER;
-    private String filter;
-    private String sql;
-    private BatchCallback callback;
+    private @Nullable String filter;
+    private @Nullable String sql;
+    private @Nullable BatchCallback callback;
     private boolean independent;
     private boolean blocking;
     private Duration targetBatchTime = Duration.ofMillis(100);
-    private Duration batchTimeout;
+    private @Nullable Duration batchTimeout;
     private Duration yieldBetweenBatches = Duration.ofMillis(20);
     private int initialBatchSize = 100;
     private int maxBatchSize = 50_000;
@@ -440,7 +453,7 @@ public final class Backfill {
         throw new ValidationException(
             "initialBatchSize", "must not exceed maxBatchSize (" + maxBatchSize + ")");
       }
-      return new Backfill(this);
+      return new Backfill(this, target, table, key);
     }
 
     private static Duration positive(String field, Duration d) {

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,7 @@ final class BackfillRun {
   private final Throttle.Target throttleTarget;
 
   private int attempts;
-  private String throttledBy;
+  private @Nullable String throttledBy;
 
   /** Lock waits in a row, for the backoff; reset by the next committed batch. */
   private int lockWaits;
@@ -255,7 +256,7 @@ final class BackfillRun {
   }
 
   /** Extends the lease (and mirrors progress); an end when the run must stop, null to go on. */
-  private End heartbeat(Renewal renewal) {
+  private @Nullable End heartbeat(Renewal renewal) {
     while (true) {
       try {
         if (renewal.renew()) {
@@ -290,7 +291,7 @@ final class BackfillRun {
    * {@code busy} and a throttle wait), renews the lease and waits, doubling the wait from the
    * throttle recheck up to {@link #lockBackoffCap} while the lock stays. No attempt is spent.
    */
-  private End waitForLock(SQLException e, Renewal renewal) {
+  private @Nullable End waitForLock(SQLException e, Renewal renewal) {
     lockWaits++;
     throttledBy = "waiting on a lock on the target: " + Storable.escape(describe(e));
     metrics.batch(def.name(), "busy", 0);
@@ -316,7 +317,7 @@ final class BackfillRun {
     return progress.cursor() == null ? "first batch" : "batch after key " + progress.cursor();
   }
 
-  private String throttleReason() throws SQLException {
+  private @Nullable String throttleReason() throws SQLException {
     for (Throttle t : def.throttles()) {
       String reason = t.check(throttleTarget);
       if (reason != null) {
@@ -330,7 +331,7 @@ final class BackfillRun {
    * Records a failed attempt; returns FAILED once attempts are spent, null to try again after a
    * backoff.
    */
-  private End failedAttempt(String what, Exception e, Progress progress) {
+  private @Nullable End failedAttempt(String what, Exception e, @Nullable Progress progress) {
     attempts++;
     String message = what + ": " + describe(e);
     log.warn(

@@ -2,6 +2,7 @@ package io.millrace.backfills;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A backfill as Millrace's registry shows it: its state, lease and the progress mirrored from the
@@ -17,25 +18,25 @@ public record BackfillStatus(
     String target,
     String table,
     String key,
-    String leaseOwner,
-    Instant leaseExpiresAt,
+    @Nullable String leaseOwner,
+    @Nullable Instant leaseExpiresAt,
     long fence,
-    String cursor,
-    String upperBound,
+    @Nullable String cursor,
+    @Nullable String upperBound,
     long rowsProcessed,
     long rowsAffected,
-    Long rowsTotal,
+    @Nullable Long rowsTotal,
     long batches,
-    Integer batchSize,
-    Double rowsPerSecond,
-    Double etaSeconds,
-    String throttledBy,
-    Instant progressAt,
+    @Nullable Integer batchSize,
+    @Nullable Double rowsPerSecond,
+    @Nullable Double etaSeconds,
+    @Nullable String throttledBy,
+    @Nullable Instant progressAt,
     int attempts,
-    String lastError,
+    @Nullable String lastError,
     Instant createdAt,
-    Instant startedAt,
-    Instant finishedAt,
+    @Nullable Instant startedAt,
+    @Nullable Instant finishedAt,
     Instant updatedAt) {
 
   /**
@@ -43,7 +44,7 @@ public record BackfillStatus(
    * backfill has succeeded (an estimate that ran short never shows a running backfill as done).
    */
   @JsonProperty("percent")
-  public Double percent() {
+  public @Nullable Double percent() {
     if (state == BackfillState.SUCCEEDED) {
       return 100.0;
     }

@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,8 @@ final class BackfillWorker {
   private final BackfillMetrics metrics;
   private final CountDownLatch stopping = new CountDownLatch(1);
   private final Map<String, Thread> runs = new java.util.concurrent.ConcurrentHashMap<>();
-  private Thread thread;
+  // Null until start().
+  private @Nullable Thread thread;
 
   BackfillWorker(
       DataSource dataSource,
@@ -107,9 +109,13 @@ final class BackfillWorker {
           continue;
         }
         if (fence.isPresent()) {
+          TargetStore target = targets.get(b.name());
+          if (target == null) {
+            // The constructor fills both maps from the same definitions.
+            throw new IllegalStateException("backfill " + b.name() + " has no target store");
+          }
           BackfillRun run =
-              new BackfillRun(
-                  b, targets.get(b.name()), registry, fence.getAsLong(), lease, stopping, metrics);
+              new BackfillRun(b, target, registry, fence.getAsLong(), lease, stopping, metrics);
           Thread t =
               new Thread(
                   () -> log.debug("backfill {} run ended: {}", b.name(), run.run()),

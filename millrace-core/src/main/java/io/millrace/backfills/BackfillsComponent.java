@@ -6,6 +6,7 @@ import io.millrace.internal.cluster.NodeContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The backfills capability of one node: status and operator control from the moment it is built;
@@ -16,7 +17,8 @@ public final class BackfillsComponent implements Component {
   private final NodeContext node;
   private final List<Backfill> definitions;
   private final Backfills backfills;
-  private volatile BackfillWorker worker;
+  // Null until start(), and stays null on a node with nothing for it to run.
+  private volatile @Nullable BackfillWorker worker;
 
   public BackfillsComponent(NodeContext node, List<Backfill> definitions) {
     this.node = node;

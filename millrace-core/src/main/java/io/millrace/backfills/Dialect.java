@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What differs between a PostgreSQL and a SQLite target: how a write transaction begins, how a slow
@@ -65,7 +66,7 @@ enum Dialect {
     }
 
     @Override
-    Long estimatedRows(Connection c, String table) throws SQLException {
+    @Nullable Long estimatedRows(Connection c, String table) throws SQLException {
       // The planner's own arithmetic: tuples per page at the last ANALYZE times the pages now, so
       // stale statistics still scale with the table. O(1). Null before the first ANALYZE (relpages
       // 0, reltuples -1 on PostgreSQL 14+).
@@ -150,7 +151,7 @@ enum Dialect {
     }
 
     @Override
-    Long estimatedRows(Connection c, String table) {
+    @Nullable Long estimatedRows(Connection c, String table) {
       return null; // no statistics unless ANALYZE ran; the caller counts or derives it from the key
       // span
     }
@@ -192,5 +193,5 @@ enum Dialect {
   abstract boolean isBusy(SQLException e);
 
   /** The engine's own row estimate for {@code table}, or null when it has none. */
-  abstract Long estimatedRows(Connection c, String table) throws SQLException;
+  abstract @Nullable Long estimatedRows(Connection c, String table) throws SQLException;
 }

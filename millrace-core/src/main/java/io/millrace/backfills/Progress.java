@@ -1,5 +1,7 @@
 package io.millrace.backfills;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Progress of one run: counters (seeded from the target's state row, so they survive restarts), a
  * smoothed rate and the ETA derived from them.
@@ -47,13 +49,13 @@ final class Progress {
 
   private static final int FULL_STEADY_BATCHES = 10;
 
-  private final Object upper;
-  private final Long estimate;
+  private final @Nullable Object upper;
+  private final @Nullable Long estimate;
   private boolean done;
   private long processed;
   private long affected;
   private long batches;
-  private Object cursor;
+  private @Nullable Object cursor;
 
   /**
    * (time, keys walked, cumulative nanos inside batches) at each commit, the oldest about one
@@ -74,7 +76,7 @@ final class Progress {
   private long batchNanos;
 
   /** (time, keys walked) at the commit before the first settled batch, or null during the ramp. */
-  private long[] steadyStart;
+  private long @Nullable [] steadyStart;
 
   private long steadyBatches;
 
@@ -124,12 +126,12 @@ final class Progress {
     return batches;
   }
 
-  Object cursor() {
+  @Nullable Object cursor() {
     return cursor;
   }
 
   /** Keys per second, or null before the first batch of this run. */
-  Double rate() {
+  @Nullable Double rate() {
     if (window.size() < 2) {
       return null;
     }
@@ -144,7 +146,7 @@ final class Progress {
    * keys walked, the keys walked once the walk is done. So 0 ≤ processed ≤ total whenever the total
    * is known, and processed = total only when done.
    */
-  Long total() {
+  @Nullable Long total() {
     if (done) {
       return processed;
     }
@@ -154,14 +156,14 @@ final class Progress {
   /**
    * Seconds left, or null before two batches or when the total is unknown (see the class comment).
    */
-  Double etaSeconds(BatchSizer sizer) {
+  @Nullable Double etaSeconds(BatchSizer sizer) {
     Long total = total();
     if (total == null || window.size() < 3) {
       return null;
     }
     long remaining = Math.max(0, total - processed);
     Double model = modelNanos(sizer, remaining);
-    if (steadyBatches < MIN_STEADY_BATCHES) {
+    if (steadyBatches < MIN_STEADY_BATCHES || steadyStart == null) {
       return model == null ? null : model / 1e9;
     }
     long[] last = window.peekLast();
@@ -174,7 +176,7 @@ final class Progress {
   }
 
   /** The ramp replay: nanos for the remaining keys under the window's cost model, or null. */
-  private Double modelNanos(BatchSizer sizer, long remaining) {
+  private @Nullable Double modelNanos(BatchSizer sizer, long remaining) {
     long[][] samples = window.toArray(new long[0][]);
     int n = samples.length - 1;
     long keys = samples[n][1] - samples[0][1];

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The backfills table in Millrace's PostgreSQL: registration, the lease (acquire with a new fence,
@@ -26,16 +27,16 @@ import javax.sql.DataSource;
 final class Registry {
   /** The mirrored progress a heartbeat writes. */
   record Heartbeat(
-      String cursor,
-      String upperBound,
+      @Nullable String cursor,
+      @Nullable String upperBound,
       long rowsProcessed,
       long rowsAffected,
-      Long rowsTotal,
+      @Nullable Long rowsTotal,
       long batches,
       int batchSize,
-      Double rowsPerSecond,
-      Double etaSeconds,
-      String throttledBy,
+      @Nullable Double rowsPerSecond,
+      @Nullable Double etaSeconds,
+      @Nullable String throttledBy,
       int attempts) {}
 
   private final DataSource dataSource;
@@ -97,7 +98,8 @@ final class Registry {
   /**
    * Extends the lease and shows why the run waits, leaving the mirrored progress; false when gone.
    */
-  boolean waiting(String name, long fence, Duration lease, String throttledBy) throws SQLException {
+  boolean waiting(String name, long fence, Duration lease, @Nullable String throttledBy)
+      throws SQLException {
     return update("waiting", lease.toMillis(), throttledBy, name, fence) == 1;
   }
 
@@ -147,7 +149,7 @@ final class Registry {
     }
   }
 
-  private int update(String statement, Object... values) throws SQLException {
+  private int update(String statement, @Nullable Object... values) throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get(statement))) {
       for (int i = 0; i < values.length; i++) {
@@ -183,17 +185,18 @@ final class Registry {
         instant(rs, "progress_at"),
         rs.getInt("attempts"),
         rs.getString("last_error"),
-        instant(rs, "created_at"),
+        Instants.require(rs, "created_at"),
         instant(rs, "started_at"),
         instant(rs, "finished_at"),
-        instant(rs, "updated_at"));
+        Instants.require(rs, "updated_at"));
   }
 
-  private static Instant instant(ResultSet rs, String column) throws SQLException {
+  private static @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
     return Instants.get(rs, column);
   }
 
-  private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
+  private static void setLong(PreparedStatement ps, int index, @Nullable Long value)
+      throws SQLException {
     if (value == null) {
       ps.setNull(index, Types.BIGINT);
     } else {
@@ -201,7 +204,8 @@ final class Registry {
     }
   }
 
-  private static void setDouble(PreparedStatement ps, int index, Double value) throws SQLException {
+  private static void setDouble(PreparedStatement ps, int index, @Nullable Double value)
+      throws SQLException {
     if (value == null || value.isNaN() || value.isInfinite()) {
       ps.setNull(index, Types.DOUBLE);
     } else {

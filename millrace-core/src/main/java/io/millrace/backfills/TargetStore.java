@@ -1,5 +1,6 @@
 package io.millrace.backfills;
 
+import io.millrace.base.Contract;
 import io.millrace.internal.sql.SqlFile;
 import io.millrace.schema.SchemaName;
 import java.sql.Connection;
@@ -8,6 +9,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,15 +30,15 @@ final class TargetStore {
   /** The state row as read from the target. Bounds and cursor are typed keys (Long or String). */
   record State(
       long fence,
-      Object cursor,
-      Object lower,
-      Object upper,
+      @Nullable Object cursor,
+      @Nullable Object lower,
+      @Nullable Object upper,
       boolean finished,
       long rowsProcessed,
       long rowsAffected,
-      Long rowsTotal,
+      @Nullable Long rowsTotal,
       long batches,
-      Integer batchSize) {}
+      @Nullable Integer batchSize) {}
 
   /** What one batch transaction did. */
   sealed interface Outcome {
@@ -64,7 +68,7 @@ final class TargetStore {
 
   private final Backfill def;
   private final SqlFile sql;
-  private volatile Dialect dialect;
+  private volatile @Nullable Dialect dialect;
 
   TargetStore(Backfill def) {
     this.def = def;
@@ -122,7 +126,7 @@ final class TargetStore {
       }
       // First run: snapshot the bounds and the row estimate with plain reads, outside the write
       // transaction (the count may be a scan), then record them under the fence.
-      Object[] bounds =
+      Object @Nullable [] bounds =
           reading(
               c,
               d,
@@ -164,10 +168,12 @@ final class TargetStore {
    * One batch of at most {@code size} keys after {@code cursor} (or from the lower bound), in one
    * transaction.
    */
-  Outcome batch(long fence, State state, Object cursor, int size) throws SQLException {
+  Outcome batch(long fence, State state, @Nullable Object cursor, int size) throws SQLException {
     Dialect d = dialect();
     boolean first = cursor == null;
-    Object from = first ? state.lower() : cursor;
+    // The bounds (lower with upper) are recorded by prepare() before any batch runs.
+    Object from =
+        Objects.requireNonNull(first ? state.lower() : cursor, "the first key of the batch");
     Duration timeout = def.batchTimeout();
     try (Connection c = def.target().getConnection()) {
       d.prepare(c, def.busyTimeout());
@@ -179,7 +185,7 @@ final class TargetStore {
           return new Outcome.FencedOut();
         }
         long keys;
-        Object end;
+        @Nullable Object end;
         try (PreparedStatement ps =
             c.prepareStatement(statement(first ? "batch_end_first" : "batch_end"))) {
           d.limit(ps, timeout);
@@ -197,11 +203,13 @@ final class TargetStore {
           d.commit(c);
           return new Outcome.Done();
         }
-        long affected = body(c, d, new KeyRange(from, first, end, def.predicate(first)), timeout);
+        // A batch of keys > 0 has a last key: the statement returns max(key) over them.
+        Object last = Objects.requireNonNull(end, "the last key of a non-empty batch");
+        long affected = body(c, d, new KeyRange(from, first, last, def.predicate(first)), timeout);
         update(
             c,
             statement("advance"),
-            text(end),
+            text(last),
             keys,
             affected,
             size,
@@ -209,7 +217,7 @@ final class TargetStore {
             def.name(),
             fence);
         d.commit(c);
-        return new Outcome.Advanced(end, keys, affected);
+        return new Outcome.Advanced(last, keys, affected);
       } catch (SQLException | RuntimeException e) {
         try {
           d.rollback(c);
@@ -222,8 +230,9 @@ final class TargetStore {
   }
 
   private long body(Connection c, Dialect d, KeyRange range, Duration timeout) throws SQLException {
-    if (def.callback() != null) {
-      return def.callback().apply(c, range);
+    BatchCallback callback = def.callback();
+    if (callback != null) {
+      return callback.apply(c, range);
     }
     try (PreparedStatement ps = c.prepareStatement(def.expandedSql(range.fromInclusive()))) {
       d.limit(ps, timeout);
@@ -241,7 +250,7 @@ final class TargetStore {
    * table has no statistics and is too large to count in that time. Never derived from the key
    * span: keys may be sparse or span the whole bigint range, and neither says anything about rows.
    */
-  private Long estimateTotal(Connection c, Dialect d) throws SQLException {
+  private @Nullable Long estimateTotal(Connection c, Dialect d) throws SQLException {
     Long stats = reading(c, d, SETUP_TIMEOUT, () -> d.estimatedRows(c, def.table()));
     if (stats != null) {
       return stats;
@@ -309,7 +318,7 @@ final class TargetStore {
     }
   }
 
-  private Object key(Connection c, String statement) throws SQLException {
+  private @Nullable Object key(Connection c, String statement) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(statement(statement));
         ResultSet rs = ps.executeQuery()) {
       rs.next();
@@ -317,7 +326,7 @@ final class TargetStore {
     }
   }
 
-  private Object typed(ResultSet rs, int column) throws SQLException {
+  private @Nullable Object typed(ResultSet rs, int column) throws SQLException {
     if (def.keyType() == KeyType.INTEGER) {
       long v = rs.getLong(column);
       return rs.wasNull() ? null : v;
@@ -325,18 +334,20 @@ final class TargetStore {
     return rs.getString(column);
   }
 
-  Object parse(String stored) {
+  @Nullable Object parse(@Nullable String stored) {
     if (stored == null) {
       return null;
     }
     return def.keyType() == KeyType.INTEGER ? (Object) Long.parseLong(stored) : stored;
   }
 
-  static String text(Object key) {
+  @Contract("!null -> !null")
+  static @Nullable String text(@Nullable Object key) {
     return key == null ? null : key.toString();
   }
 
-  private static int update(Connection c, String sql, Object... values) throws SQLException {
+  private static int update(Connection c, String sql, @Nullable Object... values)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < values.length; i++) {
         ps.setObject(i + 1, values[i]);
@@ -348,6 +359,12 @@ final class TargetStore {
   @FunctionalInterface
   private interface Work<T> {
     T run() throws SQLException;
+  }
+
+  /** A read that may find nothing. */
+  @FunctionalInterface
+  private interface Read<T> {
+    @Nullable T run() throws SQLException;
   }
 
   private <T> T inTransaction(Connection c, Dialect d, Duration statementTimeout, Work<T> work)
@@ -372,8 +389,12 @@ final class TargetStore {
    * someone else's lock (SET LOCAL lock_timeout); SQLite readers take no writer lock and wait at
    * most busy_timeout (set in prepare) for a shared one.
    */
-  private <T> T reading(Connection c, Dialect d, Duration statementTimeout, Work<T> work)
+  private <T> @Nullable T reading(Connection c, Dialect d, Duration statementTimeout, Read<T> work)
       throws SQLException {
-    return d == Dialect.POSTGRESQL ? inTransaction(c, d, statementTimeout, work) : work.run();
+    if (d != Dialect.POSTGRESQL) {
+      return work.run();
+    }
+    return inTransaction(c, d, statementTimeout, () -> Optional.ofNullable(work.run()))
+        .orElse(null);
   }
 }

@@ -1,6 +1,7 @@
 package io.millrace.backfills;
 
 import java.sql.SQLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Asked before every batch whether the backfill should wait. Any throttle that answers with a
@@ -11,7 +12,7 @@ import java.sql.SQLException;
 @FunctionalInterface
 public interface Throttle {
   /** Why to wait now, or {@code null} to go ahead. Must be cheap: it runs before every batch. */
-  String check(Target target) throws SQLException;
+  @Nullable String check(Target target) throws SQLException;
 
   /** What a throttle may look at: the target database and the backfilled table. */
   interface Target {

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Built-in throttles. The PostgreSQL probes read catalog views on the target and have no effect on
@@ -71,7 +72,7 @@ public final class Throttles {
     return target -> shouldWait.getAsBoolean() ? reason : null;
   }
 
-  private static double queryDouble(Throttle.Target target, String sql, String arg)
+  private static double queryDouble(Throttle.Target target, String sql, @Nullable String arg)
       throws SQLException {
     try (Connection c = target.dataSource().getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {

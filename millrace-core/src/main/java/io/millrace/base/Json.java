@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import org.jspecify.annotations.Nullable;
 
 /** The one JSON mapper Millrace uses for args, results and errors. */
 public final class Json {
@@ -46,7 +47,8 @@ public final class Json {
     return EXACT.readTree(json);
   }
 
-  public static JsonNode tree(String json) {
+  @Contract("!null -> !null")
+  public static @Nullable JsonNode tree(@Nullable String json) {
     try {
       return json == null ? null : MAPPER.readTree(json);
     } catch (JsonProcessingException e) {

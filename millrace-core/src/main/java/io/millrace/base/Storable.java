@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one rule for values that cross into Millrace: a value is checked against what PostgreSQL can
@@ -54,7 +55,7 @@ public final class Storable {
    * Why {@code value} cannot be stored as PostgreSQL text, or {@code null} when it can. The reason
    * names the offending character and its index.
    */
-  public static String textProblem(String value) {
+  public static @Nullable String textProblem(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c == '\u0000') {
@@ -75,7 +76,8 @@ public final class Storable {
   }
 
   /** Returns {@code value} (which may be null) if PostgreSQL text can hold it. */
-  public static String text(String field, String value) {
+  @Contract("_, !null -> !null")
+  public static @Nullable String text(String field, @Nullable String value) {
     if (value != null) {
       String problem = textProblem(value);
       if (problem != null) {
@@ -86,7 +88,8 @@ public final class Storable {
   }
 
   /** Returns {@code value} (which may be null) if it lies within the stored instant range. */
-  public static Instant instant(String field, Instant value) {
+  @Contract("_, !null -> !null")
+  public static @Nullable Instant instant(String field, @Nullable Instant value) {
     if (value != null && (value.isBefore(MIN_INSTANT) || value.isAfter(MAX_INSTANT))) {
       throw new ValidationException(
           field, "must lie between " + MIN_INSTANT + " and " + MAX_INSTANT + ", got " + value);
@@ -95,7 +98,8 @@ public final class Storable {
   }
 
   /** Returns {@code value} (which may be null) if it is zero or positive and at most 100 years. */
-  public static Duration duration(String field, Duration value) {
+  @Contract("_, !null -> !null")
+  public static @Nullable Duration duration(String field, @Nullable Duration value) {
     if (value != null && (value.isNegative() || value.compareTo(MAX_DURATION) > 0)) {
       throw new ValidationException(
           field, "must be between 0 and " + MAX_DURATION.toDays() + " days, got " + value);
@@ -116,7 +120,8 @@ public final class Storable {
    * Returns {@code node} (which may be null) if {@code jsonb} can store every string, key and
    * number in it; otherwise names the path to the first offender, e.g. {@code args.items[2].name}.
    */
-  public static JsonNode json(String field, JsonNode node) {
+  @Contract("_, !null -> !null")
+  public static @Nullable JsonNode json(String field, @Nullable JsonNode node) {
     if (node != null) {
       String problem = jsonProblem(node, field, 1);
       if (problem != null) {
@@ -126,7 +131,7 @@ public final class Storable {
     return node;
   }
 
-  private static String jsonProblem(JsonNode node, String path, int depth) {
+  private static @Nullable String jsonProblem(JsonNode node, String path, int depth) {
     if (node.isContainerNode() && depth > MAX_JSON_DEPTH) {
       return "value at " + path + " is nested deeper than " + MAX_JSON_DEPTH + " levels";
     }
@@ -188,7 +193,8 @@ public final class Storable {
    * A rejected value as an error message may quote it: escaped (so the message itself can be
    * recorded, printed and sent) and cut to 64 characters (so a megabyte of junk is not echoed).
    */
-  public static String shown(String value) {
+  @Contract("!null -> !null")
+  public static @Nullable String shown(@Nullable String value) {
     if (value == null) {
       return null;
     }
@@ -200,7 +206,8 @@ public final class Storable {
    * {@code \u0000} and a lone surrogate becomes U+FFFD. Use for texts Millrace records rather than
    * accepts: a handler's error message, stack trace or reason.
    */
-  public static String escape(String text) {
+  @Contract("!null -> !null")
+  public static @Nullable String escape(@Nullable String text) {
     if (text == null || textProblem(text) == null) {
       return text;
     }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,7 +123,7 @@ public final class Counts {
    */
   public Trust rebuild() {
     try {
-      Transactions.inTransaction(
+      Transactions.runInTransaction(
           dataSource,
           c -> {
             execute(c, "restore_control");
@@ -139,7 +140,6 @@ public final class Counts {
                         + " refused the update); the rebuild was rolled back");
               }
             }
-            return null;
           });
     } catch (SQLException e) {
       throw new MillraceException("could not rebuild the counters", e);
@@ -176,7 +176,7 @@ public final class Counts {
       try {
         Trust trust = marker(c);
         missing = trust == null;
-        result = work.run(c, missing ? MISSING : trust);
+        result = work.run(c, trust == null ? MISSING : trust);
         c.commit();
       } catch (SQLException | RuntimeException e) {
         c.rollback();
@@ -204,7 +204,7 @@ public final class Counts {
   }
 
   /** The marker, or null when the control row is missing. */
-  private Trust marker(Connection c) throws SQLException {
+  private @Nullable Trust marker(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("read_marker"));
         ResultSet rs = ps.executeQuery()) {
       if (!rs.next()) {

@@ -1,6 +1,7 @@
 package io.millrace.counts;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The counters' trust marker as last written.
@@ -10,4 +11,5 @@ import java.time.Instant;
  * @param untrustedBecause why it was last cleared, null while trusted: drift found by verify, a
  *     DELETE, TRUNCATE, UPDATE or INSERT of history outside Millrace, a recreated control row
  */
-public record Trust(boolean trusted, Instant markedAt, String untrustedBecause) {}
+public record Trust(
+    boolean trusted, @Nullable Instant markedAt, @Nullable String untrustedBecause) {}

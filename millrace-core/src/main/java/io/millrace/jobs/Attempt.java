@@ -1,5 +1,7 @@
 package io.millrace.jobs;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An attempt this node holds, from claim until its outcome is written. Its lease is extended by
  * {@link LeaseKeeper} for all of that time, including while a completion waits for its batch.
@@ -21,10 +23,11 @@ final class Attempt {
   }
 
   final ClaimedJob job;
-  private JobContext<?> context;
-  private Thread thread;
-  private StopCause stopCause;
-  private String stopReason;
+  // Null until the attempt starts / a stop is requested.
+  private @Nullable JobContext<?> context;
+  private @Nullable Thread thread;
+  private @Nullable StopCause stopCause;
+  private @Nullable String stopReason;
   private boolean timedOut;
   private boolean overrun;
 
@@ -64,8 +67,9 @@ final class Attempt {
   synchronized void started(JobContext<?> context, Thread thread) {
     this.context = context;
     this.thread = thread;
-    if (stopCause != null) {
-      context.markCancelled(stopReason);
+    String reason = stopReason; // set together with stopCause
+    if (reason != null) {
+      context.markCancelled(reason);
       thread.interrupt();
     }
   }
@@ -115,11 +119,11 @@ final class Attempt {
     notifyAll(); // a handler thread waiting in awaitLease gives up on a stopped attempt
   }
 
-  synchronized StopCause stopCause() {
+  synchronized @Nullable StopCause stopCause() {
     return stopCause;
   }
 
-  synchronized String stopReason() {
+  synchronized @Nullable String stopReason() {
     return stopReason;
   }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -134,8 +135,8 @@ final class AttemptRunner {
     Duration timeout =
         job.timeoutMs() != null ? Duration.ofMillis(job.timeoutMs()) : registration.timeout();
     long started = System.nanoTime();
-    Object result = null;
-    Throwable thrown = null;
+    @Nullable Object result = null;
+    @Nullable Throwable thrown = null;
     ScheduledFuture<?> timer = null;
     boolean ours;
     try {
@@ -159,7 +160,8 @@ final class AttemptRunner {
     long ran = System.nanoTime() - started;
     metrics.handlerTime(job.queue(), job.kind(), ran);
     if (!ours) {
-      lateReturn(attempt, timeout, ran);
+      // Only the deadline takes the outcome, and a deadline is scheduled only with a timeout.
+      lateReturn(attempt, java.util.Objects.requireNonNull(timeout, "timeout"), ran);
       return;
     }
     record(attempt, result, thrown);
@@ -261,7 +263,7 @@ final class AttemptRunner {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Object invoke(HandlerBinding<?> registration, JobContext<?> context)
+  private static @Nullable Object invoke(HandlerBinding<?> registration, JobContext<?> context)
       throws Exception {
     JobHandler handler = registration.handler();
     return handler.handle(context);
@@ -282,7 +284,7 @@ final class AttemptRunner {
     return Json.MAPPER.readValue(json, type);
   }
 
-  private void record(Attempt attempt, Object result, Throwable thrown) {
+  private void record(Attempt attempt, @Nullable Object result, @Nullable Throwable thrown) {
     ClaimedJob job = attempt.job;
     Attempt.StopCause cause = attempt.stopCause();
     if (cause == Attempt.StopCause.LEASE_LOST) {
@@ -335,7 +337,7 @@ final class AttemptRunner {
   }
 
   /** An attempt stopped before its handler returned (or never started): the stop decides. */
-  private void recordStopped(Attempt attempt, Throwable thrown) {
+  private void recordStopped(Attempt attempt, @Nullable Throwable thrown) {
     ClaimedJob job = attempt.job;
     Attempt.StopCause cause = attempt.stopCause();
     if (cause == Attempt.StopCause.LEASE_LOST) {
@@ -349,7 +351,11 @@ final class AttemptRunner {
     } else if (cause == Attempt.StopCause.SHUTDOWN) {
       release(attempt);
     } else if (cause == Attempt.StopCause.TIMEOUT) {
-      fail(attempt, attempt.stopReason(), thrown, false);
+      fail(
+          attempt,
+          java.util.Objects.requireNonNullElse(attempt.stopReason(), "timed out"),
+          thrown,
+          false);
     } else {
       String when =
           attempt.started() ? "cancelled while running: " : "cancelled before it started: ";
@@ -376,7 +382,8 @@ final class AttemptRunner {
   }
 
   /** A failed attempt: retried after backoff while attempts remain, otherwise failed for good. */
-  private void fail(Attempt attempt, String message, Throwable thrown, boolean permanent) {
+  private void fail(
+      Attempt attempt, String message, @Nullable Throwable thrown, boolean permanent) {
     ClaimedJob job = attempt.job;
     String errorJson = error(job, message, thrown);
     metrics.attemptFailed(job.queue());
@@ -475,7 +482,7 @@ final class AttemptRunner {
     }
   }
 
-  private String error(ClaimedJob job, String message, Throwable thrown) {
+  private String error(ClaimedJob job, String message, @Nullable Throwable thrown) {
     return Json.write(
         new JobError(
             job.attempt(),

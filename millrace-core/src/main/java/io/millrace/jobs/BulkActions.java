@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Retry, cancel or discard every job that matches a filter: what an operator does after an outage
@@ -68,7 +69,8 @@ public final class BulkActions {
    * @param next the {@code beforeId} to continue from when {@code max} stopped the sweep early,
    *     else null
    */
-  public record Result(String action, int matched, Map<String, Integer> outcomes, Long next) {}
+  public record Result(
+      String action, int matched, Map<String, Integer> outcomes, @Nullable Long next) {}
 
   private final JobAdmin admin;
   private final DataSource dataSource;
@@ -85,7 +87,7 @@ public final class BulkActions {
       throw new ValidationException("max", "must be between 1 and " + MAX_JOBS + ", got " + max);
     }
     Map<String, Integer> outcomes = new TreeMap<>();
-    Long cursor = filter.beforeId();
+    @Nullable Long cursor = filter.beforeId();
     int matched = 0;
     while (matched < max) {
       List<Long> ids = page(filter, cursor, Math.min(PAGE, max - matched));
@@ -126,7 +128,7 @@ public final class BulkActions {
   }
 
   /** The next {@code limit} matching ids below {@code cursor}, newest first, across both tables. */
-  private List<Long> page(JobAdmin.Filter filter, Long cursor, int limit) {
+  private List<Long> page(JobAdmin.Filter filter, @Nullable Long cursor, int limit) {
     List<Long> ids = new ArrayList<>();
     try (Connection c = dataSource.getConnection()) {
       if (filter.state() == null || !filter.state().terminal()) {

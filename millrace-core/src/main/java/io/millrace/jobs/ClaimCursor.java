@@ -3,6 +3,7 @@ package io.millrace.jobs;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a queue's next claim may start its index scan, so that it does not walk the entries earlier
@@ -52,9 +53,12 @@ sealed interface ClaimCursor {
    * jobs and got {@code claimed}, at the database time {@code claimedAt} (null when nothing was
    * claimed). Null means the next claim must be a full one.
    */
-  static ClaimCursor next(
-      ClaimCursor cursor, int want, List<ClaimedJob> claimed, Instant claimedAt) {
-    if (claimed.isEmpty()) {
+  static @Nullable ClaimCursor next(
+      @Nullable ClaimCursor cursor,
+      int want,
+      List<ClaimedJob> claimed,
+      @Nullable Instant claimedAt) {
+    if (claimed.isEmpty() || claimedAt == null) {
       // Nothing to learn from; a priority that ran dry hands over to a full claim.
       return cursor instanceof Priority ? null : cursor;
     }

@@ -2,6 +2,7 @@ package io.millrace.jobs;
 
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** One attempt a worker holds: (id, attempt) is the lease token every later write is fenced by. */
 record ClaimedJob(
@@ -13,6 +14,6 @@ record ClaimedJob(
     int priority,
     int maxAttempts,
     List<String> tags,
-    Long timeoutMs,
+    @Nullable Long timeoutMs,
     Instant createdAt,
     Instant runAt) {}

@@ -113,12 +113,12 @@ final class CompletionBatcher implements Runnable {
         Thread.currentThread().interrupt();
         return;
       } catch (TransientFailure e) {
-        onFlushError.accept(e.getCause());
+        onFlushError.accept(e.failure());
         log.error(
             "completion flush of {} jobs failed; retrying in {} ms: {}",
             batch.size(),
             backoffMs,
-            e.getCause().getMessage());
+            e.failure().getMessage());
         if (closing && System.nanoTime() > closeDeadlineNanos) {
           log.error(
               "giving up on {} completions at shutdown; their leases will expire and the jobs"
@@ -200,8 +200,16 @@ final class CompletionBatcher implements Runnable {
   private static final class TransientFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    private final Exception cause;
+
     TransientFailure(Exception cause) {
       super(cause);
+      this.cause = cause;
+    }
+
+    /** The failure itself, never null (unlike {@link #getCause()} in general). */
+    Exception failure() {
+      return cause;
     }
   }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Inserts jobs, one or thousands, in a single round trip ({@code unnest} of parameter arrays).
@@ -96,11 +97,11 @@ final class Enqueuer {
     String[] kinds = new String[n];
     String[] args = new String[n];
     Integer[] priorities = new Integer[n];
-    String[] runAts = new String[n];
+    @Nullable String[] runAts = new @Nullable String[n];
     Integer[] maxAttempts = new Integer[n];
-    String[] uniqueKeys = new String[n];
+    @Nullable String[] uniqueKeys = new @Nullable String[n];
     String[] tags = new String[n];
-    Long[] timeouts = new Long[n];
+    @Nullable Long[] timeouts = new @Nullable Long[n];
     for (int i = 0; i < n; i++) {
       JobRequest r = requests.get(i);
       queues[i] = r.queue();
@@ -157,7 +158,12 @@ final class Enqueuer {
         ps.setArray(1, c.createArrayOf("text", duplicates.keySet().toArray()));
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            for (int index : duplicates.remove(rs.getString(1))) {
+            // Each key was asked for once, and unique_key is unique: a row's key is still waiting.
+            List<Integer> waiting = duplicates.remove(rs.getString(1));
+            if (waiting == null) {
+              throw new SQLException("unique key lookup returned a key twice: " + rs.getString(1));
+            }
+            for (int index : waiting) {
               results[index] = new EnqueueResult(rs.getLong(2), true);
             }
           }

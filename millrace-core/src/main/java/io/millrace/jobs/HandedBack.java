@@ -1,12 +1,14 @@
 package io.millrace.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.base.Contract;
 import io.millrace.base.Json;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a handler hands back, made fit for PostgreSQL before it reaches SQL. A value that reaches a
@@ -34,11 +36,11 @@ final class HandedBack {
   /** A handler's result as JSON text, or the reason it cannot be recorded. */
   sealed interface Result {}
 
-  record Accepted(String json) implements Result {}
+  record Accepted(@Nullable String json) implements Result {}
 
-  record Refused(String reason, Throwable cause) implements Result {}
+  record Refused(String reason, @Nullable Throwable cause) implements Result {}
 
-  static Result result(Object value) {
+  static Result result(@Nullable Object value) {
     if (value == null) {
       return new Accepted(null);
     }
@@ -88,7 +90,8 @@ final class HandedBack {
   }
 
   /** A stack trace as it is recorded: at most {@link #MAX_STACK_CHARS}, escaped; null for null. */
-  static String stack(Throwable t) {
+  @Contract("!null -> !null")
+  static @Nullable String stack(@Nullable Throwable t) {
     if (t == null) {
       return null;
     }

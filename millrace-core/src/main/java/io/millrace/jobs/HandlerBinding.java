@@ -3,6 +3,7 @@ package io.millrace.jobs;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A handler and the kind it runs: what {@code MillraceBuilder.handler} records.
@@ -11,7 +12,7 @@ import java.time.Duration;
  * @param timeout how long one attempt may run, or null for no limit; a job's own timeout wins
  */
 public record HandlerBinding<A>(
-    String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {
+    String kind, Class<A> argsType, JobHandler<A> handler, @Nullable Duration timeout) {
   public HandlerBinding {
     JobRequest.requireName("kind", kind);
     if (argsType == null || handler == null) {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** The handlers this node runs, by kind; fixed once the node is built. */
 final class HandlerRegistry {
@@ -19,7 +20,7 @@ final class HandlerRegistry {
     }
   }
 
-  HandlerBinding<?> get(String kind) {
+  @Nullable HandlerBinding<?> get(String kind) {
     return byKind.get(kind);
   }
 

@@ -51,15 +51,22 @@ final class HistoryRetention {
   private final SchemaName schema;
   private final SqlFile sql;
   private final Map<JobState, Duration> retention;
+  private final Duration skippedFallback;
 
   /**
-   * @param retention how long finished jobs are kept, per terminal state
+   * @param retention how long finished jobs are kept, per terminal state; must name cancelled jobs,
+   *     whose retention also applies to a state it does not name
    */
   HistoryRetention(DataSource dataSource, SchemaName schema, Map<JobState, Duration> retention) {
     this.dataSource = dataSource;
     this.schema = schema;
     this.sql = SqlFile.load(HistoryRetention.class, "maintenance.sql", schema);
     this.retention = Map.copyOf(retention);
+    Duration cancelled = retention.get(JobState.CANCELLED);
+    if (cancelled == null) {
+      throw new IllegalArgumentException("retention must name cancelled jobs: " + retention);
+    }
+    this.skippedFallback = cancelled;
   }
 
   /**
@@ -250,7 +257,7 @@ final class HistoryRetention {
   /** Skipped workflow members are kept as long as cancelled jobs unless a retention names them. */
   private Duration keep(JobState state) {
     Duration keep = retention.get(state);
-    return keep != null ? keep : retention.get(JobState.CANCELLED);
+    return keep != null ? keep : skippedFallback;
   }
 
   static String partitionName(JobState state, LocalDate day) {

@@ -3,6 +3,7 @@ package io.millrace.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A job as operators see it, whether it is still in the hot table or already in history.
@@ -22,13 +23,13 @@ public record Job(
     int priority,
     int attempt,
     int maxAttempts,
-    String uniqueKey,
+    @Nullable String uniqueKey,
     List<String> tags,
-    JsonNode result,
+    @Nullable JsonNode result,
     List<JobError> errors,
     Instant createdAt,
-    Instant runAt,
-    Instant attemptedAt,
-    String attemptedBy,
-    Instant finishedAt,
-    Instant cancelRequestedAt) {}
+    @Nullable Instant runAt,
+    @Nullable Instant attemptedAt,
+    @Nullable String attemptedBy,
+    @Nullable Instant finishedAt,
+    @Nullable Instant cancelRequestedAt) {}

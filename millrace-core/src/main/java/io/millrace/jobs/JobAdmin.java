@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What operators do with jobs and queues: look up, list, cancel, retry, pause and resume. Used by
@@ -32,15 +33,21 @@ public final class JobAdmin {
    * bound the creation time.
    */
   public record Filter(
-      String queue,
-      JobState state,
-      String kind,
-      String tag,
-      Instant createdFrom,
-      Instant createdTo,
-      Long beforeId,
+      @Nullable String queue,
+      @Nullable JobState state,
+      @Nullable String kind,
+      @Nullable String tag,
+      @Nullable Instant createdFrom,
+      @Nullable Instant createdTo,
+      @Nullable Long beforeId,
       int limit) {
-    public Filter(String queue, JobState state, String kind, String tag, Long beforeId, int limit) {
+    public Filter(
+        @Nullable String queue,
+        @Nullable JobState state,
+        @Nullable String kind,
+        @Nullable String tag,
+        @Nullable Long beforeId,
+        int limit) {
       this(queue, state, kind, tag, null, null, beforeId, limit);
     }
 
@@ -319,7 +326,7 @@ public final class JobAdmin {
           List.of((String[]) rs.getArray("tags").getArray()),
           Json.tree(rs.getString("result")),
           Json.MAPPER.readValue(rs.getString("errors"), ERRORS),
-          Instants.get(rs, "created_at"),
+          Instants.require(rs, "created_at"),
           Instants.get(rs, "run_at"),
           Instants.get(rs, "attempted_at"),
           rs.getString("attempted_by"),

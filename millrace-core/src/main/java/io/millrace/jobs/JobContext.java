@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a handler knows about the attempt it runs. Cancellation (an operator's cancel, a lost lease,
@@ -20,7 +21,7 @@ public final class JobContext<A> {
   private final String argsJson;
   private final List<String> tags;
   private final Instant createdAt;
-  private volatile String cancelReason;
+  private volatile @Nullable String cancelReason;
 
   JobContext(ClaimedJob job, A args) {
     this.id = job.id();
@@ -76,7 +77,7 @@ public final class JobContext<A> {
   }
 
   /** Why the attempt was cancelled, or null. */
-  public String cancelReason() {
+  public @Nullable String cancelReason() {
     return cancelReason;
   }
 

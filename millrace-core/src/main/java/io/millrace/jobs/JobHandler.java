@@ -1,5 +1,7 @@
 package io.millrace.jobs;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Runs one kind of job. Return a result (serialised to JSON and kept with the job's history, or
  * {@code null}), or an {@link Outcome} from {@link JobContext#snooze} or {@link JobContext#cancel}.
@@ -12,5 +14,5 @@ package io.millrace.jobs;
  */
 @FunctionalInterface
 public interface JobHandler<A> {
-  Object handle(JobContext<A> job) throws Exception;
+  @Nullable Object handle(JobContext<A> job) throws Exception;
 }

@@ -11,6 +11,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A job to enqueue: its kind, JSON args and options. Every setter validates its value and throws a
@@ -38,11 +39,11 @@ public final class JobRequest {
   private final String argsJson;
   private String queue = DEFAULT_QUEUE;
   private int priority = 0;
-  private Instant runAt;
+  private @Nullable Instant runAt;
   private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
-  private String uniqueKey;
+  private @Nullable String uniqueKey;
   private List<String> tags = List.of();
-  private Duration timeout;
+  private @Nullable Duration timeout;
 
   private JobRequest(String kind, String argsJson) {
     this.kind = requireName("kind", kind);
@@ -198,7 +199,7 @@ public final class JobRequest {
     return priority;
   }
 
-  public Instant runAt() {
+  public @Nullable Instant runAt() {
     return runAt;
   }
 
@@ -206,7 +207,7 @@ public final class JobRequest {
     return maxAttempts;
   }
 
-  public String uniqueKey() {
+  public @Nullable String uniqueKey() {
     return uniqueKey;
   }
 
@@ -214,7 +215,7 @@ public final class JobRequest {
     return tags;
   }
 
-  public Duration timeout() {
+  public @Nullable Duration timeout() {
     return timeout;
   }
 

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the listing statements of {@link JobAdmin.Filter} from the constant fragments of {@code
@@ -96,7 +97,7 @@ final class JobSearch {
       JobAdmin.Filter f,
       boolean finished,
       boolean idsOnly,
-      Long beforeId,
+      @Nullable Long beforeId,
       int limit,
       Rows<T> rows)
       throws SQLException {
@@ -190,7 +191,12 @@ final class JobSearch {
   }
 
   private Statement build(
-      String base, JobAdmin.Filter f, boolean finished, Long beforeId, Long fromId, int limit) {
+      String base,
+      JobAdmin.Filter f,
+      boolean finished,
+      @Nullable Long beforeId,
+      @Nullable Long fromId,
+      int limit) {
     StringBuilder text = new StringBuilder(sql.get(base));
     List<Object> binds = new ArrayList<>();
     filters(text, binds, f, finished);
@@ -213,7 +219,8 @@ final class JobSearch {
     add(text, binds, "and_created_to", f.createdTo());
   }
 
-  private void add(StringBuilder text, List<Object> binds, String fragment, Object value) {
+  private void add(
+      StringBuilder text, List<Object> binds, String fragment, @Nullable Object value) {
     if (value != null) {
       // A newline, so a fragment's trailing comment can never swallow the next one.
       text.append('\n').append(sql.get(fragment));

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The worker side of the lifecycle in SQL: claim, complete, retry, finish, snooze, release and
@@ -27,7 +28,7 @@ import javax.sql.DataSource;
  */
 final class JobStore {
   /** The outcome of one attempt on its way to a batched completion. */
-  record Completion(long id, int attempt, String resultJson) {}
+  record Completion(long id, int attempt, @Nullable String resultJson) {}
 
   private final DataSource dataSource;
   private final SqlFile sql;
@@ -45,14 +46,14 @@ final class JobStore {
   /**
    * What one claim took, and the database's {@code now()} when it did (null if it took nothing).
    */
-  record Claim(List<ClaimedJob> jobs, Instant claimedAt) {}
+  record Claim(List<ClaimedJob> jobs, @Nullable Instant claimedAt) {}
 
   /**
    * Claims up to {@code limit} due jobs of {@code queue}: from the head of the claim index when
    * {@code cursor} is null, else from where the cursor says claimable jobs start ({@link
    * ClaimCursor}).
    */
-  Claim claim(String queue, int limit, String nodeId, Duration lease, ClaimCursor cursor)
+  Claim claim(String queue, int limit, String nodeId, Duration lease, @Nullable ClaimCursor cursor)
       throws SQLException {
     String statement =
         cursor == null
@@ -88,8 +89,8 @@ final class JobStore {
                   rs.getInt(7),
                   List.of((String[]) tags.getArray()),
                   rs.getObject(9, Long.class),
-                  Instants.get(rs, 10),
-                  Instants.get(rs, 11)));
+                  Instants.require(rs, 10),
+                  Instants.require(rs, 11)));
           claimedAt = Instants.get(rs, 12);
         }
       }
@@ -101,7 +102,7 @@ final class JobStore {
   Set<Long> complete(List<Completion> batch) throws SQLException {
     Long[] ids = new Long[batch.size()];
     Integer[] attempts = new Integer[batch.size()];
-    String[] results = new String[batch.size()];
+    @Nullable String[] results = new @Nullable String[batch.size()];
     for (int i = 0; i < batch.size(); i++) {
       ids[i] = batch.get(i).id();
       attempts[i] = batch.get(i).attempt();

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,8 @@ public final class JobsComponent implements Component {
   private final PeriodicJobs periodic;
   private final Rescuer rescuer;
   private final HistoryRetention retention;
-  private volatile Workers workers;
+  // Null until start(), and stays null on a node with nothing for it to run.
+  private volatile @Nullable Workers workers;
 
   public JobsComponent(NodeContext node, JobsOptions options) {
     this.node = node;

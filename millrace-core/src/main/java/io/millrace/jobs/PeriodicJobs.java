@@ -84,8 +84,8 @@ final class PeriodicJobs {
                   rs.getInt(6),
                   rs.getInt(7),
                   rs.getString(8),
-                  Instants.get(rs, 9),
-                  Instants.get(rs, 10)));
+                  Instants.require(rs, 9),
+                  Instants.require(rs, 10)));
         }
       }
       for (Due row : due) {

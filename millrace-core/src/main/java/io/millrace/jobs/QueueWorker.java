@@ -11,6 +11,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,7 +107,7 @@ final class QueueWorker implements Runnable {
   /**
    * Where the next claim starts its index scan; null for the head of the index. Claim loop only.
    */
-  private ClaimCursor cursor;
+  private @Nullable ClaimCursor cursor;
 
   private long lastFullClaimNanos;
 

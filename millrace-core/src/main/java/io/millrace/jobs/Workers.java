@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +47,7 @@ final class Workers {
   private final ExecutorService outcomes;
 
   private final Thread completionThread;
-  private Thread wakeupThread;
+  private @Nullable Thread wakeupThread;
 
   Workers(
       DataSource dataSource,
@@ -177,7 +178,7 @@ final class Workers {
    * This attempt of the completion's job, if this node still holds it. Keyed by id, but matched on
    * the attempt too: after a lost lease the same node may already hold the job's next attempt.
    */
-  private Attempt attemptOf(JobStore.Completion completion) {
+  private @Nullable Attempt attemptOf(JobStore.Completion completion) {
     Attempt attempt = inFlight.get(completion.id());
     return attempt != null && attempt.job.attempt() == completion.attempt() ? attempt : null;
   }

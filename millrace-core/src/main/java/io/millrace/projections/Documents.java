@@ -142,6 +142,10 @@ public final class Documents {
       boolean deletes = false;
       for (String id : dirty) {
         Optional<JsonNode> doc = cache.get(id);
+        if (doc == null) {
+          // put and delete mark an id dirty only after caching it.
+          throw new IllegalStateException("document " + id + " is dirty but not cached");
+        }
         if (doc.isPresent()) {
           upsert.setString(1, projection);
           upsert.setString(2, id);

@@ -304,7 +304,7 @@ public final class EventStore {
                 rs.getString(5),
                 rs.getString(6),
                 rs.getString(7),
-                Instants.get(rs, 8)));
+                Instants.require(rs, 8)));
       }
     }
     return events;

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One runner's view of whether committed events wait behind the read horizon, and since when: the
@@ -24,7 +25,8 @@ final class HorizonHold {
   /** System.nanoTime() when the hold started; 0 when not held. */
   private volatile long since;
 
-  private LogPosition until;
+  // The position the hold waits for; null when not held.
+  private @Nullable LogPosition until;
 
   HorizonHold(
       Projection projection, ProjectionStore store, EventStore events, DataSource dataSource) {
@@ -67,7 +69,8 @@ final class HorizonHold {
 
   /** After a page: the hold ends once the checkpoint passed every event found waiting. */
   void advanced(LogPosition checkpoint, long token) throws SQLException {
-    if (since != 0 && checkpoint.compareTo(until) >= 0) {
+    LogPosition waitingFor = until;
+    if (since != 0 && waitingFor != null && checkpoint.compareTo(waitingFor) >= 0) {
       end(token);
     }
   }

@@ -7,13 +7,14 @@ import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobRequest;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An event to append: a type (the shared name rule: letters, digits and {@code . _ : -}), JSON data
  * and JSON metadata (an object; default {@code {}}). Checked here, so a bad event is refused before
  * anything is written.
  */
-public record NewEvent(String type, String data, String metadata) {
+public record NewEvent(String type, String data, @Nullable String metadata) {
   /** The largest data or metadata document accepted, in characters. */
   public static final int MAX_JSON_CHARS = 1024 * 1024;
 

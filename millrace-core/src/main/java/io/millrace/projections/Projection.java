@@ -5,6 +5,7 @@ import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobRequest;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A projection's definition: a name, a version fingerprint, a handler, and how it is run.
@@ -40,11 +41,14 @@ public final class Projection {
   private final FaultPoints faults;
   private final boolean blueGreen;
 
-  private Projection(Builder b) {
+  /**
+   * {@code version} and {@code handler}: the builder's, once {@link Builder#build} checked them.
+   */
+  private Projection(Builder b, String version, ProjectionHandler handler) {
     this.blueGreen = b.blueGreen;
     this.name = b.name;
-    this.version = b.version;
-    this.handler = b.handler;
+    this.version = version;
+    this.handler = handler;
     this.required = b.required;
     this.pageSize = b.pageSize;
     this.rebuildTimeout = b.rebuildTimeout;
@@ -96,8 +100,8 @@ public final class Projection {
   /** Builds a {@link Projection}; name, version and handler are required. */
   public static final class Builder {
     private final String name;
-    private String version;
-    private ProjectionHandler handler;
+    private @Nullable String version;
+    private @Nullable ProjectionHandler handler;
     private boolean required;
     private int pageSize = DEFAULT_PAGE_SIZE;
     private Duration rebuildTimeout = DEFAULT_REBUILD_TIMEOUT;
@@ -198,7 +202,7 @@ public final class Projection {
       if (handler == null) {
         throw new ValidationException("handler", "is required for projection " + name);
       }
-      return new Projection(this);
+      return new Projection(this, version, handler);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.millrace.projections;
 
 import java.sql.Connection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a handler writes through while it applies a page: the page transaction's connection and the
@@ -10,7 +11,7 @@ public final class ProjectionContext {
   private final String projection;
   private final Connection connection;
   private final Documents documents;
-  private Event current;
+  private @Nullable Event current;
 
   ProjectionContext(String projection, Connection connection, Documents documents) {
     this.projection = projection;
@@ -37,7 +38,7 @@ public final class ProjectionContext {
   }
 
   /** The event being applied (for error messages), or null before the first. */
-  Event current() {
+  @Nullable Event current() {
     return current;
   }
 }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,18 +57,18 @@ final class ProjectionRunner implements Runnable {
   private boolean woken;
   private volatile boolean running = true;
   private volatile Phase phase = Phase.STARTING;
-  private volatile String error;
+  private volatile @Nullable String error;
   private volatile LogPosition checkpoint = LogPosition.START;
   private final SideBySide sideBySide;
 
   /** The "<name>@<version>" key a blue/green build writes under; null when building in place. */
-  private volatile String shadow;
+  private volatile @Nullable String shadow;
 
   private long token;
   private boolean reload;
 
   /** The last read horizon; it stays safe forever, so a catch-up reads it once per short page. */
-  private volatile ReadHorizon horizon;
+  private volatile @Nullable ReadHorizon horizon;
 
   private boolean horizonHasMore;
   private long lastRenew;
@@ -107,7 +108,7 @@ final class ProjectionRunner implements Runnable {
     return phase;
   }
 
-  String error() {
+  @Nullable String error() {
     return error;
   }
 
@@ -116,7 +117,7 @@ final class ProjectionRunner implements Runnable {
   }
 
   /** The side-by-side build's key while a new version builds next to the serving one, else null. */
-  String shadow() {
+  @Nullable String shadow() {
     return shadow;
   }
 
@@ -139,7 +140,7 @@ final class ProjectionRunner implements Runnable {
   }
 
   /** The last read horizon (with the transaction holding it), or null before the first read. */
-  ReadHorizon horizon() {
+  @Nullable ReadHorizon horizon() {
     return horizon;
   }
 
@@ -360,7 +361,7 @@ final class ProjectionRunner implements Runnable {
         return;
       }
     } catch (HandlerFailure e) {
-      fail(e.getMessage());
+      fail(e.reason());
       return;
     }
     checkpoint = LogPosition.START;
@@ -556,8 +557,16 @@ final class ProjectionRunner implements Runnable {
   private static final class HandlerFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    HandlerFailure(String message, Throwable cause) {
-      super(message, cause);
+    private final String reason;
+
+    HandlerFailure(String reason, Throwable cause) {
+      super(reason, cause);
+      this.reason = reason;
+    }
+
+    /** The message, never null (unlike {@link #getMessage()} in general). */
+    String reason() {
+      return reason;
     }
   }
 }

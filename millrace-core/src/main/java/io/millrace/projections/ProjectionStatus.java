@@ -1,6 +1,7 @@
 package io.millrace.projections;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A projection as the API, the CLI and readiness show it.
@@ -26,12 +27,12 @@ public record ProjectionStatus(
     String checkpoint,
     long eventsApplied,
     long lag,
-    Double eventsPerSecond,
-    Long etaSeconds,
-    String error,
-    Instant failedAt,
+    @Nullable Double eventsPerSecond,
+    @Nullable Long etaSeconds,
+    @Nullable String error,
+    @Nullable Instant failedAt,
     boolean rebuildRequested,
-    Instant catchUpStartedAt,
-    Instant readyAt,
-    String runningOn,
-    Instant leaseUntil) {}
+    @Nullable Instant catchUpStartedAt,
+    @Nullable Instant readyAt,
+    @Nullable String runningOn,
+    @Nullable Instant leaseUntil) {}

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code projections} table: leases, checkpoints and status. Every write of a lease holder
@@ -36,13 +37,13 @@ final class ProjectionStore {
       String status,
       LogPosition checkpoint,
       long eventsApplied,
-      String error,
-      Instant failedAt,
+      @Nullable String error,
+      @Nullable Instant failedAt,
       boolean rebuildRequested,
-      Instant catchUpStartedAt,
-      Instant readyAt,
-      String leaseOwner,
-      Instant leaseUntil,
+      @Nullable Instant catchUpStartedAt,
+      @Nullable Instant readyAt,
+      @Nullable String leaseOwner,
+      @Nullable Instant leaseUntil,
       Instant updatedAt) {}
 
   private final DataSource dataSource;
@@ -188,7 +189,8 @@ final class ProjectionStore {
    * A projection's status as every node sees it, how long committed events have waited behind the
    * read horizon ({@code null} when none wait), and whether that is past the running node's budget.
    */
-  record Standing(String status, Duration held, boolean stale) {}
+  /** {@code held} is null when no committed event waits behind the horizon. */
+  record Standing(String status, @Nullable Duration held, boolean stale) {}
 
   Optional<Standing> status(String name) throws SQLException {
     try (Connection c = dataSource.getConnection();
@@ -262,7 +264,7 @@ final class ProjectionStore {
                 Instants.get(rs, 11),
                 rs.getString(12),
                 Instants.get(rs, 13),
-                Instants.get(rs, 14)));
+                Instants.require(rs, 14)));
       }
     }
     return rows;

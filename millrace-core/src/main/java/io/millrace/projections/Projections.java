@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A node's projections: runs the ones it was built with (one thread each, each under its lease),
@@ -39,14 +40,14 @@ public final class Projections {
   }
 
   private final DataSource dataSource;
-  private final String nodeId;
   private final EventStore events;
   private final ProjectionStore store;
   private final SqlFile documentsSql;
   private final Map<String, ProjectionRunner> runners = new LinkedHashMap<>();
   private final boolean listen;
   private final List<Thread> threads = new ArrayList<>();
-  private EventWakeups wakeups;
+  // Null until start(), and stays null when the node does not listen for new events.
+  private @Nullable EventWakeups wakeups;
 
   Projections(
       DataSource dataSource,
@@ -58,7 +59,6 @@ public final class Projections {
       boolean listen,
       MeterRegistry meters) {
     this.dataSource = dataSource;
-    this.nodeId = nodeId;
     this.events = new EventStore(dataSource, schema);
     this.store = new ProjectionStore(dataSource, schema);
     this.documentsSql = SqlFile.load(Projections.class, "documents.sql", schema);
@@ -259,8 +259,10 @@ public final class Projections {
     }
     if (phase == ProjectionRunner.Phase.STANDBY && readyElsewhere(r.projection())) {
       ProjectionStore.Standing standing = standing(r.projection());
-      if (standing != null && standing.stale()) {
-        return staleStatus(name, r.projection(), standing.held(), null);
+      // stale_at is set with held_since, so a stale standing always has a hold.
+      Duration held = standing == null ? null : standing.held();
+      if (standing != null && standing.stale() && held != null) {
+        return staleStatus(name, r.projection(), held, null);
       }
       return Readiness.Status.ready(
           name, "projection " + r.projection().name() + " is ready (run by another node)");
@@ -294,7 +296,7 @@ public final class Projections {
    * checkpoint, lag and the transaction holding the horizon.
    */
   private static Readiness.Status staleStatus(
-      String check, Projection p, Duration held, ProjectionRunner runner) {
+      String check, Projection p, Duration held, @Nullable ProjectionRunner runner) {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("status", "stale");
     details.put("node", runner == null ? "standby" : "running");
@@ -327,7 +329,7 @@ public final class Projections {
         details);
   }
 
-  private ProjectionStore.Standing standing(Projection projection) {
+  private ProjectionStore.@Nullable Standing standing(Projection projection) {
     try {
       return store.status(projection.name()).orElse(null);
     } catch (SQLException e) {
@@ -367,7 +369,7 @@ public final class Projections {
     ProjectionRunner r = runners.get(row.name());
     String node;
     long lag;
-    Double rate = null;
+    @Nullable Double rate = null;
     if (r != null
         && (r.phase() == ProjectionRunner.Phase.CATCHING_UP
             || r.phase() == ProjectionRunner.Phase.READY
@@ -406,7 +408,7 @@ public final class Projections {
         row.leaseUntil());
   }
 
-  private static Long eta(long lag, double rate) {
+  private static @Nullable Long eta(long lag, double rate) {
     if (lag < 0 || rate <= 0) {
       return lag == 0 ? 0L : null;
     }

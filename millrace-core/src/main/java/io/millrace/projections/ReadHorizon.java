@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The read horizon of the event log: a transaction id H such that every transaction that could
@@ -57,7 +58,7 @@ import java.time.Instant;
  *     null when nothing in this database does
  * @param holderSince when that transaction started (or was prepared); null with {@code holder}
  */
-record ReadHorizon(long xid, String holder, Instant holderSince) {
+record ReadHorizon(long xid, @Nullable String holder, @Nullable Instant holderSince) {
 
   /**
    * Reads the horizon on {@code c}, which must have no transaction open (each step ends its own).

@@ -45,18 +45,17 @@ final class SideBySide {
    */
   ProjectionStore.Row open(String version, long token) throws SQLException {
     String shadow = shadowName(name, version);
-    Transactions.inTransaction(
+    Transactions.runInTransaction(
         dataSource,
         c -> {
           if (!fence(c, token)) {
-            return null;
+            return;
           }
           for (String stale : shadows(c)) {
             if (!stale.equals(shadow)) {
               drop(c, stale);
             }
           }
-          return null;
         });
     store.register(shadow, version);
     return store

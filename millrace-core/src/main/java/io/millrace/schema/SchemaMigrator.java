@@ -11,6 +11,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Applies Millrace's versioned, forward-only migrations (shipped in this jar under {@code
@@ -117,7 +118,7 @@ public final class SchemaMigrator {
    * text and compared by Flyway, not cast to a number in SQL: a newer release may write a dotted
    * version, and the refusal to run against its schema must still say so.
    */
-  private MigrationVersion highestApplied() {
+  private @Nullable MigrationVersion highestApplied() {
     String sql =
         "SELECT version FROM "
             + schema.quoted()

@@ -4,6 +4,7 @@ import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobRequest;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a node advances workflows. Every node that has started dispatches completion events it hears
@@ -23,8 +24,8 @@ import java.time.Duration;
 public record WorkflowOptions(
     Duration staleAfter,
     int reconcileBatch,
-    String namespace,
-    String tag,
+    @Nullable String namespace,
+    @Nullable String tag,
     boolean dispatch,
     Duration retention) {
   public static final WorkflowOptions DEFAULT =

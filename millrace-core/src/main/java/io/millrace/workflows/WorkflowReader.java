@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** Reads workflows for operators and for child handlers. Read-only; one short query each. */
 final class WorkflowReader {
@@ -71,7 +72,12 @@ final class WorkflowReader {
   }
 
   List<WorkflowView.Summary> list(
-      Connection c, String namespace, String tag, Long beforeId, int limit) throws SQLException {
+      Connection c,
+      @Nullable String namespace,
+      @Nullable String tag,
+      @Nullable Long beforeId,
+      int limit)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("list_workflows"))) {
       ps.setString(1, namespace);
       ps.setString(2, namespace);
@@ -129,12 +135,12 @@ final class WorkflowReader {
         members,
         open,
         completed,
-        Instants.get(rs, "created_at"),
+        Instants.require(rs, "created_at"),
         cancelledAt,
         open == 0 ? Instants.get(rs, "last_finished_at") : null);
   }
 
-  private static JobState state(String value) {
+  private static @Nullable JobState state(@Nullable String value) {
     return value == null ? null : JobState.fromDb(value);
   }
 }

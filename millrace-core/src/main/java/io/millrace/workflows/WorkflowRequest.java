@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A workflow to submit: named steps, each a {@link JobRequest}, with the steps it waits for and its
@@ -30,7 +31,7 @@ public final class WorkflowRequest {
   public record Step(String name, JobRequest job, JoinPolicy join, List<String> parents) {}
 
   private final String name;
-  private String namespace;
+  private @Nullable String namespace;
   private List<String> tags = List.of();
   private final List<Step> steps = new ArrayList<>();
 
@@ -88,7 +89,7 @@ public final class WorkflowRequest {
     return name;
   }
 
-  public String namespace() {
+  public @Nullable String namespace() {
     return namespace;
   }
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The writes of a workflow's life outside the cascade: submit and cancel. A submit is five
@@ -57,10 +58,10 @@ final class WorkflowStore {
     String[] kinds = new String[n];
     String[] args = new String[n];
     Integer[] priorities = new Integer[n];
-    String[] runAts = new String[n];
+    @Nullable String[] runAts = new @Nullable String[n];
     Integer[] maxAttempts = new Integer[n];
     String[] tags = new String[n];
-    Long[] timeouts = new Long[n];
+    @Nullable Long[] timeouts = new @Nullable Long[n];
     Boolean[] hasParents = new Boolean[n];
     String[] names = new String[n];
     String[] policies = new String[n];
@@ -71,7 +72,7 @@ final class WorkflowStore {
     for (int i = 0; i < n; i++) {
       WorkflowRequest.Step step = steps.get(i);
       JobRequest r = step.job();
-      jobIds[i] = ids.get(step.name());
+      jobIds[i] = idOf(ids, step.name());
       queues[i] = r.queue();
       kinds[i] = r.kind();
       args[i] = r.argsJson();
@@ -86,7 +87,7 @@ final class WorkflowStore {
       parents[i] = step.parents().size();
       needed[i] = step.join().needed(parents[i]);
       for (String parent : step.parents()) {
-        edgeParents.add(ids.get(parent));
+        edgeParents.add(idOf(ids, parent));
         edgeChildren.add(jobIds[i]);
       }
     }
@@ -163,5 +164,14 @@ final class WorkflowStore {
       }
     }
     return new CancelCounts(true, cancelled, running.size());
+  }
+
+  private static long idOf(Map<String, Long> ids, String step) {
+    Long id = ids.get(step);
+    if (id == null) {
+      // Every step got an id above, and validation refused unknown parents.
+      throw new IllegalStateException("workflow step " + step + " has no job id");
+    }
+    return id;
   }
 }

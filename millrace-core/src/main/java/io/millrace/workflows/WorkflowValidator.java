@@ -137,7 +137,11 @@ final class WorkflowValidator {
         if (c == null) {
           color.put(parent, 1);
           path.push(parent);
-          next.push(byName.get(parent).parents().iterator());
+          WorkflowRequest.Step step = byName.get(parent);
+          // An unknown parent (reported by validate) has no parents of its own: no cycle through
+          // it.
+          next.push(
+              step == null ? java.util.Collections.emptyIterator() : step.parents().iterator());
         } else if (c == 1) {
           // path holds child <- parent <- ... ; edges run parent -> child, so read it backwards.
           List<String> cycle = new ArrayList<>();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.jobs.JobState;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Workflows as operators see them (admin API, CLI). */
 public final class WorkflowView {
@@ -34,15 +35,15 @@ public final class WorkflowView {
   public record Summary(
       long id,
       String name,
-      String namespace,
+      @Nullable String namespace,
       List<String> tags,
       Status status,
       int members,
       int open,
       int completed,
       Instant createdAt,
-      Instant cancelledAt,
-      Instant finishedAt) {}
+      @Nullable Instant cancelledAt,
+      @Nullable Instant finishedAt) {}
 
   /**
    * @param state the member job's state now (pending while it waits for its parents)
@@ -55,19 +56,23 @@ public final class WorkflowView {
       String name,
       String kind,
       String queue,
-      JobState state,
+      @Nullable JobState state,
       String join,
       int parents,
       int succeeded,
       int failed,
-      JsonNode result,
-      Instant finishedAt) {}
+      @Nullable JsonNode result,
+      @Nullable Instant finishedAt) {}
 
   /** parent -> child. */
   public record Edge(long parentId, String parent, long childId, String child) {}
 
   public record Detail(Summary workflow, List<Member> members, List<Edge> edges) {}
 
-  /** What a child's handler sees of one parent. {@code result} is null unless it completed. */
-  public record ParentResult(String name, long jobId, JobState state, JsonNode result) {}
+  /**
+   * What a child's handler sees of one parent. {@code result} is null unless it completed; {@code
+   * state} is null only if the parent's job left history before its end was recorded.
+   */
+  public record ParentResult(
+      String name, long jobId, @Nullable JobState state, @Nullable JsonNode result) {}
 }

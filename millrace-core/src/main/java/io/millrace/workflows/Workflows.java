@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Workflows: jobs that depend on jobs. Submit a DAG of steps atomically (in your transaction if you
@@ -41,7 +42,8 @@ public final class Workflows {
   private final Reconciler reconciler;
   private final WorkflowOptions options;
   private final SqlFile sql;
-  private CascadeListener listener;
+  // Null until start(), and while this node does not dispatch.
+  private @Nullable CascadeListener listener;
 
   /**
    * @param maxArgsBytes the largest args document a step may carry (as for any job)
@@ -114,7 +116,8 @@ public final class Workflows {
    * @param namespace only this namespace, or null
    * @param tag only workflows with this tag, or null
    */
-  public List<WorkflowView.Summary> list(String namespace, String tag, Long beforeId, int limit) {
+  public List<WorkflowView.Summary> list(
+      @Nullable String namespace, @Nullable String tag, @Nullable Long beforeId, int limit) {
     if (namespace != null) {
       io.millrace.jobs.JobRequest.requireName("namespace", namespace);
     }

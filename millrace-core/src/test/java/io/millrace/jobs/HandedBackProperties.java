@@ -125,7 +125,7 @@ class HandedBackProperties {
         head = head.substring(0, head.length() - 1);
       }
       assertThat(job.errors().get(0).message()).startsWith(Storable.escape(head));
-    } else if (probe instanceof Cancel c) {
+    } else if (probe instanceof Cancel) {
       assertThat(job.state()).isEqualTo(JobState.CANCELLED);
       assertThat(job.errors().get(0).message()).startsWith("cancelled by handler: ");
     } else {

@@ -40,7 +40,9 @@ public final class TestDatabase implements AutoCloseable {
 
   public static TestDatabase create(String prefix, int poolSize) {
     String schema =
-        (prefix.toLowerCase().replaceAll("[^a-z0-9_]", "_") + "_" + SEQUENCE.incrementAndGet());
+        (prefix.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_")
+            + "_"
+            + SEQUENCE.incrementAndGet());
     if (schema.length() > 40) {
       schema = schema.substring(schema.length() - 40);
     }

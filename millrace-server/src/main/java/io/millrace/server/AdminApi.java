@@ -132,12 +132,4 @@ final class AdminApi {
   static void notFound(Context ctx, String field, String message) {
     ctx.status(HttpStatus.NOT_FOUND).json(ErrorMapping.error(message, field));
   }
-
-  private static boolean blank(String s) {
-    return s == null || s.isBlank();
-  }
-
-  private static String blankToNull(String s) {
-    return blank(s) ? null : s;
-  }
 }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one way a handler reads a JSON request body. Strict where a lenient parser would guess: a key
@@ -38,7 +39,7 @@ final class ApiBody {
    * The body as a JSON object whose properties are all in {@code known}; null when the body is
    * empty. The bytes have already been capped (see {@link BodyCap}).
    */
-  static ObjectNode object(byte[] body, List<String> known) {
+  static @Nullable ObjectNode object(byte[] body, List<String> known) {
     if (body.length == 0) {
       return null;
     }
@@ -55,7 +56,9 @@ final class ApiBody {
     }
     if (!root.isObject()) {
       throw new ValidationException(
-          "body", "must be a JSON object, got " + root.getNodeType().name().toLowerCase());
+          "body",
+          "must be a JSON object, got "
+              + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> property = it.next();

@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who may do what over HTTP, checked before any {@code /api} handler runs, in this order:
@@ -39,14 +40,18 @@ final class ApiGuard {
   private static final Set<String> LOOPBACK_NAMES =
       Set.of("localhost", "127.0.0.1", "[::1]", "::1");
 
-  private final byte[] token;
+  private final byte @Nullable [] token;
   private final boolean readsNeedToken;
   private final boolean readOnly;
   private final boolean loopbackOnly;
   private final long maxBodyBytes;
 
   ApiGuard(
-      String token, boolean readsNeedToken, boolean readOnly, String bindHost, long maxBodyBytes) {
+      @Nullable String token,
+      boolean readsNeedToken,
+      boolean readOnly,
+      String bindHost,
+      long maxBodyBytes) {
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.readsNeedToken = readsNeedToken;
     this.readOnly = readOnly;
@@ -130,7 +135,7 @@ final class ApiGuard {
   }
 
   /** Null when {@code param} is not a charset, or is the bare token utf-8 in any case. */
-  private static String charsetProblem(String param) {
+  private static @Nullable String charsetProblem(String param) {
     int eq = param.indexOf('=');
     String name = eq < 0 ? param : param.substring(0, eq).trim();
     if (!name.equalsIgnoreCase("charset")) {
@@ -162,7 +167,7 @@ final class ApiGuard {
     }
   }
 
-  private static String jsonContentTypeProblem(String contentType) {
+  private static @Nullable String jsonContentTypeProblem(@Nullable String contentType) {
     if (contentType == null || contentType.isBlank()) {
       return "a request body needs a Content-Type";
     }
@@ -218,7 +223,7 @@ final class ApiGuard {
   }
 
   /** "127.0.0.1:8080" → "127.0.0.1", "[::1]:8080" → "[::1]", lower case. */
-  static String hostName(String hostHeader) {
+  static @Nullable String hostName(@Nullable String hostHeader) {
     if (hostHeader == null || hostHeader.isBlank()) {
       return null;
     }

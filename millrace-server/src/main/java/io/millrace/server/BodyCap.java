@@ -13,6 +13,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.io.IOException;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Caps every request body on the bytes actually read, whatever the transfer encoding. {@code
@@ -52,7 +53,8 @@ final class BodyCap implements Filter {
 
   private static final class Capped extends HttpServletRequestWrapper {
     private final long max;
-    private ServletInputStream stream;
+    // Null until the body is first read.
+    private @Nullable ServletInputStream stream;
 
     Capped(HttpServletRequest request, long max) {
       super(request);

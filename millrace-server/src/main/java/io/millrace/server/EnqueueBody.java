@@ -9,6 +9,7 @@ import io.millrace.jobs.JobRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns the body of {@code POST /api/jobs} into a {@link JobRequest}. Read property by property
@@ -47,7 +48,9 @@ final class EnqueueBody {
     JsonNode args = root.path("args");
     if (!args.isMissingNode() && !args.isNull() && !args.isObject() && !args.isArray()) {
       throw new ValidationException(
-          "args", "must be a JSON object or array, got " + args.getNodeType().name().toLowerCase());
+          "args",
+          "must be a JSON object or array, got "
+              + args.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
     }
     String kind = text(root, "kind");
     if (kind == null) {
@@ -106,7 +109,7 @@ final class EnqueueBody {
     return request;
   }
 
-  private static String text(JsonNode root, String field) {
+  private static @Nullable String text(JsonNode root, String field) {
     JsonNode node = root.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return null;
@@ -117,7 +120,7 @@ final class EnqueueBody {
     return node.asText();
   }
 
-  private static Long whole(JsonNode root, String field) {
+  private static @Nullable Long whole(JsonNode root, String field) {
     JsonNode node = root.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return null;

@@ -4,9 +4,11 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
+import io.millrace.base.Contract;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,11 +55,14 @@ final class ErrorMapping {
    * An error answer whose texts are safe to write: NUL and lone surrogates from the input are
    * escaped (a lone surrogate cannot even be encoded as UTF-8), and long texts are cut.
    */
-  static ApiError error(String message, String field) {
-    return new ApiError(cut(Storable.escape(message)), cut(Storable.escape(field)));
+  static ApiError error(@Nullable String message, @Nullable String field) {
+    // Millrace's own exceptions always carry a message; a foreign one without is still refused.
+    String shown = message == null ? "the request was refused" : message;
+    return new ApiError(cut(Storable.escape(shown)), cut(Storable.escape(field)));
   }
 
-  private static String cut(String text) {
+  @Contract("!null -> !null")
+  private static @Nullable String cut(@Nullable String text) {
     if (text == null || text.length() <= MAX_MESSAGE) {
       return text;
     }

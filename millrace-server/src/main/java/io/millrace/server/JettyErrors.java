@@ -10,6 +10,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Errors that Jetty answers itself, before any route runs (a path with an encoded NUL, a malformed
@@ -51,7 +52,7 @@ final class JettyErrors extends ErrorHandler {
   }
 
   /** What part of the request Jetty refused; its refusals come before any body is parsed. */
-  private static String field(int code) {
+  private static @Nullable String field(int code) {
     return switch (code) {
       case HttpStatus.PAYLOAD_TOO_LARGE_413 -> "body";
       case HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431 -> "headers";

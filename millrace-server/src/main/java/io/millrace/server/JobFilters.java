@@ -2,6 +2,7 @@ package io.millrace.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
+import io.millrace.base.Contract;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobAdmin;
@@ -9,6 +10,7 @@ import io.millrace.jobs.JobState;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a {@link JobAdmin.Filter} from a query string ({@code GET /api/jobs}) or a JSON body (bulk
@@ -84,7 +86,8 @@ final class JobFilters {
   }
 
   /** An ISO-8601 instant within the range Millrace stores (years 1 to 9999). */
-  static Instant instant(String field, String value) {
+  @Contract("_, !null -> !null")
+  static @Nullable Instant instant(String field, @Nullable String value) {
     if (value == null) {
       return null;
     }
@@ -96,15 +99,15 @@ final class JobFilters {
     }
   }
 
-  private static JobState state(String value) {
+  private static @Nullable JobState state(@Nullable String value) {
     return value == null ? null : JobState.parse("state", value);
   }
 
-  private static String value(String s) {
+  private static @Nullable String value(@Nullable String s) {
     return s == null || s.isBlank() ? null : s;
   }
 
-  private static String text(JsonNode root, String field) {
+  private static @Nullable String text(JsonNode root, String field) {
     JsonNode node = root.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return null;
@@ -115,7 +118,7 @@ final class JobFilters {
     return value(node.asText());
   }
 
-  private static Long whole(JsonNode root, String field) {
+  private static @Nullable Long whole(JsonNode root, String field) {
     JsonNode node = root.path(field);
     if (node.isMissingNode() || node.isNull()) {
       return null;

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.eclipse.jetty.servlet.FilterHolder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -165,7 +166,7 @@ public final class MillraceServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private String host = "127.0.0.1";
     private int port = 8080;
-    private String token;
+    private @Nullable String token;
     private long maxBodyBytes = 2L * 1024 * 1024;
     private boolean readOnly;
     private boolean readsNeedToken;
@@ -203,7 +204,7 @@ public final class MillraceServer implements AutoCloseable {
     }
 
     /** The token mutating requests must carry; default none, so anyone who can connect may act. */
-    public Builder token(String token) {
+    public Builder token(@Nullable String token) {
       if (token != null && token.isBlank()) {
         throw new ValidationException("token", "must not be blank");
       }

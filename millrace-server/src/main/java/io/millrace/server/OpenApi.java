@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A small builder for the OpenAPI 3 document served at {@code /api/openapi.json}. Each capability
@@ -164,7 +165,7 @@ final class OpenApi {
     return F.objectNode().put("$ref", "#/components/schemas/" + schema);
   }
 
-  static ObjectNode string(String format) {
+  static ObjectNode string(@Nullable String format) {
     ObjectNode s = F.objectNode().put("type", "string");
     return format == null ? s : s.put("format", format);
   }

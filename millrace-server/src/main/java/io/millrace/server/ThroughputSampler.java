@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,8 @@ final class ThroughputSampler implements AutoCloseable {
   private final Duration interval;
   private final ArrayDeque<Sample> samples = new ArrayDeque<>();
   private final ScheduledExecutorService timer;
-  private long[] last;
+  // Null until the first sample.
+  private long @Nullable [] last;
 
   ThroughputSampler(Millrace millrace, Duration interval) {
     this.millrace = millrace;

@@ -8,6 +8,7 @@ import io.millrace.workflows.Workflows;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Workflows in the admin API: {@code GET /api/workflows} (newest first, keyset-paged on id, filter
@@ -64,11 +65,11 @@ final class WorkflowsApi {
     ctx.json(Map.of("id", id, "result", "cancelled"));
   }
 
-  private static boolean blank(String s) {
+  private static boolean blank(@Nullable String s) {
     return s == null || s.isBlank();
   }
 
-  private static String blankToNull(String s) {
+  private static @Nullable String blankToNull(@Nullable String s) {
     return blank(s) ? null : s;
   }
 }

@@ -68,6 +68,6 @@ class MillraceLifecycleTest {
             });
     assertThat(db.column("SELECT state FROM {schema}.job_history WHERE id = " + job.get().id()))
         .as("the drained job completed instead of being released")
-        .containsExactly(JobState.COMPLETED.name().toLowerCase());
+        .containsExactly(JobState.COMPLETED.name().toLowerCase(java.util.Locale.ROOT));
   }
 }

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,11 +62,12 @@ public final class Adapter {
   private final LatencyWindow latency = new LatencyWindow();
   private final LongAdder enqueued = new LongAdder();
   private final LongAdder completed = new LongAdder();
-  private HikariDataSource dataSource;
-  private Millrace node;
-  private Producer producer;
-  private Thread producerThread;
-  private Sampler sampler;
+  // Null until start(); stop() meets whatever start() got to.
+  private @Nullable HikariDataSource dataSource;
+  private @Nullable Millrace node;
+  private @Nullable Producer producer;
+  private @Nullable Thread producerThread;
+  private @Nullable Sampler sampler;
 
   private Adapter(AdapterConfig config, Telemetry telemetry) {
     this.config = config;
@@ -168,10 +170,11 @@ public final class Adapter {
     watchdog.setDaemon(true);
     watchdog.start();
     try {
-      if (producer != null) {
+      Thread producing = producerThread;
+      if (producer != null && producing != null) {
         producer.stop();
-        producerThread.interrupt();
-        producerThread.join(1_000);
+        producing.interrupt();
+        producing.join(1_000);
       }
       if (sampler != null) {
         sampler.stop();
@@ -193,12 +196,20 @@ public final class Adapter {
     Runtime.getRuntime().halt(0);
   }
 
+  private HikariDataSource started() {
+    HikariDataSource ds = dataSource;
+    if (ds == null) {
+      throw new IllegalStateException("the adapter has not started");
+    }
+    return ds;
+  }
+
   private static Logger log() {
     return LoggerFactory.getLogger(Adapter.class);
   }
 
   private long queueDepth() {
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = started().getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql.get("queue_depth"))) {
       rs.next();
@@ -209,7 +220,7 @@ public final class Adapter {
   }
 
   private String databaseName() {
-    try (Connection c = dataSource.getConnection();
+    try (Connection c = started().getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql.get("database_name"))) {
       rs.next();

@@ -3,6 +3,7 @@ package io.millrace.bench.adapter;
 import io.millrace.bench.DatabaseUrl;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The adapter's settings, read from the environment the benchmark harness sets. Every value is
@@ -61,7 +62,7 @@ record AdapterConfig(
     try {
       database = DatabaseUrl.parse("DATABASE_URL", env.get("DATABASE_URL"));
     } catch (IllegalArgumentException e) {
-      throw new InvalidSetting(e.getMessage());
+      throw new InvalidSetting(String.valueOf(e.getMessage()));
     }
     String scenario = required(env, "SCENARIO");
     if (!SCENARIOS.contains(scenario)) {
@@ -108,7 +109,7 @@ record AdapterConfig(
   }
 
   private static int integer(
-      Map<String, String> env, String name, Integer fallback, int min, int max) {
+      Map<String, String> env, String name, @Nullable Integer fallback, int min, int max) {
     String value = env.get(name);
     if (value == null || value.isBlank()) {
       if (fallback == null) {
@@ -129,7 +130,7 @@ record AdapterConfig(
   }
 
   private static double decimal(
-      Map<String, String> env, String name, Double fallback, double min, double max) {
+      Map<String, String> env, String name, @Nullable Double fallback, double min, double max) {
     String value = env.get(name);
     if (value == null || value.isBlank()) {
       if (fallback == null) {

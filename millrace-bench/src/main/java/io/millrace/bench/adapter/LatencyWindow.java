@@ -3,6 +3,7 @@ package io.millrace.bench.adapter;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Insert-to-start latency over the last {@value #SECONDS} seconds, in bounded memory: handlers
@@ -24,7 +25,8 @@ final class LatencyWindow {
   private final Histogram[] slots = new Histogram[SECONDS];
   private final long[] slotSecond = new long[SECONDS];
   private final Histogram merged = new Histogram(HIGHEST_MICROS, DIGITS);
-  private Histogram spare;
+  // A histogram to reuse for the next interval; null until the first roll.
+  private @Nullable Histogram spare;
 
   LatencyWindow() {
     java.util.Arrays.fill(slotSecond, Long.MIN_VALUE);

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,8 @@ final class Sampler implements Runnable {
   private long lastNanos = System.nanoTime();
   private long lastEnqueued;
   private long lastCompleted;
-  private volatile Thread thread;
+  // Null until run() starts on its thread.
+  private volatile @Nullable Thread thread;
 
   Sampler(
       Telemetry telemetry,

@@ -11,6 +11,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Millrace side by side with its peers on one PostgreSQL, from one command: for each system, (c)
@@ -48,7 +50,7 @@ public final class Harness {
    * Every system, in table order; the Node.js peers run from {@code nodePeers}, or when null from
    * the directory {@link NodePeer#locate()} finds when they first run.
    */
-  static List<Peer> peers(Path nodePeers) {
+  static List<Peer> peers(@Nullable Path nodePeers) {
     return List.of(
         new RawSqlPeer(),
         new MillracePeer(),
@@ -73,7 +75,7 @@ public final class Harness {
       int latencySeconds,
       double rate,
       List<String> only,
-      Path nodePeers,
+      @Nullable Path nodePeers,
       Path out) {
     static Options parse(String... argv) {
       int jobs = 100_000;
@@ -127,7 +129,8 @@ public final class Harness {
   }
 
   /** One system's figures; {@code latency} is null for the raw-SQL ceiling. */
-  record Row(Peer peer, Peer.Result result, Peer.Latency latency) {}
+  /** {@code latency} is null for a system that measures no pickup latency. */
+  record Row(Peer peer, Peer.Result result, Peer.@Nullable Latency latency) {}
 
   public static void main(String[] argv) throws Exception {
     Options options = Options.parse(argv);
@@ -168,7 +171,7 @@ public final class Harness {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < peers.size(); i++) {
       Peer peer = peers.get(i);
-      Peer.Latency latency =
+      Optional<Peer.Latency> measured =
           inSchema(
               options,
               admin,
@@ -187,9 +190,9 @@ public final class Harness {
                       l.p95Ms(),
                       l.p99Ms());
                 }
-                return l;
+                return Optional.ofNullable(l);
               });
-      rows.add(new Row(peer, results.get(i), latency));
+      rows.add(new Row(peer, results.get(i), measured.orElse(null)));
     }
     String table = table(options, where, rate, rows);
     Path out = options.out().toAbsolutePath();
@@ -303,7 +306,7 @@ public final class Harness {
     return s.toString();
   }
 
-  private static String latencyCells(Peer.Latency l, Peer.Latency millrace) {
+  private static String latencyCells(Peer.@Nullable Latency l, Peer.@Nullable Latency millrace) {
     if (l == null) {
       return "— | — | — | —";
     }
@@ -318,7 +321,7 @@ public final class Harness {
         l.p95Ms(),
         mark,
         l.p99Ms(),
-        l.p99Ms() / millrace.p99Ms(),
+        millrace == null ? Double.NaN : l.p99Ms() / millrace.p99Ms(),
         "");
   }
 

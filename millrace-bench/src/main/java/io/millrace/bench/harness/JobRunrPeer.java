@@ -9,6 +9,7 @@ import org.jobrunr.configuration.JobRunr;
 import org.jobrunr.configuration.JobRunrConfiguration.JobRunrConfigurationResult;
 import org.jobrunr.storage.StorageProviderUtils.DatabaseOptions;
 import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JobRunr 8 (its classes target Java 8, so it runs on Java 17) with its {@code
@@ -25,7 +26,8 @@ import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
  */
 final class JobRunrPeer extends EnginePeer {
   static final int POLL_SECONDS = 5;
-  private static volatile Handler handler;
+  // Set by each run before its engine starts; the engine's job classes read it.
+  private static volatile @Nullable Handler handler;
 
   @Override
   public String name() {
@@ -68,7 +70,15 @@ final class JobRunrPeer extends EnginePeer {
     private Work() {}
 
     public static void run(Integer index) throws Exception {
-      handler.handle(index);
+      running().handle(index);
     }
+  }
+
+  private static Handler running() {
+    Handler h = handler;
+    if (h == null) {
+      throw new IllegalStateException("a job ran before its benchmark set the handler");
+    }
+    return h;
   }
 }

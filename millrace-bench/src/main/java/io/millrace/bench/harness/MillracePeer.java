@@ -5,6 +5,7 @@ import io.millrace.jobs.JobRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
@@ -28,7 +29,8 @@ final class MillracePeer extends EnginePeer {
                 "harness",
                 Map.class,
                 job -> {
-                  handler.handle(((Number) job.args().get("i")).intValue());
+                  handler.handle(
+                      ((Number) Objects.requireNonNull(job.args().get("i"), "args.i")).intValue());
                   return null;
                 })
             .build();

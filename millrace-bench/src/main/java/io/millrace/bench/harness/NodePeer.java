@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Node.js peer (graphile-worker or pg-boss) run by {@code millrace-bench/peers/node/bench.mjs} as
@@ -30,9 +31,9 @@ final class NodePeer implements Peer {
 
   private final String system;
   private final String name;
-  private final Path directory;
+  private final @Nullable Path directory;
 
-  NodePeer(String system, String name, Path directory) {
+  NodePeer(String system, String name, @Nullable Path directory) {
     this.system = system;
     this.name = name;
     this.directory = directory;

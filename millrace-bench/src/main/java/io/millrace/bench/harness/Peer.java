@@ -1,6 +1,7 @@
 package io.millrace.bench.harness;
 
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One row of the harness's table: a system measured on the harness's database, in a schema of its
@@ -24,7 +25,8 @@ interface Peer {
    * for {@code seconds}; the time from each job's insert to its handler's start. Null when the row
    * has no latency figure (the raw-SQL ceiling, a throughput bound rather than a queue).
    */
-  Latency latency(DataSource dataSource, String schema, Settings settings, double rate, int seconds)
+  @Nullable Latency latency(
+      DataSource dataSource, String schema, Settings settings, double rate, int seconds)
       throws Exception;
 
   /**

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
 import org.quartz.JobDetail;
@@ -46,7 +47,8 @@ final class QuartzPeer extends EnginePeer {
   static final int MAX_JOBS = 10_000;
 
   private static final String DATA_SOURCE = "harness";
-  private static volatile Handler handler;
+  // Set by each run before its engine starts; the engine's job classes read it.
+  private static volatile @Nullable Handler handler;
 
   @Override
   public String name() {
@@ -158,7 +160,7 @@ final class QuartzPeer extends EnginePeer {
     @Override
     public void execute(JobExecutionContext context) throws JobExecutionException {
       try {
-        handler.handle(context.getMergedJobDataMap().getInt("i"));
+        running().handle(context.getMergedJobDataMap().getInt("i"));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new JobExecutionException(e);
@@ -166,5 +168,13 @@ final class QuartzPeer extends EnginePeer {
         throw new JobExecutionException(e);
       }
     }
+  }
+
+  private static Handler running() {
+    Handler h = handler;
+    if (h == null) {
+      throw new IllegalStateException("a job ran before its benchmark set the handler");
+    }
+    return h;
   }
 }

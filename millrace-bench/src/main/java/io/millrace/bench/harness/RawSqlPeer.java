@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.millrace.bench.RawSqlCeiling;
 import java.util.Properties;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The raw-SQL ceiling ({@link RawSqlCeiling}) at claim batch 100: the fewest statements that do
@@ -42,7 +43,8 @@ final class RawSqlPeer implements Peer {
    * None: the ceiling claims in batches of 100 and bounds throughput; it is not a queue to wait on.
    */
   @Override
-  public Latency latency(DataSource ds, String schema, Settings s, double rate, int seconds) {
+  public @Nullable Latency latency(
+      DataSource ds, String schema, Settings s, double rate, int seconds) {
     return null;
   }
 }

@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,7 @@ final class LeaderElector {
   private final SqlFile sql;
   private final long lockKey;
   private final String nodeId;
-  private Connection connection;
+  private @Nullable Connection connection;
   private volatile boolean leader;
 
   /** When (System.nanoTime) this node last became the leader; meaningful while it leads. */

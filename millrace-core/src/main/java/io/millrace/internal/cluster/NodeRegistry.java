@@ -89,8 +89,8 @@ public final class NodeRegistry implements Nodes {
                 rs.getLong(3),
                 List.of((String[]) rs.getArray(4).getArray()),
                 List.of((String[]) rs.getArray(5).getArray()),
-                Instants.get(rs, 6),
-                Instants.get(rs, 7),
+                Instants.require(rs, 6),
+                Instants.require(rs, 7),
                 rs.getBoolean(8)));
       }
       return nodes;

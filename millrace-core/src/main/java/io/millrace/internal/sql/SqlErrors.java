@@ -7,6 +7,7 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which database errors go away by themselves. A loop that retries a write may retry these until
@@ -56,7 +57,7 @@ public final class SqlErrors {
   }
 
   /** The SQLSTATE of the first SQL error in the chain, or null; for log lines and messages. */
-  public static String state(Throwable error) {
+  public static @Nullable String state(Throwable error) {
     Map<Throwable, Boolean> seen = new IdentityHashMap<>();
     for (Throwable t = error; t != null && seen.put(t, true) == null; t = next(t)) {
       if (t instanceof SQLException sql && sql.getSQLState() != null) {
@@ -66,7 +67,7 @@ public final class SqlErrors {
     return null;
   }
 
-  private static Throwable next(Throwable t) {
+  private static @Nullable Throwable next(Throwable t) {
     if (t instanceof SQLException sql && sql.getNextException() != null) {
       return sql.getNextException();
     }

@@ -14,7 +14,23 @@ public final class Transactions {
     T run(Connection connection) throws SQLException;
   }
 
+  /** Work inside a transaction that returns nothing. */
+  @FunctionalInterface
+  public interface Step {
+    void run(Connection connection) throws SQLException;
+  }
+
   private Transactions() {}
+
+  /** {@link #inTransaction(DataSource, Work)} for work that returns nothing. */
+  public static void runInTransaction(DataSource dataSource, Step step) throws SQLException {
+    inTransaction(
+        dataSource,
+        c -> {
+          step.run(c);
+          return Boolean.TRUE; // Work must return a value; this one is not used.
+        });
+  }
 
   public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
