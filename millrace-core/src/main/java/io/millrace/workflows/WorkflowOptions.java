@@ -60,7 +60,7 @@ public record WorkflowOptions(
     return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch, retention);
   }
 
-  public WorkflowOptions only(String namespace, String tag) {
+  public WorkflowOptions only(@Nullable String namespace, @Nullable String tag) {
     return new WorkflowOptions(staleAfter, reconcileBatch, namespace, tag, dispatch, retention);
   }
 

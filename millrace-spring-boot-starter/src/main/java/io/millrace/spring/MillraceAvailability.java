@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.availability.ApplicationAvailability;
@@ -39,7 +40,8 @@ final class MillraceAvailability implements ApplicationListener<AvailabilityChan
   private final ApplicationAvailability availability;
   private final ApplicationEventPublisher events;
   private final Duration interval;
-  private ScheduledExecutorService timer;
+  // Null until start() and after stop().
+  private @Nullable ScheduledExecutorService timer;
 
   MillraceAvailability(
       Readiness readiness,
@@ -108,6 +110,7 @@ final class MillraceAvailability implements ApplicationListener<AvailabilityChan
       AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
     } else if (report.ready()
         && current == ReadinessState.REFUSING_TRAFFIC
+        && last != null
         && last.getSource() == this) {
       log.info("Millrace is ready, accepting traffic");
       AvailabilityChangeEvent.publish(events, this, ReadinessState.ACCEPTING_TRAFFIC);

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
@@ -37,7 +38,7 @@ final class MillraceFactory {
       List<PeriodicJob> periodicJobs,
       List<Projection> projections,
       List<Backfill> backfills,
-      MeterRegistry meterRegistry,
+      @Nullable MeterRegistry meterRegistry,
       List<MillraceBuilderCustomizer> customizers) {}
 
   static Millrace create(
@@ -111,7 +112,7 @@ final class MillraceFactory {
    * The drain must end before Spring's shutdown phase does: Spring then goes on to destroy beans,
    * the DataSource among them, under handlers still running.
    */
-  static Duration shutdownTimeout(Duration configured, Duration phase) {
+  static Duration shutdownTimeout(@Nullable Duration configured, Duration phase) {
     if (configured == null) {
       Duration lessMargin = phase.minus(SHUTDOWN_MARGIN);
       Duration half = phase.dividedBy(2);
@@ -172,7 +173,10 @@ final class MillraceFactory {
   }
 
   private static <T> WorkflowOptions with(
-      WorkflowOptions current, String property, T value, Function<T, WorkflowOptions> apply) {
+      WorkflowOptions current,
+      String property,
+      @Nullable T value,
+      Function<T, WorkflowOptions> apply) {
     if (value == null) {
       return current;
     }
@@ -183,7 +187,7 @@ final class MillraceFactory {
     }
   }
 
-  private static <T> void set(String property, T value, Consumer<T> apply) {
+  private static <T> void set(String property, @Nullable T value, Consumer<T> apply) {
     if (value == null) {
       return;
     }
@@ -195,12 +199,10 @@ final class MillraceFactory {
   }
 
   private static InvalidConfigurationPropertyValueException invalid(
-      String property, Object value, ValidationException e) {
+      String property, @Nullable Object value, ValidationException e) {
     String prefix = e.field() + ": ";
-    String reason =
-        e.getMessage().startsWith(prefix)
-            ? e.getMessage().substring(prefix.length())
-            : e.getMessage();
+    String message = String.valueOf(e.getMessage());
+    String reason = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
     // The public constructor takes no cause; the reason carries the builder's whole message.
     return new InvalidConfigurationPropertyValueException(property, value, reason);
   }

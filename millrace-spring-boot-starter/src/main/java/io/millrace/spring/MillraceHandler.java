@@ -5,6 +5,7 @@ import io.millrace.jobs.JobHandler;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link JobHandler} bean that carries its kind: every bean of this type in the context is
@@ -46,7 +47,8 @@ public interface MillraceHandler<A> extends JobHandler<A> {
   }
 
   /** The value {@link #of} returns. */
-  record Registered<A>(String kind, Class<A> argsType, JobHandler<A> handler, Duration deadline)
+  record Registered<A>(
+      String kind, Class<A> argsType, JobHandler<A> handler, @Nullable Duration deadline)
       implements MillraceHandler<A> {
     public Registered {
       Objects.requireNonNull(kind, "kind");
@@ -60,7 +62,7 @@ public interface MillraceHandler<A> extends JobHandler<A> {
     }
 
     @Override
-    public Object handle(JobContext<A> job) throws Exception {
+    public @Nullable Object handle(JobContext<A> job) throws Exception {
       return handler.handle(job);
     }
   }

@@ -1,6 +1,7 @@
 package io.millrace.spring;
 
 import io.millrace.Millrace;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -17,14 +18,15 @@ final class MillraceLifecycle implements SmartLifecycle {
   static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
   private final Millrace millrace;
-  private final MillraceAvailability availability;
+  // Null when readiness does not follow Spring's availability state.
+  private final @Nullable MillraceAvailability availability;
   private volatile boolean running;
 
   /**
    * @param availability the readiness publisher, or null when {@code millrace.readiness.enabled} is
    *     false
    */
-  MillraceLifecycle(Millrace millrace, MillraceAvailability availability) {
+  MillraceLifecycle(Millrace millrace, @Nullable MillraceAvailability availability) {
     this.millrace = millrace;
     this.availability = availability;
   }

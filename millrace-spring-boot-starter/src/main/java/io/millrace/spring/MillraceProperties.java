@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -22,10 +23,10 @@ public class MillraceProperties {
   private boolean migrate = true;
 
   /** PostgreSQL schema for Millrace's tables; default millrace. */
-  private String schema;
+  private @Nullable String schema;
 
   /** This node's id in the registry and on every claim; default host-pid-random. */
-  private String nodeId;
+  private @Nullable String nodeId;
 
   /**
    * Queues this node works, by name, with their concurrency. A node with handlers but no queue
@@ -37,34 +38,34 @@ public class MillraceProperties {
   private List<String> externalKinds = new ArrayList<>();
 
   /** How long a claim is valid without a heartbeat; default 30s. */
-  private Duration lease;
+  private @Nullable Duration lease;
 
   /** How often held leases are extended; default a third of the lease. */
-  private Duration heartbeat;
+  private @Nullable Duration heartbeat;
 
   /**
    * How long a newly elected leader waits before rescuing expired leases; default the larger of the
    * lease and 10s.
    */
-  private Duration rescueGrace;
+  private @Nullable Duration rescueGrace;
 
   /** How often an idle queue polls when no notification arrives; default 1s. */
-  private Duration pollInterval;
+  private @Nullable Duration pollInterval;
 
   /** The most jobs one claim statement takes; default 100. */
-  private Integer fetchBatch;
+  private @Nullable Integer fetchBatch;
 
   /**
    * How many jobs per queue may be claimed ahead of free handlers; default the larger of the
    * queue's concurrency and fetch-batch. 0 claims only for idle handlers.
    */
-  private Integer prefetch;
+  private @Nullable Integer prefetch;
 
   /** The most completions one statement writes; default 100. */
-  private Integer completionBatch;
+  private @Nullable Integer completionBatch;
 
   /** How long a completion may wait for others to share its statement; default 10ms. */
-  private Duration completionLinger;
+  private @Nullable Duration completionLinger;
 
   /** Wait between failed attempts: exponential from base to max, with jitter. */
   private final Backoff backoff = new Backoff();
@@ -73,32 +74,32 @@ public class MillraceProperties {
    * Whether to LISTEN for new-job notifications; default true. Turn off behind a pooler in
    * transaction mode.
    */
-  private Boolean listen;
+  private @Nullable Boolean listen;
 
   /** How often the cluster loop runs (heartbeat, election, leader maintenance); default 1s. */
-  private Duration maintenanceInterval;
+  private @Nullable Duration maintenanceInterval;
 
   /** How often the leader manages history partitions, retention and dead nodes; default 1m. */
-  private Duration housekeepingInterval;
+  private @Nullable Duration housekeepingInterval;
 
   /** How long finished jobs are kept, by state. */
   private final Retention retention = new Retention();
 
   /** The largest args document accepted at enqueue, in bytes; default 1048576 (1 MiB). */
-  private Integer maxArgsBytes;
+  private @Nullable Integer maxArgsBytes;
 
   /** How late a periodic tick may fire and still count as on time; default 1m. */
-  private Duration misfireThreshold;
+  private @Nullable Duration misfireThreshold;
 
   /**
    * How long shutdown lets running handlers finish before releasing them. Default: the
    * spring.lifecycle.timeout-per-shutdown-phase less 5s (at least half of it), so the drain ends
    * before Spring moves on and closes the DataSource. Must be shorter than that phase timeout.
    */
-  private Duration shutdownTimeout;
+  private @Nullable Duration shutdownTimeout;
 
   /** How often the queue-count gauges are refreshed; default 15s. */
-  private Duration countsRefreshInterval;
+  private @Nullable Duration countsRefreshInterval;
 
   /** How this node advances workflows. */
   private final Workflows workflows = new Workflows();
@@ -121,149 +122,149 @@ public class MillraceProperties {
 
   public static class Backoff {
     /** The wait after the first failed attempt; default 1s. */
-    private Duration base;
+    private @Nullable Duration base;
 
     /** The longest wait; default 1h. */
-    private Duration max;
+    private @Nullable Duration max;
 
     /** The fraction of the wait that is randomised, 0 to 1; default 0.2. */
-    private Double jitter;
+    private @Nullable Double jitter;
 
-    public Duration getBase() {
+    public @Nullable Duration getBase() {
       return base;
     }
 
-    public void setBase(Duration base) {
+    public void setBase(@Nullable Duration base) {
       this.base = base;
     }
 
-    public Duration getMax() {
+    public @Nullable Duration getMax() {
       return max;
     }
 
-    public void setMax(Duration max) {
+    public void setMax(@Nullable Duration max) {
       this.max = max;
     }
 
-    public Double getJitter() {
+    public @Nullable Double getJitter() {
       return jitter;
     }
 
-    public void setJitter(Double jitter) {
+    public void setJitter(@Nullable Double jitter) {
       this.jitter = jitter;
     }
   }
 
   public static class Retention {
     /** How long completed jobs are kept (dropped by whole UTC days); default 1d. */
-    private Duration completed;
+    private @Nullable Duration completed;
 
     /** How long failed jobs are kept; default 7d. */
-    private Duration failed;
+    private @Nullable Duration failed;
 
     /** How long cancelled jobs are kept; default 7d. */
-    private Duration cancelled;
+    private @Nullable Duration cancelled;
 
     /** How long skipped jobs are kept; default 7d. */
-    private Duration skipped;
+    private @Nullable Duration skipped;
 
-    public Duration getCompleted() {
+    public @Nullable Duration getCompleted() {
       return completed;
     }
 
-    public void setCompleted(Duration completed) {
+    public void setCompleted(@Nullable Duration completed) {
       this.completed = completed;
     }
 
-    public Duration getFailed() {
+    public @Nullable Duration getFailed() {
       return failed;
     }
 
-    public void setFailed(Duration failed) {
+    public void setFailed(@Nullable Duration failed) {
       this.failed = failed;
     }
 
-    public Duration getCancelled() {
+    public @Nullable Duration getCancelled() {
       return cancelled;
     }
 
-    public void setCancelled(Duration cancelled) {
+    public void setCancelled(@Nullable Duration cancelled) {
       this.cancelled = cancelled;
     }
 
-    public Duration getSkipped() {
+    public @Nullable Duration getSkipped() {
       return skipped;
     }
 
-    public void setSkipped(Duration skipped) {
+    public void setSkipped(@Nullable Duration skipped) {
       this.skipped = skipped;
     }
   }
 
   public static class Workflows {
     /** How old an undispatched completion event must be before the reconciler takes it; 1s. */
-    private Duration staleAfter;
+    private @Nullable Duration staleAfter;
 
     /** The most events one reconciler tick takes; default 1000. */
-    private Integer reconcileBatch;
+    private @Nullable Integer reconcileBatch;
 
     /** When set, this node's reconciler serves only workflows in this namespace. */
-    private String namespace;
+    private @Nullable String namespace;
 
     /** When set, this node's reconciler serves only workflows with this tag. */
-    private String tag;
+    private @Nullable String tag;
 
     /** Whether this node LISTENs for completion events and dispatches them; default true. */
-    private Boolean dispatch;
+    private @Nullable Boolean dispatch;
 
     /** How long a finished workflow is kept after its last member finished; default 7d. */
-    private Duration retention;
+    private @Nullable Duration retention;
 
-    public Duration getStaleAfter() {
+    public @Nullable Duration getStaleAfter() {
       return staleAfter;
     }
 
-    public void setStaleAfter(Duration staleAfter) {
+    public void setStaleAfter(@Nullable Duration staleAfter) {
       this.staleAfter = staleAfter;
     }
 
-    public Integer getReconcileBatch() {
+    public @Nullable Integer getReconcileBatch() {
       return reconcileBatch;
     }
 
-    public void setReconcileBatch(Integer reconcileBatch) {
+    public void setReconcileBatch(@Nullable Integer reconcileBatch) {
       this.reconcileBatch = reconcileBatch;
     }
 
-    public String getNamespace() {
+    public @Nullable String getNamespace() {
       return namespace;
     }
 
-    public void setNamespace(String namespace) {
+    public void setNamespace(@Nullable String namespace) {
       this.namespace = namespace;
     }
 
-    public String getTag() {
+    public @Nullable String getTag() {
       return tag;
     }
 
-    public void setTag(String tag) {
+    public void setTag(@Nullable String tag) {
       this.tag = tag;
     }
 
-    public Boolean getDispatch() {
+    public @Nullable Boolean getDispatch() {
       return dispatch;
     }
 
-    public void setDispatch(Boolean dispatch) {
+    public void setDispatch(@Nullable Boolean dispatch) {
       this.dispatch = dispatch;
     }
 
-    public Duration getRetention() {
+    public @Nullable Duration getRetention() {
       return retention;
     }
 
-    public void setRetention(Duration retention) {
+    public void setRetention(@Nullable Duration retention) {
       this.retention = retention;
     }
   }
@@ -312,19 +313,19 @@ public class MillraceProperties {
     this.migrate = migrate;
   }
 
-  public String getSchema() {
+  public @Nullable String getSchema() {
     return schema;
   }
 
-  public void setSchema(String schema) {
+  public void setSchema(@Nullable String schema) {
     this.schema = schema;
   }
 
-  public String getNodeId() {
+  public @Nullable String getNodeId() {
     return nodeId;
   }
 
-  public void setNodeId(String nodeId) {
+  public void setNodeId(@Nullable String nodeId) {
     this.nodeId = nodeId;
   }
 
@@ -344,67 +345,67 @@ public class MillraceProperties {
     this.externalKinds = externalKinds;
   }
 
-  public Duration getLease() {
+  public @Nullable Duration getLease() {
     return lease;
   }
 
-  public void setLease(Duration lease) {
+  public void setLease(@Nullable Duration lease) {
     this.lease = lease;
   }
 
-  public Duration getHeartbeat() {
+  public @Nullable Duration getHeartbeat() {
     return heartbeat;
   }
 
-  public void setHeartbeat(Duration heartbeat) {
+  public void setHeartbeat(@Nullable Duration heartbeat) {
     this.heartbeat = heartbeat;
   }
 
-  public Duration getRescueGrace() {
+  public @Nullable Duration getRescueGrace() {
     return rescueGrace;
   }
 
-  public void setRescueGrace(Duration rescueGrace) {
+  public void setRescueGrace(@Nullable Duration rescueGrace) {
     this.rescueGrace = rescueGrace;
   }
 
-  public Duration getPollInterval() {
+  public @Nullable Duration getPollInterval() {
     return pollInterval;
   }
 
-  public void setPollInterval(Duration pollInterval) {
+  public void setPollInterval(@Nullable Duration pollInterval) {
     this.pollInterval = pollInterval;
   }
 
-  public Integer getFetchBatch() {
+  public @Nullable Integer getFetchBatch() {
     return fetchBatch;
   }
 
-  public void setFetchBatch(Integer fetchBatch) {
+  public void setFetchBatch(@Nullable Integer fetchBatch) {
     this.fetchBatch = fetchBatch;
   }
 
-  public Integer getPrefetch() {
+  public @Nullable Integer getPrefetch() {
     return prefetch;
   }
 
-  public void setPrefetch(Integer prefetch) {
+  public void setPrefetch(@Nullable Integer prefetch) {
     this.prefetch = prefetch;
   }
 
-  public Integer getCompletionBatch() {
+  public @Nullable Integer getCompletionBatch() {
     return completionBatch;
   }
 
-  public void setCompletionBatch(Integer completionBatch) {
+  public void setCompletionBatch(@Nullable Integer completionBatch) {
     this.completionBatch = completionBatch;
   }
 
-  public Duration getCompletionLinger() {
+  public @Nullable Duration getCompletionLinger() {
     return completionLinger;
   }
 
-  public void setCompletionLinger(Duration completionLinger) {
+  public void setCompletionLinger(@Nullable Duration completionLinger) {
     this.completionLinger = completionLinger;
   }
 
@@ -412,27 +413,27 @@ public class MillraceProperties {
     return backoff;
   }
 
-  public Boolean getListen() {
+  public @Nullable Boolean getListen() {
     return listen;
   }
 
-  public void setListen(Boolean listen) {
+  public void setListen(@Nullable Boolean listen) {
     this.listen = listen;
   }
 
-  public Duration getMaintenanceInterval() {
+  public @Nullable Duration getMaintenanceInterval() {
     return maintenanceInterval;
   }
 
-  public void setMaintenanceInterval(Duration maintenanceInterval) {
+  public void setMaintenanceInterval(@Nullable Duration maintenanceInterval) {
     this.maintenanceInterval = maintenanceInterval;
   }
 
-  public Duration getHousekeepingInterval() {
+  public @Nullable Duration getHousekeepingInterval() {
     return housekeepingInterval;
   }
 
-  public void setHousekeepingInterval(Duration housekeepingInterval) {
+  public void setHousekeepingInterval(@Nullable Duration housekeepingInterval) {
     this.housekeepingInterval = housekeepingInterval;
   }
 
@@ -440,35 +441,35 @@ public class MillraceProperties {
     return retention;
   }
 
-  public Integer getMaxArgsBytes() {
+  public @Nullable Integer getMaxArgsBytes() {
     return maxArgsBytes;
   }
 
-  public void setMaxArgsBytes(Integer maxArgsBytes) {
+  public void setMaxArgsBytes(@Nullable Integer maxArgsBytes) {
     this.maxArgsBytes = maxArgsBytes;
   }
 
-  public Duration getMisfireThreshold() {
+  public @Nullable Duration getMisfireThreshold() {
     return misfireThreshold;
   }
 
-  public void setMisfireThreshold(Duration misfireThreshold) {
+  public void setMisfireThreshold(@Nullable Duration misfireThreshold) {
     this.misfireThreshold = misfireThreshold;
   }
 
-  public Duration getShutdownTimeout() {
+  public @Nullable Duration getShutdownTimeout() {
     return shutdownTimeout;
   }
 
-  public void setShutdownTimeout(Duration shutdownTimeout) {
+  public void setShutdownTimeout(@Nullable Duration shutdownTimeout) {
     this.shutdownTimeout = shutdownTimeout;
   }
 
-  public Duration getCountsRefreshInterval() {
+  public @Nullable Duration getCountsRefreshInterval() {
     return countsRefreshInterval;
   }
 
-  public void setCountsRefreshInterval(Duration countsRefreshInterval) {
+  public void setCountsRefreshInterval(@Nullable Duration countsRefreshInterval) {
     this.countsRefreshInterval = countsRefreshInterval;
   }
 
