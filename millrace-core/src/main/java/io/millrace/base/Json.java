@@ -47,10 +47,15 @@ public final class Json {
     return EXACT.readTree(json);
   }
 
+  /**
+   * Parses JSON read back from the database, exactly as {@link #parse} does: jsonb keeps every
+   * digit it was given, so reading decimals as doubles would hand back a different value than was
+   * stored ({@code 1E-324} as {@code 0.0}).
+   */
   @Contract("!null -> !null")
   public static @Nullable JsonNode tree(@Nullable String json) {
     try {
-      return json == null ? null : MAPPER.readTree(json);
+      return json == null ? null : EXACT.readTree(json);
     } catch (JsonProcessingException e) {
       throw new MillraceException("stored JSON is not valid: " + e.getOriginalMessage(), e);
     }

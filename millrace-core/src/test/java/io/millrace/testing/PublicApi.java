@@ -23,6 +23,7 @@ public final class PublicApi {
           "io.millrace.Millrace",
           "io.millrace.MillraceBuilder",
           // base: errors, the rule for storable values, the JSON mapping
+          "io.millrace.base.Contract",
           "io.millrace.base.Json",
           "io.millrace.base.MillraceException",
           "io.millrace.base.Storable",
