@@ -52,6 +52,9 @@ public final class MillraceCli implements Runnable {
   /** The command line with Millrace's exit-code mapping, for main and for in-process tests. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new MillraceCli());
+    // An option's value is whatever follows it, as getopt takes it: --tag=-hot and --tag -hot
+    // are the tag "-hot", not the -h option clustered with -o and -t.
+    cli.setAllowOptionsAsOptionParameters(true);
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           if (e instanceof ValidationException) {

@@ -3,6 +3,7 @@ package io.millrace.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.millrace.Millrace;
+import io.millrace.jobs.Job;
 import io.millrace.testing.TestDatabase;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +32,7 @@ class CliBadValuesTest {
   private static void assertBadInput(CliRunner.Run run, String named) {
     assertThat(run.exit()).as(run.err()).isEqualTo(2);
     assertThat(run.err()).contains(named);
-    assertThat(db.count("FROM {schema}.jobs")).isZero();
+    assertThat(db.count("FROM {schema}.jobs WHERE kind <> 'dash.values'")).isZero();
   }
 
   @Test
@@ -61,5 +62,18 @@ class CliBadValuesTest {
     assertBadInput(
         cli.run(List.of("jobs", "bulk", "--created-to=+10000-01-01T00:00:00Z"), "cancel"),
         "--created-to");
+  }
+
+  @Test
+  void anOptionValueThatLooksLikeAnOptionIsTheValue() {
+    CliRunner.Run run =
+        cli.run(
+            List.of("jobs", "enqueue", "--tag=-hot", "--queue", "-V", "--unique-key=--help"),
+            "dash.values");
+    assertThat(run.exit()).as(run.err()).isZero();
+    Job job = client.admin().get(Long.parseLong(run.out().strip())).orElseThrow();
+    assertThat(job.tags()).containsExactly("-hot");
+    assertThat(job.queue()).isEqualTo("-V");
+    assertThat(job.uniqueKey()).isEqualTo("--help");
   }
 }

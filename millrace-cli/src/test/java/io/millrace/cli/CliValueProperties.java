@@ -30,7 +30,9 @@ class CliValueProperties {
       Pattern.compile(
           "error: (kind|args|queue|priority|delay|uniqueKey|tags|maxAttempts|tag|createdFrom"
               + "|createdTo|--created-from|--created-to|--state|state|limit|max|filter|ACTION):"
-              + "|Invalid value for (option|positional parameter) '?(--[a-z-]+|ACTION|KIND)");
+              + "|Invalid value for (option|positional parameter) '?(--[a-z-]+|ACTION|KIND)"
+              // "--" alone ends the options, as in getopt, even written --tag=--.
+              + "|Expected parameter for option '--[a-z-]+' but found '--'\\R");
 
   static TestDatabase db;
   static Millrace client;
@@ -52,7 +54,8 @@ class CliValueProperties {
 
   @Provide
   Arbitrary<String> texts() {
-    return Values.texts().injectNull(0.3);
+    // Values starting with a dash too, which a parser could mistake for options.
+    return Arbitraries.oneOf(Values.texts(), Values.texts().map(t -> "-" + t)).injectNull(0.3);
   }
 
   @Provide
