@@ -11,17 +11,25 @@ import io.millrace.testing.TestDatabase;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The backfills page and the warm-up banner in headless Chromium, with a real blocking backfill
- * that walks 20,000 rows in batches of 100, each batch made slow on purpose: pausing it from the
- * page stops its bar, resuming it finishes the walk, and the banner shows it until it succeeds.
+ * that walks 20,000 rows in batches of 100: pausing it from the page stops its bar, resuming it
+ * finishes the walk, and the banner shows it until it succeeds. The walk is held at its fourth
+ * batch until the page has shown it running and the pause has been clicked, so a slow browser start
+ * cannot let it finish first, and it stops at exactly four batches.
  */
 class BackfillsBrowserTest {
   static final int ROWS = 20_000;
+  static final int HELD_BATCH = 4;
+  static final AtomicInteger batches = new AtomicInteger();
+  static final CountDownLatch released = new CountDownLatch(1);
   static TestDatabase db;
   static Millrace node;
   static MillraceServer server;
@@ -47,16 +55,14 @@ class BackfillsBrowserTest {
             .blocking()
             .batch(
                 (c, range) -> {
+                  if (batches.incrementAndGet() == HELD_BATCH) {
+                    await(released);
+                  }
                   try (PreparedStatement ps =
                       c.prepareStatement(
                           "UPDATE public." + table + " SET v = v + 1 WHERE " + range.predicate())) {
                     range.bind(ps, 1);
-                    long changed = ps.executeUpdate();
-                    Thread.sleep(30);
-                    return changed;
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SQLException("interrupted", e);
+                    return ps.executeUpdate();
                   }
                 })
             .build();
@@ -82,6 +88,17 @@ class BackfillsBrowserTest {
     if (db != null) {
       db.execute("DROP TABLE IF EXISTS public." + table);
       db.close();
+    }
+  }
+
+  private static void await(CountDownLatch latch) throws SQLException {
+    try {
+      if (!latch.await(2, TimeUnit.MINUTES)) {
+        throw new SQLException("the test never released the held batch");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SQLException("interrupted", e);
     }
   }
 
@@ -112,13 +129,16 @@ class BackfillsBrowserTest {
     browser.waitFor(
         "backfill paused",
         () -> browser.all("tr[data-backfill='walk'][data-state='paused']").size() == 1);
-    // Paused: the walk stands still. Both the registry and the page keep the same count while
-    // several refreshes go by.
+    // Paused while its fourth batch is held: that batch commits, and the walk stops after it.
+    released.countDown();
+    browser.waitFor(
+        "the held batch committed",
+        () -> db.count("FROM public." + table + " WHERE v = 1") == HELD_BATCH * 100L);
     long pausedAt = node.backfills().get("walk").orElseThrow().rowsProcessed();
+    assertThat(pausedAt).isLessThan(ROWS);
     browser.waitFor(
         "page shows the paused count",
         () -> rowsShown() != null && rowsShown().startsWith(pausedAt + " "));
-    assertThat(pausedAt).isLessThan(ROWS);
     Thread.sleep(1_500);
     assertThat(node.backfills().get("walk").orElseThrow().rowsProcessed()).isEqualTo(pausedAt);
     browser.waitForText("tr[data-backfill='walk'] [data-testid='rows']", pausedAt + " / ");
