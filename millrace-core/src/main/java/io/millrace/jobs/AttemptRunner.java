@@ -54,7 +54,7 @@ final class AttemptRunner {
   private final CompletionBatcher completions;
   private final Map<Long, Attempt> inFlight;
   private final ScheduledExecutorService timers;
-  private final Backoff backoff;
+  private final RetryPolicies retries;
   private final String nodeId;
   private final WorkerMetrics metrics;
   private final Overruns overruns;
@@ -66,7 +66,7 @@ final class AttemptRunner {
       CompletionBatcher completions,
       Map<Long, Attempt> inFlight,
       ScheduledExecutorService timers,
-      Backoff backoff,
+      RetryPolicies retries,
       String nodeId,
       WorkerMetrics metrics,
       Overruns overruns,
@@ -76,7 +76,7 @@ final class AttemptRunner {
     this.completions = completions;
     this.inFlight = inFlight;
     this.timers = timers;
-    this.backoff = backoff;
+    this.retries = retries;
     this.nodeId = nodeId;
     this.metrics = metrics;
     this.overruns = overruns;
@@ -298,7 +298,12 @@ final class AttemptRunner {
     }
     if (thrown != null) {
       if (cause == null) {
-        fail(attempt, HandedBack.describe(thrown), thrown, false);
+        // Only what the handler threw is matched: timeouts and Millrace's own failures never are.
+        if (retries.forKind(job.kind()).failsAtOnce(thrown)) {
+          fail(attempt, "non-retryable: " + HandedBack.describe(thrown), thrown, true);
+        } else {
+          fail(attempt, HandedBack.describe(thrown), thrown, false);
+        }
       } else {
         recordStopped(attempt, thrown);
       }
@@ -388,7 +393,7 @@ final class AttemptRunner {
     String errorJson = error(job, message, thrown);
     metrics.attemptFailed(job.queue());
     if (!permanent && job.attempt() < job.maxAttempts()) {
-      Duration delay = backoff.delayAfter(job.attempt());
+      Duration delay = retries.forKind(job.kind()).backoff().delayAfter(job.attempt());
       log.warn(
           "job {} ({}) attempt {}/{} failed, retrying in {}: {}",
           job.id(),
