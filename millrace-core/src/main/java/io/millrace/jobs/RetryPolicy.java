@@ -59,10 +59,14 @@ public record RetryPolicy(
     if (backoff == null) {
       throw new ValidationException("backoff", "must not be null");
     }
-    if (nonRetryable == null || nonRetryable.contains(null)) {
+    if (nonRetryable == null) {
       throw new ValidationException("nonRetryable", "must be a list of exception types");
     }
     for (Class<?> type : nonRetryable) {
+      // (List.of refuses contains(null), so each element is checked here.)
+      if (type == null) {
+        throw new ValidationException("nonRetryable", "must not contain null");
+      }
       if (!Throwable.class.isAssignableFrom(type)) {
         throw new ValidationException("nonRetryable", type.getName() + " is not an exception type");
       }
