@@ -84,6 +84,11 @@ class RetryPolicyTest {
                   throw new NonRetryableException("step a cannot succeed");
                 })
             .handler("wf.after", Map.class, job -> "ran")
+            .periodic(
+                PeriodicJob.of(
+                    "limited-yearly",
+                    Schedule.cron("0 0 1 1 *"),
+                    JobRequest.of("limited", Map.of())))
             .build();
     node.migrate();
     node.start();
@@ -142,6 +147,14 @@ class RetryPolicyTest {
             .get(0)
             .id();
     assertThat(stored(batch).maxAttempts()).isEqualTo(2);
+  }
+
+  @Test
+  void aPeriodicJobsTemplateTakesItsKindsMaxAttemptsWhenItSetsNone() {
+    assertThat(
+            db.column(
+                "SELECT max_attempts::text FROM {schema}.schedules WHERE name = 'limited-yearly'"))
+        .containsExactly("2");
   }
 
   @Test
