@@ -75,7 +75,6 @@ record MillraceSettings(
         prefetch,
         completionBatch,
         completionLinger,
-        retryPolicy.backoff(),
         listen);
   }
 }
