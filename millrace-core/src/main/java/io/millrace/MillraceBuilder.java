@@ -268,7 +268,7 @@ public final class MillraceBuilder {
    * policy's max attempts, and the policy's max attempts win over the default policy's. The kind
    * need not run on this node: a node that enqueues a kind decides its max attempts, the node that
    * runs it its backoff and which exceptions fail it at once, so give every node that does either
-   * the same policies.
+   * the same policies. A later call for the same kind replaces the earlier one.
    */
   public MillraceBuilder retryPolicy(String kind, RetryPolicy policy) {
     JobRequest.requireName("kind", kind);
