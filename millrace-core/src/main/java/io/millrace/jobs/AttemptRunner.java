@@ -24,12 +24,13 @@ import org.slf4j.MDC;
  *
  * <p>Every path ends in exactly one written outcome or in a deliberate hand-over: unknown kinds,
  * args that do not deserialise, handler exceptions and timeouts are failures with a message and
- * stack, retried with the kind's backoff while attempts remain, except a handler exception its
- * kind's {@link RetryPolicy} calls non-retryable, which fails the job at once; a lost lease writes
- * nothing (the rescuer already moved the job on); shutdown releases the job for another node. What
- * the handler hands back is made storable first ({@link HandedBack}): a result PostgreSQL cannot
- * store fails the attempt for good (its effects already ran, and running it again would run them
- * again for the same unstorable result), error texts are escaped.
+ * stack. Unknown kinds, timeouts and handler exceptions are retried with the kind's backoff while
+ * attempts remain, except an exception the kind's {@link RetryPolicy} calls non-retryable, which
+ * fails the job at once, as args that do not deserialise do; a lost lease writes nothing (the
+ * rescuer already moved the job on); shutdown releases the job for another node. What the handler
+ * hands back is made storable first ({@link HandedBack}): a result PostgreSQL cannot store fails
+ * the attempt for good (its effects already ran, and running it again would run them again for the
+ * same unstorable result), error texts are escaped.
  *
  * <p>A timeout is recorded at the deadline whether or not the handler cooperates: the attempt fails
  * (retryable) on {@code outcomes}, off the timer thread, and a late return is discarded. A thread
