@@ -101,7 +101,11 @@ public final class Millrace implements AutoCloseable {
     this.counts = new CountsComponent(node, settings.countsRefreshInterval());
     this.workflows =
         new WorkflowsComponent(
-            node, settings.workflowOptions(), settings.maxArgsBytes(), jobs::acceptsKind);
+            node,
+            settings.workflowOptions(),
+            settings.maxArgsBytes(),
+            jobs::acceptsKind,
+            jobs::maxAttempts);
     this.backfills = new BackfillsComponent(node, settings.backfills());
     this.projections = new ProjectionsComponent(node, settings.projections());
     // The cascade listens before workers finish anything; projections catch up last, in the

@@ -9,6 +9,7 @@ import io.millrace.jobs.JobHandler;
 import io.millrace.jobs.JobRequest;
 import io.millrace.jobs.JobState;
 import io.millrace.jobs.PeriodicJob;
+import io.millrace.jobs.RetryPolicy;
 import io.millrace.jobs.WorkerSettings;
 import io.millrace.schema.SchemaName;
 import java.time.Duration;
@@ -48,7 +49,8 @@ public final class MillraceBuilder {
 
   private int completionBatch = 100;
   private Duration completionLinger = Duration.ofMillis(10);
-  private Backoff backoff = Backoff.DEFAULT;
+  private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+  private final Map<String, RetryPolicy> retryPolicies = new LinkedHashMap<>();
   private boolean listen = true;
   private Duration maintenanceInterval = Duration.ofSeconds(1);
   private Duration housekeepingInterval = Duration.ofMinutes(1);
@@ -233,9 +235,47 @@ public final class MillraceBuilder {
     return this;
   }
 
-  /** The wait between failed attempts; default 1 s doubling to 1 h, 20% jitter. */
+  /**
+   * The wait between failed attempts of kinds without a retry policy of their own; default 1 s
+   * doubling to 1 h, 20% jitter. The same as setting the backoff of {@link
+   * #retryPolicy(RetryPolicy)}.
+   */
   public MillraceBuilder backoff(Backoff backoff) {
-    this.backoff = Objects.requireNonNull(backoff, "backoff");
+    if (backoff == null) {
+      throw new ValidationException("backoff", "must not be null");
+    }
+    this.retryPolicy = retryPolicy.withBackoff(backoff);
+    return this;
+  }
+
+  /**
+   * The retry policy of kinds without one of their own: max attempts, backoff and the exceptions
+   * that fail a job at once; default {@link RetryPolicy#DEFAULT} (20 attempts, {@link
+   * Backoff#DEFAULT}, only {@link io.millrace.jobs.NonRetryableException} fails at once). Replaces
+   * an earlier {@link #backoff(Backoff)}.
+   */
+  public MillraceBuilder retryPolicy(RetryPolicy policy) {
+    if (policy == null) {
+      throw new ValidationException("retryPolicy", "must not be null");
+    }
+    this.retryPolicy = policy;
+    return this;
+  }
+
+  /**
+   * The retry policy of jobs of {@code kind}, in place of the default one (see {@link
+   * RetryPolicy}): a {@link JobRequest#maxAttempts(int)} set on a request still wins over the
+   * policy's max attempts, and the policy's max attempts win over the default policy's. The kind
+   * need not run on this node: a node that enqueues a kind decides its max attempts, the node that
+   * runs it its backoff and which exceptions fail it at once, so give every node that does either
+   * the same policies. A later call for the same kind replaces the earlier one.
+   */
+  public MillraceBuilder retryPolicy(String kind, RetryPolicy policy) {
+    JobRequest.requireName("kind", kind);
+    if (policy == null) {
+      throw new ValidationException("retryPolicy", "must not be null for kind " + kind);
+    }
+    retryPolicies.put(kind, policy);
     return this;
   }
 
@@ -389,7 +429,8 @@ public final class MillraceBuilder {
             prefetch,
             completionBatch,
             completionLinger,
-            backoff,
+            retryPolicy,
+            Map.copyOf(retryPolicies),
             listen,
             maintenanceInterval,
             housekeepingInterval,

@@ -1,11 +1,11 @@
 package io.millrace;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.millrace.jobs.Backoff;
 import io.millrace.jobs.HandlerBinding;
 import io.millrace.jobs.JobState;
 import io.millrace.jobs.JobsOptions;
 import io.millrace.jobs.PeriodicJob;
+import io.millrace.jobs.RetryPolicy;
 import io.millrace.jobs.WorkerSettings;
 import io.millrace.schema.SchemaName;
 import java.time.Duration;
@@ -34,7 +34,8 @@ record MillraceSettings(
     int prefetch,
     int completionBatch,
     Duration completionLinger,
-    Backoff backoff,
+    RetryPolicy retryPolicy,
+    Map<String, RetryPolicy> retryPolicies,
     boolean listen,
     Duration maintenanceInterval,
     Duration housekeepingInterval,
@@ -58,7 +59,9 @@ record MillraceSettings(
         rescueGrace,
         retention,
         maxArgsBytes,
-        misfireThreshold);
+        misfireThreshold,
+        retryPolicy,
+        retryPolicies);
   }
 
   WorkerSettings workerSettings() {
@@ -72,7 +75,6 @@ record MillraceSettings(
         prefetch,
         completionBatch,
         completionLinger,
-        backoff,
         listen);
   }
 }

@@ -24,10 +24,13 @@ import org.slf4j.MDC;
  *
  * <p>Every path ends in exactly one written outcome or in a deliberate hand-over: unknown kinds,
  * args that do not deserialise, handler exceptions and timeouts are failures with a message and
- * stack; a lost lease writes nothing (the rescuer already moved the job on); shutdown releases the
- * job for another node. What the handler hands back is made storable first ({@link HandedBack}): a
- * result PostgreSQL cannot store fails the attempt for good (its effects already ran, and running
- * it again would run them again for the same unstorable result), error texts are escaped.
+ * stack. Unknown kinds, timeouts and handler exceptions are retried with the kind's backoff while
+ * attempts remain, except an exception the kind's {@link RetryPolicy} calls non-retryable, which
+ * fails the job at once, as args that do not deserialise do; a lost lease writes nothing (the
+ * rescuer already moved the job on); shutdown releases the job for another node. What the handler
+ * hands back is made storable first ({@link HandedBack}): a result PostgreSQL cannot store fails
+ * the attempt for good (its effects already ran, and running it again would run them again for the
+ * same unstorable result), error texts are escaped.
  *
  * <p>A timeout is recorded at the deadline whether or not the handler cooperates: the attempt fails
  * (retryable) on {@code outcomes}, off the timer thread, and a late return is discarded. A thread
@@ -54,7 +57,7 @@ final class AttemptRunner {
   private final CompletionBatcher completions;
   private final Map<Long, Attempt> inFlight;
   private final ScheduledExecutorService timers;
-  private final Backoff backoff;
+  private final RetryPolicies retries;
   private final String nodeId;
   private final WorkerMetrics metrics;
   private final Overruns overruns;
@@ -66,7 +69,7 @@ final class AttemptRunner {
       CompletionBatcher completions,
       Map<Long, Attempt> inFlight,
       ScheduledExecutorService timers,
-      Backoff backoff,
+      RetryPolicies retries,
       String nodeId,
       WorkerMetrics metrics,
       Overruns overruns,
@@ -76,7 +79,7 @@ final class AttemptRunner {
     this.completions = completions;
     this.inFlight = inFlight;
     this.timers = timers;
-    this.backoff = backoff;
+    this.retries = retries;
     this.nodeId = nodeId;
     this.metrics = metrics;
     this.overruns = overruns;
@@ -298,7 +301,12 @@ final class AttemptRunner {
     }
     if (thrown != null) {
       if (cause == null) {
-        fail(attempt, HandedBack.describe(thrown), thrown, false);
+        // Only what the handler threw is matched: timeouts and Millrace's own failures never are.
+        if (retries.forKind(job.kind()).failsAtOnce(thrown)) {
+          fail(attempt, "non-retryable: " + HandedBack.describe(thrown), thrown, true);
+        } else {
+          fail(attempt, HandedBack.describe(thrown), thrown, false);
+        }
       } else {
         recordStopped(attempt, thrown);
       }
@@ -388,7 +396,7 @@ final class AttemptRunner {
     String errorJson = error(job, message, thrown);
     metrics.attemptFailed(job.queue());
     if (!permanent && job.attempt() < job.maxAttempts()) {
-      Duration delay = backoff.delayAfter(job.attempt());
+      Duration delay = retries.forKind(job.kind()).backoff().delayAfter(job.attempt());
       log.warn(
           "job {} ({}) attempt {}/{} failed, retrying in {}: {}",
           job.id(),

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -34,17 +35,24 @@ final class Enqueuer {
   private final SqlFile sql;
   private final int maxArgsBytes;
   private final Predicate<String> kindAccepted;
+  private final ToIntFunction<JobRequest> maxAttempts;
 
   /**
    * @param kindAccepted whether a kind may be enqueued; a node that registered handlers rejects
    *     kinds no handler knows unless they were declared as handled elsewhere
+   * @param maxAttempts the max attempts a request is stored with (its own, or its kind's policy's)
    */
   Enqueuer(
-      DataSource dataSource, SchemaName schema, int maxArgsBytes, Predicate<String> kindAccepted) {
+      DataSource dataSource,
+      SchemaName schema,
+      int maxArgsBytes,
+      Predicate<String> kindAccepted,
+      ToIntFunction<JobRequest> maxAttempts) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(Enqueuer.class, "jobs.sql", schema);
     this.maxArgsBytes = maxArgsBytes;
     this.kindAccepted = kindAccepted;
+    this.maxAttempts = maxAttempts;
   }
 
   /** Enqueues in a transaction of its own. */
@@ -109,7 +117,7 @@ final class Enqueuer {
       args[i] = r.argsJson();
       priorities[i] = r.priority();
       runAts[i] = r.runAt() == null ? null : r.runAt().toString();
-      maxAttempts[i] = r.maxAttempts();
+      maxAttempts[i] = this.maxAttempts.applyAsInt(r);
       uniqueKeys[i] = r.uniqueKey();
       tags[i] = Json.write(r.tags());
       timeouts[i] = r.timeout() == null ? null : r.timeout().toMillis();

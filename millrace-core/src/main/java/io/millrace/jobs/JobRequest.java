@@ -40,7 +40,8 @@ public final class JobRequest {
   private String queue = DEFAULT_QUEUE;
   private int priority = 0;
   private @Nullable Instant runAt;
-  private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+  // Null until set: the kind's retry policy then decides (RetryPolicy).
+  private @Nullable Integer maxAttempts;
   private @Nullable String uniqueKey;
   private List<String> tags = List.of();
   private @Nullable Duration timeout;
@@ -124,7 +125,9 @@ public final class JobRequest {
   }
 
   /**
-   * Attempts before the job is failed for good, 1 to 1000; default {@value #DEFAULT_MAX_ATTEMPTS}.
+   * Attempts before the job is failed for good, 1 to 1000. Set here, it wins over the {@link
+   * RetryPolicy} of the job's kind; unset, that policy decides at enqueue (by default {@value
+   * #DEFAULT_MAX_ATTEMPTS}).
    */
   public JobRequest maxAttempts(int maxAttempts) {
     if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
@@ -203,8 +206,17 @@ public final class JobRequest {
     return runAt;
   }
 
+  /**
+   * The max attempts set on this request, or {@value #DEFAULT_MAX_ATTEMPTS} when none was set (the
+   * kind's {@link RetryPolicy} then decides at enqueue; see {@link #maxAttemptsSet()}).
+   */
   public int maxAttempts() {
-    return maxAttempts;
+    return maxAttempts != null ? maxAttempts : DEFAULT_MAX_ATTEMPTS;
+  }
+
+  /** Whether {@link #maxAttempts(int)} was called, so that the request's value wins. */
+  public boolean maxAttemptsSet() {
+    return maxAttempts != null;
   }
 
   public @Nullable String uniqueKey() {

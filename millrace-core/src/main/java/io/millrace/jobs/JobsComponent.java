@@ -23,6 +23,7 @@ public final class JobsComponent implements Component {
   private final NodeContext node;
   private final JobsOptions options;
   private final HandlerRegistry handlers;
+  private final RetryPolicies retries;
   private final Enqueuer enqueuer;
   private final JobAdmin admin;
   private final PeriodicJobs periodic;
@@ -35,10 +36,18 @@ public final class JobsComponent implements Component {
     this.node = node;
     this.options = options;
     this.handlers = new HandlerRegistry(options.handlers());
+    this.retries = new RetryPolicies(options.retryPolicy(), options.retryPolicies());
     this.enqueuer =
-        new Enqueuer(node.dataSource(), node.schema(), options.maxArgsBytes(), this::acceptsKind);
+        new Enqueuer(
+            node.dataSource(),
+            node.schema(),
+            options.maxArgsBytes(),
+            this::acceptsKind,
+            retries::maxAttempts);
     this.admin = new JobAdmin(node.dataSource(), node.schema());
-    this.periodic = new PeriodicJobs(node.dataSource(), node.schema(), options.misfireThreshold());
+    this.periodic =
+        new PeriodicJobs(
+            node.dataSource(), node.schema(), options.misfireThreshold(), retries::maxAttempts);
     this.rescuer = new Rescuer(node.dataSource(), node.schema(), options.rescueGrace());
     this.retention = new HistoryRetention(node.dataSource(), node.schema(), options.retention());
   }
@@ -52,6 +61,14 @@ public final class JobsComponent implements Component {
     return handlers.isEmpty()
         || handlers.get(kind) != null
         || options.externalKinds().contains(kind);
+  }
+
+  /**
+   * The max attempts {@code request} is stored with: its own when set, otherwise its kind's retry
+   * policy's (for workflow steps, which are enqueued by the workflows capability).
+   */
+  public int maxAttempts(JobRequest request) {
+    return retries.maxAttempts(request);
   }
 
   /** The kinds this node runs. */
@@ -99,7 +116,13 @@ public final class JobsComponent implements Component {
     }
     if (!options.workers().queues().isEmpty()) {
       Workers started =
-          new Workers(node.dataSource(), node.schema(), handlers, options.workers(), node.meters());
+          new Workers(
+              node.dataSource(),
+              node.schema(),
+              handlers,
+              retries,
+              options.workers(),
+              node.meters());
       started.start();
       workers = started;
     }

@@ -14,6 +14,8 @@ import java.util.Set;
  * @param retention how long finished jobs are kept, per terminal state
  * @param maxArgsBytes the largest args document accepted at enqueue
  * @param misfireThreshold how late a periodic tick may fire before its misfire policy applies
+ * @param retryPolicy the retry policy of kinds without their own
+ * @param retryPolicies the retry policies of kinds that have their own
  */
 public record JobsOptions(
     WorkerSettings workers,
@@ -23,8 +25,11 @@ public record JobsOptions(
     Duration rescueGrace,
     Map<JobState, Duration> retention,
     int maxArgsBytes,
-    Duration misfireThreshold) {
+    Duration misfireThreshold,
+    RetryPolicy retryPolicy,
+    Map<String, RetryPolicy> retryPolicies) {
   public JobsOptions {
+    retryPolicies = Map.copyOf(retryPolicies);
     handlers = List.copyOf(handlers);
     externalKinds = Set.copyOf(externalKinds);
     periodicJobs = List.copyOf(periodicJobs);

@@ -36,11 +36,23 @@ final class PeriodicJobs {
   private final SqlFile sql;
   private final Enqueuer enqueuer;
   private final Duration misfireThreshold;
+  private final java.util.function.ToIntFunction<JobRequest> maxAttempts;
 
-  PeriodicJobs(DataSource dataSource, SchemaName schema, Duration misfireThreshold) {
+  /**
+   * @param maxAttempts the max attempts a template's jobs are stored with (its own, or its kind's
+   *     policy's), decided when the schedule is registered
+   */
+  PeriodicJobs(
+      DataSource dataSource,
+      SchemaName schema,
+      Duration misfireThreshold,
+      java.util.function.ToIntFunction<JobRequest> maxAttempts) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(PeriodicJobs.class, "schedules.sql", schema);
-    this.enqueuer = new Enqueuer(dataSource, schema, Integer.MAX_VALUE, kind -> true);
+    // Fired jobs carry the max attempts stored with the schedule.
+    this.enqueuer =
+        new Enqueuer(dataSource, schema, Integer.MAX_VALUE, kind -> true, JobRequest::maxAttempts);
+    this.maxAttempts = maxAttempts;
     this.misfireThreshold = misfireThreshold;
   }
 
@@ -55,7 +67,7 @@ final class PeriodicJobs {
           ps.setString(4, t.queue());
           ps.setString(5, t.argsJson());
           ps.setInt(6, t.priority());
-          ps.setInt(7, t.maxAttempts());
+          ps.setInt(7, maxAttempts.applyAsInt(t));
           ps.setString(8, job.misfire().name().toLowerCase(java.util.Locale.ROOT));
           Instants.set(ps, 9, job.schedule().next(Instant.now()));
           ps.executeUpdate();

@@ -17,7 +17,6 @@ import java.util.Map;
  *     #PREFETCH_CONCURRENCY} for the larger of the queue's concurrency and {@code fetchBatch}
  * @param completionBatch the most completions one statement writes
  * @param completionLinger how long a completion may wait for others to share its statement
- * @param backoff the wait between failed attempts
  * @param listen whether to LISTEN for new-job notifications (off behind PgBouncer in transaction
  *     mode; polling alone still works)
  */
@@ -31,7 +30,6 @@ public record WorkerSettings(
     int prefetch,
     int completionBatch,
     Duration completionLinger,
-    Backoff backoff,
     boolean listen) {
   /**
    * The prefetch value that means "the larger of the queue's concurrency and {@code fetchBatch}".

@@ -53,6 +53,7 @@ final class Workers {
       DataSource dataSource,
       SchemaName schema,
       HandlerRegistry handlers,
+      RetryPolicies retries,
       WorkerSettings settings,
       MeterRegistry registry) {
     this.settings = settings;
@@ -111,7 +112,7 @@ final class Workers {
             completions,
             inFlight,
             timers,
-            settings.backoff(),
+            retries,
             settings.nodeId(),
             metrics,
             overruns,

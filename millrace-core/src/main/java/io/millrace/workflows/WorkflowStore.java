@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,9 +27,12 @@ final class WorkflowStore {
   private final SchemaName schema;
   private final SqlFile sql;
 
-  WorkflowStore(SchemaName schema, SqlFile sql) {
+  private final ToIntFunction<JobRequest> maxAttempts;
+
+  WorkflowStore(SchemaName schema, SqlFile sql, ToIntFunction<JobRequest> maxAttempts) {
     this.schema = schema;
     this.sql = sql;
+    this.maxAttempts = maxAttempts;
   }
 
   SubmittedWorkflow submit(Connection c, WorkflowRequest request) throws SQLException {
@@ -78,7 +82,7 @@ final class WorkflowStore {
       args[i] = r.argsJson();
       priorities[i] = r.priority();
       runAts[i] = r.runAt() == null ? null : r.runAt().toString();
-      maxAttempts[i] = r.maxAttempts();
+      maxAttempts[i] = this.maxAttempts.applyAsInt(r);
       tags[i] = Json.write(r.tags());
       timeouts[i] = r.timeout() == null ? null : r.timeout().toMillis();
       hasParents[i] = !step.parents().isEmpty();

@@ -5,6 +5,7 @@ import io.millrace.base.MillraceException;
 import io.millrace.base.ValidationException;
 import io.millrace.internal.sql.SqlFile;
 import io.millrace.internal.sql.Transactions;
+import io.millrace.jobs.JobRequest;
 import io.millrace.schema.SchemaName;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -48,12 +49,14 @@ public final class Workflows {
   /**
    * @param maxArgsBytes the largest args document a step may carry (as for any job)
    * @param kindAccepted which kinds steps may have (as for any job)
+   * @param maxAttempts the max attempts a step is stored with (as for any job)
    */
   Workflows(
       DataSource dataSource,
       SchemaName schema,
       int maxArgsBytes,
       Predicate<String> kindAccepted,
+      java.util.function.ToIntFunction<JobRequest> maxAttempts,
       WorkflowOptions options,
       MeterRegistry meters) {
     this.dataSource = dataSource;
@@ -61,7 +64,7 @@ public final class Workflows {
     this.options = options;
     this.sql = SqlFile.load(Workflows.class, "workflows.sql", schema);
     this.validator = new WorkflowValidator(maxArgsBytes, kindAccepted);
-    this.store = new WorkflowStore(schema, sql);
+    this.store = new WorkflowStore(schema, sql, maxAttempts);
     this.reader = new WorkflowReader(sql);
     this.dispatcher = new Dispatcher(dataSource, schema, sql, meters);
     this.reconciler = new Reconciler(dataSource, sql, dispatcher, options, meters);

@@ -3,9 +3,11 @@ package io.millrace.workflows;
 import io.millrace.internal.cluster.Component;
 import io.millrace.internal.cluster.NodeContext;
 import io.millrace.internal.cluster.Task;
+import io.millrace.jobs.JobRequest;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
  * The workflows capability of one node: submit, read and cancel from the moment it is built; once
@@ -18,12 +20,24 @@ public final class WorkflowsComponent implements Component {
   /**
    * @param maxArgsBytes the largest args document a step may carry (as for any job)
    * @param kindAccepted which kinds steps may have (as for any job)
+   * @param maxAttempts the max attempts a step is stored with (as for any job: its own, or its
+   *     kind's retry policy's)
    */
   public WorkflowsComponent(
-      NodeContext node, WorkflowOptions options, int maxArgsBytes, Predicate<String> kindAccepted) {
+      NodeContext node,
+      WorkflowOptions options,
+      int maxArgsBytes,
+      Predicate<String> kindAccepted,
+      ToIntFunction<JobRequest> maxAttempts) {
     this.workflows =
         new Workflows(
-            node.dataSource(), node.schema(), maxArgsBytes, kindAccepted, options, node.meters());
+            node.dataSource(),
+            node.schema(),
+            maxArgsBytes,
+            kindAccepted,
+            maxAttempts,
+            options,
+            node.meters());
   }
 
   public Workflows workflows() {

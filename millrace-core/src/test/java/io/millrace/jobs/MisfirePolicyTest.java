@@ -130,7 +130,8 @@ class MisfirePolicyTest {
   }
 
   private static PeriodicJobs periodic(Duration threshold) {
-    return new PeriodicJobs(db.dataSource(), SchemaName.of(db.schema()), threshold);
+    return new PeriodicJobs(
+        db.dataSource(), SchemaName.of(db.schema()), threshold, JobRequest::maxAttempts);
   }
 
   private static List<Instant> ticksFired(String name) {

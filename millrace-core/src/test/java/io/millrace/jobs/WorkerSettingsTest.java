@@ -19,7 +19,6 @@ class WorkerSettingsTest {
         prefetch,
         100,
         Duration.ofMillis(2),
-        Backoff.DEFAULT,
         true);
   }
 

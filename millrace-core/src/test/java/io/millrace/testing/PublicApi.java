@@ -42,8 +42,10 @@ public final class PublicApi {
           "io.millrace.jobs.JobState",
           "io.millrace.jobs.JobsOptions",
           "io.millrace.jobs.MisfirePolicy",
+          "io.millrace.jobs.NonRetryableException",
           "io.millrace.jobs.Outcome",
           "io.millrace.jobs.PeriodicJob",
+          "io.millrace.jobs.RetryPolicy",
           "io.millrace.jobs.Schedule",
           "io.millrace.jobs.WorkerSettings",
           // counts

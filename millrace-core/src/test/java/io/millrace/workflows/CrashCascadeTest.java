@@ -41,6 +41,7 @@ class CrashCascadeTest {
         SchemaName.of(db.schema()),
         1 << 20,
         kind -> true,
+        io.millrace.jobs.JobRequest::maxAttempts,
         WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO),
         new SimpleMeterRegistry());
   }
@@ -197,6 +198,7 @@ class CrashCascadeTest {
             SchemaName.of(db.schema()),
             1 << 20,
             kind -> true,
+            io.millrace.jobs.JobRequest::maxAttempts,
             WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO).only("billing", "nightly"),
             new SimpleMeterRegistry());
     assertThat(billing.reconcile()).isEqualTo(new Reconciler.Report(1, 1, 0, 0));

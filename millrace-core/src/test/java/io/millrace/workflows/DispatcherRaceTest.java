@@ -60,6 +60,7 @@ class DispatcherRaceTest {
         SchemaName.of(db.schema()),
         1 << 20,
         kind -> true,
+        io.millrace.jobs.JobRequest::maxAttempts,
         WorkflowOptions.DEFAULT,
         new SimpleMeterRegistry());
   }

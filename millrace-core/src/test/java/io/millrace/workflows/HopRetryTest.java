@@ -55,6 +55,7 @@ class HopRetryTest {
             SchemaName.of(db.schema()),
             1 << 20,
             kind -> true,
+            io.millrace.jobs.JobRequest::maxAttempts,
             WorkflowOptions.DEFAULT,
             meters)
         .dispatcher();

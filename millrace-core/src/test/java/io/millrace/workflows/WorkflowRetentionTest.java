@@ -38,6 +38,7 @@ class WorkflowRetentionTest {
         SchemaName.of(db.schema()),
         1 << 20,
         kind -> true,
+        io.millrace.jobs.JobRequest::maxAttempts,
         WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO).retention(retention),
         new SimpleMeterRegistry());
   }

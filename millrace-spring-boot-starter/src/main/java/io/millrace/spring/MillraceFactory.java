@@ -5,7 +5,6 @@ import io.millrace.Millrace;
 import io.millrace.MillraceBuilder;
 import io.millrace.backfills.Backfill;
 import io.millrace.base.ValidationException;
-import io.millrace.jobs.Backoff;
 import io.millrace.jobs.JobState;
 import io.millrace.jobs.PeriodicJob;
 import io.millrace.projections.Projection;
@@ -74,7 +73,7 @@ final class MillraceFactory {
     set("millrace.prefetch", p.getPrefetch(), b::prefetch);
     set("millrace.completion-batch", p.getCompletionBatch(), b::completionBatch);
     set("millrace.completion-linger", p.getCompletionLinger(), b::completionLinger);
-    backoff(p.getBackoff(), b);
+    RetrySettings.apply(p, b);
     set("millrace.listen", p.getListen(), b::listen);
     set("millrace.maintenance-interval", p.getMaintenanceInterval(), b::maintenanceInterval);
     set("millrace.housekeeping-interval", p.getHousekeepingInterval(), b::housekeepingInterval);
@@ -127,19 +126,6 @@ final class MillraceFactory {
               + "), which bounds the whole shutdown of the node");
     }
     return configured;
-  }
-
-  private static void backoff(MillraceProperties.Backoff p, MillraceBuilder b) {
-    if (p.getBase() == null && p.getMax() == null && p.getJitter() == null) {
-      return;
-    }
-    Backoff d = Backoff.DEFAULT;
-    double jitter = p.getJitter() == null ? d.jitter() : p.getJitter();
-    set("millrace.backoff.jitter", p.getJitter(), j -> new Backoff(d.base(), d.max(), j));
-    Duration base = p.getBase() == null ? d.base() : p.getBase();
-    Duration max = p.getMax() == null ? d.max() : p.getMax();
-    String blamed = p.getBase() != null ? "millrace.backoff.base" : "millrace.backoff.max";
-    set(blamed, p.getBase() != null ? base : max, x -> b.backoff(new Backoff(base, max, jitter)));
   }
 
   private static WorkflowOptions workflows(MillraceProperties.Workflows p) {
@@ -198,7 +184,7 @@ final class MillraceFactory {
     }
   }
 
-  private static InvalidConfigurationPropertyValueException invalid(
+  static InvalidConfigurationPropertyValueException invalid(
       String property, @Nullable Object value, ValidationException e) {
     String prefix = e.field() + ": ";
     String message = String.valueOf(e.getMessage());
@@ -208,7 +194,7 @@ final class MillraceFactory {
   }
 
   /** A map key as Boot writes it: {@code .name}, or {@code [name]} unless plain lower case. */
-  private static String key(String name) {
+  static String key(String name) {
     return name.matches("[a-z0-9-]+") ? "." + name : "[" + name + "]";
   }
 

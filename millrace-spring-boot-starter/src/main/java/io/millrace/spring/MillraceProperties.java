@@ -67,8 +67,23 @@ public class MillraceProperties {
   /** How long a completion may wait for others to share its statement; default 10ms. */
   private @Nullable Duration completionLinger;
 
-  /** Wait between failed attempts: exponential from base to max, with jitter. */
+  /**
+   * Wait between failed attempts of kinds without a backoff of their own: exponential from base to
+   * max, with jitter, or fixed.
+   */
   private final Backoff backoff = new Backoff();
+
+  /**
+   * The retry policy of kinds without one of their own (their backoff is millrace.backoff). A job's
+   * own maxAttempts wins over any policy.
+   */
+  private final Retry retry = new Retry();
+
+  /**
+   * Settings per job kind, by kind. Kinds with '.' or ':' go in brackets:
+   * millrace.kinds[email.send].retry.max-attempts.
+   */
+  private Map<String, Kind> kinds = new LinkedHashMap<>();
 
   /**
    * Whether to LISTEN for new-job notifications; default true. Turn off behind a pooler in
@@ -130,6 +145,31 @@ public class MillraceProperties {
     /** The fraction of the wait that is randomised, 0 to 1; default 0.2. */
     private @Nullable Double jitter;
 
+    /** How much each further attempt multiplies the wait, 1 to 100; default 2. */
+    private @Nullable Double factor;
+
+    /**
+     * The same wait after every failed attempt, without jitter, instead of base, factor, max and
+     * jitter (which must then be left unset).
+     */
+    private @Nullable Duration fixed;
+
+    public @Nullable Double getFactor() {
+      return factor;
+    }
+
+    public void setFactor(@Nullable Double factor) {
+      this.factor = factor;
+    }
+
+    public @Nullable Duration getFixed() {
+      return fixed;
+    }
+
+    public void setFixed(@Nullable Duration fixed) {
+      this.fixed = fixed;
+    }
+
     public @Nullable Duration getBase() {
       return base;
     }
@@ -152,6 +192,60 @@ public class MillraceProperties {
 
     public void setJitter(@Nullable Double jitter) {
       this.jitter = jitter;
+    }
+  }
+
+  /** How jobs are retried: attempts and the exceptions that fail a job at once. */
+  public static class Retry {
+    /**
+     * Attempts before a job fails for good, 1 to 1000; default 20. A job's own maxAttempts wins.
+     */
+    private @Nullable Integer maxAttempts;
+
+    /**
+     * Exception classes, by fully qualified name, that fail a job at once without retrying, when
+     * the handler throws one (or a subclass, or an exception caused by one). A handler's
+     * io.millrace.jobs.NonRetryableException always does. Default none; unknown classes refuse
+     * start-up.
+     */
+    private @Nullable List<String> nonRetryable;
+
+    public @Nullable Integer getMaxAttempts() {
+      return maxAttempts;
+    }
+
+    public void setMaxAttempts(@Nullable Integer maxAttempts) {
+      this.maxAttempts = maxAttempts;
+    }
+
+    public @Nullable List<String> getNonRetryable() {
+      return nonRetryable;
+    }
+
+    public void setNonRetryable(@Nullable List<String> nonRetryable) {
+      this.nonRetryable = nonRetryable;
+    }
+  }
+
+  /**
+   * One kind's retry policy; what it leaves unset comes from millrace.retry and millrace.backoff.
+   */
+  public static class KindRetry extends Retry {
+    /** Wait between this kind's failed attempts; unset values come from millrace.backoff. */
+    private final Backoff backoff = new Backoff();
+
+    public Backoff getBackoff() {
+      return backoff;
+    }
+  }
+
+  /** Settings of one job kind. */
+  public static class Kind {
+    /** How jobs of this kind are retried. */
+    private final KindRetry retry = new KindRetry();
+
+    public KindRetry getRetry() {
+      return retry;
     }
   }
 
@@ -411,6 +505,18 @@ public class MillraceProperties {
 
   public Backoff getBackoff() {
     return backoff;
+  }
+
+  public Retry getRetry() {
+    return retry;
+  }
+
+  public Map<String, Kind> getKinds() {
+    return kinds;
+  }
+
+  public void setKinds(Map<String, Kind> kinds) {
+    this.kinds = kinds;
   }
 
   public @Nullable Boolean getListen() {

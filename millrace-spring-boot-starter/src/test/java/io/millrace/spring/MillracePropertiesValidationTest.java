@@ -12,7 +12,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * Every value the builder refuses fails start-up with the property's own name, never a builder
- * field the user did not write. One row per setting the starter passes on.
+ * field the user did not write. One row per setting the starter passes on (several settings in a
+ * row are separated by ";").
  */
 class MillracePropertiesValidationTest {
   private static final TestDatabase db = TestDatabase.create("spring_validation");
@@ -50,6 +51,17 @@ class MillracePropertiesValidationTest {
         "millrace.backoff.jitter=1.5 | millrace.backoff.jitter",
         "millrace.backoff.base=2h | millrace.backoff.base",
         "millrace.backoff.max=-1s | millrace.backoff.max",
+        "millrace.backoff.factor=0.5 | millrace.backoff.factor",
+        "millrace.backoff.fixed=-1s | millrace.backoff.fixed",
+        "millrace.backoff.fixed=1s;millrace.backoff.base=2s | millrace.backoff.fixed",
+        "millrace.retry.max-attempts=0 | millrace.retry.max-attempts",
+        "millrace.retry.non-retryable=com.example.NoSuchException | millrace.retry.non-retryable",
+        "millrace.retry.non-retryable=java.lang.String | millrace.retry.non-retryable",
+        "millrace.kinds[mail.send].retry.max-attempts=1001 | millrace.kinds[mail.send].retry.max-attempts",
+        "millrace.kinds[mail.send].retry.backoff.jitter=2 | millrace.kinds[mail.send].retry.backoff.jitter",
+        "millrace.kinds[mail.send].retry.backoff.base=2h | millrace.kinds[mail.send].retry.backoff.base",
+        "millrace.kinds.report.retry.non-retryable=java.lang.IllegalStateException,nope.Missing | millrace.kinds.report.retry.non-retryable",
+        "millrace.kinds[bad kind].retry.max-attempts=3 | millrace.kinds[bad kind]",
         "millrace.maintenance-interval=0s | millrace.maintenance-interval",
         "millrace.housekeeping-interval=-5m | millrace.housekeeping-interval",
         "millrace.retention.completed=-1d | millrace.retention.completed",
@@ -69,7 +81,7 @@ class MillracePropertiesValidationTest {
       })
   void aRefusedValueFailsStartUpNamingItsProperty(String setting, String property) {
     runner
-        .withPropertyValues(setting)
+        .withPropertyValues(setting.split(";"))
         .run(
             context ->
                 assertThat(context)
