@@ -36,9 +36,15 @@ public final class JobsComponent implements Component {
     this.options = options;
     this.handlers = new HandlerRegistry(options.handlers());
     this.enqueuer =
-        new Enqueuer(node.dataSource(), node.schema(), options.maxArgsBytes(), this::acceptsKind);
+        new Enqueuer(
+            node.dataSource(),
+            node.schema(),
+            options.maxArgsBytes(),
+            this::acceptsKind,
+            node.json());
     this.admin = new JobAdmin(node.dataSource(), node.schema());
-    this.periodic = new PeriodicJobs(node.dataSource(), node.schema(), options.misfireThreshold());
+    this.periodic =
+        new PeriodicJobs(node.dataSource(), node.schema(), options.misfireThreshold(), node.json());
     this.rescuer = new Rescuer(node.dataSource(), node.schema(), options.rescueGrace());
     this.retention = new HistoryRetention(node.dataSource(), node.schema(), options.retention());
   }
@@ -99,7 +105,13 @@ public final class JobsComponent implements Component {
     }
     if (!options.workers().queues().isEmpty()) {
       Workers started =
-          new Workers(node.dataSource(), node.schema(), handlers, options.workers(), node.meters());
+          new Workers(
+              node.dataSource(),
+              node.schema(),
+              handlers,
+              options.workers(),
+              node.meters(),
+              node.json());
       started.start();
       workers = started;
     }

@@ -1,5 +1,6 @@
 package io.millrace.jobs;
 
+import io.millrace.base.JsonCodec;
 import io.millrace.base.MillraceException;
 import io.millrace.internal.sql.Instants;
 import io.millrace.internal.sql.SqlFile;
@@ -36,12 +37,18 @@ final class PeriodicJobs {
   private final SqlFile sql;
   private final Enqueuer enqueuer;
   private final Duration misfireThreshold;
+  private final JsonCodec codec;
 
-  PeriodicJobs(DataSource dataSource, SchemaName schema, Duration misfireThreshold) {
+  /**
+   * @param codec writes the args of templates given as objects (at registration, once)
+   */
+  PeriodicJobs(
+      DataSource dataSource, SchemaName schema, Duration misfireThreshold, JsonCodec codec) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(PeriodicJobs.class, "schedules.sql", schema);
-    this.enqueuer = new Enqueuer(dataSource, schema, Integer.MAX_VALUE, kind -> true);
+    this.enqueuer = new Enqueuer(dataSource, schema, Integer.MAX_VALUE, kind -> true, codec);
     this.misfireThreshold = misfireThreshold;
+    this.codec = codec;
   }
 
   void register(List<PeriodicJob> jobs) {
@@ -53,7 +60,7 @@ final class PeriodicJobs {
           ps.setString(2, job.schedule().spec());
           ps.setString(3, t.kind());
           ps.setString(4, t.queue());
-          ps.setString(5, t.argsJson());
+          ps.setString(5, t.argsJson(codec));
           ps.setInt(6, t.priority());
           ps.setInt(7, t.maxAttempts());
           ps.setString(8, job.misfire().name().toLowerCase(java.util.Locale.ROOT));

@@ -1,6 +1,7 @@
 package io.millrace.jobs;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.base.JsonCodec;
 import io.millrace.schema.SchemaName;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -54,7 +55,8 @@ final class Workers {
       SchemaName schema,
       HandlerRegistry handlers,
       WorkerSettings settings,
-      MeterRegistry registry) {
+      MeterRegistry registry,
+      JsonCodec codec) {
     this.settings = settings;
     this.store = new JobStore(dataSource, schema);
     this.metrics = new WorkerMetrics(registry);
@@ -115,7 +117,8 @@ final class Workers {
             settings.nodeId(),
             metrics,
             overruns,
-            outcomes);
+            outcomes,
+            codec);
     runnerRef[0] = runner;
     for (Map.Entry<String, Integer> q : settings.queues().entrySet()) {
       ExecutorService pool =

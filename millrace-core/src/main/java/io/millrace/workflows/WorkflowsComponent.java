@@ -23,7 +23,13 @@ public final class WorkflowsComponent implements Component {
       NodeContext node, WorkflowOptions options, int maxArgsBytes, Predicate<String> kindAccepted) {
     this.workflows =
         new Workflows(
-            node.dataSource(), node.schema(), maxArgsBytes, kindAccepted, options, node.meters());
+            node.dataSource(),
+            node.schema(),
+            maxArgsBytes,
+            kindAccepted,
+            options,
+            node.meters(),
+            node.json());
   }
 
   public Workflows workflows() {

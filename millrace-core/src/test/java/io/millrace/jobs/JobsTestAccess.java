@@ -39,6 +39,8 @@ public final class JobsTestAccess {
   /** Registers periodic jobs as a starting node would. */
   public static void registerPeriodic(
       DataSource dataSource, SchemaName schema, List<PeriodicJob> jobs) {
-    new PeriodicJobs(dataSource, schema, Duration.ofMinutes(1)).register(jobs);
+    new PeriodicJobs(
+            dataSource, schema, Duration.ofMinutes(1), io.millrace.base.Jackson2Codec.defaults())
+        .register(jobs);
   }
 }

@@ -130,7 +130,11 @@ class MisfirePolicyTest {
   }
 
   private static PeriodicJobs periodic(Duration threshold) {
-    return new PeriodicJobs(db.dataSource(), SchemaName.of(db.schema()), threshold);
+    return new PeriodicJobs(
+        db.dataSource(),
+        SchemaName.of(db.schema()),
+        threshold,
+        io.millrace.base.Jackson2Codec.defaults());
   }
 
   private static List<Instant> ticksFired(String name) {

@@ -61,7 +61,8 @@ class DispatcherRaceTest {
         1 << 20,
         kind -> true,
         WorkflowOptions.DEFAULT,
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(),
+        io.millrace.base.Jackson2Codec.defaults());
   }
 
   @Test

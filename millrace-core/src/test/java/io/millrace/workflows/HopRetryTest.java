@@ -56,7 +56,8 @@ class HopRetryTest {
             1 << 20,
             kind -> true,
             WorkflowOptions.DEFAULT,
-            meters)
+            meters,
+            io.millrace.base.Jackson2Codec.defaults())
         .dispatcher();
   }
 

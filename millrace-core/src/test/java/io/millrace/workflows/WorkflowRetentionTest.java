@@ -39,7 +39,8 @@ class WorkflowRetentionTest {
         1 << 20,
         kind -> true,
         WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO).retention(retention),
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(),
+        io.millrace.base.Jackson2Codec.defaults());
   }
 
   @Test

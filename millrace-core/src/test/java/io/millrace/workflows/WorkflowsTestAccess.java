@@ -20,7 +20,13 @@ public final class WorkflowsTestAccess {
       Predicate<String> kindAccepted,
       WorkflowOptions options) {
     return new Workflows(
-        dataSource, schema, maxArgsBytes, kindAccepted, options, new SimpleMeterRegistry());
+        dataSource,
+        schema,
+        maxArgsBytes,
+        kindAccepted,
+        options,
+        new SimpleMeterRegistry(),
+        io.millrace.base.Jackson2Codec.defaults());
   }
 
   /** One reconciler sweep; returns how many workflows it advanced. */
