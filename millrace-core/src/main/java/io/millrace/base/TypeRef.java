@@ -22,6 +22,21 @@ public abstract class TypeRef<T> {
     this.type = p.getActualTypeArguments()[0];
   }
 
+  private TypeRef(Type type) {
+    this.type = type;
+  }
+
+  /**
+   * A TypeRef for a type known only at run time (a {@code Class}, or a framework's reflection of a
+   * generic type). Nothing checks that {@code T} is {@code type}: prefer the anonymous subclass.
+   */
+  public static <T> TypeRef<T> of(Type type) {
+    if (type == null) {
+      throw new ValidationException("type", "must not be null");
+    }
+    return new TypeRef<T>(type) {};
+  }
+
   /** The captured type, e.g. {@code java.util.List<com.example.LineItem>}. */
   public final Type type() {
     return type;

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.Millrace;
 import io.millrace.MillraceBuilder;
 import io.millrace.backfills.Backfill;
+import io.millrace.base.JsonCodec;
+import io.millrace.base.TypeRef;
 import io.millrace.base.ValidationException;
 import io.millrace.jobs.Backoff;
 import io.millrace.jobs.JobState;
@@ -39,6 +41,7 @@ final class MillraceFactory {
       List<Projection> projections,
       List<Backfill> backfills,
       @Nullable MeterRegistry meterRegistry,
+      JsonCodec jsonCodec,
       List<MillraceBuilderCustomizer> customizers) {}
 
   static Millrace create(
@@ -99,6 +102,7 @@ final class MillraceFactory {
     if (beans.meterRegistry() != null) {
       b.meterRegistry(beans.meterRegistry());
     }
+    b.jsonCodec(beans.jsonCodec());
     beans.customizers().forEach(c -> c.customize(b));
     try {
       return b.build();
@@ -165,10 +169,11 @@ final class MillraceFactory {
   }
 
   private static <A> void register(MillraceBuilder b, MillraceHandler<A> h) {
+    TypeRef<A> argsType = TypeRef.of(h.argsType());
     if (h.timeout().isPresent()) {
-      b.handler(h.kind(), h.argsType(), h, h.timeout().get());
+      b.handler(h.kind(), argsType, h, h.timeout().get());
     } else {
-      b.handler(h.kind(), h.argsType(), h);
+      b.handler(h.kind(), argsType, h);
     }
   }
 
