@@ -87,6 +87,15 @@ class MillraceJsonCodecTest {
               // Boot 4 configures a Jackson 3 JsonMapper, Boot 3 a Jackson 2 ObjectMapper.
               assertThat(codec.getClass().getSimpleName())
                   .isEqualTo(BootLine.BOOT4 ? "Jackson3Codec" : "Jackson2Codec");
+              if (!BootLine.BOOT4) {
+                assertThat(
+                        org.springframework.util.ClassUtils.isPresent(
+                            MillraceJsonCodecs.JACKSON3, null))
+                    .as("a Boot 3 application's class path, without Jackson 3")
+                    .isFalse();
+                assertThat(((Jackson2Codec) codec).mapper())
+                    .isSameAs(context.getBean(ObjectMapper.class));
+              }
               Millrace millrace = context.getBean(Millrace.class);
               assertThat(millrace.jsonCodec()).isSameAs(codec);
               MillraceTemplate template = context.getBean(MillraceTemplate.class);
