@@ -100,6 +100,12 @@ class JsonCodecTest {
                       received.put("lines", job.args());
                       return Map.of("line_count", job.args().size());
                     })
+                .handler(
+                    "order.raw",
+                    JsonNode.class,
+                    job ->
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) job.args())
+                            .put("seen", true))
                 .projection(orders)
                 .build()) {
       node.migrate();
@@ -126,6 +132,15 @@ class JsonCodecTest {
           .isEqualTo(tree("[{\"sku\":\"a\",\"unit_count\":2},{\"sku\":\"b\",\"unit_count\":1}]"));
       assertThat(received.get("lines")).isEqualTo(lines);
       assertThat(((List<?>) received.get("lines")).get(0)).isInstanceOf(LineItem.class);
+
+      // Millrace's own trees pass through whatever the codec: args read as JsonNode, a JsonNode
+      // result, and a JsonNode given as args.
+      long raw =
+          node.enqueue(
+                  JobRequest.of(
+                      "order.raw", io.millrace.base.Json.MAPPER.createObjectNode().put("a", 1)))
+              .id();
+      assertThat(finished(node, raw).result()).isEqualTo(tree("{\"a\":1,\"seen\":true}"));
 
       // A workflow step's args.
       SubmittedWorkflow flow =

@@ -47,7 +47,9 @@ public final class Json {
     }
     JsonNode tree;
     try {
-      if (codec instanceof Jackson2Codec jackson) {
+      if (value instanceof JsonNode node) {
+        tree = node; // already Millrace's tree: another library's codec would take it for a bean
+      } else if (codec instanceof Jackson2Codec jackson) {
         // The same mapper straight to a tree: no text in between (the default codec's hot path).
         tree = jackson.mapper().valueToTree(value);
       } else {

@@ -50,9 +50,13 @@ final class HandedBack {
     }
     String json;
     try {
-      if (codec instanceof Jackson2Codec jackson) {
-        // The same mapper straight to a tree: no text in between (the default codec's hot path).
-        JsonNode tree = jackson.mapper().valueToTree(value);
+      if (value instanceof JsonNode || codec instanceof Jackson2Codec) {
+        // Straight to a tree, no text in between: a JsonNode is one already (another library's
+        // codec would take it for a bean), and the default codec's mapper builds one directly.
+        JsonNode tree =
+            value instanceof JsonNode node
+                ? node
+                : ((Jackson2Codec) codec).mapper().valueToTree(value);
         Storable.json("result", tree);
         json = Json.MAPPER.writeValueAsString(tree);
       } else {
