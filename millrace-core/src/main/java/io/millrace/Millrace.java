@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.millrace.backfills.Backfills;
 import io.millrace.backfills.BackfillsComponent;
+import io.millrace.base.JsonCodec;
 import io.millrace.base.MillraceException;
 import io.millrace.cluster.MaintenanceFailure;
 import io.millrace.cluster.Nodes;
@@ -94,7 +95,8 @@ public final class Millrace implements AutoCloseable {
             settings.lease(),
             settings.pollInterval(),
             settings.listen(),
-            meters);
+            meters,
+            settings.jsonCodec());
     this.migrator = new SchemaMigrator(settings.dataSource(), settings.schema());
     this.nodes = new NodeRegistry(settings.dataSource(), settings.schema());
     this.jobs = new JobsComponent(node, settings.jobsOptions());
@@ -262,6 +264,14 @@ public final class Millrace implements AutoCloseable {
 
   public MeterRegistry meters() {
     return node.meters();
+  }
+
+  /**
+   * How this node writes and reads the application's values as JSON (see {@link
+   * MillraceBuilder#jsonCodec}); for example, to read a job's stored result into your own type.
+   */
+  public JsonCodec jsonCodec() {
+    return node.json();
   }
 
   public SchemaName schema() {

@@ -1,7 +1,10 @@
 package io.millrace;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.base.Jackson2Codec;
+import io.millrace.base.JsonCodec;
 import io.millrace.base.Storable;
+import io.millrace.base.TypeRef;
 import io.millrace.base.ValidationException;
 import io.millrace.jobs.Backoff;
 import io.millrace.jobs.HandlerBinding;
@@ -67,6 +70,7 @@ public final class MillraceBuilder {
   private Duration shutdownTimeout = Duration.ofSeconds(30);
   private Duration countsRefreshInterval = Duration.ofSeconds(15);
   private @Nullable MeterRegistry meterRegistry;
+  private JsonCodec jsonCodec = Jackson2Codec.defaults();
   private io.millrace.workflows.WorkflowOptions workflowOptions =
       io.millrace.workflows.WorkflowOptions.DEFAULT;
   private final List<io.millrace.backfills.Backfill> backfills = new ArrayList<>();
@@ -105,9 +109,21 @@ public final class MillraceBuilder {
     return this;
   }
 
-  /** Runs jobs of {@code kind}; their JSON args are deserialised into {@code argsType}. */
+  /**
+   * Runs jobs of {@code kind}; their JSON args are read into {@code argsType} by the node's {@link
+   * #jsonCodec} ({@code JsonNode} or {@code Object}: Millrace's exact tree; {@code String}: the
+   * text).
+   */
   public <A> MillraceBuilder handler(String kind, Class<A> argsType, JobHandler<A> handler) {
     return handler(new HandlerBinding<>(kind, argsType, handler, null));
+  }
+
+  /**
+   * As {@link #handler(String, Class, JobHandler)}, for args of a generic type: {@code new
+   * TypeRef<List<LineItem>>() {}}.
+   */
+  public <A> MillraceBuilder handler(String kind, TypeRef<A> argsType, JobHandler<A> handler) {
+    return handler(new HandlerBinding<>(kind, typeOf(argsType), handler, null));
   }
 
   /**
@@ -118,6 +134,19 @@ public final class MillraceBuilder {
   public <A> MillraceBuilder handler(
       String kind, Class<A> argsType, JobHandler<A> handler, Duration timeout) {
     return handler(new HandlerBinding<>(kind, argsType, handler, timeout));
+  }
+
+  /** As {@link #handler(String, TypeRef, JobHandler)}, with a deadline per attempt. */
+  public <A> MillraceBuilder handler(
+      String kind, TypeRef<A> argsType, JobHandler<A> handler, Duration timeout) {
+    return handler(new HandlerBinding<>(kind, typeOf(argsType), handler, timeout));
+  }
+
+  private static java.lang.reflect.Type typeOf(TypeRef<?> ref) {
+    if (ref == null) {
+      throw new ValidationException("argsType", "must not be null");
+    }
+    return ref.type();
   }
 
   private MillraceBuilder handler(HandlerBinding<?> binding) {
@@ -355,6 +384,22 @@ public final class MillraceBuilder {
   }
 
   /**
+   * How the application's values become JSON and back: job args given as objects, the args handlers
+   * receive, handlers' results, event data and metadata given as objects, {@code Event.dataAs} and
+   * projection documents. Default {@link Jackson2Codec#defaults()}; pass {@code
+   * Jackson2Codec.of(yourObjectMapper)} or {@code Jackson3Codec.of(yourJsonMapper)} to use the
+   * application's own mapper (its modules, naming strategy, Kotlin support...). Whatever the codec
+   * writes is checked for what PostgreSQL can store before it reaches SQL.
+   */
+  public MillraceBuilder jsonCodec(JsonCodec codec) {
+    if (codec == null) {
+      throw new ValidationException("jsonCodec", "must not be null");
+    }
+    this.jsonCodec = codec;
+    return this;
+  }
+
+  /**
    * How this node advances workflows: the reconciler's stale threshold (default 1 s) and batch
    * (default 1,000), an optional namespace or tag it is limited to, whether this node dispatches
    * completion events live (default true) and how long finished workflows are kept (default 7
@@ -441,6 +486,7 @@ public final class MillraceBuilder {
             shutdownTimeout,
             countsRefreshInterval,
             meterRegistry,
+            jsonCodec,
             workflowOptions,
             List.copyOf(backfills),
             List.copyOf(projections)));

@@ -1,6 +1,7 @@
 package io.millrace;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.base.JsonCodec;
 import io.millrace.jobs.HandlerBinding;
 import io.millrace.jobs.JobState;
 import io.millrace.jobs.JobsOptions;
@@ -46,6 +47,7 @@ record MillraceSettings(
     Duration shutdownTimeout,
     Duration countsRefreshInterval,
     @Nullable MeterRegistry meterRegistry,
+    JsonCodec jsonCodec,
     io.millrace.workflows.WorkflowOptions workflowOptions,
     List<io.millrace.backfills.Backfill> backfills,
     List<io.millrace.projections.Projection> projections) {

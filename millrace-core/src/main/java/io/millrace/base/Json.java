@@ -8,9 +8,16 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.lang.reflect.Type;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
-/** The one JSON mapper Millrace uses for args, results and errors. */
+/**
+ * Millrace's own JSON: the trees it stores and reads back (exact decimals), the error records it
+ * writes, the admin API. The application's values go through the node's {@link JsonCodec} instead;
+ * {@link #encode} and {@link #decode} are the bridge between the two, and every value a codec
+ * writes is checked by {@link Storable#json} there.
+ */
 public final class Json {
   public static final ObjectMapper MAPPER =
       new ObjectMapper()
@@ -27,6 +34,62 @@ public final class Json {
           .with(JsonNodeFactory.withExactBigDecimals(true));
 
   private Json() {}
+
+  /**
+   * {@code value} written by {@code codec} and checked for what {@code jsonb} can store, as a tree:
+   * written as text directly, NaN would become the string "NaN" and U+0000 an escape that jsonb
+   * refuses. A {@link ValidationException} names {@code field} when the codec cannot write it or
+   * PostgreSQL could not store it.
+   */
+  public static JsonNode encode(JsonCodec codec, String field, Object value) {
+    if (value == null) {
+      throw new ValidationException(field, "must not be null; use an empty object instead");
+    }
+    JsonNode tree;
+    try {
+      if (value instanceof JsonNode node) {
+        tree = node; // already Millrace's tree: another library's codec would take it for a bean
+      } else if (codec instanceof Jackson2Codec jackson) {
+        // The same mapper straight to a tree: no text in between (the default codec's hot path).
+        tree = jackson.mapper().valueToTree(value);
+      } else {
+        tree = parse(codec.write(value));
+      }
+    } catch (ValidationException e) {
+      throw e;
+    } catch (JsonProcessingException e) {
+      throw new ValidationException(
+          field,
+          "cannot be stored: the JSON codec wrote invalid JSON ("
+              + Storable.escape(e.getOriginalMessage())
+              + ")");
+    } catch (RuntimeException | StackOverflowError e) {
+      throw new ValidationException(
+          field,
+          "cannot be serialised to JSON: "
+              + (e instanceof StackOverflowError
+                  ? "it nests too deeply"
+                  : Storable.escape(String.valueOf(e.getMessage()))));
+    }
+    if (tree == null || tree.isMissingNode()) {
+      throw new ValidationException(field, "cannot be serialised to JSON: the codec wrote nothing");
+    }
+    return Storable.json(field, tree);
+  }
+
+  /**
+   * Stored JSON text read by {@code codec} as {@code type}; {@code String} is the text itself, and
+   * {@code JsonNode} or {@code Object} Millrace's exact tree, whatever the codec.
+   */
+  public static Object decode(JsonCodec codec, String json, Type type) {
+    if (type == String.class) {
+      return json;
+    }
+    if (type == JsonNode.class || type == Object.class) {
+      return Objects.requireNonNull(tree(json));
+    }
+    return codec.read(json, type);
+  }
 
   public static String write(Object value) {
     try {

@@ -1,7 +1,7 @@
 package io.millrace.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.base.Json;
+import io.millrace.base.JsonCodec;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.internal.sql.SqlErrors;
@@ -62,6 +62,7 @@ final class AttemptRunner {
   private final WorkerMetrics metrics;
   private final Overruns overruns;
   private final Executor outcomes;
+  private final JsonCodec codec;
 
   AttemptRunner(
       HandlerRegistry handlers,
@@ -73,8 +74,10 @@ final class AttemptRunner {
       String nodeId,
       WorkerMetrics metrics,
       Overruns overruns,
-      Executor outcomes) {
+      Executor outcomes,
+      JsonCodec codec) {
     this.handlers = handlers;
+    this.codec = codec;
     this.store = store;
     this.completions = completions;
     this.inFlight = inFlight;
@@ -123,12 +126,12 @@ final class AttemptRunner {
     }
     Object args;
     try {
-      args = deserialise(job.argsJson(), registration.argsType());
+      args = Json.decode(codec, job.argsJson(), registration.argsType());
     } catch (Exception e) {
       fail(
           attempt,
           "args could not be deserialised into "
-              + registration.argsType().getName()
+              + registration.argsType().getTypeName()
               + ": "
               + e.getMessage(),
           e,
@@ -277,16 +280,6 @@ final class AttemptRunner {
     return new JobContext(job, args);
   }
 
-  private static Object deserialise(String json, Class<?> type) throws Exception {
-    if (type == String.class) {
-      return json;
-    }
-    if (type == JsonNode.class || type == Object.class) {
-      return Json.parse(json);
-    }
-    return Json.MAPPER.readValue(json, type);
-  }
-
   private void record(Attempt attempt, @Nullable Object result, @Nullable Throwable thrown) {
     ClaimedJob job = attempt.job;
     Attempt.StopCause cause = attempt.stopCause();
@@ -336,7 +329,7 @@ final class AttemptRunner {
           error(job, "cancelled by handler: " + cancel.reason(), null));
       return;
     }
-    HandedBack.Result checked = HandedBack.result(result);
+    HandedBack.Result checked = HandedBack.result(codec, result);
     if (checked instanceof HandedBack.Refused refused) {
       fail(attempt, refused.reason(), refused.cause(), true);
     } else if (checked instanceof HandedBack.Accepted accepted) {

@@ -1,6 +1,7 @@
 package io.millrace.jobs;
 
 import io.millrace.base.Json;
+import io.millrace.base.JsonCodec;
 import io.millrace.base.MillraceException;
 import io.millrace.base.ValidationException;
 import io.millrace.internal.sql.SqlFile;
@@ -36,19 +37,23 @@ final class Enqueuer {
   private final int maxArgsBytes;
   private final Predicate<String> kindAccepted;
   private final ToIntFunction<JobRequest> maxAttempts;
+  private final JsonCodec codec;
 
   /**
    * @param kindAccepted whether a kind may be enqueued; a node that registered handlers rejects
    *     kinds no handler knows unless they were declared as handled elsewhere
    * @param maxAttempts the max attempts a request is stored with (its own, or its kind's policy's)
+   * @param codec writes args given as objects
    */
   Enqueuer(
       DataSource dataSource,
       SchemaName schema,
       int maxArgsBytes,
       Predicate<String> kindAccepted,
-      ToIntFunction<JobRequest> maxAttempts) {
+      ToIntFunction<JobRequest> maxAttempts,
+      JsonCodec codec) {
     this.dataSource = dataSource;
+    this.codec = codec;
     this.sql = SqlFile.load(Enqueuer.class, "jobs.sql", schema);
     this.maxArgsBytes = maxArgsBytes;
     this.kindAccepted = kindAccepted;
@@ -57,9 +62,9 @@ final class Enqueuer {
 
   /** Enqueues in a transaction of its own. */
   List<EnqueueResult> enqueue(List<JobRequest> requests) {
-    validate(requests);
+    String[] args = validate(requests);
     try {
-      return Transactions.inTransaction(dataSource, c -> insert(c, requests));
+      return Transactions.inTransaction(dataSource, c -> insert(c, requests, args));
     } catch (SQLException e) {
       throw new MillraceException("enqueue failed: " + e.getMessage(), e);
     }
@@ -67,20 +72,24 @@ final class Enqueuer {
 
   /** Enqueues inside the caller's transaction; commits nothing. */
   List<EnqueueResult> enqueue(Connection connection, List<JobRequest> requests) {
-    validate(requests);
+    String[] args = validate(requests);
     try {
-      return insert(connection, requests);
+      return insert(connection, requests, args);
     } catch (SQLException e) {
       throw new MillraceException("enqueue failed: " + e.getMessage(), e);
     }
   }
 
-  private void validate(List<JobRequest> requests) {
+  /** Checks every request and returns their args as JSON text, in request order. */
+  private String[] validate(List<JobRequest> requests) {
     if (requests.isEmpty()) {
       throw new ValidationException("jobs", "nothing to enqueue");
     }
-    for (JobRequest r : requests) {
-      int size = r.argsJson().getBytes(StandardCharsets.UTF_8).length;
+    String[] args = new String[requests.size()];
+    for (int i = 0; i < args.length; i++) {
+      JobRequest r = requests.get(i);
+      args[i] = r.argsJson(codec);
+      int size = args[i].getBytes(StandardCharsets.UTF_8).length;
       if (size > maxArgsBytes) {
         throw new ValidationException(
             "args",
@@ -97,13 +106,14 @@ final class Enqueuer {
             "kind", "'" + r.kind() + "' is unknown: no handler is registered for it on this node");
       }
     }
+    return args;
   }
 
-  private List<EnqueueResult> insert(Connection c, List<JobRequest> requests) throws SQLException {
+  private List<EnqueueResult> insert(Connection c, List<JobRequest> requests, String[] args)
+      throws SQLException {
     int n = requests.size();
     String[] queues = new String[n];
     String[] kinds = new String[n];
-    String[] args = new String[n];
     Integer[] priorities = new Integer[n];
     @Nullable String[] runAts = new @Nullable String[n];
     Integer[] maxAttempts = new Integer[n];
@@ -114,7 +124,6 @@ final class Enqueuer {
       JobRequest r = requests.get(i);
       queues[i] = r.queue();
       kinds[i] = r.kind();
-      args[i] = r.argsJson();
       priorities[i] = r.priority();
       runAts[i] = r.runAt() == null ? null : r.runAt().toString();
       maxAttempts[i] = this.maxAttempts.applyAsInt(r);
@@ -146,7 +155,7 @@ final class Enqueuer {
       }
     }
     if (!duplicates.isEmpty()) {
-      resolveDuplicates(c, requests, results, duplicates);
+      resolveDuplicates(c, requests, args, results, duplicates);
     }
     return List.of(results);
   }
@@ -158,6 +167,7 @@ final class Enqueuer {
   private void resolveDuplicates(
       Connection c,
       List<JobRequest> requests,
+      String[] args,
       EnqueueResult[] results,
       Map<String, List<Integer>> duplicates)
       throws SQLException {
@@ -184,7 +194,8 @@ final class Enqueuer {
       duplicates.values().forEach(again::addAll);
       duplicates.clear();
       List<JobRequest> retry = again.stream().map(requests::get).toList();
-      List<EnqueueResult> inserted = insert(c, retry);
+      String[] retryArgs = again.stream().map(i -> args[i]).toArray(String[]::new);
+      List<EnqueueResult> inserted = insert(c, retry, retryArgs);
       for (int i = 0; i < again.size(); i++) {
         results[again.get(i)] = inserted.get(i);
       }

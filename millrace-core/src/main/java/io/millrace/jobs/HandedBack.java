@@ -1,8 +1,11 @@
 package io.millrace.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.base.Contract;
+import io.millrace.base.Jackson2Codec;
 import io.millrace.base.Json;
+import io.millrace.base.JsonCodec;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import java.io.PrintWriter;
@@ -15,9 +18,10 @@ import org.jspecify.annotations.Nullable;
  * batched statement unchecked and fails there takes the whole batch down with it, so every check
  * happens here, per attempt.
  *
- * <p>Results are checked ({@link Storable#json}, at most {@link #MAX_RESULT_BYTES}) and refused
- * with a reason; texts (error messages, stack traces, reasons) are never refused but capped and
- * {@linkplain Storable#escape escaped}, so the real error is always recorded.
+ * <p>Results are written by the node's {@link JsonCodec}, then checked ({@link Storable#json}, at
+ * most {@link #MAX_RESULT_BYTES}) and refused with a reason; texts (error messages, stack traces,
+ * reasons) are never refused but capped and {@linkplain Storable#escape escaped}, so the real error
+ * is always recorded.
  */
 final class HandedBack {
   /** The largest result recorded, as UTF-8 JSON: the default largest args document. */
@@ -40,16 +44,36 @@ final class HandedBack {
 
   record Refused(String reason, @Nullable Throwable cause) implements Result {}
 
-  static Result result(@Nullable Object value) {
+  static Result result(JsonCodec codec, @Nullable Object value) {
     if (value == null) {
       return new Accepted(null);
     }
-    JsonNode tree;
     String json;
     try {
-      tree = Json.MAPPER.valueToTree(value);
-      Storable.json("result", tree);
-      json = Json.MAPPER.writeValueAsString(tree);
+      if (value instanceof JsonNode || codec instanceof Jackson2Codec) {
+        // Straight to a tree, no text in between: a JsonNode is one already (another library's
+        // codec would take it for a bean), and the default codec's mapper builds one directly.
+        JsonNode tree =
+            value instanceof JsonNode node
+                ? node
+                : ((Jackson2Codec) codec).mapper().valueToTree(value);
+        Storable.json("result", tree);
+        json = Json.MAPPER.writeValueAsString(tree);
+      } else {
+        String written = codec.write(value);
+        JsonNode tree;
+        try {
+          tree = Json.parse(written);
+        } catch (JsonProcessingException e) {
+          return new Refused(
+              "the handler's result cannot be stored: the JSON codec wrote invalid JSON ("
+                  + e.getOriginalMessage()
+                  + ")",
+              null);
+        }
+        Storable.json("result", tree);
+        json = Json.MAPPER.writeValueAsString(tree);
+      }
     } catch (ValidationException e) {
       return new Refused("the handler's result cannot be stored: " + e.getMessage(), null);
     } catch (StackOverflowError e) {

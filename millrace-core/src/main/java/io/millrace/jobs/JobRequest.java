@@ -3,6 +3,7 @@ package io.millrace.jobs;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.base.Json;
+import io.millrace.base.JsonCodec;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import java.time.Duration;
@@ -16,7 +17,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A job to enqueue: its kind, JSON args and options. Every setter validates its value and throws a
  * {@link ValidationException} naming the field, so a bad request fails where it is built, before
- * anything is written.
+ * anything is written. Args given as an object ({@link #of}) are written to JSON by the node that
+ * enqueues the request, with its {@link JsonCodec}, and checked there, before anything is written.
  *
  * <pre>{@code
  * JobRequest.of("email.send", new EmailArgs("ada@example.com"))
@@ -36,7 +38,13 @@ public final class JobRequest {
   public static final int MAX_UNIQUE_KEY_LENGTH = 512;
 
   private final String kind;
-  private final String argsJson;
+
+  /** The args as JSON text ({@link #ofJson}), or null when they are {@link #args}. */
+  private final @Nullable String argsJson;
+
+  /** The args as an object ({@link #of}), written by the enqueuing node's codec; or null. */
+  private final @Nullable Object args;
+
   private String queue = DEFAULT_QUEUE;
   private int priority = 0;
   private @Nullable Instant runAt;
@@ -46,25 +54,26 @@ public final class JobRequest {
   private List<String> tags = List.of();
   private @Nullable Duration timeout;
 
-  private JobRequest(String kind, String argsJson) {
+  private JobRequest(String kind, @Nullable String argsJson, @Nullable Object args) {
     this.kind = requireName("kind", kind);
     this.argsJson = argsJson;
+    this.args = args;
   }
 
-  /** A job whose args are {@code args} serialised to JSON with Jackson. */
+  /**
+   * A job whose args are {@code args}: a record, a class, a {@code Map}, a list... written to JSON
+   * by the enqueuing node's {@link JsonCodec} (the application's own mapper under Spring Boot). A
+   * value the codec cannot write, or whose JSON PostgreSQL could not store, is refused at enqueue
+   * with a {@link ValidationException} naming {@code args}, and nothing is written.
+   */
   public static JobRequest of(String kind, Object args) {
     if (args == null) {
       throw new ValidationException("args", "must not be null; use an empty object instead");
     }
-    JsonNode tree;
-    try {
-      tree = Json.MAPPER.valueToTree(args);
-    } catch (IllegalArgumentException e) {
-      throw new ValidationException("args", "cannot be serialised to JSON: " + e.getMessage());
+    if (args instanceof JsonNode node) {
+      return new JobRequest(kind, checked(node), null);
     }
-    // Checked as a tree: written as text, NaN would become the string "NaN" and U+0000 an escape
-    // that jsonb refuses.
-    return new JobRequest(kind, Json.write(Storable.json("args", tree)));
+    return new JobRequest(kind, null, args);
   }
 
   /** A job whose args are the given JSON text, which must parse as a JSON object or array. */
@@ -83,7 +92,13 @@ public final class JobRequest {
       throw new ValidationException(
           "args", "must be a JSON object or array, got " + Storable.shown(argsJson.strip()));
     }
-    return new JobRequest(kind, Json.write(Storable.json("args", node)));
+    return new JobRequest(kind, checked(node), null);
+  }
+
+  // Checked as a tree: written as text, NaN would become the string "NaN" and U+0000 an escape
+  // that jsonb refuses.
+  private static String checked(JsonNode node) {
+    return Json.write(Storable.json("args", node));
   }
 
   /** The queue to run on; default {@value #DEFAULT_QUEUE}. */
@@ -190,8 +205,16 @@ public final class JobRequest {
     return kind;
   }
 
-  public String argsJson() {
-    return argsJson;
+  /**
+   * The args as the JSON text stored: the text given to {@link #ofJson}, or the object given to
+   * {@link #of} written by {@code codec} (the enqueuing node's, {@code Millrace.jsonCodec()}) and
+   * checked; a {@link ValidationException} names {@code args} when it cannot be stored.
+   */
+  public String argsJson(JsonCodec codec) {
+    if (argsJson != null) {
+      return argsJson;
+    }
+    return Json.write(Json.encode(codec, "args", java.util.Objects.requireNonNull(args)));
   }
 
   public String queue() {

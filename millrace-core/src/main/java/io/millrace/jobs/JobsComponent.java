@@ -43,11 +43,16 @@ public final class JobsComponent implements Component {
             node.schema(),
             options.maxArgsBytes(),
             this::acceptsKind,
-            retries::maxAttempts);
+            retries::maxAttempts,
+            node.json());
     this.admin = new JobAdmin(node.dataSource(), node.schema());
     this.periodic =
         new PeriodicJobs(
-            node.dataSource(), node.schema(), options.misfireThreshold(), retries::maxAttempts);
+            node.dataSource(),
+            node.schema(),
+            options.misfireThreshold(),
+            retries::maxAttempts,
+            node.json());
     this.rescuer = new Rescuer(node.dataSource(), node.schema(), options.rescueGrace());
     this.retention = new HistoryRetention(node.dataSource(), node.schema(), options.retention());
   }
@@ -122,7 +127,8 @@ public final class JobsComponent implements Component {
               handlers,
               retries,
               options.workers(),
-              node.meters());
+              node.meters(),
+              node.json());
       started.start();
       workers = started;
     }

@@ -1,5 +1,6 @@
 package io.millrace.jobs;
 
+import io.millrace.base.JsonCodec;
 import io.millrace.base.MillraceException;
 import io.millrace.internal.sql.Instants;
 import io.millrace.internal.sql.SqlFile;
@@ -37,23 +38,28 @@ final class PeriodicJobs {
   private final Enqueuer enqueuer;
   private final Duration misfireThreshold;
   private final java.util.function.ToIntFunction<JobRequest> maxAttempts;
+  private final JsonCodec codec;
 
   /**
    * @param maxAttempts the max attempts a template's jobs are stored with (its own, or its kind's
    *     policy's), decided when the schedule is registered
+   * @param codec writes the args of templates given as objects (at registration, once)
    */
   PeriodicJobs(
       DataSource dataSource,
       SchemaName schema,
       Duration misfireThreshold,
-      java.util.function.ToIntFunction<JobRequest> maxAttempts) {
+      java.util.function.ToIntFunction<JobRequest> maxAttempts,
+      JsonCodec codec) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(PeriodicJobs.class, "schedules.sql", schema);
     // Fired jobs carry the max attempts stored with the schedule.
     this.enqueuer =
-        new Enqueuer(dataSource, schema, Integer.MAX_VALUE, kind -> true, JobRequest::maxAttempts);
+        new Enqueuer(
+            dataSource, schema, Integer.MAX_VALUE, kind -> true, JobRequest::maxAttempts, codec);
     this.maxAttempts = maxAttempts;
     this.misfireThreshold = misfireThreshold;
+    this.codec = codec;
   }
 
   void register(List<PeriodicJob> jobs) {
@@ -65,7 +71,7 @@ final class PeriodicJobs {
           ps.setString(2, job.schedule().spec());
           ps.setString(3, t.kind());
           ps.setString(4, t.queue());
-          ps.setString(5, t.argsJson());
+          ps.setString(5, t.argsJson(codec));
           ps.setInt(6, t.priority());
           ps.setInt(7, maxAttempts.applyAsInt(t));
           ps.setString(8, job.misfire().name().toLowerCase(java.util.Locale.ROOT));

@@ -1,6 +1,7 @@
 package io.millrace.jobs;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.base.JsonCodec;
 import io.millrace.schema.SchemaName;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -55,7 +56,8 @@ final class Workers {
       HandlerRegistry handlers,
       RetryPolicies retries,
       WorkerSettings settings,
-      MeterRegistry registry) {
+      MeterRegistry registry,
+      JsonCodec codec) {
     this.settings = settings;
     this.store = new JobStore(dataSource, schema);
     this.metrics = new WorkerMetrics(registry);
@@ -116,7 +118,8 @@ final class Workers {
             settings.nodeId(),
             metrics,
             overruns,
-            outcomes);
+            outcomes,
+            codec);
     runnerRef[0] = runner;
     for (Map.Entry<String, Integer> q : settings.queues().entrySet()) {
       ExecutorService pool =

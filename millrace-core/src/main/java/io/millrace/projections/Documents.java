@@ -1,12 +1,14 @@
 package io.millrace.projections;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.base.Json;
+import io.millrace.base.JsonCodec;
 import io.millrace.base.MillraceException;
 import io.millrace.base.Storable;
+import io.millrace.base.TypeRef;
 import io.millrace.base.ValidationException;
 import io.millrace.internal.sql.SqlFile;
+import java.lang.reflect.Type;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,9 +36,11 @@ public final class Documents {
   private final String projection;
   private final Map<String, Optional<JsonNode>> cache = new HashMap<>();
   private final Set<String> dirty = new LinkedHashSet<>();
+  private final JsonCodec codec;
 
-  Documents(Connection connection, SqlFile sql, String projection) {
+  Documents(Connection connection, SqlFile sql, String projection, JsonCodec codec) {
     this.connection = connection;
+    this.codec = codec;
     this.sql = sql;
     this.projection = projection;
   }
@@ -85,43 +89,57 @@ public final class Documents {
     }
   }
 
-  /** The document read into {@code type}. */
+  /** The document read into {@code type} by the node's {@link JsonCodec}. */
   public <T> Optional<T> get(String id, Class<T> type) {
+    @SuppressWarnings("unchecked") // the codec read it as {@code type}
+    Optional<T> doc = (Optional<T>) read(id, type);
+    return doc;
+  }
+
+  /**
+   * The document read into a generic type: {@code get(id, new TypeRef<Map<String, Line>>() {})}.
+   */
+  @SuppressWarnings("unchecked") // the codec read it as the TypeRef's type
+  public <T> Optional<T> get(String id, TypeRef<T> type) {
+    return (Optional<T>) read(id, type.type());
+  }
+
+  private Optional<Object> read(String id, Type type) {
     return get(id)
         .map(
             node -> {
               try {
-                return Json.MAPPER.treeToValue(node, type);
-              } catch (JsonProcessingException e) {
+                return Json.decode(codec, Json.write(node), type);
+              } catch (RuntimeException e) {
                 throw new MillraceException(
                     "document '"
                         + id
                         + "' of projection "
                         + projection
                         + " does not read as "
-                        + type.getSimpleName()
+                        + type.getTypeName()
                         + ": "
-                        + e.getOriginalMessage(),
+                        + e.getMessage(),
                     e);
               }
             });
   }
 
-  /** Creates or replaces the document with {@code doc} serialised to JSON. */
+  /**
+   * Creates or replaces the document with {@code doc} written to JSON by the node's {@link
+   * JsonCodec} (a {@code JsonNode} is kept as it is).
+   */
   public void put(String id, Object doc) {
     checkId(id);
     if (doc == null) {
       throw new ValidationException("doc", "must not be null; use delete(id)");
     }
-    JsonNode tree;
-    try {
-      tree = Json.MAPPER.valueToTree(doc);
-    } catch (IllegalArgumentException e) {
-      throw new ValidationException(
-          "doc", "cannot be serialised to JSON: " + Storable.escape(e.getMessage()));
-    }
+    JsonNode tree =
+        doc instanceof JsonNode node
+            ? Storable.json("doc", node.deepCopy())
+            : Json.encode(codec, "doc", doc);
     // Checked here, where the handler can see which document: at flush the page would just fail.
-    cache.put(id, Optional.of(Storable.json("doc", tree)));
+    cache.put(id, Optional.of(tree));
     dirty.add(id);
   }
 

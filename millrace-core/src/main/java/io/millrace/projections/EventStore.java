@@ -1,5 +1,7 @@
 package io.millrace.projections;
 
+import io.millrace.base.Jackson2Codec;
+import io.millrace.base.JsonCodec;
 import io.millrace.base.MillraceException;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
@@ -48,11 +50,22 @@ public final class EventStore {
   private final DataSource dataSource;
   private final SqlFile sql;
   private final String channel;
+  private final JsonCodec codec;
 
+  /** The log in {@code schema}, with {@link Jackson2Codec#defaults()} for values. */
   public EventStore(DataSource dataSource, SchemaName schema) {
+    this(dataSource, schema, Jackson2Codec.defaults());
+  }
+
+  /**
+   * The log in {@code schema}; {@code codec} writes data and metadata given as objects and is what
+   * {@link Event#dataAs} of the events read here uses.
+   */
+  public EventStore(DataSource dataSource, SchemaName schema, JsonCodec codec) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(EventStore.class, "events.sql", schema);
     this.channel = channel(schema);
+    this.codec = java.util.Objects.requireNonNull(codec, "codec");
   }
 
   /** The LISTEN/NOTIFY channel appends wake readers on. */
@@ -70,7 +83,7 @@ public final class EventStore {
    * plain version mismatch.
    */
   public AppendResult append(String stream, long expectedVersion, List<NewEvent> events) {
-    check(stream, expectedVersion, events);
+    Encoded encoded = check(stream, expectedVersion, events);
     try (Connection c = dataSource.getConnection()) {
       int isolation = c.getTransactionIsolation();
       boolean change = isolation != Connection.TRANSACTION_READ_COMMITTED;
@@ -78,7 +91,7 @@ public final class EventStore {
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
       }
       try {
-        return Transactions.inTransaction(c, t -> write(t, stream, expectedVersion, events));
+        return Transactions.inTransaction(c, t -> write(t, stream, expectedVersion, encoded));
       } finally {
         if (change) {
           c.setTransactionIsolation(isolation);
@@ -96,9 +109,9 @@ public final class EventStore {
    */
   public AppendResult append(
       Connection connection, String stream, long expectedVersion, List<NewEvent> events) {
-    check(stream, expectedVersion, events);
+    Encoded encoded = check(stream, expectedVersion, events);
     try {
-      return write(connection, stream, expectedVersion, events);
+      return write(connection, stream, expectedVersion, encoded);
     } catch (SQLException e) {
       throw failure(stream, expectedVersion, e);
     }
@@ -226,18 +239,16 @@ public final class EventStore {
   /** The size of the log and its last position in reading order. */
   public record Head(long events, LogPosition last) {}
 
-  private AppendResult write(Connection c, String stream, long expected, List<NewEvent> events)
+  /** The events of one append as the JSON text stored, in order. */
+  private record Encoded(List<String> types, List<String> data, List<String> metadata) {}
+
+  private AppendResult write(Connection c, String stream, long expected, Encoded events)
       throws SQLException {
-    int n = events.size();
+    int n = events.types().size();
     long after = bump(c, stream, expected, n);
-    List<String> types = new ArrayList<>(n);
-    List<String> data = new ArrayList<>(n);
-    List<String> metadata = new ArrayList<>(n);
-    for (NewEvent e : events) {
-      types.add(e.type());
-      data.add(e.data());
-      metadata.add(e.metadata());
-    }
+    List<String> types = events.types();
+    List<String> data = events.data();
+    List<String> metadata = events.metadata();
     List<Long> positions = new ArrayList<>(n);
     try (PreparedStatement ps = c.prepareStatement(sql.get("insert_events"))) {
       Array t = c.createArrayOf("text", types.toArray());
@@ -292,7 +303,7 @@ public final class EventStore {
     }
   }
 
-  private static List<Event> events(PreparedStatement ps) throws SQLException {
+  private List<Event> events(PreparedStatement ps) throws SQLException {
     List<Event> events = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
@@ -304,13 +315,15 @@ public final class EventStore {
                 rs.getString(5),
                 rs.getString(6),
                 rs.getString(7),
-                Instants.require(rs, 8)));
+                Instants.require(rs, 8),
+                codec));
       }
     }
     return events;
   }
 
-  private static void check(String stream, long expected, List<NewEvent> events) {
+  /** Checks an append and writes its values with the codec, before anything reaches SQL. */
+  private Encoded check(String stream, long expected, List<NewEvent> events) {
     checkStream(stream);
     if (expected < ANY) {
       throw new ValidationException(
@@ -323,11 +336,18 @@ public final class EventStore {
       throw new ValidationException(
           "events", "at most " + MAX_EVENTS_PER_APPEND + " per append, got " + events.size());
     }
+    List<String> types = new ArrayList<>(events.size());
+    List<String> data = new ArrayList<>(events.size());
+    List<String> metadata = new ArrayList<>(events.size());
     for (NewEvent e : events) {
       if (e == null) {
         throw new ValidationException("events", "must not contain null");
       }
+      types.add(e.type());
+      data.add(e.data(codec));
+      metadata.add(e.metadata(codec));
     }
+    return new Encoded(types, data, metadata);
   }
 
   private static void checkStream(String stream) {

@@ -74,6 +74,7 @@ final class ProjectionRunner implements Runnable {
   private long lastRenew;
   private final Progress progress;
   private final HorizonHold hold;
+  private final io.millrace.base.JsonCodec codec;
 
   ProjectionRunner(
       Projection projection,
@@ -84,8 +85,10 @@ final class ProjectionRunner implements Runnable {
       String owner,
       Duration lease,
       Duration poll,
-      io.micrometer.core.instrument.MeterRegistry registry) {
+      io.micrometer.core.instrument.MeterRegistry registry,
+      io.millrace.base.JsonCodec codec) {
     this.projection = projection;
+    this.codec = codec;
     this.name = projection.name();
     this.store = store;
     this.events = events;
@@ -444,7 +447,7 @@ final class ProjectionRunner implements Runnable {
         }
         String key = building == null ? name : building;
         ProjectionContext context =
-            new ProjectionContext(key, c, new Documents(c, documentsSql, key));
+            new ProjectionContext(key, c, new Documents(c, documentsSql, key, codec));
         try {
           projection.handler().applyPage(page, context);
           context.documents().flush();

@@ -3,6 +3,7 @@ package io.millrace.projections;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.base.Json;
+import io.millrace.base.JsonCodec;
 import io.millrace.base.MillraceException;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
@@ -57,9 +58,10 @@ public final class Projections {
       Duration lease,
       Duration poll,
       boolean listen,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      JsonCodec codec) {
     this.dataSource = dataSource;
-    this.events = new EventStore(dataSource, schema);
+    this.events = new EventStore(dataSource, schema, codec);
     this.store = new ProjectionStore(dataSource, schema);
     this.documentsSql = SqlFile.load(Projections.class, "documents.sql", schema);
     this.listen = listen;
@@ -70,7 +72,7 @@ public final class Projections {
       runners.put(
           p.name(),
           new ProjectionRunner(
-              p, store, events, documentsSql, dataSource, nodeId, lease, poll, meters));
+              p, store, events, documentsSql, dataSource, nodeId, lease, poll, meters, codec));
     }
   }
 

@@ -24,7 +24,8 @@ public final class ProjectionsComponent implements Component {
             node.lease(),
             node.pollInterval(),
             node.listen(),
-            node.meters());
+            node.meters(),
+            node.json());
   }
 
   public Projections projections() {

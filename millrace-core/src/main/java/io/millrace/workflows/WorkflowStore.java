@@ -35,7 +35,11 @@ final class WorkflowStore {
     this.maxAttempts = maxAttempts;
   }
 
-  SubmittedWorkflow submit(Connection c, WorkflowRequest request) throws SQLException {
+  /**
+   * @param args the steps' args as JSON text, in step order (as the validator wrote them)
+   */
+  SubmittedWorkflow submit(Connection c, WorkflowRequest request, String[] args)
+      throws SQLException {
     List<WorkflowRequest.Step> steps = request.steps();
     int n = steps.size();
     Map<String, Long> ids = new LinkedHashMap<>();
@@ -60,7 +64,6 @@ final class WorkflowStore {
     Long[] jobIds = new Long[n];
     String[] queues = new String[n];
     String[] kinds = new String[n];
-    String[] args = new String[n];
     Integer[] priorities = new Integer[n];
     @Nullable String[] runAts = new @Nullable String[n];
     Integer[] maxAttempts = new Integer[n];
@@ -79,7 +82,6 @@ final class WorkflowStore {
       jobIds[i] = idOf(ids, step.name());
       queues[i] = r.queue();
       kinds[i] = r.kind();
-      args[i] = r.argsJson();
       priorities[i] = r.priority();
       runAts[i] = r.runAt() == null ? null : r.runAt().toString();
       maxAttempts[i] = this.maxAttempts.applyAsInt(r);

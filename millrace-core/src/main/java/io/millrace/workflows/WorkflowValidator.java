@@ -1,5 +1,6 @@
 package io.millrace.workflows;
 
+import io.millrace.base.JsonCodec;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobRequest;
@@ -27,13 +28,19 @@ final class WorkflowValidator {
 
   private final int maxArgsBytes;
   private final Predicate<String> kindAccepted;
+  private final JsonCodec codec;
 
-  WorkflowValidator(int maxArgsBytes, Predicate<String> kindAccepted) {
+  /**
+   * @param codec writes steps' args given as objects
+   */
+  WorkflowValidator(int maxArgsBytes, Predicate<String> kindAccepted, JsonCodec codec) {
     this.maxArgsBytes = maxArgsBytes;
     this.kindAccepted = kindAccepted;
+    this.codec = codec;
   }
 
-  void validate(WorkflowRequest request) {
+  /** Checks {@code request} and returns its steps' args as JSON text, in step order. */
+  String[] validate(WorkflowRequest request) {
     List<WorkflowRequest.Step> steps = request.steps();
     if (steps.isEmpty()) {
       throw new ValidationException("steps", "a workflow needs at least one step");
@@ -54,15 +61,18 @@ final class WorkflowValidator {
         throw new ValidationException(field(step, "job"), "is missing");
       }
     }
-    for (WorkflowRequest.Step step : steps) {
+    String[] args = new String[steps.size()];
+    for (int i = 0; i < args.length; i++) {
+      WorkflowRequest.Step step = steps.get(i);
       checkParents(step, byName);
-      checkJob(step);
+      args[i] = checkJob(step);
     }
     List<String> cycle = findCycle(steps, byName);
     if (!cycle.isEmpty()) {
       throw new ValidationException(
           field(cycle.get(0), "parents"), "cycle " + String.join(" -> ", cycle));
     }
+    return args;
   }
 
   private static void checkParents(
@@ -92,14 +102,25 @@ final class WorkflowValidator {
     }
   }
 
-  private void checkJob(WorkflowRequest.Step step) {
+  /** Checks a step's job and returns its args as JSON text. */
+  private String checkJob(WorkflowRequest.Step step) {
     JobRequest job = step.job();
     if (job.uniqueKey() != null) {
       // A unique key that another job holds would make the member an existing, foreign job.
       throw new ValidationException(
           field(step, "uniqueKey"), "workflow steps cannot carry unique keys");
     }
-    int size = job.argsJson().getBytes(StandardCharsets.UTF_8).length;
+    String args;
+    try {
+      args = job.argsJson(codec);
+    } catch (ValidationException e) {
+      String prefix = e.field() + ": ";
+      String message = String.valueOf(e.getMessage());
+      throw new ValidationException(
+          field(step, "args"),
+          message.startsWith(prefix) ? message.substring(prefix.length()) : message);
+    }
+    int size = args.getBytes(StandardCharsets.UTF_8).length;
     if (size > maxArgsBytes) {
       throw new ValidationException(
           field(step, "args"),
@@ -110,6 +131,7 @@ final class WorkflowValidator {
           field(step, "kind"),
           "'" + job.kind() + "' is unknown: no handler is registered for it on this node");
     }
+    return args;
   }
 
   /** A cycle as step names, first repeated last (a -> b -> a), or empty. Iterative DFS. */

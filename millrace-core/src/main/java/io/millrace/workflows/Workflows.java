@@ -1,6 +1,7 @@
 package io.millrace.workflows;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.base.JsonCodec;
 import io.millrace.base.MillraceException;
 import io.millrace.base.ValidationException;
 import io.millrace.internal.sql.SqlFile;
@@ -58,12 +59,13 @@ public final class Workflows {
       Predicate<String> kindAccepted,
       java.util.function.ToIntFunction<JobRequest> maxAttempts,
       WorkflowOptions options,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      JsonCodec codec) {
     this.dataSource = dataSource;
     this.schema = schema;
     this.options = options;
     this.sql = SqlFile.load(Workflows.class, "workflows.sql", schema);
-    this.validator = new WorkflowValidator(maxArgsBytes, kindAccepted);
+    this.validator = new WorkflowValidator(maxArgsBytes, kindAccepted, codec);
     this.store = new WorkflowStore(schema, sql, maxAttempts);
     this.reader = new WorkflowReader(sql);
     this.dispatcher = new Dispatcher(dataSource, schema, sql, meters);
@@ -72,9 +74,9 @@ public final class Workflows {
 
   /** Submits a workflow in a transaction of its own. */
   public SubmittedWorkflow submit(WorkflowRequest request) {
-    validator.validate(request);
+    String[] args = validator.validate(request);
     try {
-      return Transactions.inTransaction(dataSource, c -> store.submit(c, request));
+      return Transactions.inTransaction(dataSource, c -> store.submit(c, request, args));
     } catch (SQLException e) {
       throw new MillraceException("workflow submit failed: " + e.getMessage(), e);
     }
@@ -85,9 +87,9 @@ public final class Workflows {
    * its first steps become visible to workers at that commit.
    */
   public SubmittedWorkflow submit(Connection connection, WorkflowRequest request) {
-    validator.validate(request);
+    String[] args = validator.validate(request);
     try {
-      return store.submit(connection, request);
+      return store.submit(connection, request, args);
     } catch (SQLException e) {
       throw new MillraceException("workflow submit failed: " + e.getMessage(), e);
     }

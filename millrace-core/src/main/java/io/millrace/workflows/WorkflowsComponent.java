@@ -37,7 +37,8 @@ public final class WorkflowsComponent implements Component {
             kindAccepted,
             maxAttempts,
             options,
-            node.meters());
+            node.meters(),
+            node.json());
   }
 
   public Workflows workflows() {

@@ -39,7 +39,12 @@ public final class JobsTestAccess {
   /** Registers periodic jobs as a starting node would. */
   public static void registerPeriodic(
       DataSource dataSource, SchemaName schema, List<PeriodicJob> jobs) {
-    new PeriodicJobs(dataSource, schema, Duration.ofMinutes(1), JobRequest::maxAttempts)
+    new PeriodicJobs(
+            dataSource,
+            schema,
+            Duration.ofMinutes(1),
+            JobRequest::maxAttempts,
+            io.millrace.base.Jackson2Codec.defaults())
         .register(jobs);
   }
 }

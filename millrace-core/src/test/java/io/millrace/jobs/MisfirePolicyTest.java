@@ -131,7 +131,11 @@ class MisfirePolicyTest {
 
   private static PeriodicJobs periodic(Duration threshold) {
     return new PeriodicJobs(
-        db.dataSource(), SchemaName.of(db.schema()), threshold, JobRequest::maxAttempts);
+        db.dataSource(),
+        SchemaName.of(db.schema()),
+        threshold,
+        JobRequest::maxAttempts,
+        io.millrace.base.Jackson2Codec.defaults());
   }
 
   private static List<Instant> ticksFired(String name) {

@@ -22,11 +22,16 @@ public final class PublicApi {
       Set.of(
           "io.millrace.Millrace",
           "io.millrace.MillraceBuilder",
-          // base: errors, the rule for storable values, the JSON mapping
+          // base: errors, the rule for storable values, Millrace's JSON and the application's
+          // codecs
           "io.millrace.base.Contract",
+          "io.millrace.base.Jackson2Codec",
+          "io.millrace.base.Jackson3Codec",
           "io.millrace.base.Json",
+          "io.millrace.base.JsonCodec",
           "io.millrace.base.MillraceException",
           "io.millrace.base.Storable",
+          "io.millrace.base.TypeRef",
           "io.millrace.base.ValidationException",
           // jobs
           "io.millrace.jobs.Backoff",

@@ -43,7 +43,8 @@ class CrashCascadeTest {
         kind -> true,
         io.millrace.jobs.JobRequest::maxAttempts,
         WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO),
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(),
+        io.millrace.base.Jackson2Codec.defaults());
   }
 
   static String members(SubmittedWorkflow wf) {
@@ -200,7 +201,8 @@ class CrashCascadeTest {
             kind -> true,
             io.millrace.jobs.JobRequest::maxAttempts,
             WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO).only("billing", "nightly"),
-            new SimpleMeterRegistry());
+            new SimpleMeterRegistry(),
+            io.millrace.base.Jackson2Codec.defaults());
     assertThat(billing.reconcile()).isEqualTo(new Reconciler.Report(1, 1, 0, 0));
     assertThat(billing.reconcile()).isEqualTo(new Reconciler.Report(1, 1, 0, 0)); // b's skip event
     assertThat(billing.reconcile()).isEqualTo(new Reconciler.Report(0, 0, 0, 0));

@@ -62,7 +62,8 @@ class DispatcherRaceTest {
         kind -> true,
         io.millrace.jobs.JobRequest::maxAttempts,
         WorkflowOptions.DEFAULT,
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(),
+        io.millrace.base.Jackson2Codec.defaults());
   }
 
   @Test

@@ -57,7 +57,8 @@ class HopRetryTest {
             kind -> true,
             io.millrace.jobs.JobRequest::maxAttempts,
             WorkflowOptions.DEFAULT,
-            meters)
+            meters,
+            io.millrace.base.Jackson2Codec.defaults())
         .dispatcher();
   }
 

@@ -40,7 +40,8 @@ class WorkflowRetentionTest {
         kind -> true,
         io.millrace.jobs.JobRequest::maxAttempts,
         WorkflowOptions.DEFAULT.staleAfter(Duration.ZERO).retention(retention),
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(),
+        io.millrace.base.Jackson2Codec.defaults());
   }
 
   @Test

@@ -26,7 +26,8 @@ public final class WorkflowsTestAccess {
         kindAccepted,
         io.millrace.jobs.JobRequest::maxAttempts,
         options,
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(),
+        io.millrace.base.Jackson2Codec.defaults());
   }
 
   /** One reconciler sweep; returns how many workflows it advanced. */

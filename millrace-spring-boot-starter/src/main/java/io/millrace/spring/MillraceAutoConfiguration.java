@@ -3,6 +3,7 @@ package io.millrace.spring;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.Millrace;
 import io.millrace.backfills.Backfill;
+import io.millrace.base.JsonCodec;
 import io.millrace.jobs.PeriodicJob;
 import io.millrace.projections.Projection;
 import java.time.Duration;
@@ -28,7 +29,8 @@ import org.springframework.core.env.Environment;
  * {@link MillraceHandler}, {@link PeriodicJob}, {@link Projection}, {@link Backfill} and {@link
  * MillraceBuilderCustomizer} beans, migrated when created, started and drained with the context
  * ({@link MillraceLifecycle}), with a {@link MillraceTemplate} whose writes join Spring
- * transactions, and the application's MeterRegistry for its meters.
+ * transactions, the application's MeterRegistry for its meters and its JSON mapper for its values
+ * ({@link MillraceJsonCodecs}).
  *
  * <p>Ordered after the DataSource, transaction, Flyway and metrics auto-configurations of both Boot
  * 4 (one module each) and Boot 3 (one jar), named by string so either line loads this class.
@@ -69,6 +71,7 @@ public class MillraceAutoConfiguration {
       ObjectProvider<Projection> projections,
       ObjectProvider<Backfill> backfills,
       ObjectProvider<MeterRegistry> meterRegistry,
+      JsonCodec jsonCodec,
       ObjectProvider<MillraceBuilderCustomizer> customizers) {
     Duration phase =
         Binder.get(environment)
@@ -87,12 +90,23 @@ public class MillraceAutoConfiguration {
                 projections.orderedStream().toList(),
                 backfills.orderedStream().toList(),
                 meterRegistry.getIfUnique(),
+                jsonCodec,
                 customizers.orderedStream().toList()));
     if (properties.isMigrate()) {
       // Here rather than at start: a bean that enqueues while the context starts finds the tables.
       millrace.migrate();
     }
     return millrace;
+  }
+
+  /**
+   * The node's JSON codec: the application's own mapper, Jackson 3 before Jackson 2 (see {@link
+   * MillraceJsonCodecs}); a {@code JsonCodec} bean of the application's replaces it.
+   */
+  @Bean
+  @ConditionalOnMissingBean(JsonCodec.class)
+  public JsonCodec millraceJsonCodec(ListableBeanFactory beans) {
+    return MillraceJsonCodecs.pick(beans, getClass().getClassLoader());
   }
 
   @Bean

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.Millrace;
 import io.millrace.MillraceBuilder;
 import io.millrace.backfills.Backfill;
+import io.millrace.base.JsonCodec;
+import io.millrace.base.TypeRef;
 import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobState;
 import io.millrace.jobs.PeriodicJob;
@@ -38,6 +40,7 @@ final class MillraceFactory {
       List<Projection> projections,
       List<Backfill> backfills,
       @Nullable MeterRegistry meterRegistry,
+      JsonCodec jsonCodec,
       List<MillraceBuilderCustomizer> customizers) {}
 
   static Millrace create(
@@ -98,6 +101,7 @@ final class MillraceFactory {
     if (beans.meterRegistry() != null) {
       b.meterRegistry(beans.meterRegistry());
     }
+    b.jsonCodec(beans.jsonCodec());
     beans.customizers().forEach(c -> c.customize(b));
     try {
       return b.build();
@@ -151,10 +155,11 @@ final class MillraceFactory {
   }
 
   private static <A> void register(MillraceBuilder b, MillraceHandler<A> h) {
+    TypeRef<A> argsType = TypeRef.of(h.argsType());
     if (h.timeout().isPresent()) {
-      b.handler(h.kind(), h.argsType(), h, h.timeout().get());
+      b.handler(h.kind(), argsType, h, h.timeout().get());
     } else {
-      b.handler(h.kind(), h.argsType(), h);
+      b.handler(h.kind(), argsType, h);
     }
   }
 

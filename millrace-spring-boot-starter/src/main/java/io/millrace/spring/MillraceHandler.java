@@ -1,7 +1,9 @@
 package io.millrace.spring;
 
+import io.millrace.base.TypeRef;
 import io.millrace.jobs.JobContext;
 import io.millrace.jobs.JobHandler;
+import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,14 +20,17 @@ import org.jspecify.annotations.Nullable;
  * proxied bean (say, {@code @Transactional} on {@code handle}) still registers through the
  * interface.
  *
- * @param <A> the type the job's JSON args are deserialised into
+ * @param <A> the type the job's JSON args are read into, by the application's own mapper
  */
 public interface MillraceHandler<A> extends JobHandler<A> {
   /** The job kind this handler runs; unique among the context's handlers. */
   String kind();
 
-  /** What the job's JSON args are deserialised into ({@code JsonNode} for raw JSON). */
-  Class<A> argsType();
+  /**
+   * What the job's JSON args are read into by the node's codec (the application's mapper): a {@code
+   * Class} ({@code JsonNode} for raw JSON), or a generic type ({@link TypeRef#type()}).
+   */
+  Type argsType();
 
   /**
    * How long one attempt may run before it is interrupted and recorded as failed; empty (the
@@ -46,9 +51,28 @@ public interface MillraceHandler<A> extends JobHandler<A> {
     return new Registered<>(kind, argsType, handler, Objects.requireNonNull(timeout, "timeout"));
   }
 
+  /**
+   * A handler bean whose args are of a generic type: {@code of("orders.lines", new
+   * TypeRef<List<Line>>() {}, job -> ...)}.
+   */
+  static <A> MillraceHandler<A> of(String kind, TypeRef<A> argsType, JobHandler<A> handler) {
+    return new Registered<>(
+        kind, Objects.requireNonNull(argsType, "argsType").type(), handler, null);
+  }
+
+  /** As {@link #of(String, TypeRef, JobHandler)}, with a deadline per attempt. */
+  static <A> MillraceHandler<A> of(
+      String kind, TypeRef<A> argsType, JobHandler<A> handler, Duration timeout) {
+    return new Registered<>(
+        kind,
+        Objects.requireNonNull(argsType, "argsType").type(),
+        handler,
+        Objects.requireNonNull(timeout, "timeout"));
+  }
+
   /** The value {@link #of} returns. */
   record Registered<A>(
-      String kind, Class<A> argsType, JobHandler<A> handler, @Nullable Duration deadline)
+      String kind, Type argsType, JobHandler<A> handler, @Nullable Duration deadline)
       implements MillraceHandler<A> {
     public Registered {
       Objects.requireNonNull(kind, "kind");

@@ -19,6 +19,15 @@ final class BootLine {
           "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration",
           "org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration");
 
+  static final Class<?> JACKSON =
+      either(
+          "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
+          "org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration");
+
+  /** Boot 4 (one module per auto-configuration), rather than Boot 3. */
+  static final boolean BOOT4 =
+      present("org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration");
+
   private BootLine() {}
 
   private static Class<?> either(String boot4, String boot3) {

@@ -23,7 +23,10 @@ record BenchArgs(long enqueuedAtMicros, String pad) {
     private final String pad;
 
     Factory(int payloadBytes) {
-      int overhead = JobRequest.of(KIND, new BenchArgs(nowMicros(), "")).argsJson().length();
+      int overhead =
+          JobRequest.of(KIND, new BenchArgs(nowMicros(), ""))
+              .argsJson(io.millrace.base.Jackson2Codec.defaults())
+              .length();
       this.pad = "x".repeat(Math.max(0, payloadBytes - overhead));
     }
 

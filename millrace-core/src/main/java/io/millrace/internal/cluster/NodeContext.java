@@ -1,6 +1,7 @@
 package io.millrace.internal.cluster;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.millrace.base.JsonCodec;
 import io.millrace.schema.SchemaName;
 import java.time.Duration;
 import javax.sql.DataSource;
@@ -12,6 +13,7 @@ import javax.sql.DataSource;
  * @param lease how long a claim (job, backfill batch, projection) holds without renewal
  * @param pollInterval how often idle loops look for work when no notification comes
  * @param listen whether loops wake on PostgreSQL notifications
+ * @param json how the application's values (args, results, event data, documents) become JSON
  */
 public record NodeContext(
     DataSource dataSource,
@@ -20,4 +22,5 @@ public record NodeContext(
     Duration lease,
     Duration pollInterval,
     boolean listen,
-    MeterRegistry meters) {}
+    MeterRegistry meters,
+    JsonCodec json) {}
