@@ -3,6 +3,16 @@
 
 const TOKEN_KEY = 'millrace.token';
 
+// Where the server is mounted: '/' for `millrace serve`, '/millrace/' (say) inside an application's
+// own web server. This module is served from <mount>dashboard/lib/api.js, so the mount is two
+// levels up from it. Callers name paths as the API documents them ('/api/queues').
+const MOUNT = new URL('../../', import.meta.url).pathname;
+
+/** A documented path ('/api/queues') as this page must request it. */
+export function url(path) {
+  return MOUNT + path.replace(/^\//, '');
+}
+
 export class ApiError extends Error {
   constructor(status, message, field) {
     super(message);
@@ -24,7 +34,7 @@ async function call(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (token()) headers['X-Millrace-Token'] = token();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(path, {
+  const res = await fetch(url(path), {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
