@@ -1,5 +1,7 @@
 // The admin API from the browser. The token lives in sessionStorage and travels in the
 // X-Millrace-Token header, never in a cookie, so other sites cannot make the browser send it.
+// Requests carry this origin's own cookies (and HTTP authentication), as the page's did: mounted
+// in an application, its login session is what lets them through. Millrace sets no cookie.
 
 const TOKEN_KEY = 'millrace.token';
 
@@ -38,7 +40,7 @@ async function call(method, path, body) {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'omit',
+    credentials: 'same-origin',
     cache: 'no-store',
   });
   const text = await res.text();
