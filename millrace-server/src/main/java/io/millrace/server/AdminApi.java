@@ -1,6 +1,6 @@
 package io.millrace.server;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.millrace.Millrace;
@@ -26,24 +26,24 @@ final class AdminApi {
     this.millrace = millrace;
   }
 
-  void register(Javalin app) {
-    app.get("/api/jobs", this::listJobs);
-    app.post("/api/jobs", this::enqueue);
-    app.get("/api/jobs/{id}", this::getJob);
-    app.post("/api/jobs/{id}/cancel", this::cancel);
-    app.post("/api/jobs/{id}/retry", this::retry);
-    app.get("/api/queues", this::queues);
-    app.get("/api/storage/counters", ctx -> ctx.json(counters(false)));
-    app.post("/api/storage/counters/verify", ctx -> ctx.json(counters(true)));
-    app.post(
+  void register(RoutesConfig routes) {
+    routes.get("/api/jobs", this::listJobs);
+    routes.post("/api/jobs", this::enqueue);
+    routes.get("/api/jobs/{id}", this::getJob);
+    routes.post("/api/jobs/{id}/cancel", this::cancel);
+    routes.post("/api/jobs/{id}/retry", this::retry);
+    routes.get("/api/queues", this::queues);
+    routes.get("/api/storage/counters", ctx -> ctx.json(counters(false)));
+    routes.post("/api/storage/counters/verify", ctx -> ctx.json(counters(true)));
+    routes.post(
         "/api/storage/counters/rebuild",
         ctx -> {
           millrace.counts().rebuild();
           ctx.json(counters(false));
         });
-    app.post("/api/queues/{name}/pause", ctx -> setPaused(ctx, true));
-    app.post("/api/queues/{name}/resume", ctx -> setPaused(ctx, false));
-    app.get("/api/nodes", ctx -> ctx.json(millrace.nodes().list()));
+    routes.post("/api/queues/{name}/pause", ctx -> setPaused(ctx, true));
+    routes.post("/api/queues/{name}/resume", ctx -> setPaused(ctx, false));
+    routes.get("/api/nodes", ctx -> ctx.json(millrace.nodes().list()));
   }
 
   private void listJobs(Context ctx) {
@@ -60,7 +60,7 @@ final class AdminApi {
 
   /** 201 for a new job; 200 when a unique key returned an existing one (nothing was created). */
   private void enqueue(Context ctx) {
-    EnqueueResult result = millrace.enqueue(EnqueueBody.parse(ctx.bodyAsBytes()));
+    EnqueueResult result = millrace.enqueue(EnqueueBody.parse(ApiBody.read(ctx)));
     ctx.status(result.duplicate() ? HttpStatus.OK : HttpStatus.CREATED).json(result);
   }
 

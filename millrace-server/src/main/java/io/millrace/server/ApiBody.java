@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import java.io.IOException;
@@ -34,6 +36,36 @@ final class ApiBody {
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private ApiBody() {}
+
+  /**
+   * The request's body bytes. A body the client cut short or sent malformed (a chunk size that is
+   * not hex, a connection closed mid-body) is the client's error: 400 naming {@code body}, not an
+   * internal error, and without the container's own text. The cap's 413 passes through.
+   */
+  static byte[] read(Context ctx) {
+    try {
+      return ctx.bodyAsBytes();
+    } catch (HttpResponseException e) {
+      throw e;
+    } catch (Exception e) { // the container's IOException, thrown undeclared through Javalin
+      if (readFailure(e)) {
+        throw new ValidationException("body", "could not be read: malformed or incomplete");
+      }
+      if (e instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean readFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /**
    * The body as a JSON object whose properties are all in {@code known}; null when the body is

@@ -50,12 +50,13 @@ final class ApiGuard {
       @Nullable String token,
       boolean readsNeedToken,
       boolean readOnly,
-      String bindHost,
+      @Nullable String bindHost,
       long maxBodyBytes) {
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.readsNeedToken = readsNeedToken;
     this.readOnly = readOnly;
-    this.loopbackOnly = isLoopback(bindHost);
+    // Null inside an application's own web server: its host names are the application's business.
+    this.loopbackOnly = bindHost != null && isLoopback(bindHost);
     this.maxBodyBytes = maxBodyBytes;
   }
 

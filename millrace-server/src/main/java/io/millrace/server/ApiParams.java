@@ -46,7 +46,8 @@ final class ApiParams {
     Map<String, List<String>> query = ctx.queryParamMap();
     Map<String, String> path = ctx.pathParamMap();
     Set<String> known =
-        queryParams.getOrDefault(ctx.method().name() + " " + ctx.endpointHandlerPath(), Set.of());
+        queryParams.getOrDefault(
+            ctx.method().name() + " " + ctx.endpoints().matchedHttpEndpoint().path, Set.of());
     for (Map.Entry<String, List<String>> param : query.entrySet()) {
       String name = param.getKey();
       if (!known.contains(name)) {

@@ -1,6 +1,6 @@
 package io.millrace.server;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.millrace.Millrace;
@@ -22,9 +22,9 @@ final class BackfillsApi {
     this.backfills = millrace.backfills();
   }
 
-  void register(Javalin app) {
-    app.get("/api/backfills", ctx -> ctx.json(Map.of("backfills", backfills.list())));
-    app.get(
+  void register(RoutesConfig routes) {
+    routes.get("/api/backfills", ctx -> ctx.json(Map.of("backfills", backfills.list())));
+    routes.get(
         "/api/backfills/{name}",
         ctx -> {
           String name = ctx.pathParam("name");
@@ -34,10 +34,10 @@ final class BackfillsApi {
                   ctx::json,
                   () -> AdminApi.notFound(ctx, "name", "backfill " + name + " not found"));
         });
-    app.post("/api/backfills/{name}/pause", ctx -> act(ctx, backfills::pause));
-    app.post("/api/backfills/{name}/resume", ctx -> act(ctx, backfills::resume));
-    app.post("/api/backfills/{name}/cancel", ctx -> act(ctx, backfills::cancel));
-    app.post("/api/backfills/{name}/retry", ctx -> act(ctx, backfills::retry));
+    routes.post("/api/backfills/{name}/pause", ctx -> act(ctx, backfills::pause));
+    routes.post("/api/backfills/{name}/resume", ctx -> act(ctx, backfills::resume));
+    routes.post("/api/backfills/{name}/cancel", ctx -> act(ctx, backfills::cancel));
+    routes.post("/api/backfills/{name}/retry", ctx -> act(ctx, backfills::retry));
   }
 
   private static void act(Context ctx, Function<String, Optional<Backfills.Action>> action) {

@@ -1,6 +1,6 @@
 package io.millrace.server;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.millrace.Millrace;
 import io.millrace.cluster.NodeInfo;
 import java.time.Instant;
@@ -30,8 +30,8 @@ final class DashboardApi {
     }
   }
 
-  void register(Javalin app) {
-    app.get(
+  void register(RoutesConfig routes) {
+    routes.get(
         "/api/cluster",
         ctx -> {
           List<NodeInfo> nodes = millrace.nodes().list();
@@ -43,8 +43,8 @@ final class DashboardApi {
           body.put("nodes", nodes);
           ctx.json(body);
         });
-    app.get("/api/stats/throughput", ctx -> ctx.json(throughput.series()));
-    app.get(
+    routes.get("/api/stats/throughput", ctx -> ctx.json(throughput.series()));
+    routes.get(
         "/api/server",
         ctx -> {
           Map<String, Object> body = new LinkedHashMap<>(guard.describe());
@@ -52,6 +52,6 @@ final class DashboardApi {
           body.put("version", ApiDocs.VERSION);
           ctx.json(body);
         });
-    app.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+    routes.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
   }
 }

@@ -1,6 +1,6 @@
 package io.millrace.server;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
@@ -25,11 +25,11 @@ final class ErrorMapping {
 
   private ErrorMapping() {}
 
-  static void register(Javalin app) {
-    app.exception(
+  static void register(RoutesConfig routes) {
+    routes.exception(
         ValidationException.class,
         (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(error(e.getMessage(), e.field())));
-    app.exception(
+    routes.exception(
         HttpResponseException.class,
         (e, ctx) -> {
           if (e.getStatus() == HttpStatus.UNAUTHORIZED.getCode()) {
@@ -41,7 +41,7 @@ final class ErrorMapping {
           }
           ctx.status(e.getStatus()).json(error(e.getMessage(), e.getDetails().get("field")));
         });
-    app.exception(Exception.class, ErrorMapping::internal);
+    routes.exception(Exception.class, ErrorMapping::internal);
   }
 
   private static void internal(Exception e, Context ctx) {

@@ -1,7 +1,5 @@
 package io.millrace.server;
 
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpField;
@@ -9,7 +7,9 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,27 +19,28 @@ import org.jspecify.annotations.Nullable;
  */
 final class JettyErrors extends ErrorHandler {
   @Override
-  protected void generateAcceptableResponse(
-      Request baseRequest,
-      HttpServletRequest request,
-      HttpServletResponse response,
+  protected void generateResponse(
+      Request request,
+      Response response,
       int code,
-      String message)
+      @Nullable String message,
+      @Nullable Throwable cause,
+      Callback callback)
       throws IOException {
     byte[] body = json(code, message);
-    response.setContentType("application/json");
-    response.setContentLength(body.length);
-    response.getOutputStream().write(body);
-    baseRequest.setHandled(true);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    response.write(true, ByteBuffer.wrap(body), callback);
   }
 
   @Override
-  public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+  public ByteBuffer badMessageError(
+      int status, @Nullable String reason, HttpFields.Mutable fields) {
     fields.put(new HttpField(HttpHeader.CONTENT_TYPE, "application/json"));
     return ByteBuffer.wrap(json(status, reason));
   }
 
-  private static byte[] json(int code, String message) {
+  private static byte[] json(int code, @Nullable String message) {
     String text =
         code >= 500
             ? "internal error"

@@ -1,6 +1,6 @@
 package io.millrace.server;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.millrace.Millrace;
 import io.millrace.jobs.BulkActions;
@@ -21,9 +21,9 @@ final class JobActionsApi {
     this.millrace = millrace;
   }
 
-  void register(Javalin app) {
-    app.post("/api/jobs/{id}/discard", this::discard);
-    app.post("/api/bulk/jobs/{action}", this::bulk);
+  void register(RoutesConfig routes) {
+    routes.post("/api/jobs/{id}/discard", this::discard);
+    routes.post("/api/bulk/jobs/{action}", this::bulk);
   }
 
   private void discard(Context ctx) {
@@ -39,7 +39,7 @@ final class JobActionsApi {
 
   private void bulk(Context ctx) {
     BulkActions.Action action = BulkActions.Action.parse("action", ctx.pathParam("action"));
-    JobFilters.Bulk bulk = JobFilters.fromBody(ctx.bodyAsBytes(), DEFAULT_BULK_MAX);
+    JobFilters.Bulk bulk = JobFilters.fromBody(ApiBody.read(ctx), DEFAULT_BULK_MAX);
     ctx.json(millrace.admin().bulk(action, bulk.filter(), bulk.max()));
   }
 }

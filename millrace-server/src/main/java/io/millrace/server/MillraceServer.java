@@ -1,24 +1,17 @@
 package io.millrace.server;
 
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-import io.javalin.http.HttpStatus;
-import io.javalin.json.JavalinJackson;
+import io.javalin.config.JavalinConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.Millrace;
 import io.millrace.base.ValidationException;
-import io.millrace.health.Readiness;
 import jakarta.servlet.DispatcherType;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.eclipse.jetty.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,82 +36,40 @@ import org.slf4j.LoggerFactory;
  */
 public final class MillraceServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MillraceServer.class);
-  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-  private static final String STARTED = "millrace.started";
 
-  private final Javalin app;
+  private final WebApp app;
   private final String host;
-  private final List<String> routes = new CopyOnWriteArrayList<>();
-  private final ThroughputSampler throughput;
 
   private MillraceServer(Builder b) {
     this.host = b.host;
-    PrometheusMeterRegistry registry = b.registry;
-    ApiGuard guard = new ApiGuard(b.token, b.readsNeedToken, b.readOnly, b.host, b.maxBodyBytes);
-    throughput = new ThroughputSampler(b.millrace, b.throughputInterval);
-    app =
-        Javalin.create(
-            config -> {
-              config.showJavalinBanner = false;
-              config.http.maxRequestSize = b.maxBodyBytes;
-              config.jetty.modifyServletContextHandler(
-                  handler -> {
-                    handler.addFilter(
-                        new FilterHolder(new BodyCap(b.maxBodyBytes)),
-                        "/*",
-                        EnumSet.of(DispatcherType.REQUEST));
-                    handler.setErrorHandler(new JettyErrors());
-                  });
-              config.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors()));
-              config.jsonMapper(new JavalinJackson(ApiJson.MAPPER, false));
-              config.events(
-                  events ->
-                      events.handlerAdded(h -> routes.add(h.getHttpMethod() + " " + h.getPath())));
-              Dashboard.configure(config);
-            });
-    app.before(guard::checkHost);
-    // Constant time and no database: a liveness probe must not fail because PostgreSQL is slow.
-    app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
-    app.get("/ready", ctx -> ready(ctx, b.millrace.readiness().report()));
-    app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
-    app.before(
-        "/api/*",
-        ctx -> {
-          ctx.attribute(STARTED, System.nanoTime());
-          guard.checkApi(ctx);
+    this.app =
+        new WebApp(
+            new WebApp.Settings(
+                b.millrace,
+                b.registry,
+                b.token,
+                b.readsNeedToken,
+                b.readOnly,
+                b.host,
+                b.maxBodyBytes,
+                b.throughputInterval),
+            config -> jetty(config, b.maxBodyBytes));
+  }
+
+  /**
+   * The standalone server's Jetty: every body capped as it is read, whatever its transfer encoding
+   * ({@link BodyCap}), and Jetty's own refusals in the API's error shape ({@link JettyErrors}).
+   */
+  private static void jetty(JavalinConfig config, long maxBodyBytes) {
+    config.jetty.modifyServletContextHandler(
+        handler -> {
+          handler.addFilter(
+              new FilterHolder(new BodyCap(maxBodyBytes)),
+              "/*",
+              EnumSet.of(DispatcherType.REQUEST));
+          handler.setErrorHandler(new JettyErrors());
         });
-    // After routing, so each route's own documented parameters are known.
-    ApiParams params = new ApiParams(ApiDocs.document());
-    app.beforeMatched("/api/*", params::check);
-    // Server time of each API answer, so the dashboard and benchmarks can see it (browsers show it
-    // too).
-    app.after(
-        "/api/*",
-        ctx -> {
-          Long started = ctx.attribute(STARTED);
-          if (started != null) {
-            ctx.header(
-                "Server-Timing",
-                String.format(
-                    java.util.Locale.ROOT, "app;dur=%.2f", (System.nanoTime() - started) / 1e6));
-          }
-        });
-    new AdminApi(b.millrace).register(app);
-    new WorkflowsApi(b.millrace).register(app);
-    new BackfillsApi(b.millrace).register(app);
-    new ProjectionsApi(b.millrace).register(app);
-    new JobActionsApi(b.millrace).register(app);
-    new DashboardApi(b.millrace, guard, throughput).register(app);
-    new Dashboard().register(app);
-    ErrorMapping.register(app);
-    app.error(
-        HttpStatus.NOT_FOUND.getCode(),
-        ctx -> {
-          if (ctx.result() == null) {
-            ctx.json(
-                ErrorMapping.error("no such endpoint: " + ctx.method() + " " + ctx.path(), "path"));
-          }
-        });
+    config.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors()));
   }
 
   /**
@@ -132,7 +83,7 @@ public final class MillraceServer implements AutoCloseable {
 
   /** The port the server listens on; the real one when it was started with port 0. */
   public int port() {
-    return app.port();
+    return app.javalin.port();
   }
 
   /** The address it listens on. */
@@ -143,21 +94,13 @@ public final class MillraceServer implements AutoCloseable {
   /** Stops listening. The Millrace node is the caller's to close. */
   @Override
   public void close() {
-    throughput.close();
-    app.stop();
+    app.throughput.close();
+    app.javalin.stop();
   }
 
   /** "METHOD /path" of every route registered, for the test that checks each is documented. */
   List<String> routes() {
-    return List.copyOf(routes);
-  }
-
-  private static void ready(Context ctx, Readiness.Report report) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("ready", report.ready());
-    body.put("checks", report.checks());
-    body.put("pending", report.pending().stream().map(Readiness.Status::name).toList());
-    ctx.status(report.ready() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
+    return app.routes();
   }
 
   /** Configures and starts a {@link MillraceServer}. */
@@ -253,8 +196,8 @@ public final class MillraceServer implements AutoCloseable {
         throw new ValidationException("readsNeedToken", "needs a token to require");
       }
       MillraceServer server = new MillraceServer(this);
-      server.app.start(host, port);
-      server.throughput.start();
+      server.app.javalin.start(host, port);
+      server.app.throughput.start();
       log.info("Millrace HTTP listening on http://{}:{}", host, server.port());
       return server;
     }

@@ -16,7 +16,7 @@ import io.millrace.projections.QueryStatus;
  * node.
  *
  * <pre>{@code
- * app.before("/orders/*", ProjectionGuard.require(millrace, "order-totals"));   // Javalin routes
+ * config.routes.before("/orders/*", ProjectionGuard.require(millrace, "order-totals")); // Javalin
  * if (!ProjectionGuard.check(ctx, millrace, "order-totals")) return;           // inside a handler
  * }</pre>
  */

@@ -1,6 +1,6 @@
 package io.millrace.server;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.millrace.Millrace;
@@ -25,22 +25,22 @@ final class ProjectionsApi {
     this.millrace = millrace;
   }
 
-  void register(Javalin app) {
-    app.get("/api/projections", ctx -> ctx.json(millrace.projections().list()));
-    app.get(
+  void register(RoutesConfig routes) {
+    routes.get("/api/projections", ctx -> ctx.json(millrace.projections().list()));
+    routes.get(
         "/api/projections/{name}",
         ctx -> {
           String name = ctx.pathParam("name");
           millrace.projections().get(name).ifPresentOrElse(ctx::json, () -> unknown(ctx, name));
         });
-    app.post(
+    routes.post(
         "/api/projections/{name}/rebuild",
         ctx -> request(ctx, millrace.projections().rebuild(ctx.pathParam("name"))));
-    app.post(
+    routes.post(
         "/api/projections/{name}/retry",
         ctx -> request(ctx, millrace.projections().retry(ctx.pathParam("name"))));
-    app.get("/api/projections/{name}/documents/{id}", this::document);
-    app.get("/api/projections/{name}/documents", this::documents);
+    routes.get("/api/projections/{name}/documents/{id}", this::document);
+    routes.get("/api/projections/{name}/documents", this::documents);
   }
 
   private void document(Context ctx) {

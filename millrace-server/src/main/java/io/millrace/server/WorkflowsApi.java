@@ -1,6 +1,6 @@
 package io.millrace.server;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.millrace.Millrace;
 import io.millrace.workflows.WorkflowView;
@@ -22,10 +22,10 @@ final class WorkflowsApi {
     this.millrace = millrace;
   }
 
-  void register(Javalin app) {
-    app.get("/api/workflows", this::list);
-    app.get("/api/workflows/{id}", this::get);
-    app.post("/api/workflows/{id}/cancel", this::cancel);
+  void register(RoutesConfig routes) {
+    routes.get("/api/workflows", this::list);
+    routes.get("/api/workflows/{id}", this::get);
+    routes.post("/api/workflows/{id}/cancel", this::cancel);
   }
 
   private void list(Context ctx) {

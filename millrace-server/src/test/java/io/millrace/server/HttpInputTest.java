@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -163,6 +164,34 @@ class HttpInputTest {
   }
 
   /** Status line, headers and a Content-Length body, without waiting for the connection to end. */
+  /**
+   * What Jetty refuses itself, before any route runs (headers too large, a chunk that is not hex),
+   * is answered in the API's error shape, naming what was wrong, not with Jetty's own page.
+   */
+  @Test
+  void jettysOwnRefusalsAreTheApisJsonErrors() throws Exception {
+    String huge = "x".repeat(64 * 1024);
+    String tooLarge =
+        raw("GET /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + huge + "\r\n\r\n");
+    assertThat(tooLarge).startsWith("HTTP/1.1 431");
+    assertThat(tooLarge).contains("application/json").contains("\"field\":\"headers\"");
+    String badChunk =
+        raw(
+            "POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+    assertThat(badChunk).startsWith("HTTP/1.1 400");
+    assertThat(badChunk).contains("application/json").contains("\"field\":\"body\"");
+    assertThat(badChunk).doesNotContainIgnoringCase("<html");
+  }
+
+  private static String raw(String request) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      return readResponse(socket.getInputStream());
+    }
+  }
+
   static String readResponse(InputStream in) throws IOException {
     StringBuilder head = new StringBuilder();
     while (!head.toString().endsWith("\r\n\r\n")) {
@@ -253,6 +282,31 @@ class HttpInputTest {
         http.post("/api/bulk/jobs/retry", "{\"queue\":\"a\",\"queue\":\"b\"}"), 400, "queue");
     assertRefused(http.post("/api/jobs", "{\"kind\":\"work\"} {\"kind\":\"work\"}"), 400, "body");
     assertThat(SchemaRows.count(db)).isEqualTo(before);
+  }
+
+  /**
+   * Args as deep as a request may carry are answered back: the answer's envelope adds levels, and
+   * Jackson's default limit on writing would have turned the stored job into a 500.
+   */
+  @Test
+  void theDeepestArgsAcceptedAreAnsweredBack() throws Exception {
+    int depth = 999; // the body itself is then 1000 deep: Jackson's limit on reading
+    String args = "[".repeat(depth) + "]".repeat(depth);
+    Http.Reply created =
+        http.post("/api/jobs", "{\"kind\":\"work\",\"queue\":\"deep\",\"args\":" + args + "}");
+    assertThat(created.status()).as(String.valueOf(created.json())).isEqualTo(201);
+    long id = created.json().get("id").asLong();
+    // Read as text: the answers are deeper than the test's own JSON reader goes.
+    for (String path : List.of("/api/jobs/" + id, "/api/jobs?queue=deep")) {
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+      assertThat(r.body()).contains("\"id\":" + id).contains("[".repeat(depth));
+    }
   }
 
   @Test

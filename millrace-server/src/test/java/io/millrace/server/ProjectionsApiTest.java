@@ -92,13 +92,18 @@ class ProjectionsApiTest {
     node.start();
     server = MillraceServer.builder(node, registry).port(0).start();
     app =
-        Javalin.create()
-            .before("/carts/*", ProjectionGuard.require(node, "carts"))
-            .get(
-                "/carts/{id}",
-                ctx ->
-                    ctx.json(
-                        node.projections().document("carts", ctx.pathParam("id")).orElseThrow()))
+        Javalin.create(
+                config ->
+                    config
+                        .routes
+                        .before("/carts/*", ProjectionGuard.require(node, "carts"))
+                        .get(
+                            "/carts/{id}",
+                            ctx ->
+                                ctx.json(
+                                    node.projections()
+                                        .document("carts", ctx.pathParam("id"))
+                                        .orElseThrow())))
             .start("127.0.0.1", 0);
   }
 

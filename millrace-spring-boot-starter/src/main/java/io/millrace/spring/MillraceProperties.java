@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The {@code millrace.*} settings: one per {@link io.millrace.MillraceBuilder} setting. A setting
@@ -121,6 +122,12 @@ public class MillraceProperties {
 
   /** How Millrace's readiness report reaches Spring's application availability. */
   private final Readiness readiness = new Readiness();
+
+  /**
+   * The admin API and dashboard inside the application's own web server (needs millrace-server on
+   * the class path).
+   */
+  private final Web web = new Web();
 
   public static class Queue {
     /** Handlers of this queue running at once on this node, 1 to 10000. */
@@ -363,6 +370,57 @@ public class MillraceProperties {
     }
   }
 
+  /** What the application's web server offers of Millrace's admin API and dashboard. */
+  public enum WebMode {
+    /** Everything: reads and actions (enqueue, retry, cancel, pause...). */
+    FULL,
+    /** Every read; every other request is refused with 403. */
+    READ_ONLY,
+    /** Nothing is mounted. */
+    DISABLED
+  }
+
+  public static class Web {
+    /**
+     * Where the dashboard and the admin API are mounted: the dashboard at {path}/, the API at
+     * {path}/api/. A path of plain segments, without a trailing slash.
+     */
+    private String path = "/millrace";
+
+    /**
+     * full, read-only or disabled. Read-only by default: actions are offered only when asked for,
+     * as the application decides who may take them.
+     */
+    private WebMode mode = WebMode.READ_ONLY;
+
+    /** The largest request body the admin API accepts. */
+    private DataSize maxBodySize = DataSize.ofMegabytes(2);
+
+    public String getPath() {
+      return path;
+    }
+
+    public void setPath(String path) {
+      this.path = path;
+    }
+
+    public WebMode getMode() {
+      return mode;
+    }
+
+    public void setMode(WebMode mode) {
+      this.mode = mode;
+    }
+
+    public DataSize getMaxBodySize() {
+      return maxBodySize;
+    }
+
+    public void setMaxBodySize(DataSize maxBodySize) {
+      this.maxBodySize = maxBodySize;
+    }
+  }
+
   public static class Readiness {
     /**
      * Whether the application refuses traffic (ReadinessState.REFUSING_TRAFFIC) while Millrace's
@@ -585,5 +643,9 @@ public class MillraceProperties {
 
   public Readiness getReadiness() {
     return readiness;
+  }
+
+  public Web getWeb() {
+    return web;
   }
 }

@@ -22,8 +22,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The whole service against a real PostgreSQL: a sign-up over HTTP stores its row and its job in
- * one transaction, the handler bean sends the email, the cron bean is scheduled, and the actuator
- * reports Millrace.
+ * one transaction, the handler bean sends the email, the cron bean is scheduled, the actuator
+ * reports Millrace, and the dashboard is mounted read-only.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class SignupApplicationTest {
@@ -88,6 +88,26 @@ class SignupApplicationTest {
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body()).contains("\"millrace\"").contains(millrace.nodeId());
     assertThat(get("/actuator/health/readiness").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void theDashboardIsMountedReadOnlyAtMillrace() throws Exception {
+    HttpResponse<String> page = get("/millrace/");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("src=\"dashboard/app.js\"");
+    assertThat(get("/millrace/dashboard/app.js").statusCode()).isEqualTo(200);
+    HttpResponse<String> queues = get("/millrace/api/queues");
+    assertThat(queues.statusCode()).isEqualTo(200);
+    assertThat(queues.body()).contains("\"queues\"");
+    HttpResponse<String> pause =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/millrace/api/queues/default/pause"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(pause.statusCode()).isEqualTo(403);
+    assertThat(pause.body()).contains("read-only");
   }
 
   private HttpResponse<String> get(String path) throws Exception {

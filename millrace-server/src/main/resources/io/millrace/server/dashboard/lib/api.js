@@ -1,7 +1,19 @@
 // The admin API from the browser. The token lives in sessionStorage and travels in the
 // X-Millrace-Token header, never in a cookie, so other sites cannot make the browser send it.
+// Requests carry this origin's own cookies (and HTTP authentication), as the page's did: mounted
+// in an application, its login session is what lets them through. Millrace sets no cookie.
 
 const TOKEN_KEY = 'millrace.token';
+
+// Where the server is mounted: '/' for `millrace serve`, '/millrace/' (say) inside an application's
+// own web server. This module is served from <mount>dashboard/lib/api.js, so the mount is two
+// levels up from it. Callers name paths as the API documents them ('/api/queues').
+const MOUNT = new URL('../../', import.meta.url).pathname;
+
+/** A documented path ('/api/queues') as this page must request it. */
+export function url(path) {
+  return MOUNT + path.replace(/^\//, '');
+}
 
 export class ApiError extends Error {
   constructor(status, message, field) {
@@ -24,11 +36,11 @@ async function call(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (token()) headers['X-Millrace-Token'] = token();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(path, {
+  const res = await fetch(url(path), {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'omit',
+    credentials: 'same-origin',
     cache: 'no-store',
   });
   const text = await res.text();
