@@ -83,7 +83,13 @@ public final class NewEvent {
     if (metadata == null) {
       throw new ValidationException("metadata", "must not be null");
     }
-    return new NewEvent(type, data, dataValue, null, Map.copyOf(metadata));
+    // A copy that keeps null values (JSON null), which Map.copyOf refuses.
+    return new NewEvent(
+        type,
+        data,
+        dataValue,
+        null,
+        java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata)));
   }
 
   public String type() {

@@ -289,4 +289,46 @@ class RetryPolicyTest {
       client.close();
     }
   }
+
+  /** Thrown by the documented example's mailer for an address no retry can fix. */
+  static final class InvalidAddressException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidAddressException(String message) {
+      super(message);
+    }
+  }
+
+  /** The example of docs/jobs.md, "Retry policies": each kind is stored with its own attempts. */
+  @Test
+  void theDocumentedPoliciesDecideEachKindsAttempts() {
+    javax.sql.DataSource dataSource = db.dataSource();
+    Millrace client =
+        Millrace.builder(dataSource)
+            .retryPolicy(RetryPolicy.DEFAULT.withMaxAttempts(10)) // every other kind
+            .retryPolicy(
+                "email.send",
+                RetryPolicy.DEFAULT
+                    .withMaxAttempts(5)
+                    .withBackoff(
+                        Backoff.exponential(Duration.ofSeconds(10), 3, Duration.ofMinutes(30), 0.1))
+                    .withNonRetryable(InvalidAddressException.class))
+            .retryPolicy("report.render", RetryPolicy.of(3, Backoff.fixed(Duration.ofMinutes(5))))
+            .schema(db.schema())
+            .build();
+    try {
+      Instant later = Instant.parse("9999-01-01T00:00:00Z");
+      assertThat(stored(client.enqueue(JobRequest.of("email.send", Map.of()).runAt(later)).id()))
+          .extracting(Job::maxAttempts)
+          .isEqualTo(5);
+      assertThat(stored(client.enqueue(JobRequest.of("report.render", Map.of()).runAt(later)).id()))
+          .extracting(Job::maxAttempts)
+          .isEqualTo(3);
+      assertThat(stored(client.enqueue(JobRequest.of("other", Map.of()).runAt(later)).id()))
+          .extracting(Job::maxAttempts)
+          .isEqualTo(10);
+    } finally {
+      client.close();
+    }
+  }
 }
