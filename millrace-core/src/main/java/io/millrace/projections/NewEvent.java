@@ -65,6 +65,8 @@ public final class NewEvent {
       throw new ValidationException("data", "must not be null; use an empty object instead");
     }
     if (data instanceof JsonNode node) {
+      // Checked as a tree first: one nested past the limit cannot even be written as text.
+      Storable.json("data", node);
       return new NewEvent(type, checkJson("data", Json.write(node), false), null, "{}", null);
     }
     return new NewEvent(type, null, data, "{}", null);
