@@ -63,6 +63,7 @@ public final class MillraceTestKit implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final SchemaName schema;
   private final Millrace client;
+  private Duration scheduleOffset = Duration.ZERO;
 
   private MillraceTestKit(HikariDataSource dataSource, SchemaName schema) {
     this.dataSource = dataSource;
@@ -129,15 +130,15 @@ public final class MillraceTestKit implements AutoCloseable {
   /**
    * Runs one attempt of {@code request}'s job exactly as a node does, and returns the job as it
    * then stands. The job is enqueued through a node built from {@code node} (its handlers, codec
-   * and retry policies) working the request's queue with one handler thread; the node is started,
-   * runs the attempt and is closed before this returns.
+   * and retry policies); the node is started, runs the attempt and is closed before this returns.
    *
    * <p>The handler's return value is the {@linkplain Job#result() result} ({@link
    * JobState#COMPLETED}); a thrown exception is an {@linkplain Job#errors() error} and the job is
    * {@link JobState#RETRYABLE} while attempts remain, {@link JobState#FAILED} when none do or the
    * kind's retry policy calls the exception non-retryable; a snooze leaves it {@link
-   * JobState#SCHEDULED}, a cancel {@link JobState#CANCELLED}. Other due jobs of the same queue
-   * would run too, so keep the queue otherwise empty (as a fresh schema is).
+   * JobState#SCHEDULED}, a cancel {@link JobState#CANCELLED}. The job runs on a queue of its own
+   * (named {@code millrace_test_run_}<i>n</i>, which {@code JobContext.queue()} and the returned
+   * job show) so that no other job of the schema runs with it.
    *
    * <pre>{@code
    * Job job = kit.runJob(
@@ -164,7 +165,7 @@ public final class MillraceTestKit implements AutoCloseable {
 
   /**
    * As {@link #runJob(MillraceBuilder, JobRequest)}, failing the test if the attempt has not ended
-   * within {@code timeout}. Adds {@code queue(request.queue(), 1)} to {@code node}.
+   * within {@code timeout}. Adds the job's own queue, with one handler thread, to {@code node}.
    */
   public Job runJob(MillraceBuilder node, JobRequest request, Duration timeout) {
     Instant runAt = request.runAt();
@@ -172,9 +173,16 @@ public final class MillraceTestKit implements AutoCloseable {
       throw new ValidationException(
           "runAt", "runJob runs a job now; this request is due at " + runAt);
     }
-    node.queue(request.queue(), 1);
+    String queue = "millrace_test_run_" + SEQUENCE.incrementAndGet();
+    node.queue(queue, 1);
     try (Millrace millrace = node.build()) {
-      long id = millrace.enqueue(request).id();
+      String requested = request.queue();
+      long id;
+      try {
+        id = millrace.enqueue(request.queue(queue)).id();
+      } finally {
+        request.queue(requested);
+      }
       millrace.start();
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
@@ -412,6 +420,57 @@ public final class MillraceTestKit implements AutoCloseable {
             }
           }
           return rows;
+        });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Periodic jobs
+
+  /**
+   * Moves this kit's schedule clock forward by {@code by} and fires every periodic-job tick due by
+   * it, without waiting: the clock starts at the database's now and each call adds to it, so {@code
+   * advanceSchedules(ofHours(1))} twice reaches two hours ahead. Ticks fire through Millrace's own
+   * firing (its misfire policy included: ticks more than the misfire threshold behind the clock are
+   * missed ticks) and exactly once each, whoever fires them. The schedules must be registered: a
+   * node with them has been started. Returns the number of jobs enqueued; {@link #drain} runs them
+   * on a started node.
+   *
+   * <pre>{@code
+   * try (Millrace node = kit.builder()
+   *     .periodic(PeriodicJob.of("digest", Schedule.every(Duration.ofHours(1)),
+   *         JobRequest.of("digest.send", Map.of())))
+   *     .handler("digest.send", Map.class, job -> null)
+   *     .build()) {
+   *   node.start();
+   *   assertEquals(1, kit.advanceSchedules(Duration.ofHours(1)));
+   *   kit.drain();
+   * }
+   * }</pre>
+   */
+  public synchronized int advanceSchedules(Duration by) {
+    if (by == null || by.isNegative()) {
+      throw new ValidationException("by", "must be zero or positive");
+    }
+    scheduleOffset = scheduleOffset.plus(by);
+    return fireSchedules(databaseNow().plus(scheduleOffset));
+  }
+
+  /**
+   * Fires every periodic-job tick due as of {@code asOf}, exactly once each (see {@link
+   * Millrace#firePeriodicJobs}); returns the number of jobs enqueued.
+   */
+  public int fireSchedules(Instant asOf) {
+    return client.firePeriodicJobs(asOf);
+  }
+
+  private Instant databaseNow() {
+    return withConnection(
+        c -> {
+          try (Statement s = c.createStatement();
+              ResultSet rs = s.executeQuery("SELECT now()")) {
+            rs.next();
+            return rs.getObject(1, OffsetDateTime.class).toInstant();
+          }
         });
   }
 
