@@ -6,6 +6,7 @@ import io.millrace.MillraceBuilder;
 import io.millrace.base.Json;
 import io.millrace.base.JsonCodec;
 import io.millrace.base.ValidationException;
+import io.millrace.jobs.EnqueueResult;
 import io.millrace.jobs.Job;
 import io.millrace.jobs.JobHandler;
 import io.millrace.jobs.JobRequest;
@@ -177,12 +178,20 @@ public final class MillraceTestKit implements AutoCloseable {
     node.queue(queue, 1);
     try (Millrace millrace = node.build()) {
       String requested = request.queue();
-      long id;
+      EnqueueResult enqueued;
       try {
-        id = millrace.enqueue(request.queue(queue)).id();
+        enqueued = millrace.enqueue(request.queue(queue));
       } finally {
         request.queue(requested);
       }
+      if (enqueued.duplicate()) {
+        throw new ValidationException(
+            "uniqueKey",
+            "job "
+                + enqueued.id()
+                + " already holds this unique key; runJob runs a new job, so give it another key");
+      }
+      long id = enqueued.id();
       millrace.start();
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
@@ -504,9 +513,12 @@ public final class MillraceTestKit implements AutoCloseable {
       client.close();
       try (Connection c = dataSource.getConnection();
           Statement s = c.createStatement()) {
+        // A node the test left running may hold locks: waiting for them forever is worse than
+        // leaving the schema behind.
+        s.execute("SET lock_timeout = '5s'");
         s.execute("DROP SCHEMA IF EXISTS " + schema.quoted() + " CASCADE");
       } catch (SQLException e) {
-        // a node the test left running may still hold locks; the schema stays behind
+        // the schema stays behind; the next run's schemas have other names
       }
     } finally {
       dataSource.close();
