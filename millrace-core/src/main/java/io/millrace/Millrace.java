@@ -31,6 +31,7 @@ import io.millrace.schema.SchemaName;
 import io.millrace.workflows.Workflows;
 import io.millrace.workflows.WorkflowsComponent;
 import java.sql.Connection;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -305,6 +306,30 @@ public final class Millrace implements AutoCloseable {
   public Map<String, MaintenanceFailure> maintenanceFailures() {
     Membership m = membership;
     return m == null ? Map.of() : m.lastFailures();
+  }
+
+  /**
+   * Fires, now, every periodic-job tick due as of {@code asOf} instead of the database's clock: for
+   * tests that step through a schedule without waiting for it (millrace-test's {@code
+   * advanceSchedules} calls it). Each tick is fired exactly once, by the leader's own rules (its
+   * misfire policy, the compare-and-swap on the schedule's next fire time): a tick this call fires
+   * is never fired again, by this call repeated or by the leader, and the schedule's next fire time
+   * moves past {@code asOf}. Only registered schedules fire (a node registers its periodic jobs
+   * when it starts); this node need not be started. Returns the number of jobs enqueued.
+   *
+   * <pre>{@code
+   * int fired = millrace.firePeriodicJobs(Instant.now().plus(Duration.ofHours(1)));
+   * }</pre>
+   */
+  public int firePeriodicJobs(Instant asOf) {
+    if (asOf == null) {
+      throw new io.millrace.base.ValidationException("asOf", "must not be null");
+    }
+    try {
+      return jobs.firePeriodicJobs(asOf);
+    } catch (java.sql.SQLException e) {
+      throw new MillraceException("could not fire periodic jobs", e);
+    }
   }
 
   /** Runs one maintenance tick now (tests and the CLI; the node also runs them on its timer). */

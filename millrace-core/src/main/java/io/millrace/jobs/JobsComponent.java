@@ -93,6 +93,11 @@ public final class JobsComponent implements Component {
     return admin;
   }
 
+  /** Fires the periodic-job ticks due as of {@code asOf}; see {@code Millrace.firePeriodicJobs}. */
+  public int firePeriodicJobs(Instant asOf) throws SQLException {
+    return periodic.fireDue(asOf);
+  }
+
   /** Handler threads still running past their attempt's deadline. */
   public int overrunHandlers() {
     Workers w = workers;

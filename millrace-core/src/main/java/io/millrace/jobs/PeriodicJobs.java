@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,24 +87,38 @@ final class PeriodicJobs {
 
   /** Fires every due tick; returns the number of jobs enqueued. */
   int fireDue() throws SQLException {
+    return fireDue(null);
+  }
+
+  /**
+   * Fires every tick due as of {@code asOf} (the database's clock when null), by the same rules and
+   * the same compare-and-swap as the leader's firing; returns the number of jobs enqueued.
+   */
+  int fireDue(@Nullable Instant asOf) throws SQLException {
     int fired = 0;
     try (Connection c = dataSource.getConnection()) {
       List<Due> due = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(sql.get("due_schedules"));
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          due.add(
-              new Due(
-                  rs.getString(1),
-                  rs.getString(2),
-                  rs.getString(3),
-                  rs.getString(4),
-                  rs.getString(5),
-                  rs.getInt(6),
-                  rs.getInt(7),
-                  rs.getString(8),
-                  Instants.require(rs, 9),
-                  Instants.require(rs, 10)));
+      try (PreparedStatement ps = c.prepareStatement(sql.get("due_schedules"))) {
+        if (asOf == null) {
+          ps.setNull(1, java.sql.Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+          Instants.set(ps, 1, asOf);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            due.add(
+                new Due(
+                    rs.getString(1),
+                    rs.getString(2),
+                    rs.getString(3),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getInt(6),
+                    rs.getInt(7),
+                    rs.getString(8),
+                    Instants.require(rs, 9),
+                    Instants.require(rs, 10)));
+          }
         }
       }
       for (Due row : due) {

@@ -20,10 +20,14 @@ ON CONFLICT (name) DO UPDATE
                          excluded.priority, excluded.max_attempts, excluded.misfire_policy);
 
 -- name: due_schedules
--- Schedules with a tick due, and the database's clock (the one truth every node shares).
-SELECT name, spec, kind, queue, args::text, priority, max_attempts, misfire_policy, next_fire_at, now()
-  FROM {schema}.schedules
- WHERE next_fire_at <= now()
+-- Schedules with a tick due, and the clock they are due by: the database's (the one truth every
+-- node shares), or the instant a test fires them as of (Millrace.firePeriodicJobs).
+-- Binds: 1 the instant to fire as of, or null for the database's now().
+WITH clock AS (SELECT coalesce(?::timestamptz, now()) AS now)
+SELECT name, spec, kind, queue, args::text, priority, max_attempts, misfire_policy, next_fire_at,
+       clock.now
+  FROM {schema}.schedules, clock
+ WHERE next_fire_at <= clock.now
  ORDER BY next_fire_at;
 
 -- name: advance_schedule

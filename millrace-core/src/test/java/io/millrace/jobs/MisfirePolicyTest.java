@@ -1,6 +1,7 @@
 package io.millrace.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.millrace.Millrace;
 import io.millrace.schema.SchemaName;
@@ -95,6 +96,33 @@ class MisfirePolicyTest {
       assertThat(ticksFired("node")).containsExactly(due.get(due.size() - 1));
       assertAdvancedPast("node", due);
     }
+  }
+
+  @Test
+  void firingAsOfALaterInstantFiresItsTicksOnceByThePolicy() throws Exception {
+    PeriodicJobs periodic = periodic(Duration.ofMinutes(10));
+    periodic.register(
+        List.of(
+            new PeriodicJob(
+                "ahead", HOURLY, JobRequest.of("tick", Map.of()), MisfirePolicy.FIRE_ALL)));
+    Instant first = nextFireAt("ahead");
+    // Other tests' schedules share the schema, so what this one fired is read from its tags.
+    client.firePeriodicJobs(first.minusSeconds(1));
+    assertThat(ticksFired("ahead")).isEmpty();
+    client.firePeriodicJobs(first);
+    client.firePeriodicJobs(first);
+    assertThat(ticksFired("ahead")).containsExactly(first);
+    // Two ticks ahead at once: both fire (FIRE_ALL), then the schedule waits for the third.
+    Instant third = HOURLY.next(HOURLY.next(first));
+    client.firePeriodicJobs(third);
+    assertThat(ticksFired("ahead")).containsExactly(first, HOURLY.next(first), third);
+    assertThat(nextFireAt("ahead")).isEqualTo(HOURLY.next(third));
+    // The database's own clock, as the leader fires: nothing more is due before it gets there.
+    periodic.fireDue();
+    assertThat(ticksFired("ahead")).hasSize(3);
+    assertThatThrownBy(() -> client.firePeriodicJobs(null))
+        .isInstanceOf(io.millrace.base.ValidationException.class)
+        .hasMessageContaining("asOf");
   }
 
   /**
