@@ -325,6 +325,7 @@ public final class Millrace implements AutoCloseable {
     if (asOf == null) {
       throw new io.millrace.base.ValidationException("asOf", "must not be null");
     }
+    io.millrace.base.Storable.instant("asOf", asOf); // years 1-9999, as PostgreSQL stores them
     try {
       return jobs.firePeriodicJobs(asOf);
     } catch (java.sql.SQLException e) {

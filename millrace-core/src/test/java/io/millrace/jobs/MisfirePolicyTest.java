@@ -123,6 +123,9 @@ class MisfirePolicyTest {
     assertThatThrownBy(() -> client.firePeriodicJobs(null))
         .isInstanceOf(io.millrace.base.ValidationException.class)
         .hasMessageContaining("asOf");
+    assertThatThrownBy(() -> client.firePeriodicJobs(Instant.parse("+10000-01-01T00:00:00Z")))
+        .isInstanceOf(io.millrace.base.ValidationException.class)
+        .hasMessageContaining("asOf");
   }
 
   /**
