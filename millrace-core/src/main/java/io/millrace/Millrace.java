@@ -221,6 +221,14 @@ public final class Millrace implements AutoCloseable {
     return jobs.admin();
   }
 
+  /**
+   * Periodic jobs' schedules: list and show them (expression, zone, next fire times, last run and
+   * its outcome, which live nodes register them), pause, resume, trigger now and delete.
+   */
+  public io.millrace.jobs.Schedules schedules() {
+    return jobs.schedules();
+  }
+
   /** Submit, read and cancel workflows (jobs that depend on jobs). */
   public Workflows workflows() {
     return workflows.workflows();

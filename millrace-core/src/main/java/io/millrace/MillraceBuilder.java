@@ -67,6 +67,7 @@ public final class MillraceBuilder {
               JobState.SKIPPED, Duration.ofDays(7)));
   private int maxArgsBytes = 1024 * 1024;
   private Duration misfireThreshold = Duration.ofMinutes(1);
+  private Duration orphanedScheduleAfter = Duration.ofMinutes(10);
   private Duration shutdownTimeout = Duration.ofSeconds(30);
   private Duration countsRefreshInterval = Duration.ofSeconds(15);
   private @Nullable MeterRegistry meterRegistry;
@@ -360,6 +361,21 @@ public final class MillraceBuilder {
   }
 
   /**
+   * How long a periodic job may go without any live node registering it before it counts as
+   * orphaned: shown so, and not fired unless an operator says so (see {@code
+   * Millrace.schedules()}); default 10 min, at least 5 s. Each running node refreshes its
+   * registrations four times within this bound, and removes them when it stops.
+   */
+  public MillraceBuilder orphanedScheduleAfter(Duration bound) {
+    this.orphanedScheduleAfter = positive("orphanedScheduleAfter", bound);
+    if (bound.compareTo(Duration.ofSeconds(5)) < 0) {
+      throw new ValidationException("orphanedScheduleAfter", "must be at least 5 s");
+    }
+    Storable.duration("orphanedScheduleAfter", bound);
+    return this;
+  }
+
+  /**
    * How long {@link Millrace#close()} lets running handlers finish before releasing them; default
    * 30 s.
    */
@@ -483,6 +499,7 @@ public final class MillraceBuilder {
             retention,
             maxArgsBytes,
             misfireThreshold,
+            orphanedScheduleAfter,
             shutdownTimeout,
             countsRefreshInterval,
             meterRegistry,

@@ -44,6 +44,7 @@ record MillraceSettings(
     Map<JobState, Duration> retention,
     int maxArgsBytes,
     Duration misfireThreshold,
+    Duration orphanedScheduleAfter,
     Duration shutdownTimeout,
     Duration countsRefreshInterval,
     @Nullable MeterRegistry meterRegistry,
@@ -62,6 +63,7 @@ record MillraceSettings(
         retention,
         maxArgsBytes,
         misfireThreshold,
+        orphanedScheduleAfter,
         retryPolicy,
         retryPolicies);
   }

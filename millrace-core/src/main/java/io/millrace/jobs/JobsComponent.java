@@ -27,6 +27,7 @@ public final class JobsComponent implements Component {
   private final Enqueuer enqueuer;
   private final JobAdmin admin;
   private final PeriodicJobs periodic;
+  private final Schedules schedules;
   private final Rescuer rescuer;
   private final HistoryRetention retention;
   // Null until start(), and stays null on a node with nothing for it to run.
@@ -52,7 +53,12 @@ public final class JobsComponent implements Component {
             node.schema(),
             options.misfireThreshold(),
             retries::maxAttempts,
-            node.json());
+            node.json(),
+            node.nodeId(),
+            options.orphanedScheduleAfter());
+    this.schedules =
+        new Schedules(
+            node.dataSource(), node.schema(), node.json(), admin, options.orphanedScheduleAfter());
     this.rescuer = new Rescuer(node.dataSource(), node.schema(), options.rescueGrace());
     this.retention = new HistoryRetention(node.dataSource(), node.schema(), options.retention());
   }
@@ -93,6 +99,11 @@ public final class JobsComponent implements Component {
     return admin;
   }
 
+  /** List, show, pause, resume, trigger and delete periodic jobs' schedules. */
+  public Schedules schedules() {
+    return schedules;
+  }
+
   /** Fires the periodic-job ticks due as of {@code asOf}; see {@code Millrace.firePeriodicJobs}. */
   public int firePeriodicJobs(Instant asOf) throws SQLException {
     return periodic.fireDue(asOf);
@@ -114,6 +125,21 @@ public final class JobsComponent implements Component {
   public void start(ScheduledExecutorService timer) {
     if (!options.periodicJobs().isEmpty()) {
       periodic.register(options.periodicJobs());
+      // Four refreshes per orphan bound: a node's schedules stay registered through a missed one.
+      List<String> names = options.periodicJobs().stream().map(PeriodicJob::name).toList();
+      long every = Math.max(1, options.orphanedScheduleAfter().toMillis() / 4);
+      timer.scheduleWithFixedDelay(
+          () -> {
+            try {
+              periodic.refresh(names);
+            } catch (SQLException | RuntimeException e) {
+              log.warn(
+                  "could not refresh this node's periodic-job registrations: {}", e.getMessage());
+            }
+          },
+          every,
+          every,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
     }
     // Before any job can finish: a day's rows that land in a default partition keep that day from
     // getting its own partition, and then leave only by row-by-row deletes.
@@ -145,6 +171,15 @@ public final class JobsComponent implements Component {
     if (w != null) {
       w.stop(deadlineNanos);
     }
+    if (!options.periodicJobs().isEmpty()) {
+      try {
+        periodic.deregister();
+      } catch (SQLException e) {
+        log.warn(
+            "could not remove this node's periodic-job registrations (they age out): {}",
+            e.getMessage());
+      }
+    }
   }
 
   @Override
@@ -160,6 +195,7 @@ public final class JobsComponent implements Component {
   public List<Task> housekeeping() {
     return List.of(
         new Task("history-partitions", () -> retention.ensurePartitions(Instant.now())),
-        new Task("history-retention", () -> retention.enforce(Instant.now())));
+        new Task("history-retention", () -> retention.enforce(Instant.now())),
+        new Task("schedule-registrations", periodic::pruneRegistrations));
   }
 }

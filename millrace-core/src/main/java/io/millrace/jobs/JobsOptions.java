@@ -14,6 +14,8 @@ import java.util.Set;
  * @param retention how long finished jobs are kept, per terminal state
  * @param maxArgsBytes the largest args document accepted at enqueue
  * @param misfireThreshold how late a periodic tick may fire before its misfire policy applies
+ * @param orphanedScheduleAfter how long a schedule may go unregistered by any live node before the
+ *     leader stops firing it
  * @param retryPolicy the retry policy of kinds without their own
  * @param retryPolicies the retry policies of kinds that have their own
  */
@@ -26,6 +28,7 @@ public record JobsOptions(
     Map<JobState, Duration> retention,
     int maxArgsBytes,
     Duration misfireThreshold,
+    Duration orphanedScheduleAfter,
     RetryPolicy retryPolicy,
     Map<String, RetryPolicy> retryPolicies) {
   public JobsOptions {

@@ -1,6 +1,7 @@
 package io.millrace.jobs;
 
 import io.millrace.base.ValidationException;
+import java.time.ZoneId;
 import java.util.Objects;
 
 /**
@@ -26,5 +27,17 @@ public record PeriodicJob(
 
   public static PeriodicJob of(String name, Schedule schedule, JobRequest template) {
     return new PeriodicJob(name, schedule, template, MisfirePolicy.FIRE_ONCE);
+  }
+
+  /**
+   * This periodic job with its cron schedule evaluated in {@code zone} (an IANA name such as {@code
+   * ZoneId.of("Europe/Berlin")}); UTC when never set. See {@link Schedule} for daylight-saving
+   * changes.
+   */
+  public PeriodicJob inZone(ZoneId zone) {
+    if (zone == null) {
+      throw new ValidationException("zone", "must not be null");
+    }
+    return new PeriodicJob(name, schedule.inZone(zone), template, misfire);
   }
 }

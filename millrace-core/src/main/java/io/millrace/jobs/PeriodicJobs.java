@@ -27,6 +27,12 @@ import org.slf4j.LoggerFactory;
  * fires it and the other's update matches nothing and rolls back. A crash before commit fires
  * nothing and the next leader sees the tick still due.
  *
+ * <p>Paused schedules never fire, and the compare-and-swap re-checks the pause under the row lock,
+ * so a pause committed before a tick's advance stops that tick. Orphaned schedules (no node has
+ * refreshed a registration of them within the orphan bound) fire only when an operator set {@code
+ * fire_orphaned}. Registration writes the definition and this node's registration row, never the
+ * operator's state.
+ *
  * <p>Termination: each {@link #fireDue} handles the schedules due at its start once; every
  * successful advance moves {@code next_fire_at} past the database's now.
  */
@@ -40,18 +46,24 @@ final class PeriodicJobs {
   private final Duration misfireThreshold;
   private final java.util.function.ToIntFunction<JobRequest> maxAttempts;
   private final JsonCodec codec;
+  private final String nodeId;
+  private final Duration orphanAfter;
 
   /**
    * @param maxAttempts the max attempts a template's jobs are stored with (its own, or its kind's
    *     policy's), decided when the schedule is registered
    * @param codec writes the args of templates given as objects (at registration, once)
+   * @param nodeId the node whose registrations this writes
+   * @param orphanAfter how fresh a registration must be for its schedule to fire
    */
   PeriodicJobs(
       DataSource dataSource,
       SchemaName schema,
       Duration misfireThreshold,
       java.util.function.ToIntFunction<JobRequest> maxAttempts,
-      JsonCodec codec) {
+      JsonCodec codec,
+      String nodeId,
+      Duration orphanAfter) {
     this.dataSource = dataSource;
     this.sql = SqlFile.load(PeriodicJobs.class, "schedules.sql", schema);
     // Fired jobs carry the max attempts stored with the schedule.
@@ -61,6 +73,8 @@ final class PeriodicJobs {
     this.maxAttempts = maxAttempts;
     this.misfireThreshold = misfireThreshold;
     this.codec = codec;
+    this.nodeId = nodeId;
+    this.orphanAfter = orphanAfter;
   }
 
   void register(List<PeriodicJob> jobs) {
@@ -77,11 +91,46 @@ final class PeriodicJobs {
           ps.setInt(7, maxAttempts.applyAsInt(t));
           ps.setString(8, job.misfire().name().toLowerCase(java.util.Locale.ROOT));
           Instants.set(ps, 9, job.schedule().next(Instant.now()));
+          ps.setString(10, job.schedule().zone().getId());
           ps.executeUpdate();
         }
       }
+      refresh(c, jobs.stream().map(PeriodicJob::name).toList());
     } catch (SQLException e) {
       throw new MillraceException("could not register periodic jobs", e);
+    }
+  }
+
+  /** Refreshes this node's registration of {@code names} (those that still exist). */
+  void refresh(List<String> names) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      refresh(c, names);
+    }
+  }
+
+  private void refresh(Connection c, List<String> names) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("refresh_registrations"))) {
+      ps.setString(1, nodeId);
+      ps.setArray(2, c.createArrayOf("text", names.toArray()));
+      ps.executeUpdate();
+    }
+  }
+
+  /** Removes this node's registrations (it is stopping). */
+  void deregister() throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("drop_registrations"))) {
+      ps.setString(1, nodeId);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Forgets registrations far past the orphan bound (nodes that died without deregistering). */
+  void pruneRegistrations() throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("prune_registrations"))) {
+      ps.setLong(1, orphanAfter.multipliedBy(100).toMillis());
+      ps.executeUpdate();
     }
   }
 
@@ -104,6 +153,7 @@ final class PeriodicJobs {
         } else {
           Instants.set(ps, 1, asOf);
         }
+        ps.setLong(2, orphanAfter.toMillis());
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             due.add(
@@ -117,7 +167,8 @@ final class PeriodicJobs {
                     rs.getInt(7),
                     rs.getString(8),
                     Instants.require(rs, 9),
-                    Instants.require(rs, 10)));
+                    Instants.require(rs, 10),
+                    rs.getString(11)));
           }
         }
       }
@@ -143,12 +194,13 @@ final class PeriodicJobs {
       int maxAttempts,
       String policy,
       Instant expected,
-      Instant now) {}
+      Instant now,
+      String zone) {}
 
   private int fire(Connection c, Due row) throws SQLException {
     String name = row.name();
     // Parsed per schedule, so one bad row cannot stop the others from firing.
-    Schedule schedule = Schedule.parse(row.spec());
+    Schedule schedule = Schedule.parse(row.spec(), row.zone());
     Instant expected = row.expected();
     Instant now = row.now();
     MisfirePolicy policy = MisfirePolicy.valueOf(row.policy().toUpperCase(java.util.Locale.ROOT));
@@ -204,7 +256,12 @@ final class PeriodicJobs {
                       .maxAttempts(row.maxAttempts())
                       .tags("periodic:" + name, "tick:" + t));
             }
-            enqueuer.enqueue(tx, jobs);
+            List<EnqueueResult> ids = enqueuer.enqueue(tx, jobs);
+            try (PreparedStatement ps = tx.prepareStatement(sql.get("record_last_job"))) {
+              ps.setLong(1, ids.get(ids.size() - 1).id());
+              ps.setString(2, name);
+              ps.executeUpdate();
+            }
           }
           return toFire.size();
         });

@@ -44,7 +44,9 @@ public final class JobsTestAccess {
             schema,
             Duration.ofMinutes(1),
             JobRequest::maxAttempts,
-            io.millrace.base.Jackson2Codec.defaults())
+            io.millrace.base.Jackson2Codec.defaults(),
+            "tests",
+            Duration.ofMinutes(10))
         .register(jobs);
   }
 }

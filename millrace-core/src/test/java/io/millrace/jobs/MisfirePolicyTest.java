@@ -166,7 +166,9 @@ class MisfirePolicyTest {
         SchemaName.of(db.schema()),
         threshold,
         JobRequest::maxAttempts,
-        io.millrace.base.Jackson2Codec.defaults());
+        io.millrace.base.Jackson2Codec.defaults(),
+        "tests",
+        Duration.ofMinutes(10));
   }
 
   private static List<Instant> ticksFired(String name) {

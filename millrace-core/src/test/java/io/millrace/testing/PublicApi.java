@@ -52,6 +52,8 @@ public final class PublicApi {
           "io.millrace.jobs.PeriodicJob",
           "io.millrace.jobs.RetryPolicy",
           "io.millrace.jobs.Schedule",
+          "io.millrace.jobs.ScheduleStatus",
+          "io.millrace.jobs.Schedules",
           "io.millrace.jobs.WorkerSettings",
           // counts
           "io.millrace.counts.Accuracy",
