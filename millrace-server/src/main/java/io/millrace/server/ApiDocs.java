@@ -16,7 +16,8 @@ final class ApiDocs {
           new OperationsDocs(),
           new WorkflowsDocs(),
           new BackfillsDocs(),
-          new ProjectionsDocs());
+          new ProjectionsDocs(),
+          new SchedulesDocs());
 
   private ApiDocs() {}
 

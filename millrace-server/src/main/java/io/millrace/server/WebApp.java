@@ -99,6 +99,7 @@ final class WebApp {
     new WorkflowsApi(s.millrace()).register(app);
     new BackfillsApi(s.millrace()).register(app);
     new ProjectionsApi(s.millrace()).register(app);
+    new SchedulesApi(s.millrace()).register(app);
     new JobActionsApi(s.millrace()).register(app);
     new DashboardApi(s.millrace(), guard, throughput).register(app);
     new Dashboard().register(app);

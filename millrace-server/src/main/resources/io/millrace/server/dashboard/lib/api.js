@@ -58,6 +58,7 @@ async function call(method, path, body) {
 
 export const get = (path) => call('GET', path);
 export const post = (path, body) => call('POST', path, body);
+export const del = (path) => call('DELETE', path);
 
 /** A query string from an object, leaving out empty values. */
 export function query(params) {

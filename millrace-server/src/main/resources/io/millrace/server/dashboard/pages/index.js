@@ -9,5 +9,6 @@ import cluster from './cluster.js';
 import workflows from './workflows.js';
 import backfills from './backfills.js';
 import projections from './projections.js';
+import schedules from './schedules.js';
 
-export default [overview, jobs, job, ...workflows, backfills, projections, cluster];
+export default [overview, jobs, job, ...workflows, backfills, projections, schedules, cluster];
