@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       StorageCommand.class,
       WorkflowsCommand.class,
       BackfillsCommand.class,
+      SchedulesCommand.class,
       ProjectionsCommand.class,
       ClusterCommand.class
     })

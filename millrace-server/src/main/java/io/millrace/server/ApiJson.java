@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import io.millrace.base.Json;
 import io.millrace.base.Storable;
 import io.millrace.jobs.JobState;
+import io.millrace.jobs.MisfirePolicy;
 import java.io.IOException;
 
 /**
@@ -45,6 +46,17 @@ public final class ApiJson {
                       JobState state, JsonGenerator gen, SerializerProvider provider)
                       throws IOException {
                     gen.writeString(state.dbValue());
+                  }
+                })
+            // Lower case, as stored and as the OpenAPI document lists them.
+            .addSerializer(
+                MisfirePolicy.class,
+                new JsonSerializer<>() {
+                  @Override
+                  public void serialize(
+                      MisfirePolicy policy, JsonGenerator gen, SerializerProvider provider)
+                      throws IOException {
+                    gen.writeString(policy.name().toLowerCase(java.util.Locale.ROOT));
                   }
                 }));
   }

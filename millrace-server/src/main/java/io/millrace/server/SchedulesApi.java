@@ -1,6 +1,5 @@
 package io.millrace.server;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -8,7 +7,6 @@ import io.millrace.Millrace;
 import io.millrace.jobs.ScheduleStatus;
 import io.millrace.jobs.Schedules;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -27,11 +25,7 @@ final class SchedulesApi {
   }
 
   void register(RoutesConfig routes) {
-    routes.get(
-        "/api/schedules",
-        ctx ->
-            ctx.json(
-                Map.of("schedules", schedules.list().stream().map(SchedulesApi::view).toList())));
+    routes.get("/api/schedules", ctx -> ctx.json(Map.of("schedules", schedules.list())));
     routes.get("/api/schedules/{name}", ctx -> answer(ctx, schedules::get));
     routes.post("/api/schedules/{name}/pause", ctx -> answer(ctx, schedules::pause));
     routes.post("/api/schedules/{name}/resume", ctx -> answer(ctx, schedules::resume));
@@ -61,14 +55,7 @@ final class SchedulesApi {
 
   private static void answer(Context ctx, Function<String, Optional<ScheduleStatus>> action) {
     String name = ctx.pathParam("name");
-    action.apply(name).ifPresentOrElse(s -> ctx.json(view(s)), () -> notFound(ctx, name));
-  }
-
-  /** The status as the API shows it: the misfire policy in lower case, as stored. */
-  static ObjectNode view(ScheduleStatus s) {
-    ObjectNode node = ApiJson.MAPPER.valueToTree(s);
-    node.put("misfire", s.misfire().name().toLowerCase(Locale.ROOT));
-    return node;
+    action.apply(name).ifPresentOrElse(ctx::json, () -> notFound(ctx, name));
   }
 
   private static void notFound(Context ctx, String name) {
