@@ -87,6 +87,7 @@ final class MillraceFactory {
     set("millrace.retention.skipped", r.getSkipped(), d -> b.retention(JobState.SKIPPED, d));
     set("millrace.max-args-bytes", p.getMaxArgsBytes(), b::maxArgsBytes);
     set("millrace.misfire-threshold", p.getMisfireThreshold(), b::misfireThreshold);
+    set("millrace.orphaned-schedule-after", p.getOrphanedScheduleAfter(), b::orphanedScheduleAfter);
     set(
         "millrace.shutdown-timeout",
         shutdownTimeout(p.getShutdownTimeout(), shutdownPhaseTimeout),

@@ -108,6 +108,12 @@ public class MillraceProperties {
   private @Nullable Duration misfireThreshold;
 
   /**
+   * How long a periodic job may go unregistered by any live node before it counts as orphaned and
+   * stops firing (until an operator resumes it); default 10m.
+   */
+  private @Nullable Duration orphanedScheduleAfter;
+
+  /**
    * How long shutdown lets running handlers finish before releasing them. Default: the
    * spring.lifecycle.timeout-per-shutdown-phase less 5s (at least half of it), so the drain ends
    * before Spring moves on and closes the DataSource. Must be shorter than that phase timeout.
@@ -619,6 +625,14 @@ public class MillraceProperties {
 
   public void setMisfireThreshold(@Nullable Duration misfireThreshold) {
     this.misfireThreshold = misfireThreshold;
+  }
+
+  public @Nullable Duration getOrphanedScheduleAfter() {
+    return orphanedScheduleAfter;
+  }
+
+  public void setOrphanedScheduleAfter(@Nullable Duration orphanedScheduleAfter) {
+    this.orphanedScheduleAfter = orphanedScheduleAfter;
   }
 
   public @Nullable Duration getShutdownTimeout() {
