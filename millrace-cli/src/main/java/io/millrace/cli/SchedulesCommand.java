@@ -59,7 +59,7 @@ final class SchedulesCommand implements Callable<Integer> {
                 s.name(),
                 status(s),
                 s.schedule(),
-                s.zone().equals("Z") ? "UTC" : s.zone(),
+                s.zone(),
                 s.firing() && !s.nextFireTimes().isEmpty() ? time(s.nextFireTimes().get(0)) : "-",
                 s.lastJobId() == null
                     ? "never"

@@ -91,7 +91,7 @@ final class PeriodicJobs {
           ps.setInt(7, maxAttempts.applyAsInt(t));
           ps.setString(8, job.misfire().name().toLowerCase(java.util.Locale.ROOT));
           Instants.set(ps, 9, job.schedule().next(Instant.now()));
-          ps.setString(10, job.schedule().zone().getId());
+          ps.setString(10, zoneName(job.schedule().zone()));
           ps.executeUpdate();
         }
       }
@@ -99,6 +99,14 @@ final class PeriodicJobs {
     } catch (SQLException e) {
       throw new MillraceException("could not register periodic jobs", e);
     }
+  }
+
+  /**
+   * The stored name of a zone: {@code UTC} for UTC however it was given, as rows written before
+   * zones existed say, so upgrading never moves their next tick.
+   */
+  static String zoneName(java.time.ZoneId zone) {
+    return zone.normalized().equals(java.time.ZoneOffset.UTC) ? "UTC" : zone.getId();
   }
 
   /** Refreshes this node's registration of {@code names} (those that still exist). */

@@ -62,7 +62,7 @@ class SchedulesTest {
 
     ScheduleStatus ops = schedules.get("ops").orElseThrow();
     assertThat(ops.schedule()).isEqualTo("every:PT1H");
-    assertThat(ops.zone()).isEqualTo("Z");
+    assertThat(ops.zone()).isEqualTo("UTC");
     assertThat(ops.registeredBy()).containsExactly("node-1");
     assertThat(ops.orphaned()).isFalse();
     assertThat(ops.firing()).isTrue();

@@ -18,6 +18,12 @@ import org.jspecify.annotations.Nullable;
  * only {@code internal error}: whatever Jetty would have shown stays out of the answer.
  */
 final class JettyErrors extends ErrorHandler {
+  /** Every method gets the JSON error (Jetty writes a body only for GET, POST and HEAD). */
+  @Override
+  public boolean errorPageForMethod(String method) {
+    return true;
+  }
+
   @Override
   protected void generateResponse(
       Request request,

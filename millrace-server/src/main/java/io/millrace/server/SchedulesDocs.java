@@ -21,7 +21,7 @@ final class SchedulesDocs implements OpenApi.Section {
             "schedule",
             string(null).put("description", "cron:<expression> or every:<ISO-8601 duration>"),
             "zone",
-            string(null).put("description", "IANA time zone of a cron schedule (Z for UTC)"),
+            string(null).put("description", "IANA time zone of a cron schedule (UTC by default)"),
             "kind",
             string(null),
             "queue",

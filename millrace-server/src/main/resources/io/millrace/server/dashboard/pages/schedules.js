@@ -86,7 +86,7 @@ export default {
               h('td', {}, h('span', { class: `state state-${st}`, 'data-testid': 'status' }, st),
                 s.orphaned && s.firesWhenOrphaned ? h('div', { class: 'muted' }, 'orphaned, fires anyway') : null),
               h('td', {}, h('code', { 'data-testid': 'expression' }, s.schedule.replace(/^cron:/, '').replace(/^every:/, 'every '))),
-              h('td', { 'data-testid': 'zone' }, s.zone === 'Z' ? 'UTC' : s.zone),
+              h('td', { 'data-testid': 'zone' }, s.zone),
               h('td', { 'data-testid': 'next' }, st === 'active'
                 ? s.nextFireTimes.slice(0, 3).map((t) => fireTime(t, s.zone))
                 : h('span', { class: 'muted' }, 'not firing')),
