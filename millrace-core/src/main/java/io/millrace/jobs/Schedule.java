@@ -178,10 +178,13 @@ public sealed interface Schedule {
         local = after.atOffset(later).toLocalDateTime();
       }
       ZoneOffsetTransition last = rules.previousTransition(after.plusNanos(1));
-      if (last != null
+      if (!everyHour
+          && last != null
           && last.isGap()
           && after.isBefore(last.getInstant().plus(last.getDuration()))) {
-        // Just after skipped wall times: they fire shifted forward, so walk from the gap's start.
+        // Just after skipped wall times: they fire shifted forward, so walk from the gap's start
+        // (a wildcard hour follows real time, whose instants after the gap have wall times of
+        // their own).
         local = last.getDateTimeBefore().minusNanos(1);
       }
       while (true) {
