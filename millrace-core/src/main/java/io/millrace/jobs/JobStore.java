@@ -90,7 +90,9 @@ final class JobStore {
                   List.of((String[]) tags.getArray()),
                   rs.getObject(9, Long.class),
                   Instants.require(rs, 10),
-                  Instants.require(rs, 11)));
+                  Instants.require(rs, 11),
+                  rs.getString(13),
+                  rs.getString(14)));
           claimedAt = Instants.get(rs, 12);
         }
       }

@@ -6,6 +6,8 @@ import io.millrace.internal.sql.Instants;
 import io.millrace.internal.sql.SqlFile;
 import io.millrace.internal.sql.Transactions;
 import io.millrace.schema.SchemaName;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -204,7 +206,12 @@ final class PeriodicJobs {
                       .maxAttempts(row.maxAttempts())
                       .tags("periodic:" + name, "tick:" + t));
             }
-            enqueuer.enqueue(tx, jobs);
+            // A tick has no producer: enqueued under the root context, it stores no trace context
+            // even when fired from traced code (Millrace.firePeriodicJobs in a test, say), and its
+            // attempts start traces of their own with no link.
+            try (Scope root = Context.root().makeCurrent()) {
+              enqueuer.enqueue(tx, jobs);
+            }
           }
           return toFire.size();
         });
