@@ -346,7 +346,9 @@ final class AttemptRunner {
     if (checked instanceof HandedBack.Refused refused) {
       fail(attempt, refused.reason(), refused.cause(), true);
     } else if (checked instanceof HandedBack.Accepted accepted) {
-      completions.add(new JobStore.Completion(job.id(), job.attempt(), accepted.json()));
+      completions.add(
+          new JobStore.Completion(
+              job.id(), job.attempt(), accepted.json(), JobTracing.traceparent(attempt.span())));
     }
   }
 

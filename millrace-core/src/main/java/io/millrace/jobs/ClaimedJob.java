@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * One attempt a worker holds: (id, attempt) is the lease token every later write is fenced by.
  * {@code traceparent} and {@code tracestate} are the W3C trace context stored at enqueue (null when
- * the job was enqueued outside any span).
+ * the job was enqueued outside any span); {@code workflowMember} whether it is a workflow's step.
  */
 record ClaimedJob(
     long id,
@@ -22,4 +22,5 @@ record ClaimedJob(
     Instant createdAt,
     Instant runAt,
     @Nullable String traceparent,
-    @Nullable String tracestate) {}
+    @Nullable String tracestate,
+    boolean workflowMember) {}

@@ -124,7 +124,7 @@ final class Workers {
             overruns,
             outcomes,
             codec,
-            new JobTracing(openTelemetry));
+            new JobTracing(openTelemetry, store));
     runnerRef[0] = runner;
     for (Map.Entry<String, Integer> q : settings.queues().entrySet()) {
       ExecutorService pool =

@@ -63,7 +63,8 @@ UPDATE {schema}.jobs
               FOR UPDATE SKIP LOCKED))
 RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
           timeout_ms, created_at, run_at, now() AS claimed_at,
-          trace_context->>'traceparent', trace_context->>'tracestate';
+          trace_context->>'traceparent', trace_context->>'tracestate',
+          workflow_id IS NOT NULL AS workflow_member;
 
 -- name: claim_due_from
 -- As claim, for the jobs of any priority whose run_at is at or after a bound (ClaimCursor, after a
@@ -91,7 +92,8 @@ UPDATE {schema}.jobs
               FOR UPDATE SKIP LOCKED))
 RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
           timeout_ms, created_at, run_at, now() AS claimed_at,
-          trace_context->>'traceparent', trace_context->>'tracestate';
+          trace_context->>'traceparent', trace_context->>'tracestate',
+          workflow_id IS NOT NULL AS workflow_member;
 
 -- name: claim_priority_from
 -- As claim, for one priority from a run_at bound on (ClaimCursor, while a backlog drains in index
@@ -118,16 +120,18 @@ UPDATE {schema}.jobs
               FOR UPDATE SKIP LOCKED))
 RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
           timeout_ms, created_at, run_at, now() AS claimed_at,
-          trace_context->>'traceparent', trace_context->>'tracestate';
+          trace_context->>'traceparent', trace_context->>'tracestate',
+          workflow_id IS NOT NULL AS workflow_member;
 
 -- name: complete_batch
 -- Completes many attempts in one statement. Fenced: a row moves only while it is still running
 -- under the same attempt; a rescued job's late completion matches nothing.
 -- Rows are locked in id order first, as the heartbeat does, so the two never deadlock on a pair of
 -- jobs they both touch; the delete then finds them by primary key.
--- Binds: 1 id bigint[], 2 attempt int[], 3 result text[] (JSON or null). Returns the ids moved.
+-- Binds: 1 id bigint[], 2 attempt int[], 3 result text[] (JSON or null), 4 the attempt span's
+-- traceparent text[] (null without a recorded span). Returns the ids moved.
 WITH c AS (
-    SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[]) AS c(id, attempt, result)
+    SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[]) AS c(id, attempt, result, span)
 ),
 locked AS (
     SELECT j.id
@@ -144,10 +148,10 @@ done AS (
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
                                       unique_key, tags, result, errors, created_at, finished_at,
-                                      attempted_at, attempted_by, trace_context)
+                                      attempted_at, attempted_by, trace_context, attempt_traceparent)
     SELECT done.id, queue, kind, args, 'completed', priority, done.attempt, max_attempts,
            unique_key, tags, c.result::jsonb, errors, created_at, now(),
-           done.attempted_at, done.attempted_by, done.trace_context
+           done.attempted_at, done.attempted_by, done.trace_context, c.span
       FROM done JOIN c ON c.id = done.id
     RETURNING id, queue, state
 ),
@@ -275,3 +279,13 @@ SELECT coalesce(extract(epoch FROM now() - min(d.first_due)), 0)::float8
        WHERE j.state IN ('available', 'scheduled', 'retryable') AND j.queue = ?
          AND j.priority = priorities.p AND j.run_at <= now()) d
  WHERE priorities.p IS NOT NULL;
+
+-- name: parent_attempt_spans
+-- The completing attempts' spans of a workflow step's parents, for its attempt's span to link to.
+-- Asked only for workflow members on a node that records spans. workflow_edges_child_idx finds the
+-- parents, job_history's id index each parent's row. Binds: 1 child job id.
+SELECT h.attempt_traceparent
+  FROM {schema}.workflow_edges e
+  JOIN {schema}.job_history h ON h.id = e.parent_id
+ WHERE e.child_id = ? AND h.attempt_traceparent IS NOT NULL
+ ORDER BY e.parent_id;

@@ -43,7 +43,7 @@ class ClaimCursorTest {
 
   private static ClaimedJob job(long id, int priority, Instant runAt) {
     return new ClaimedJob(
-        id, 1, "q", "k", "{}", priority, 3, List.of(), null, runAt, runAt, null, null);
+        id, 1, "q", "k", "{}", priority, 3, List.of(), null, runAt, runAt, null, null, false);
   }
 
   @Test

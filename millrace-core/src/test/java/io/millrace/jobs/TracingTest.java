@@ -210,10 +210,13 @@ class TracingTest {
       // The attempt's span is current while the handler runs.
       assertThat(currentInHandler.get(r.id())).isEqualTo(span.getSpanContext());
     }
-    for (String step : List.of("first", "second")) {
-      SpanData span = awaitSpans(wf.jobId(step), 1).get(0);
-      assertThat(links(span)).containsExactly(ids(batch.getSpanContext()));
-    }
+    // Each step links to the span that submitted the workflow; the second step also to the span
+    // of the attempt that completed the first.
+    SpanData first = awaitSpans(wf.jobId("first"), 1).get(0);
+    assertThat(links(first)).containsExactly(ids(batch.getSpanContext()));
+    SpanData second = awaitSpans(wf.jobId("second"), 1).get(0);
+    assertThat(links(second))
+        .containsExactly(ids(batch.getSpanContext()), ids(first.getSpanContext()));
   }
 
   @Test

@@ -7,3 +7,8 @@
 
 ALTER TABLE ${schema}.jobs ADD COLUMN trace_context jsonb;
 ALTER TABLE ${schema}.job_history ADD COLUMN trace_context jsonb;
+
+-- The W3C traceparent of the span of the attempt that completed the job, written only where that
+-- span was recorded (an OpenTelemetry SDK on the node). A workflow step's attempts link to their
+-- parent steps' completing spans through it.
+ALTER TABLE ${schema}.job_history ADD COLUMN attempt_traceparent text;
