@@ -97,7 +97,8 @@ public final class Millrace implements AutoCloseable {
             settings.pollInterval(),
             settings.listen(),
             meters,
-            settings.jsonCodec());
+            settings.jsonCodec(),
+            settings::openTelemetry);
     this.migrator = new SchemaMigrator(settings.dataSource(), settings.schema());
     this.nodes = new NodeRegistry(settings.dataSource(), settings.schema());
     this.jobs = new JobsComponent(node, settings.jobsOptions());

@@ -15,6 +15,7 @@ import io.millrace.jobs.PeriodicJob;
 import io.millrace.jobs.RetryPolicy;
 import io.millrace.jobs.WorkerSettings;
 import io.millrace.schema.SchemaName;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -72,6 +73,7 @@ public final class MillraceBuilder {
   private Duration countsRefreshInterval = Duration.ofSeconds(15);
   private @Nullable MeterRegistry meterRegistry;
   private JsonCodec jsonCodec = Jackson2Codec.defaults();
+  private @Nullable OpenTelemetry openTelemetry;
   private io.millrace.workflows.WorkflowOptions workflowOptions =
       io.millrace.workflows.WorkflowOptions.DEFAULT;
   private final List<io.millrace.backfills.Backfill> backfills = new ArrayList<>();
@@ -416,6 +418,22 @@ public final class MillraceBuilder {
   }
 
   /**
+   * Where the spans of job attempts go (one consumer span per attempt, linked to the trace context
+   * that was current at enqueue). Default: {@code GlobalOpenTelemetry}, read when the workers
+   * start, so the Java agent's or an SDK the application registered globally is picked up with no
+   * code; without either it is a no-op and attempts cost no span. Pass {@code OpenTelemetry.noop()}
+   * to turn tracing off. Setting the global after {@code start()} fails ({@code
+   * GlobalOpenTelemetry} refuses a late {@code set}): set it first, or pass the instance here.
+   */
+  public MillraceBuilder openTelemetry(OpenTelemetry openTelemetry) {
+    if (openTelemetry == null) {
+      throw new ValidationException("openTelemetry", "must not be null");
+    }
+    this.openTelemetry = openTelemetry;
+    return this;
+  }
+
+  /**
    * How this node advances workflows: the reconciler's stale threshold (default 1 s) and batch
    * (default 1,000), an optional namespace or tag it is limited to, whether this node dispatches
    * completion events live (default true) and how long finished workflows are kept (default 7
@@ -506,7 +524,8 @@ public final class MillraceBuilder {
             jsonCodec,
             workflowOptions,
             List.copyOf(backfills),
-            List.copyOf(projections)));
+            List.copyOf(projections),
+            openTelemetry));
   }
 
   private static Duration max(Duration a, Duration b) {

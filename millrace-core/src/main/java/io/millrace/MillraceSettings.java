@@ -9,6 +9,8 @@ import io.millrace.jobs.PeriodicJob;
 import io.millrace.jobs.RetryPolicy;
 import io.millrace.jobs.WorkerSettings;
 import io.millrace.schema.SchemaName;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +53,16 @@ record MillraceSettings(
     JsonCodec jsonCodec,
     io.millrace.workflows.WorkflowOptions workflowOptions,
     List<io.millrace.backfills.Backfill> backfills,
-    List<io.millrace.projections.Projection> projections) {
+    List<io.millrace.projections.Projection> projections,
+    @Nullable OpenTelemetry openTelemetryGiven) {
+
+  /**
+   * The OpenTelemetry the builder was given, else GlobalOpenTelemetry's as of this call (made when
+   * workers start, so an application that sets the global at start-up has done so by then).
+   */
+  OpenTelemetry openTelemetry() {
+    return openTelemetryGiven != null ? openTelemetryGiven : GlobalOpenTelemetry.get();
+  }
 
   JobsOptions jobsOptions() {
     return new JobsOptions(

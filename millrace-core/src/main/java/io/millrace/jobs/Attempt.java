@@ -1,5 +1,8 @@
 package io.millrace.jobs;
 
+import io.opentelemetry.api.trace.Span;
+import java.time.Duration;
+import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,9 +40,43 @@ final class Attempt {
    */
   private long leaseKnownUntil;
 
-  Attempt(ClaimedJob job, long leaseKnownUntil) {
+  /**
+   * When (System.nanoTime) the job became due: its run_at, placed on this node's clock through the
+   * claim (the database's now() at the claim, less run_at, before the claim returned). Both times
+   * come from the database's clock, so skew between the node and the database does not bias the
+   * pickup delay measured from it.
+   */
+  final long dueNanos;
+
+  // The span of this attempt; invalid (a no-op) until the attempt runs, and without OpenTelemetry.
+  private volatile Span span = Span.getInvalid();
+
+  Attempt(ClaimedJob job, long leaseKnownUntil, long dueNanos) {
     this.job = job;
     this.leaseKnownUntil = leaseKnownUntil;
+    this.dueNanos = dueNanos;
+  }
+
+  /**
+   * {@link #dueNanos} for a job claimed at the database's {@code claimedAt}, the claim having
+   * returned at {@code claimReturned} (System.nanoTime). A job is claimed only once due, so the
+   * difference is never negative; it is clamped all the same.
+   */
+  static long dueNanos(ClaimedJob job, @Nullable Instant claimedAt, long claimReturned) {
+    if (claimedAt == null) {
+      return claimReturned;
+    }
+    long waited = Duration.between(job.runAt(), claimedAt).toNanos();
+    return claimReturned - Math.max(0, waited);
+  }
+
+  /** The attempt's span, where its failures are recorded (a no-op span until it runs). */
+  Span span() {
+    return span;
+  }
+
+  void span(Span span) {
+    this.span = span;
   }
 
   /** A heartbeat renewed the lease; wakes a handler thread waiting to start this attempt. */

@@ -5,6 +5,8 @@ import io.millrace.base.JsonCodec;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.internal.sql.SqlErrors;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,6 +65,7 @@ final class AttemptRunner {
   private final Overruns overruns;
   private final Executor outcomes;
   private final JsonCodec codec;
+  private final JobTracing tracing;
 
   AttemptRunner(
       HandlerRegistry handlers,
@@ -75,8 +78,10 @@ final class AttemptRunner {
       WorkerMetrics metrics,
       Overruns overruns,
       Executor outcomes,
-      JsonCodec codec) {
+      JsonCodec codec,
+      JobTracing tracing) {
     this.handlers = handlers;
+    this.tracing = tracing;
     this.codec = codec;
     this.store = store;
     this.completions = completions;
@@ -94,15 +99,23 @@ final class AttemptRunner {
     MDC.put("job_id", Long.toString(job.id()));
     MDC.put("job_kind", job.kind());
     MDC.put("job_attempt", Integer.toString(job.attempt()));
-    try {
+    metrics.pickupDelay(job.queue(), System.nanoTime() - attempt.dueNanos);
+    Span span = tracing.start(job);
+    attempt.span(span);
+    // Without an SDK the span is the invalid one: nothing is made current.
+    try (Scope scope = span == Span.getInvalid() ? Scope.noop() : span.makeCurrent()) {
       runHandler(attempt);
     } catch (RuntimeException | Error e) {
+      JobTracing.failed(span, "unexpected error running the attempt", e);
       log.error(
           "unexpected error running job {}; its lease will expire and it will be rescued",
           job.id(),
           e);
       inFlight.remove(job.id(), attempt);
     } finally {
+      // Ends when the handler thread is done with the attempt; a timeout recorded meanwhile, on
+      // another thread, has already marked it failed.
+      span.end();
       MDC.clear();
     }
   }
@@ -333,7 +346,9 @@ final class AttemptRunner {
     if (checked instanceof HandedBack.Refused refused) {
       fail(attempt, refused.reason(), refused.cause(), true);
     } else if (checked instanceof HandedBack.Accepted accepted) {
-      completions.add(new JobStore.Completion(job.id(), job.attempt(), accepted.json()));
+      completions.add(
+          new JobStore.Completion(
+              job.id(), job.attempt(), accepted.json(), JobTracing.traceparent(attempt.span())));
     }
   }
 
@@ -388,6 +403,7 @@ final class AttemptRunner {
     ClaimedJob job = attempt.job;
     String errorJson = error(job, message, thrown);
     metrics.attemptFailed(job.queue());
+    JobTracing.failed(attempt.span(), message, thrown);
     if (!permanent && job.attempt() < job.maxAttempts()) {
       Duration delay = retries.forKind(job.kind()).backoff().delayAfter(job.attempt());
       log.warn(

@@ -6,6 +6,7 @@ import io.millrace.base.MillraceException;
 import io.millrace.base.ValidationException;
 import io.millrace.internal.sql.SqlFile;
 import io.millrace.internal.sql.Transactions;
+import io.millrace.internal.trace.TraceContexts;
 import io.millrace.schema.SchemaName;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -143,6 +144,8 @@ final class Enqueuer {
       ps.setArray(7, c.createArrayOf("text", uniqueKeys));
       ps.setArray(8, c.createArrayOf("text", tags));
       ps.setArray(9, c.createArrayOf("int8", timeouts));
+      // The caller's trace context, one for the whole call (null, and nothing stored, untraced).
+      ps.setString(10, TraceContexts.current());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           int index = rs.getInt(1) - 1;

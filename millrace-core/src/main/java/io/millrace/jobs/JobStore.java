@@ -28,7 +28,16 @@ import org.jspecify.annotations.Nullable;
  */
 final class JobStore {
   /** The outcome of one attempt on its way to a batched completion. */
-  record Completion(long id, int attempt, @Nullable String resultJson) {}
+  /**
+   * A handler's result to write; {@code traceparent} is the W3C traceparent of the attempt's span,
+   * kept in history (null when no span was recorded).
+   */
+  record Completion(
+      long id, int attempt, @Nullable String resultJson, @Nullable String traceparent) {
+    Completion(long id, int attempt, @Nullable String resultJson) {
+      this(id, attempt, resultJson, null);
+    }
+  }
 
   private final DataSource dataSource;
   private final SqlFile sql;
@@ -90,11 +99,32 @@ final class JobStore {
                   List.of((String[]) tags.getArray()),
                   rs.getObject(9, Long.class),
                   Instants.require(rs, 10),
-                  Instants.require(rs, 11)));
+                  Instants.require(rs, 11),
+                  rs.getString(13),
+                  rs.getString(14),
+                  rs.getBoolean(15)));
           claimedAt = Instants.get(rs, 12);
         }
       }
       return new Claim(claimed, claimedAt);
+    }
+  }
+
+  /**
+   * The traceparents of the spans that completed a workflow step's parents (those recorded with
+   * one), for the step's attempt span to link to.
+   */
+  List<String> parentAttemptSpans(long childId) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("parent_attempt_spans"))) {
+      ps.setLong(1, childId);
+      List<String> spans = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          spans.add(rs.getString(1));
+        }
+      }
+      return spans;
     }
   }
 
@@ -103,16 +133,19 @@ final class JobStore {
     Long[] ids = new Long[batch.size()];
     Integer[] attempts = new Integer[batch.size()];
     @Nullable String[] results = new @Nullable String[batch.size()];
+    @Nullable String[] spans = new @Nullable String[batch.size()];
     for (int i = 0; i < batch.size(); i++) {
       ids[i] = batch.get(i).id();
       attempts[i] = batch.get(i).attempt();
       results[i] = batch.get(i).resultJson();
+      spans[i] = batch.get(i).traceparent();
     }
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("complete_batch"))) {
       ps.setArray(1, c.createArrayOf("int8", ids));
       ps.setArray(2, c.createArrayOf("int4", attempts));
       ps.setArray(3, c.createArrayOf("text", results));
+      ps.setArray(4, c.createArrayOf("text", spans));
       return idSet(ps);
     }
   }

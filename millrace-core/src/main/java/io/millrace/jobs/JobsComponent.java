@@ -159,7 +159,8 @@ public final class JobsComponent implements Component {
               retries,
               options.workers(),
               node.meters(),
-              node.json());
+              node.json(),
+              node.openTelemetry().get());
       started.start();
       workers = started;
     }

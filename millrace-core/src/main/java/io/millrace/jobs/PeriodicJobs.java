@@ -6,6 +6,8 @@ import io.millrace.internal.sql.Instants;
 import io.millrace.internal.sql.SqlFile;
 import io.millrace.internal.sql.Transactions;
 import io.millrace.schema.SchemaName;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -264,7 +266,13 @@ final class PeriodicJobs {
                       .maxAttempts(row.maxAttempts())
                       .tags("periodic:" + name, "tick:" + t));
             }
-            List<EnqueueResult> ids = enqueuer.enqueue(tx, jobs);
+            // A tick has no producer: enqueued under the root context, it stores no trace context
+            // even when fired from traced code (Millrace.firePeriodicJobs in a test, say), and its
+            // attempts start traces of their own with no link.
+            List<EnqueueResult> ids;
+            try (Scope root = Context.root().makeCurrent()) {
+              ids = enqueuer.enqueue(tx, jobs);
+            }
             try (PreparedStatement ps = tx.prepareStatement(sql.get("record_last_job"))) {
               ps.setLong(1, ids.get(ids.size() - 1).id());
               ps.setString(2, name);

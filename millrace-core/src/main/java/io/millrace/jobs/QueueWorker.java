@@ -3,6 +3,7 @@ package io.millrace.jobs;
 import io.millrace.internal.sql.SqlErrors;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -197,6 +198,8 @@ final class QueueWorker implements Runnable {
       }
       List<ClaimedJob> claimed;
       long leaseKnownUntil;
+      long claimReturned;
+      @Nullable Instant claimedAt;
       try {
         long now = System.nanoTime();
         if (cursor != null && now - lastFullClaimNanos >= ClaimCursor.FULL_CLAIM_EVERY.toNanos()) {
@@ -208,8 +211,10 @@ final class QueueWorker implements Runnable {
         leaseKnownUntil = System.nanoTime() + settings.lease().toNanos();
         JobStore.Claim claim =
             store.claim(queue, want, settings.nodeId(), settings.lease(), cursor);
+        claimReturned = System.nanoTime();
         claimed = claim.jobs();
-        cursor = ClaimCursor.next(cursor, want, claimed, claim.claimedAt());
+        claimedAt = claim.claimedAt();
+        cursor = ClaimCursor.next(cursor, want, claimed, claimedAt);
         errorPauseMs = 100;
       } catch (SQLException | RuntimeException e) {
         capacity.release(want);
@@ -239,7 +244,8 @@ final class QueueWorker implements Runnable {
       backlogLikely = claimed.size() == want;
       flowing = !claimed.isEmpty();
       for (ClaimedJob job : claimed) {
-        Attempt attempt = new Attempt(job, leaseKnownUntil);
+        Attempt attempt =
+            new Attempt(job, leaseKnownUntil, Attempt.dueNanos(job, claimedAt, claimReturned));
         inFlight.put(job.id(), attempt);
         ready.add(attempt);
       }

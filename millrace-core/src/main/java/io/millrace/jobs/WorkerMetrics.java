@@ -3,6 +3,7 @@ package io.millrace.jobs;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** The worker's Micrometer meters, tagged by queue (and kind for handler time). */
@@ -57,12 +58,34 @@ final class WorkerMetrics {
     Counter.builder("millrace.jobs.completion.flush.errors").register(registry).increment();
   }
 
+  /**
+   * How long the handler ran, as a histogram (Prometheus {@code _bucket} series), so quantiles can
+   * be aggregated across nodes; buckets from 1 ms to 1 h.
+   */
   void handlerTime(String queue, String kind, long nanos) {
     Timer.builder("millrace.jobs.handler.duration")
         .tag("queue", queue)
         .tag("kind", kind)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofHours(1))
         .register(registry)
         .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * From the moment a job was due (its run_at: enqueue, retry backoff or snooze over) until a
+   * handler thread of this node took its attempt, as a histogram by queue; buckets from 1 ms to 1
+   * h. Includes the time the attempt waited in this node's prefetch buffer.
+   */
+  void pickupDelay(String queue, long nanos) {
+    Timer.builder("millrace.jobs.pickup.delay")
+        .tag("queue", queue)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofHours(1))
+        .register(registry)
+        .record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
   }
 
   private Counter counter(String name, String queue) {

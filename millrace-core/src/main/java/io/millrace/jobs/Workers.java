@@ -3,6 +3,7 @@ package io.millrace.jobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.base.JsonCodec;
 import io.millrace.schema.SchemaName;
+import io.opentelemetry.api.OpenTelemetry;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +44,7 @@ final class Workers {
   private final Wakeups wakeups;
   private final WorkerMetrics metrics;
   private final Overruns overruns;
+  private final QueueLag lag;
 
   /** Writes outcomes decided off a handler thread (timeouts at their deadline). */
   private final ExecutorService outcomes;
@@ -57,8 +59,10 @@ final class Workers {
       RetryPolicies retries,
       WorkerSettings settings,
       MeterRegistry registry,
-      JsonCodec codec) {
+      JsonCodec codec,
+      OpenTelemetry openTelemetry) {
     this.settings = settings;
+    this.lag = new QueueLag(dataSource, schema, settings.queues().keySet(), registry);
     this.store = new JobStore(dataSource, schema);
     this.metrics = new WorkerMetrics(registry);
     this.overruns = new Overruns(registry);
@@ -119,7 +123,8 @@ final class Workers {
             metrics,
             overruns,
             outcomes,
-            codec);
+            codec,
+            new JobTracing(openTelemetry, store));
     runnerRef[0] = runner;
     for (Map.Entry<String, Integer> q : settings.queues().entrySet()) {
       ExecutorService pool =
@@ -150,6 +155,8 @@ final class Workers {
     completionThread.start();
     long beat = settings.heartbeat().toMillis();
     timers.scheduleWithFixedDelay(leaseKeeper, beat, beat, TimeUnit.MILLISECONDS);
+    long lagEvery = QueueLag.INTERVAL.toMillis();
+    timers.scheduleWithFixedDelay(lag::sample, 0, lagEvery, TimeUnit.MILLISECONDS);
     if (settings.listen()) {
       wakeupThread = daemon("millrace-listen").newThread(wakeups);
       wakeupThread.start();

@@ -2,6 +2,7 @@ package io.millrace.workflows;
 
 import io.millrace.base.Json;
 import io.millrace.internal.sql.SqlFile;
+import io.millrace.internal.trace.TraceContexts;
 import io.millrace.jobs.JobRequest;
 import io.millrace.schema.SchemaName;
 import java.sql.Connection;
@@ -109,6 +110,7 @@ final class WorkflowStore {
       ps.setArray(9, c.createArrayOf("text", tags));
       ps.setArray(10, c.createArrayOf("int8", timeouts));
       ps.setArray(11, c.createArrayOf("bool", hasParents));
+      ps.setString(12, TraceContexts.current());
       ps.executeUpdate();
     }
     try (PreparedStatement ps = c.prepareStatement(sql.get("insert_member_rows"))) {

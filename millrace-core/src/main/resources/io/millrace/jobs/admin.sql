@@ -25,12 +25,12 @@ WITH done AS (
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
                                       unique_key, tags, result, errors, created_at, finished_at,
-                                      attempted_at, attempted_by)
+                                      attempted_at, attempted_by, trace_context)
     SELECT id, queue, kind, args, 'cancelled', priority, attempt, max_attempts, unique_key, tags, NULL,
            errors || jsonb_build_array(jsonb_build_object(
                'attempt', attempt, 'at', now(), 'message', 'cancelled before running: ' || ?::text)),
            created_at, now(),
-           attempted_at, attempted_by
+           attempted_at, attempted_by, trace_context
       FROM done
     RETURNING id, queue, state
 ),
@@ -58,12 +58,12 @@ WITH done AS (
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
                                       unique_key, tags, result, errors, created_at, finished_at,
-                                      attempted_at, attempted_by)
+                                      attempted_at, attempted_by, trace_context)
     SELECT id, queue, kind, args, 'failed', priority, attempt, max_attempts, unique_key, tags, NULL,
            errors || jsonb_build_array(jsonb_build_object(
                'attempt', attempt, 'at', now(), 'message', 'discarded by an operator')),
            created_at, now(),
-           attempted_at, attempted_by
+           attempted_at, attempted_by, trace_context
       FROM done
     RETURNING id, queue, state
 ),
@@ -106,9 +106,9 @@ WITH h AS (
 ),
 back AS (
     INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, attempt, max_attempts,
-                               unique_key, tags, created_at, errors, attempted_at)
+                               unique_key, tags, created_at, errors, attempted_at, trace_context)
     SELECT id, queue, kind, args, 'available', priority, now(), attempt, greatest(max_attempts, attempt + 1),
-           unique_key, tags, created_at, errors, attempted_at
+           unique_key, tags, created_at, errors, attempted_at, trace_context
       FROM h
     RETURNING id
 ),

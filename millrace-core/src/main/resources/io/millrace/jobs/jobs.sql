@@ -6,7 +6,8 @@
 -- One round trip for any number of jobs. Binds, one array element per job:
 --   1 queue text[], 2 kind text[], 3 args text[] (JSON), 4 priority int[], 5 run_at text[]
 --   (ISO-8601, null = now), 6 max_attempts int[], 7 unique_key text[], 8 tags text[] (a JSON array
---   per job: unnest cannot carry ragged arrays), 9 timeout_ms bigint[].
+--   per job: unnest cannot carry ragged arrays), 9 timeout_ms bigint[]; then one value for every
+--   job: 10 trace_context (the W3C carrier as JSON, or null: one enqueue call has one caller context).
 -- Ids are drawn in the input CTE so each input row's id is known whether or not it was inserted;
 -- ON CONFLICT on the partial unique index leaves a key held by an unfinished job alone (the
 -- caller then looks that job up). The CTE is materialised (volatile nextval), so ids are drawn once.
@@ -16,11 +17,11 @@ WITH input AS (
            WITH ORDINALITY AS t(queue, kind, args, priority, run_at, max_attempts, unique_key, tags, timeout_ms, ord)
 ),
 inserted AS (
-    INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, max_attempts, unique_key, tags, timeout_ms)
+    INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, max_attempts, unique_key, tags, timeout_ms, trace_context)
     SELECT id, queue, kind, args::jsonb,
            CASE WHEN run_at::timestamptz > now() THEN 'scheduled' ELSE 'available' END,
            priority, coalesce(run_at::timestamptz, now()), max_attempts, unique_key,
-           ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), timeout_ms
+           ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), timeout_ms, ?::jsonb
       FROM input
      ORDER BY ord
     ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
@@ -61,7 +62,9 @@ UPDATE {schema}.jobs
             LIMIT ?
               FOR UPDATE SKIP LOCKED))
 RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
-          timeout_ms, created_at, run_at, now() AS claimed_at;
+          timeout_ms, created_at, run_at, now() AS claimed_at,
+          trace_context->>'traceparent', trace_context->>'tracestate',
+          workflow_id IS NOT NULL AS workflow_member;
 
 -- name: claim_due_from
 -- As claim, for the jobs of any priority whose run_at is at or after a bound (ClaimCursor, after a
@@ -88,7 +91,9 @@ UPDATE {schema}.jobs
             LIMIT ?
               FOR UPDATE SKIP LOCKED))
 RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
-          timeout_ms, created_at, run_at, now() AS claimed_at;
+          timeout_ms, created_at, run_at, now() AS claimed_at,
+          trace_context->>'traceparent', trace_context->>'tracestate',
+          workflow_id IS NOT NULL AS workflow_member;
 
 -- name: claim_priority_from
 -- As claim, for one priority from a run_at bound on (ClaimCursor, while a backlog drains in index
@@ -114,16 +119,19 @@ UPDATE {schema}.jobs
             LIMIT ?
               FOR UPDATE SKIP LOCKED))
 RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
-          timeout_ms, created_at, run_at, now() AS claimed_at;
+          timeout_ms, created_at, run_at, now() AS claimed_at,
+          trace_context->>'traceparent', trace_context->>'tracestate',
+          workflow_id IS NOT NULL AS workflow_member;
 
 -- name: complete_batch
 -- Completes many attempts in one statement. Fenced: a row moves only while it is still running
 -- under the same attempt; a rescued job's late completion matches nothing.
 -- Rows are locked in id order first, as the heartbeat does, so the two never deadlock on a pair of
 -- jobs they both touch; the delete then finds them by primary key.
--- Binds: 1 id bigint[], 2 attempt int[], 3 result text[] (JSON or null). Returns the ids moved.
+-- Binds: 1 id bigint[], 2 attempt int[], 3 result text[] (JSON or null), 4 the attempt span's
+-- traceparent text[] (null without a recorded span). Returns the ids moved.
 WITH c AS (
-    SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[]) AS c(id, attempt, result)
+    SELECT * FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[]) AS c(id, attempt, result, span)
 ),
 locked AS (
     SELECT j.id
@@ -140,10 +148,10 @@ done AS (
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
                                       unique_key, tags, result, errors, created_at, finished_at,
-                                      attempted_at, attempted_by)
+                                      attempted_at, attempted_by, trace_context, attempt_traceparent)
     SELECT done.id, queue, kind, args, 'completed', priority, done.attempt, max_attempts,
            unique_key, tags, c.result::jsonb, errors, created_at, now(),
-           done.attempted_at, done.attempted_by
+           done.attempted_at, done.attempted_by, done.trace_context, c.span
       FROM done JOIN c ON c.id = done.id
     RETURNING id, queue, state
 ),
@@ -183,10 +191,10 @@ WITH done AS (
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
                                       unique_key, tags, result, errors, created_at, finished_at,
-                                      attempted_at, attempted_by)
+                                      attempted_at, attempted_by, trace_context)
     SELECT id, queue, kind, args, ?, priority, attempt, max_attempts,
            unique_key, tags, NULL, errors || jsonb_build_array(?::jsonb), created_at, now(),
-           attempted_at, attempted_by
+           attempted_at, attempted_by, trace_context
       FROM done
     RETURNING id, queue, state
 ),
@@ -246,3 +254,38 @@ UPDATE {schema}.jobs j
    SET lease_expires_at = now() + ? * interval '1 millisecond'
  WHERE j.id = ANY(ARRAY(SELECT id FROM locked))
 RETURNING j.id, j.cancel_requested_at IS NOT NULL AS cancel_requested;
+
+-- name: oldest_due
+-- How long the oldest due job of one queue has waited (seconds; 0 when none is due), for the
+-- millrace.queue.oldest.due.age gauge. Paused queues included: their wait is what an alert wants.
+-- A loose index scan of jobs_claim_idx: the recursive part walks the queue's distinct priorities
+-- (one index probe each, highest first: strictly decreasing, so it ends after the last one), and
+-- each priority's oldest due run_at is the first entry of its (queue, priority) range, so the cost
+-- is a few probes per priority, not a scan of the backlog (whose due jobs may be millions).
+-- Binds: 1 queue, 2 queue, 3 queue.
+WITH RECURSIVE priorities(p) AS (
+    SELECT max(priority) FROM {schema}.jobs
+     WHERE state IN ('available', 'scheduled', 'retryable') AND queue = ?
+  UNION ALL
+    SELECT (SELECT max(j.priority) FROM {schema}.jobs j
+             WHERE j.state IN ('available', 'scheduled', 'retryable') AND j.queue = ? AND j.priority < p)
+      FROM priorities
+     WHERE p IS NOT NULL
+)
+SELECT coalesce(extract(epoch FROM now() - min(d.first_due)), 0)::float8
+  FROM priorities
+  CROSS JOIN LATERAL (
+      SELECT min(j.run_at) AS first_due FROM {schema}.jobs j
+       WHERE j.state IN ('available', 'scheduled', 'retryable') AND j.queue = ?
+         AND j.priority = priorities.p AND j.run_at <= now()) d
+ WHERE priorities.p IS NOT NULL;
+
+-- name: parent_attempt_spans
+-- The completing attempts' spans of a workflow step's parents, for its attempt's span to link to.
+-- Asked only for workflow members on a node that records spans. workflow_edges_child_idx finds the
+-- parents, job_history's id index each parent's row. Binds: 1 child job id.
+SELECT h.attempt_traceparent
+  FROM {schema}.workflow_edges e
+  JOIN {schema}.job_history h ON h.id = e.parent_id
+ WHERE e.child_id = ? AND h.attempt_traceparent IS NOT NULL
+ ORDER BY e.parent_id;

@@ -23,7 +23,7 @@ done AS (
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
                                       unique_key, tags, result, errors, created_at, finished_at,
-                                      attempted_at, attempted_by)
+                                      attempted_at, attempted_by, trace_context)
     SELECT id, queue, kind, args,
            CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE 'failed' END,
            priority, attempt, max_attempts, unique_key, tags, NULL,
@@ -31,7 +31,7 @@ moved AS (
                'attempt', attempt, 'at', now(), 'node', attempted_by,
                'message', 'lease expired: node ' || coalesce(attempted_by, '?') || ' stopped heartbeating')),
            created_at, now(),
-           attempted_at, attempted_by
+           attempted_at, attempted_by, trace_context
       FROM done
     RETURNING id, queue, state
 ),

@@ -14,16 +14,19 @@ INSERT INTO {schema}.workflows (name, namespace, tags) VALUES (?, ?, ?) RETURNIN
 -- a root starts like any job. Binds: 1 workflow id, then one array element per member:
 -- 2 id bigint[], 3 queue text[], 4 kind text[], 5 args text[] (JSON), 6 priority int[], 7 run_at
 -- text[] (ISO-8601, null = now), 8 max_attempts int[], 9 tags text[] (a JSON array per job),
--- 10 timeout_ms bigint[], 11 has_parents boolean[].
-INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, max_attempts, tags, timeout_ms, workflow_id)
+-- 10 timeout_ms bigint[], 11 has_parents boolean[]; then 12 trace_context (the submitter's W3C
+-- carrier as JSON, or null), the same for every member: each step's attempts link to the span that
+-- submitted the workflow.
+INSERT INTO {schema}.jobs (id, queue, kind, args, state, priority, run_at, max_attempts, tags, timeout_ms, workflow_id, trace_context)
 SELECT id, queue, kind, args::jsonb,
        CASE WHEN has_parents THEN 'pending'
             WHEN run_at::timestamptz > now() THEN 'scheduled'
             ELSE 'available' END,
        priority, coalesce(run_at::timestamptz, now()), max_attempts,
-       ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), timeout_ms, ?
+       ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), timeout_ms, ?, tc.trace_context
   FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[], ?::bigint[], ?::boolean[])
        WITH ORDINALITY AS t(id, queue, kind, args, priority, run_at, max_attempts, tags, timeout_ms, has_parents, ord)
+       CROSS JOIN (SELECT ?::jsonb AS trace_context) tc
  ORDER BY ord;
 
 -- name: insert_member_rows
@@ -102,11 +105,11 @@ skipped AS (
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
                                       unique_key, tags, result, errors, created_at, finished_at,
-                                      attempted_at, attempted_by)
+                                      attempted_at, attempted_by, trace_context)
     SELECT id, queue, kind, args, 'skipped', priority, attempt, max_attempts, unique_key, tags, NULL,
            errors || jsonb_build_array(jsonb_build_object('attempt', attempt, 'at', now(), 'message', ?::text)),
            created_at, now(),
-           attempted_at, attempted_by
+           attempted_at, attempted_by, trace_context
       FROM skipped
     RETURNING id, queue, state
 ),
@@ -221,12 +224,12 @@ done AS (
 moved AS (
     INSERT INTO {schema}.job_history (id, queue, kind, args, state, priority, attempt, max_attempts,
                                       unique_key, tags, result, errors, created_at, finished_at,
-                                      attempted_at, attempted_by)
+                                      attempted_at, attempted_by, trace_context)
     SELECT id, queue, kind, args, 'cancelled', priority, attempt, max_attempts, unique_key, tags, NULL,
            errors || jsonb_build_array(jsonb_build_object(
                'attempt', attempt, 'at', now(), 'message', 'cancelled with its workflow')),
            created_at, now(),
-           attempted_at, attempted_by
+           attempted_at, attempted_by, trace_context
       FROM done
     RETURNING id, queue, state
 ),

@@ -42,7 +42,8 @@ class ClaimCursorTest {
   }
 
   private static ClaimedJob job(long id, int priority, Instant runAt) {
-    return new ClaimedJob(id, 1, "q", "k", "{}", priority, 3, List.of(), null, runAt, runAt);
+    return new ClaimedJob(
+        id, 1, "q", "k", "{}", priority, 3, List.of(), null, runAt, runAt, null, null, false);
   }
 
   @Test

@@ -49,6 +49,7 @@ class HotPathGuardTest {
               c.createArrayOf(
                   "int4", new Integer[] {held.get(0).attempt(), held.get(1).attempt()}));
           ps.setArray(3, c.createArrayOf("text", new String[] {null, "{\"ok\": true}"}));
+          ps.setArray(4, c.createArrayOf("text", new String[] {null, null}));
           ps.executeQuery().close();
         }
         for (int i = 2; i < 4; i++) {

@@ -6,8 +6,11 @@ import io.millrace.backfills.Backfill;
 import io.millrace.base.JsonCodec;
 import io.millrace.jobs.PeriodicJob;
 import io.millrace.projections.Projection;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -72,7 +75,17 @@ public class MillraceAutoConfiguration {
       ObjectProvider<Backfill> backfills,
       ObjectProvider<MeterRegistry> meterRegistry,
       JsonCodec jsonCodec,
-      ObjectProvider<MillraceBuilderCustomizer> customizers) {
+      ObjectProvider<MillraceBuilderCustomizer> customizers,
+      ObjectProvider<OpenTelemetry> openTelemetry) {
+    List<MillraceBuilderCustomizer> customizing = new ArrayList<>();
+    // The application's OpenTelemetry, when it has exactly one, carries the attempts' spans;
+    // without one the builder's default (GlobalOpenTelemetry) stands. First, so that an
+    // application's own customizer can still replace it.
+    OpenTelemetry otel = openTelemetry.getIfUnique();
+    if (otel != null) {
+      customizing.add(b -> b.openTelemetry(otel));
+    }
+    customizers.orderedStream().forEach(customizing::add);
     Duration phase =
         Binder.get(environment)
             .bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
@@ -91,7 +104,7 @@ public class MillraceAutoConfiguration {
                 backfills.orderedStream().toList(),
                 meterRegistry.getIfUnique(),
                 jsonCodec,
-                customizers.orderedStream().toList()));
+                List.copyOf(customizing)));
     if (properties.isMigrate()) {
       // Here rather than at start: a bean that enqueues while the context starts finds the tables.
       millrace.migrate();

@@ -11,6 +11,12 @@ import io.millrace.jobs.PeriodicJob;
 import io.millrace.jobs.Schedule;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -73,6 +79,45 @@ class MillraceAutoConfigurationTest {
     assertThat(db.count("FROM {schema}.nodes WHERE id = 'spring-1'"))
         .as("the node deregistered when the context closed")
         .isZero();
+  }
+
+  @Test
+  void anOpenTelemetryBeanCarriesTheAttemptsSpans() {
+    InMemorySpanExporter exported = InMemorySpanExporter.create();
+    runner
+        .withPropertyValues("millrace.queues.traced.concurrency=1")
+        .withBean(
+            OpenTelemetry.class,
+            () ->
+                OpenTelemetrySdk.builder()
+                    .setTracerProvider(
+                        SdkTracerProvider.builder()
+                            .addSpanProcessor(SimpleSpanProcessor.create(exported))
+                            .build())
+                    .build())
+        .withBean(
+            "traced",
+            MillraceHandler.class,
+            () -> MillraceHandler.of("traced", Greeting.class, job -> null))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              EnqueueResult r =
+                  context
+                      .getBean(MillraceTemplate.class)
+                      .enqueue(JobRequest.of("traced", new Greeting("otel")).queue("traced"));
+              Await.until(
+                  "the attempt's span was exported",
+                  () ->
+                      exported.getFinishedSpanItems().stream()
+                          .anyMatch(
+                              s ->
+                                  s.getName().equals("process traced")
+                                      && Long.valueOf(r.id())
+                                          .equals(
+                                              s.getAttributes()
+                                                  .get(AttributeKey.longKey("millrace.job.id")))));
+            });
   }
 
   @Test

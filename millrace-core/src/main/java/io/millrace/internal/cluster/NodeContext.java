@@ -3,7 +3,9 @@ package io.millrace.internal.cluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.base.JsonCodec;
 import io.millrace.schema.SchemaName;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
@@ -14,6 +16,8 @@ import javax.sql.DataSource;
  * @param pollInterval how often idle loops look for work when no notification comes
  * @param listen whether loops wake on PostgreSQL notifications
  * @param json how the application's values (args, results, event data, documents) become JSON
+ * @param openTelemetry where spans go; asked for when a capability starts (the default reads
+ *     GlobalOpenTelemetry then, after the application has had the chance to set it)
  */
 public record NodeContext(
     DataSource dataSource,
@@ -23,4 +27,5 @@ public record NodeContext(
     Duration pollInterval,
     boolean listen,
     MeterRegistry meters,
-    JsonCodec json) {}
+    JsonCodec json,
+    Supplier<OpenTelemetry> openTelemetry) {}
