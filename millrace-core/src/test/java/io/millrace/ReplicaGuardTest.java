@@ -1,7 +1,9 @@
 package io.millrace;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobAdmin;
 import io.millrace.jobs.JobRequest;
 import io.millrace.testing.Await;
@@ -9,6 +11,7 @@ import io.millrace.testing.TestDatabase;
 import io.millrace.workflows.WorkflowRequest;
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +78,29 @@ class ReplicaGuardTest {
     @Override
     public boolean isWrapperFor(Class<?> iface) {
       return false;
+    }
+  }
+
+  @Test
+  void theReplicaSettingsRefuseBadValuesNamingThem() {
+    DataSource primary = new Recording(null);
+    MillraceBuilder builder = Millrace.builder(primary);
+    assertThatThrownBy(() -> builder.readDataSource(null))
+        .isInstanceOf(ValidationException.class)
+        .hasFieldOrPropertyWithValue("field", "readDataSource");
+    assertThatThrownBy(() -> builder.readDataSource(primary))
+        .isInstanceOf(ValidationException.class)
+        .hasFieldOrPropertyWithValue("field", "readDataSource");
+    assertThatThrownBy(() -> builder.maxReplicaLag(Duration.ofMillis(-1)))
+        .isInstanceOf(ValidationException.class)
+        .hasFieldOrPropertyWithValue("field", "maxReplicaLag");
+    assertThatThrownBy(() -> builder.maxReplicaLag(null))
+        .isInstanceOf(ValidationException.class)
+        .hasFieldOrPropertyWithValue("field", "maxReplicaLag");
+    // Without a replica every read is the primary's, and says so.
+    try (Millrace node = builder.maxReplicaLag(Duration.ZERO).build()) {
+      assertThat(node.reads().hasReplica()).isFalse();
+      assertThat(node.reads().route().header()).isEqualTo("primary");
     }
   }
 
