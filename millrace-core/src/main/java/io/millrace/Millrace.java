@@ -84,10 +84,6 @@ public final class Millrace implements AutoCloseable {
   private volatile boolean started;
   private volatile boolean closed;
 
-  Millrace(MillraceSettings settings) {
-    this(null, MillraceBuilder.DEFAULT_MAX_REPLICA_LAG, settings);
-  }
-
   /**
    * @param readDataSource a streaming replica for the operators' reads, or null (see {@link
    *     ReplicaReads})
