@@ -10,8 +10,6 @@ import io.millrace.cluster.MaintenanceFailure;
 import io.millrace.cluster.Nodes;
 import io.millrace.counts.Counts;
 import io.millrace.counts.CountsComponent;
-import io.millrace.counts.CountsReport;
-import io.millrace.counts.QueueCounts;
 import io.millrace.counts.QueueOverview;
 import io.millrace.health.Readiness;
 import io.millrace.internal.cluster.Component;
@@ -31,6 +29,7 @@ import io.millrace.schema.SchemaName;
 import io.millrace.workflows.Workflows;
 import io.millrace.workflows.WorkflowsComponent;
 import java.sql.Connection;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +73,7 @@ public final class Millrace implements AutoCloseable {
   private final WorkflowsComponent workflows;
   private final BackfillsComponent backfills;
   private final ProjectionsComponent projections;
+  private final ReplicaReads reads;
 
   /** Every capability, in start order; they stop in reverse. */
   private final List<Component> components;
@@ -84,7 +84,11 @@ public final class Millrace implements AutoCloseable {
   private volatile boolean started;
   private volatile boolean closed;
 
-  Millrace(MillraceSettings settings) {
+  /**
+   * @param readDataSource a streaming replica for the operators' reads, or null (see {@link
+   *     ReplicaReads})
+   */
+  Millrace(@Nullable DataSource readDataSource, Duration maxReplicaLag, MillraceSettings settings) {
     this.settings = settings;
     MeterRegistry meters =
         settings.meterRegistry() == null ? new SimpleMeterRegistry() : settings.meterRegistry();
@@ -117,6 +121,54 @@ public final class Millrace implements AutoCloseable {
     this.components = List.of(workflows, jobs, counts, backfills, projections);
     readiness.add(this::schemaStatus);
     components.forEach(c -> c.readinessChecks().forEach(readiness::add));
+    this.reads = replicaReads(readDataSource, maxReplicaLag);
+  }
+
+  /**
+   * The read side of each capability on the primary and, when configured, on the replica. The
+   * replica's objects are never started and share nothing with the workers: they only read.
+   */
+  private ReplicaReads replicaReads(@Nullable DataSource replica, Duration maxLag) {
+    ReplicaReads.View primary =
+        new ReplicaReads.View(
+            jobs.admin(), counts.counts(), workflows.workflows(), backfills.backfills(), nodes);
+    if (replica == null) {
+      return new ReplicaReads(primary, null, null, maxLag);
+    }
+    NodeContext reader =
+        new NodeContext(
+            replica,
+            settings.schema(),
+            settings.nodeId(),
+            settings.lease(),
+            settings.pollInterval(),
+            false,
+            new SimpleMeterRegistry(), // its never-started loops must not shadow the node's meters
+            settings.jsonCodec());
+    ReplicaReads.View onReplica =
+        new ReplicaReads.View(
+            new JobAdmin(replica, settings.schema()),
+            new CountsComponent(reader, settings.countsRefreshInterval()).counts(),
+            new WorkflowsComponent(
+                    reader,
+                    settings.workflowOptions(),
+                    settings.maxArgsBytes(),
+                    jobs::acceptsKind,
+                    jobs::maxAttempts)
+                .workflows(),
+            new BackfillsComponent(reader, settings.backfills()).backfills(),
+            new NodeRegistry(replica, settings.schema()));
+    // Measured at least twice within the bound, at most once a second.
+    Duration checkEvery = maxLag.dividedBy(2);
+    checkEvery =
+        checkEvery.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : checkEvery;
+    checkEvery =
+        checkEvery.compareTo(Duration.ofMillis(50)) < 0 ? Duration.ofMillis(50) : checkEvery;
+    return new ReplicaReads(
+        primary,
+        onReplica,
+        new ReplicaLag(settings.dataSource(), replica, settings.schema(), checkEvery),
+        maxLag);
   }
 
   /** This build's version, as the pom states it (for example {@code 0.1.0-SNAPSHOT}). */
@@ -246,16 +298,16 @@ public final class Millrace implements AutoCloseable {
    * @param exact an exact read, or the cheapest one (see {@link Counts#fast})
    */
   public QueueOverview queues(boolean exact) {
-    java.util.Set<String> paused = admin().pausedQueues();
-    CountsReport report = exact ? counts().exact(List.of()) : counts().fast(List.of());
-    java.util.Map<String, QueueCounts> byName = new java.util.TreeMap<>();
-    report.queues().forEach(q -> byName.put(q.queue(), q));
-    paused.forEach(name -> byName.computeIfAbsent(name, n -> QueueCounts.empty(n)));
-    List<QueueOverview.Queue> queues =
-        byName.values().stream()
-            .map(q -> new QueueOverview.Queue(q.queue(), paused.contains(q.queue()), q))
-            .toList();
-    return new QueueOverview(queues, report.fromCounters(), report.exact());
+    return reads.primary().queues(exact);
+  }
+
+  /**
+   * The operators' reads (job lists and pages, counts, workflows, backfills, nodes), on the read
+   * replica when one is configured and within {@link MillraceBuilder#maxReplicaLag}, else on the
+   * primary; each answer says which and how stale. Never for anything that decides work.
+   */
+  public ReplicaReads reads() {
+    return reads;
   }
 
   /** Backfills: status, pause/resume/cancel/retry, {@code isFinished} and {@code awaitFinished}. */

@@ -78,6 +78,11 @@ public final class MillraceBuilder {
       io.millrace.workflows.WorkflowOptions.DEFAULT;
   private final List<io.millrace.backfills.Backfill> backfills = new ArrayList<>();
   private final List<io.millrace.projections.Projection> projections = new ArrayList<>();
+  private @Nullable DataSource readDataSource;
+  private Duration maxReplicaLag = DEFAULT_MAX_REPLICA_LAG;
+
+  /** The default of {@link #maxReplicaLag}. */
+  static final Duration DEFAULT_MAX_REPLICA_LAG = Duration.ofSeconds(5);
 
   MillraceBuilder(DataSource dataSource) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -474,6 +479,38 @@ public final class MillraceBuilder {
     return this;
   }
 
+  /**
+   * A streaming read replica (a hot standby of this node's database) for the operators' reads: job
+   * lists and pages, counts, workflow and backfill views, nodes — {@link Millrace#reads()}, which
+   * the admin API and the dashboard use. Never for anything that decides work. Give its pool a
+   * short connection timeout: while the replica is down, a lag measurement waits that long (once
+   * per interval; reads meanwhile go to the primary). Default none: every read on the primary.
+   */
+  public MillraceBuilder readDataSource(DataSource replica) {
+    if (replica == null) {
+      throw new ValidationException("readDataSource", "must not be null");
+    }
+    if (replica == dataSource) {
+      throw new ValidationException(
+          "readDataSource", "is the node's own data source; give the replica's");
+    }
+    this.readDataSource = replica;
+    return this;
+  }
+
+  /**
+   * How far behind the primary the read replica may be and still answer; beyond it, reads go to the
+   * primary. Zero: only a replica that has replayed everything the primary had written. Default 5
+   * s.
+   */
+  public MillraceBuilder maxReplicaLag(Duration maxLag) {
+    if (maxLag == null || maxLag.isNegative()) {
+      throw new ValidationException("maxReplicaLag", "must be zero or positive");
+    }
+    this.maxReplicaLag = Storable.duration("maxReplicaLag", maxLag);
+    return this;
+  }
+
   public Millrace build() {
     Duration beat = heartbeat == null ? lease.dividedBy(3) : heartbeat;
     if (beat.compareTo(lease) >= 0) {
@@ -492,6 +529,8 @@ public final class MillraceBuilder {
                 + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
     return new Millrace(
+        readDataSource,
+        maxReplicaLag,
         new MillraceSettings(
             dataSource,
             schema,

@@ -22,6 +22,7 @@ public final class PublicApi {
       Set.of(
           "io.millrace.Millrace",
           "io.millrace.MillraceBuilder",
+          "io.millrace.ReplicaReads",
           // base: errors, the rule for storable values, Millrace's JSON and the application's
           // codecs
           "io.millrace.base.Contract",

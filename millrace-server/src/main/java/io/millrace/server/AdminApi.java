@@ -43,12 +43,13 @@ final class AdminApi {
         });
     routes.post("/api/queues/{name}/pause", ctx -> setPaused(ctx, true));
     routes.post("/api/queues/{name}/resume", ctx -> setPaused(ctx, false));
-    routes.get("/api/nodes", ctx -> ctx.json(millrace.nodes().list()));
+    routes.get(
+        "/api/nodes", ctx -> ctx.json(ReadSource.read(ctx, millrace, v -> v.nodes().list())));
   }
 
   private void listJobs(Context ctx) {
     JobAdmin.Filter filter = JobFilters.fromQuery(ctx, DEFAULT_LIMIT);
-    List<Job> jobs = millrace.admin().list(filter);
+    List<Job> jobs = ReadSource.read(ctx, millrace, v -> v.jobs().list(filter));
     // A full page may have a successor; its keyset cursor is the last id shown.
     String next =
         jobs.size() == filter.limit() ? Long.toString(jobs.get(jobs.size() - 1).id()) : null;
@@ -66,9 +67,7 @@ final class AdminApi {
 
   private void getJob(Context ctx) {
     long id = id(ctx);
-    millrace
-        .admin()
-        .get(id)
+    ReadSource.read(ctx, millrace, v -> v.jobs().get(id))
         .ifPresentOrElse(ctx::json, () -> notFound(ctx, "id", "job " + id + " not found"));
   }
 
@@ -102,7 +101,7 @@ final class AdminApi {
       throw new io.millrace.base.ValidationException(
           "read", "'" + read + "' is neither exact nor fast");
     }
-    ctx.json(millrace.queues(!"fast".equals(read)));
+    ctx.json(ReadSource.read(ctx, millrace, v -> v.queues(!"fast".equals(read))));
   }
 
   /**

@@ -29,6 +29,7 @@ final class ApiDocs {
             "See and steer Millrace: jobs, queues, counters, the cluster, workflows, backfills, projections. One JSON convention: ISO-8601 "
                 + "instants, job states in lower case, errors as {\"error\": message, \"field\": offending input or null}.");
     SECTIONS.forEach(s -> s.describe(api));
+    ReadSource.describe(api);
     return api;
   }
 

@@ -16,20 +16,25 @@ import java.util.function.Function;
  * and 409 when the backfill's state does not allow it (resuming one that is not paused, say).
  */
 final class BackfillsApi {
+  private final Millrace millrace;
   private final Backfills backfills;
 
   BackfillsApi(Millrace millrace) {
+    this.millrace = millrace;
     this.backfills = millrace.backfills();
   }
 
   void register(RoutesConfig routes) {
-    routes.get("/api/backfills", ctx -> ctx.json(Map.of("backfills", backfills.list())));
+    routes.get(
+        "/api/backfills",
+        ctx ->
+            ctx.json(
+                Map.of("backfills", ReadSource.read(ctx, millrace, v -> v.backfills().list()))));
     routes.get(
         "/api/backfills/{name}",
         ctx -> {
           String name = ctx.pathParam("name");
-          backfills
-              .get(name)
+          ReadSource.read(ctx, millrace, v -> v.backfills().get(name))
               .ifPresentOrElse(
                   ctx::json,
                   () -> AdminApi.notFound(ctx, "name", "backfill " + name + " not found"));

@@ -34,7 +34,7 @@ final class DashboardApi {
     routes.get(
         "/api/cluster",
         ctx -> {
-          List<NodeInfo> nodes = millrace.nodes().list();
+          List<NodeInfo> nodes = ReadSource.read(ctx, millrace, v -> v.nodes().list());
           Map<String, Object> body = new LinkedHashMap<>();
           body.put("now", Instant.now());
           body.put(

@@ -32,14 +32,11 @@ final class WorkflowsApi {
     String before = ctx.queryParam("before");
     String limitParam = ctx.queryParam("limit");
     int limit = blank(limitParam) ? AdminApi.DEFAULT_LIMIT : BadInput.parseInt("limit", limitParam);
+    @Nullable String namespace = blankToNull(ctx.queryParam("namespace"));
+    @Nullable String tag = blankToNull(ctx.queryParam("tag"));
+    @Nullable Long beforeId = blank(before) ? null : BadInput.parseLong("before", before);
     List<WorkflowView.Summary> page =
-        millrace
-            .workflows()
-            .list(
-                blankToNull(ctx.queryParam("namespace")),
-                blankToNull(ctx.queryParam("tag")),
-                blank(before) ? null : BadInput.parseLong("before", before),
-                limit);
+        ReadSource.read(ctx, millrace, v -> v.workflows().list(namespace, tag, beforeId, limit));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("workflows", page);
     // A full page may have a successor; its keyset cursor is the last id shown.
@@ -49,9 +46,7 @@ final class WorkflowsApi {
 
   private void get(Context ctx) {
     long id = BadInput.parseLong("id", ctx.pathParam("id"));
-    millrace
-        .workflows()
-        .get(id)
+    ReadSource.read(ctx, millrace, v -> v.workflows().get(id))
         .ifPresentOrElse(
             ctx::json, () -> AdminApi.notFound(ctx, "id", "workflow " + id + " not found"));
   }

@@ -87,6 +87,18 @@ class ApiDocsTest {
   }
 
   @Test
+  void readsNameThePrimaryWithoutAReplicaAndTheDocumentSaysSo() throws Exception {
+    Http http = new Http(server);
+    assertThat(http.get("/api/jobs").header(ReadSource.HEADER)).isEqualTo("primary");
+    JsonNode doc = http.get("/api/openapi.json").json();
+    for (String route : ReadSource.ROUTES) {
+      assertThat(doc.at("/paths/" + route.replace("/", "~1") + "/get/responses/200/headers"))
+          .as(route)
+          .anySatisfy(h -> assertThat(h.path("schema").path("type").asText()).isEqualTo("string"));
+    }
+  }
+
+  @Test
   void everyAnswerAndErrorIsJsonWithServerTiming() throws Exception {
     Http http = new Http(server);
     Http.Reply jobs = http.get("/api/jobs");

@@ -43,6 +43,7 @@ async function call(method, path, body) {
     credentials: 'same-origin',
     cache: 'no-store',
   });
+  showReadSource(res.headers.get('Millrace-Read-Source'));
   const text = await res.text();
   let data = null;
   try {
@@ -54,6 +55,28 @@ async function call(method, path, body) {
     throw new ApiError(res.status, (data && data.error) || res.statusText, data && data.field);
   }
   return data;
+}
+
+/**
+ * Where the last read was served, in the header's #read-source badge: hidden while every read goes
+ * to the primary because no replica is configured; otherwise the replica and its lag, or the
+ * primary and why the replica was passed over (the Millrace-Read-Source header).
+ */
+function showReadSource(value) {
+  const el = document.getElementById('read-source');
+  if (!el || !value) return;
+  const fields = Object.fromEntries(value.split(';').slice(1).map((f) => f.trim().split('=')));
+  const source = value.split(';')[0].trim();
+  if (source === 'primary' && !fields.fallback) {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  el.dataset.source = source;
+  el.textContent = source === 'replica'
+    ? `replica, ${fields['lag-ms']} ms behind`
+    : `primary (replica: ${fields.fallback})`;
+  el.title = value;
 }
 
 export const get = (path) => call('GET', path);
