@@ -76,6 +76,8 @@ public final class MillraceBuilder {
   private final List<io.millrace.backfills.Backfill> backfills = new ArrayList<>();
   private final List<io.millrace.projections.Projection> projections = new ArrayList<>();
 
+  private @Nullable DataSource directDataSource;
+
   MillraceBuilder(DataSource dataSource) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
   }
@@ -318,6 +320,24 @@ public final class MillraceBuilder {
   }
 
   /**
+   * Where the node's session connections come from: the leader lock's session and the LISTEN
+   * connections, each held open from start to close (how many: {@link
+   * io.millrace.cluster.ConnectionBudget}). Default: the node's DataSource. Set it when the node's
+   * DataSource goes through a transaction pooler (PgBouncer {@code pool_mode = transaction}), where
+   * those would lose their session between transactions; point it at PostgreSQL itself (or a
+   * session-mode pool) with room for that many connections plus one. {@link Millrace#start()}
+   * refuses a transaction-pooled DataSource without it, a direct one that is transaction-pooled
+   * itself, and a transaction-pooled one whose pgjdbc {@code prepareThreshold} is not 0.
+   */
+  public MillraceBuilder directDataSource(DataSource directDataSource) {
+    if (directDataSource == null) {
+      throw new ValidationException("directDataSource", "must not be null");
+    }
+    this.directDataSource = directDataSource;
+    return this;
+  }
+
+  /**
    * How often the cluster loop runs (node heartbeat, leader election, and on the leader: rescue and
    * periodic jobs); default 1 s. Leadership moves within about this long of a leader's death.
    */
@@ -489,7 +509,8 @@ public final class MillraceBuilder {
             jsonCodec,
             workflowOptions,
             List.copyOf(backfills),
-            List.copyOf(projections)));
+            List.copyOf(projections),
+            directDataSource));
   }
 
   private static Duration max(Duration a, Duration b) {

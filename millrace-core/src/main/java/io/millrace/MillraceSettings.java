@@ -16,8 +16,8 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything a node was built with; see {@link MillraceBuilder} for each setting's meaning and
- * default.
+ * Everything a node was built with ({@code directDataSource} null: session connections come from
+ * {@code dataSource}); see {@link MillraceBuilder} for each setting's meaning and default.
  */
 record MillraceSettings(
     javax.sql.DataSource dataSource,
@@ -50,7 +50,31 @@ record MillraceSettings(
     JsonCodec jsonCodec,
     io.millrace.workflows.WorkflowOptions workflowOptions,
     List<io.millrace.backfills.Backfill> backfills,
-    List<io.millrace.projections.Projection> projections) {
+    List<io.millrace.projections.Projection> projections,
+    javax.sql.@Nullable DataSource directDataSource) {
+
+  /** How many connections a node with these settings uses; see {@link ConnectionBudget}. */
+  io.millrace.cluster.ConnectionBudget connectionBudget() {
+    boolean works = !queues.isEmpty();
+    boolean dispatch = workflowOptions.dispatch();
+    int direct =
+        1
+            + (works && listen ? 1 : 0)
+            + (dispatch ? 1 : 0)
+            + (!projections.isEmpty() && listen ? 1 : 0);
+    int pooled = 1;
+    if (works) {
+      pooled += queues.values().stream().mapToInt(Integer::intValue).sum() + queues.size() + 3;
+    }
+    if (dispatch) {
+      pooled += io.millrace.workflows.WorkflowsComponent.DISPATCH_THREADS;
+    }
+    if (!backfills.isEmpty()) {
+      pooled += 1 + 2 * backfills.size();
+    }
+    pooled += projections.size();
+    return new io.millrace.cluster.ConnectionBudget(pooled, direct);
+  }
 
   JobsOptions jobsOptions() {
     return new JobsOptions(

@@ -199,8 +199,13 @@ public final class Workflows {
 
   /** Starts dispatching completion events this node hears about (if the options allow). */
   synchronized void start() {
+    start(dataSource);
+  }
+
+  /** As {@link #start()}, listening on a connection of {@code direct} (it needs a session). */
+  synchronized void start(DataSource direct) {
     if (options.dispatch() && listener == null) {
-      listener = new CascadeListener(dataSource, schema.workflowsChannel(), dispatcher);
+      listener = new CascadeListener(direct, schema.workflowsChannel(), dispatcher);
       listener.start();
     }
   }

@@ -14,6 +14,8 @@ import javax.sql.DataSource;
  * @param pollInterval how often idle loops look for work when no notification comes
  * @param listen whether loops wake on PostgreSQL notifications
  * @param json how the application's values (args, results, event data, documents) become JSON
+ * @param directDataSource where the node's session connections come from (the leader lock and
+ *     LISTEN): a direct connection to PostgreSQL, or {@code dataSource} when none was configured
  */
 public record NodeContext(
     DataSource dataSource,
@@ -23,4 +25,5 @@ public record NodeContext(
     Duration pollInterval,
     boolean listen,
     MeterRegistry meters,
-    JsonCodec json) {}
+    JsonCodec json,
+    DataSource directDataSource) {}
