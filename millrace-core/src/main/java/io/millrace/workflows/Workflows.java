@@ -99,15 +99,13 @@ public final class Workflows {
   public Optional<WorkflowView.Detail> get(long id) {
     try (Connection c = dataSource.getConnection()) {
       boolean autoCommit = c.getAutoCommit();
-      int isolation = c.getTransactionIsolation();
       c.setAutoCommit(false);
-      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       try {
         // One snapshot, so members, edges and the summary agree.
+        Transactions.repeatableRead(c);
         return reader.get(c, id);
       } finally {
         c.rollback();
-        c.setTransactionIsolation(isolation);
         c.setAutoCommit(autoCommit);
       }
     } catch (SQLException e) {

@@ -26,6 +26,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +92,7 @@ class PgBouncerTest {
 
   @Test
   void jobsWorkflowsBackfillsAndProjectionsRunThroughATransactionPooler() throws Exception {
-    DataSource pooled = bouncer.pool(30, "bouncer-lifecycle");
+    DataSource pooled = new Counting(bouncer.pool(30, "bouncer-lifecycle"));
     CountDownLatch blocked = new CountDownLatch(1);
     Millrace node =
         worker(builder(pooled, direct("bouncer-lifecycle-direct")), "lifecycle", "a")
@@ -215,7 +216,9 @@ class PgBouncerTest {
   void threeNodesStayWithinTheDocumentedConnectionBudget() throws Exception {
     String tag = db.schema() + "-budget";
     Millrace client =
-        Millrace.builder(bouncer.pool(4, tag + "-client")).schema(db.schema()).build();
+        Millrace.builder(new Counting(bouncer.pool(4, tag + "-client")))
+            .schema(db.schema())
+            .build();
     List<Counting> pools = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       Counting pooled = new Counting(bouncer.pool(60, tag + "-pooled"));
@@ -323,7 +326,7 @@ class PgBouncerTest {
             "nap", Map.class, job -> napped(job.id()) ? null : job.snooze(Duration.ofMillis(50)))
         .backfill(
             Backfill.builder("bump_" + suffix)
-                .target(bouncer.pool(4, nodeId + "-target"))
+                .target(new Counting(bouncer.pool(4, nodeId + "-target")))
                 .table(db.schema() + ".items_" + suffix)
                 .stateTable(db.schema() + ".backfill_state_" + suffix)
                 .key("id")
@@ -393,11 +396,66 @@ class PgBouncerTest {
     return ds;
   }
 
-  /** A DataSource that counts the connections borrowed from it and not yet closed, and the most. */
+  /**
+   * What would leave state on a server session for the pooler's next client, or expect to find its
+   * own there in the next transaction: LISTEN, session advisory locks, plain SET (not LOCAL or
+   * TRANSACTION), set_config(..., false), temporary tables, SQL-level PREPARE, cursors WITH HOLD.
+   */
+  static final java.util.regex.Pattern SESSION_SCOPED =
+      java.util.regex.Pattern.compile(
+          "(?is)\\b(UN)?LISTEN\\b|pg_(try_)?advisory_lock(_shared)?\\s*\\("
+              + "|(^|;)\\s*SET\\s+(?!LOCAL\\b|TRANSACTION\\b)"
+              + "|set_config\\s*\\([^;]*,\\s*false\\s*\\)"
+              + "|\\bCREATE\\s+(TEMP|TEMPORARY)\\b|^\\s*PREPARE\\s|\\bWITH\\s+HOLD\\b");
+
+  /** JDBC calls that pgjdbc turns into session settings. */
+  static final java.util.Set<String> SESSION_SETTERS =
+      java.util.Set.of("setTransactionIsolation", "setReadOnly", "setSchema", "setCatalog");
+
+  /** Session-scoped statements and calls seen on pooled connections, for every test's end. */
+  static final List<String> SESSION_USE = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  @AfterEach
+  void nothingSessionScopedWentThroughThePooler() {
+    assertThat(SESSION_USE).isEmpty();
+  }
+
+  /**
+   * A DataSource that counts the connections borrowed from it and not yet closed (and the most at
+   * once), and records in {@link #SESSION_USE} every session-scoped statement or call made on them.
+   */
   static final class Counting implements DataSource {
     private final DataSource delegate;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger most = new AtomicInteger();
+
+    static void audit(String sql) {
+      if (sql != null && SESSION_SCOPED.matcher(sql).find()) {
+        SESSION_USE.add(sql);
+      }
+    }
+
+    static Object call(Object target, java.lang.reflect.Method method, Object[] args)
+        throws Throwable {
+      try {
+        return method.invoke(target, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }
+
+    static Statement audited(Statement statement) {
+      return (Statement)
+          Proxy.newProxyInstance(
+              Statement.class.getClassLoader(),
+              new Class<?>[] {Statement.class},
+              (proxy, method, args) -> {
+                if (args != null && args.length > 0 && args[0] instanceof String sql) {
+                  audit(sql);
+                }
+                return call(statement, method, args);
+              });
+    }
 
     Counting(DataSource delegate) {
       this.delegate = delegate;
@@ -417,14 +475,19 @@ class PgBouncerTest {
               Connection.class.getClassLoader(),
               new Class<?>[] {Connection.class},
               (proxy, method, args) -> {
-                if (method.getName().equals("close") && closed.getAndIncrement() == 0) {
+                String name = method.getName();
+                if (name.equals("close") && closed.getAndIncrement() == 0) {
                   open.decrementAndGet();
                 }
-                try {
-                  return method.invoke(c, args);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
+                if (SESSION_SETTERS.contains(name)) {
+                  SESSION_USE.add("Connection." + name + java.util.Arrays.toString(args));
                 }
+                if ((name.equals("prepareStatement") || name.equals("prepareCall"))
+                    && args[0] instanceof String sql) {
+                  audit(sql);
+                }
+                Object result = call(c, method, args);
+                return name.equals("createStatement") ? audited((Statement) result) : result;
               });
     }
 
