@@ -311,8 +311,8 @@ public final class MillraceBuilder {
   }
 
   /**
-   * Whether to LISTEN for new-job notifications; default true. Turn off behind a pooler in
-   * transaction mode (no LISTEN there); workers then rely on polling alone.
+   * Whether to LISTEN for new-job and new-event notifications; default true. LISTEN runs on a
+   * connection of {@link #directDataSource}; off, workers and projections rely on polling alone.
    */
   public MillraceBuilder listen(boolean listen) {
     this.listen = listen;

@@ -151,7 +151,7 @@ class PgBouncerTest {
         .allSatisfy(m -> assertThat(m.state()).isEqualTo(JobState.COMPLETED));
 
     // Cancelling a running job reaches its node by NOTIFY on the direct LISTEN connection.
-    blocked.await();
+    assertThat(blocked.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     node.admin().cancel(blocking);
     Await.until(
         "the running job is cancelled",
@@ -249,6 +249,11 @@ class PgBouncerTest {
                 .value())
         .isEqualTo(budget.direct());
     nodes.forEach(Millrace::start);
+    String directSessions =
+        "FROM pg_stat_activity WHERE application_name LIKE '" + tag + "-direct-%'";
+    long directTotal = 3L * budget.direct();
+    Await.until(
+        "every node holds its direct sessions", () -> db.count(directSessions) == directTotal);
 
     List<Long> ids = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
@@ -271,9 +276,6 @@ class PgBouncerTest {
           .append("b-" + (i % 4), EventStore.ANY, List.of(NewEvent.of("counted", Map.of("i", i))));
     }
 
-    String directSessions =
-        "FROM pg_stat_activity WHERE application_name LIKE '" + tag + "-direct-%'";
-    long directTotal = 3L * budget.direct();
     AtomicInteger mostDirect = new AtomicInteger();
     Await.until(
         "jobs, workflows, the backfill and the projections are done",
@@ -295,13 +297,24 @@ class PgBouncerTest {
               && client.projections().get("tally_b").map(ProjectionStatus::eventsApplied).orElse(0L)
                   >= 200;
         });
-    Await.until(
-        "every node holds its direct sessions", () -> db.count(directSessions) == directTotal);
-
+    assertThat(db.count(directSessions)).isEqualTo(directTotal);
     assertThat(mostDirect.get()).isLessThanOrEqualTo((int) directTotal);
     for (Counting pooled : pools) {
-      assertThat(pooled.most()).isPositive().isLessThanOrEqualTo(budget.pooled());
+      assertThat(pooled.most())
+          .as("the most pooled connections a node's threads held at once")
+          .isPositive()
+          .isLessThanOrEqualTo(budget.pooled());
     }
+    System.out.println(
+        "pooled connections held at once, per node: "
+            + pools.stream().map(Counting::most).toList()
+            + " (budget "
+            + budget.pooled()
+            + "); direct sessions at most "
+            + mostDirect.get()
+            + " (budget 3 x "
+            + budget.direct()
+            + ")");
   }
 
   /**
@@ -417,7 +430,9 @@ class PgBouncerTest {
 
   @AfterEach
   void nothingSessionScopedWentThroughThePooler() {
-    assertThat(SESSION_USE).isEmpty();
+    List<String> seen = List.copyOf(SESSION_USE);
+    SESSION_USE.clear();
+    assertThat(seen).isEmpty();
   }
 
   /**
