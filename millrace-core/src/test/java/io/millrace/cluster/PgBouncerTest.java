@@ -10,6 +10,8 @@ import io.millrace.base.MillraceException;
 import io.millrace.jobs.Job;
 import io.millrace.jobs.JobRequest;
 import io.millrace.jobs.JobState;
+import io.millrace.jobs.PeriodicJob;
+import io.millrace.jobs.Schedule;
 import io.millrace.projections.EventStore;
 import io.millrace.projections.NewEvent;
 import io.millrace.projections.Projection;
@@ -94,6 +96,7 @@ class PgBouncerTest {
   void jobsWorkflowsBackfillsAndProjectionsRunThroughATransactionPooler() throws Exception {
     DataSource pooled = new Counting(bouncer.pool(30, "bouncer-lifecycle"));
     CountDownLatch blocked = new CountDownLatch(1);
+    AtomicInteger ticks = new AtomicInteger();
     Millrace node =
         worker(builder(pooled, direct("bouncer-lifecycle-direct")), "lifecycle", "a")
             .handler(
@@ -106,6 +109,11 @@ class PgBouncerTest {
                   }
                   return job.cancel("asked to stop");
                 })
+            // Leader maintenance through PgBouncer: the leader fires this every second.
+            .handler("tick", Map.class, job -> ticks.incrementAndGet())
+            .periodic(
+                PeriodicJob.of(
+                    "tick", Schedule.every(Duration.ofSeconds(1)), JobRequest.of("tick", Map.of())))
             .build();
     nodes.add(node);
     node.start();
@@ -170,6 +178,7 @@ class PgBouncerTest {
     assertThat(db.column("SELECT sum(n)::text FROM {schema}.tally_a"))
         .containsExactly(Long.toString(events));
 
+    Await.until("the leader fired the periodic job twice", () -> ticks.get() >= 2);
     assertThat(node.isListening()).isTrue();
     assertThat(node.maintenanceFailures()).isEmpty();
     assertThat(db.column("SELECT leader_node FROM {schema}.control"))
@@ -226,6 +235,14 @@ class PgBouncerTest {
       Millrace node =
           worker(builder(pooled, direct(tag + "-direct-" + i)), "budget-" + i, "b").build();
       nodes.add(node);
+    }
+    // The example in docs/operations.md: one queue of 8, dispatch on, listen on.
+    try (Millrace example =
+        Millrace.builder(db.dataSource())
+            .queue("default", 8)
+            .handler("ok", Map.class, job -> null)
+            .build()) {
+      assertThat(example.connectionBudget()).isEqualTo(new ConnectionBudget(17, 3));
     }
     ConnectionBudget budget = nodes.get(0).connectionBudget();
     // One queue of 4, workflow dispatch, one backfill, one projection; see ConnectionBudget.
