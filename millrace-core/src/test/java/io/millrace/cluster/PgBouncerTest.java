@@ -215,6 +215,22 @@ class PgBouncerTest {
     assertThat(db.count("FROM {schema}.nodes WHERE id LIKE 'misconfigured-%'")).isZero();
   }
 
+  /** The start-up check never takes a session pooler for a transaction pooler. */
+  @Test
+  void aSessionPoolerNeedsNoDirectDataSource() {
+    try (PgBouncer sessions = PgBouncer.start(SERVER_CONNECTIONS, "session")) {
+      Millrace node = builder(new Counting(sessions.pool(6, "bouncer-session-mode")), null).build();
+      nodes.add(node);
+      node.start();
+      Await.until("the node leads through a session pooler", node::isLeader);
+      node.close();
+    }
+    // Session features on pooled connections are right here (a session pooler keeps sessions): the
+    // leader's lock and LISTEN went through it, as they should.
+    assertThat(SESSION_USE).anyMatch(sql -> sql.contains("pg_try_advisory_lock"));
+    SESSION_USE.clear();
+  }
+
   /**
    * Three nodes with every capability on: each node's own threads never hold more pooled
    * connections at once than its budget says, PostgreSQL sees exactly its budget's direct

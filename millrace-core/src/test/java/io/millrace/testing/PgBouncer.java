@@ -49,6 +49,13 @@ public final class PgBouncer implements AutoCloseable {
    * than the clients the tests open, so transactions of different clients share server sessions.
    */
   public static PgBouncer start(int poolSize) {
+    return start(poolSize, "transaction");
+  }
+
+  /**
+   * As {@link #start(int)} in another {@code pool_mode} ({@code session} or {@code transaction}).
+   */
+  public static PgBouncer start(int poolSize, String poolMode) {
     boolean installed = Files.isExecutable(BINARY);
     boolean required =
         Boolean.getBoolean("millrace.pgbouncer.required")
@@ -78,7 +85,7 @@ public final class PgBouncer implements AutoCloseable {
               "unix_socket_dir =",
               "auth_type = plain",
               "auth_file = " + dir.resolve("userlist.txt"),
-              "pool_mode = transaction",
+              "pool_mode = " + poolMode,
               "default_pool_size = " + poolSize,
               "max_client_conn = 500",
               "ignore_startup_parameters = extra_float_digits",
