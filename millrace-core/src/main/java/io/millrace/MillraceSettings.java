@@ -53,7 +53,10 @@ record MillraceSettings(
     List<io.millrace.projections.Projection> projections,
     javax.sql.@Nullable DataSource directDataSource) {
 
-  /** How many connections a node with these settings uses; see {@link ConnectionBudget}. */
+  /**
+   * How many connections a node with these settings uses; see {@link
+   * io.millrace.cluster.ConnectionBudget}.
+   */
   io.millrace.cluster.ConnectionBudget connectionBudget() {
     boolean works = !queues.isEmpty();
     boolean dispatch = workflowOptions.dispatch();
