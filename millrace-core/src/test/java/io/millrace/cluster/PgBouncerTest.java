@@ -187,32 +187,35 @@ class PgBouncerTest {
 
   @Test
   void aTransactionPoolerWhereASessionIsNeededFailsAtStartNamingTheFix() {
-    Millrace noDirect = builder(bouncer.pool(4, "bouncer-misconfigured"), null).build();
-    nodes.add(noDirect);
-    assertThatThrownBy(noDirect::start)
-        .isInstanceOf(MillraceException.class)
-        .hasMessageContaining("transaction pooler")
-        .hasMessageContaining("MillraceBuilder.directDataSource");
-    assertThat(noDirect.isLeader()).isFalse();
+    // A PgBouncer with one server connection: every client's transaction runs on the same server
+    // session, so the start-up check sees a transaction pooler whatever PgBouncer's reuse order.
+    try (PgBouncer one = PgBouncer.start(1)) {
+      Millrace noDirect = builder(one.pool(4, "bouncer-misconfigured"), null).build();
+      nodes.add(noDirect);
+      assertThatThrownBy(noDirect::start)
+          .isInstanceOf(MillraceException.class)
+          .hasMessageContaining("transaction pooler")
+          .hasMessageContaining("MillraceBuilder.directDataSource");
+      assertThat(noDirect.isLeader()).isFalse();
 
-    Millrace directThroughBouncer =
-        builder(bouncer.pool(4, "bouncer-misconfigured"), bouncer.pool(4, "bouncer-misdirect"))
-            .build();
-    nodes.add(directThroughBouncer);
-    assertThatThrownBy(directThroughBouncer::start)
-        .isInstanceOf(MillraceException.class)
-        .hasMessageContaining("the direct DataSource reaches PostgreSQL through a transaction");
+      Millrace directThroughBouncer =
+          builder(one.pool(4, "bouncer-misconfigured"), one.pool(4, "bouncer-misdirect")).build();
+      nodes.add(directThroughBouncer);
+      assertThatThrownBy(directThroughBouncer::start)
+          .isInstanceOf(MillraceException.class)
+          .hasMessageContaining("the direct DataSource reaches PostgreSQL through a transaction");
 
-    Millrace prepared =
-        builder(bouncer.pool(4, "bouncer-prepared", false), direct("bouncer-prepared-direct"))
-            .build();
-    nodes.add(prepared);
-    assertThatThrownBy(prepared::start)
-        .isInstanceOf(MillraceException.class)
-        .hasMessageContaining("prepareThreshold=0");
+      Millrace prepared =
+          builder(one.pool(4, "bouncer-prepared", false), direct("bouncer-prepared-direct"))
+              .build();
+      nodes.add(prepared);
+      assertThatThrownBy(prepared::start)
+          .isInstanceOf(MillraceException.class)
+          .hasMessageContaining("prepareThreshold=0");
 
-    // None of them joined the cluster.
-    assertThat(db.count("FROM {schema}.nodes WHERE id LIKE 'misconfigured-%'")).isZero();
+      // None of them joined the cluster.
+      assertThat(db.count("FROM {schema}.nodes WHERE id LIKE 'misconfigured-%'")).isZero();
+    }
   }
 
   /** The start-up check never takes a session pooler for a transaction pooler. */
