@@ -6,6 +6,7 @@ import io.millrace.backfills.Backfills;
 import io.millrace.backfills.BackfillsComponent;
 import io.millrace.base.JsonCodec;
 import io.millrace.base.MillraceException;
+import io.millrace.cluster.ConnectionBudget;
 import io.millrace.cluster.MaintenanceFailure;
 import io.millrace.cluster.Nodes;
 import io.millrace.counts.Counts;
@@ -16,6 +17,7 @@ import io.millrace.internal.cluster.Component;
 import io.millrace.internal.cluster.Membership;
 import io.millrace.internal.cluster.NodeContext;
 import io.millrace.internal.cluster.NodeRegistry;
+import io.millrace.internal.cluster.SessionCheck;
 import io.millrace.internal.cluster.Task;
 import io.millrace.jobs.EnqueueResult;
 import io.millrace.jobs.JobAdmin;
@@ -28,6 +30,7 @@ import io.millrace.schema.SchemaMigrator;
 import io.millrace.schema.SchemaName;
 import io.millrace.workflows.Workflows;
 import io.millrace.workflows.WorkflowsComponent;
+import io.opentelemetry.api.OpenTelemetry;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -102,7 +105,10 @@ public final class Millrace implements AutoCloseable {
             settings.listen(),
             meters,
             settings.jsonCodec(),
-            settings::openTelemetry);
+            settings::openTelemetry,
+            settings.directDataSource() != null
+                ? settings.directDataSource()
+                : settings.dataSource());
     this.migrator = new SchemaMigrator(settings.dataSource(), settings.schema());
     this.nodes = new NodeRegistry(settings.dataSource(), settings.schema());
     this.jobs = new JobsComponent(node, settings.jobsOptions());
@@ -119,6 +125,15 @@ public final class Millrace implements AutoCloseable {
     // The cascade listens before workers finish anything; projections catch up last, in the
     // background, so a server binds at once.
     this.components = List.of(workflows, jobs, counts, backfills, projections);
+    ConnectionBudget budget = settings.connectionBudget();
+    io.micrometer.core.instrument.Gauge.builder("millrace.connections.budget", budget::pooled)
+        .description("the most pooled connections this node's own threads hold at once")
+        .tag("kind", "pooled")
+        .register(meters);
+    io.micrometer.core.instrument.Gauge.builder("millrace.connections.budget", budget::direct)
+        .description("the session connections this node holds from start to close")
+        .tag("kind", "direct")
+        .register(meters);
     readiness.add(this::schemaStatus);
     components.forEach(c -> c.readinessChecks().forEach(readiness::add));
     this.reads = replicaReads(readDataSource, maxReplicaLag);
@@ -144,7 +159,9 @@ public final class Millrace implements AutoCloseable {
             settings.pollInterval(),
             false,
             new SimpleMeterRegistry(), // its never-started loops must not shadow the node's meters
-            settings.jsonCodec());
+            settings.jsonCodec(),
+            OpenTelemetry::noop,
+            replica);
     ReplicaReads.View onReplica =
         new ReplicaReads.View(
             new JobAdmin(replica, settings.schema()),
@@ -202,6 +219,8 @@ public final class Millrace implements AutoCloseable {
       throw new IllegalStateException("already started");
     }
     migrator.checkCompatible();
+    SessionCheck.require(
+        settings.dataSource(), node.directDataSource(), settings.directDataSource() != null);
     List<Task> leaderTasks = new ArrayList<>();
     List<Task> housekeeping = new ArrayList<>();
     for (Component c : components) {
@@ -356,6 +375,14 @@ public final class Millrace implements AutoCloseable {
   /** True while this node's LISTEN connection is up (false: it relies on polling alone). */
   public boolean isListening() {
     return jobs.listening();
+  }
+
+  /**
+   * How many PostgreSQL connections this node uses, pooled and direct, from its settings; also the
+   * gauge {@code millrace.connections.budget}. See {@link ConnectionBudget} for the formula.
+   */
+  public ConnectionBudget connectionBudget() {
+    return settings.connectionBudget();
   }
 
   public boolean isLeader() {

@@ -84,6 +84,8 @@ public final class MillraceBuilder {
   /** The default of {@link #maxReplicaLag}. */
   static final Duration DEFAULT_MAX_REPLICA_LAG = Duration.ofSeconds(5);
 
+  private @Nullable DataSource directDataSource;
+
   MillraceBuilder(DataSource dataSource) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
   }
@@ -317,11 +319,29 @@ public final class MillraceBuilder {
   }
 
   /**
-   * Whether to LISTEN for new-job notifications; default true. Turn off behind a pooler in
-   * transaction mode (no LISTEN there); workers then rely on polling alone.
+   * Whether to LISTEN for new-job and new-event notifications; default true. LISTEN runs on a
+   * connection of {@link #directDataSource}; off, workers and projections rely on polling alone.
    */
   public MillraceBuilder listen(boolean listen) {
     this.listen = listen;
+    return this;
+  }
+
+  /**
+   * Where the node's session connections come from: the leader lock's session and the LISTEN
+   * connections, each held open from start to close (how many: {@link
+   * io.millrace.cluster.ConnectionBudget}). Default: the node's DataSource. Set it when the node's
+   * DataSource goes through a transaction pooler (PgBouncer {@code pool_mode = transaction}), where
+   * those would lose their session between transactions; point it at PostgreSQL itself (or a
+   * session-mode pool) with room for that many connections plus one. {@link Millrace#start()}
+   * refuses a transaction-pooled DataSource without it, a direct one that is transaction-pooled
+   * itself, and a transaction-pooled one whose pgjdbc {@code prepareThreshold} is not 0.
+   */
+  public MillraceBuilder directDataSource(DataSource directDataSource) {
+    if (directDataSource == null) {
+      throw new ValidationException("directDataSource", "must not be null");
+    }
+    this.directDataSource = directDataSource;
     return this;
   }
 
@@ -564,7 +584,8 @@ public final class MillraceBuilder {
             workflowOptions,
             List.copyOf(backfills),
             List.copyOf(projections),
-            openTelemetry));
+            openTelemetry,
+            directDataSource));
   }
 
   private static Duration max(Duration a, Duration b) {

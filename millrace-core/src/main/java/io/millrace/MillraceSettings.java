@@ -18,8 +18,8 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything a node was built with; see {@link MillraceBuilder} for each setting's meaning and
- * default.
+ * Everything a node was built with ({@code directDataSource} null: session connections come from
+ * {@code dataSource}); see {@link MillraceBuilder} for each setting's meaning and default.
  */
 record MillraceSettings(
     javax.sql.DataSource dataSource,
@@ -54,7 +54,8 @@ record MillraceSettings(
     io.millrace.workflows.WorkflowOptions workflowOptions,
     List<io.millrace.backfills.Backfill> backfills,
     List<io.millrace.projections.Projection> projections,
-    @Nullable OpenTelemetry openTelemetryGiven) {
+    @Nullable OpenTelemetry openTelemetryGiven,
+    javax.sql.@Nullable DataSource directDataSource) {
 
   /**
    * The OpenTelemetry the builder was given, else GlobalOpenTelemetry's as of this call (made when
@@ -62,6 +63,32 @@ record MillraceSettings(
    */
   OpenTelemetry openTelemetry() {
     return openTelemetryGiven != null ? openTelemetryGiven : GlobalOpenTelemetry.get();
+  }
+
+  /**
+   * How many connections a node with these settings uses; see {@link
+   * io.millrace.cluster.ConnectionBudget}.
+   */
+  io.millrace.cluster.ConnectionBudget connectionBudget() {
+    boolean works = !queues.isEmpty();
+    boolean dispatch = workflowOptions.dispatch();
+    int direct =
+        1
+            + (works && listen ? 1 : 0)
+            + (dispatch ? 1 : 0)
+            + (!projections.isEmpty() && listen ? 1 : 0);
+    int pooled = 1;
+    if (works) {
+      pooled += queues.values().stream().mapToInt(Integer::intValue).sum() + queues.size() + 3;
+    }
+    if (dispatch) {
+      pooled += io.millrace.workflows.WorkflowsComponent.DISPATCH_THREADS;
+    }
+    if (!backfills.isEmpty()) {
+      pooled += 1 + 2 * backfills.size();
+    }
+    pooled += projections.size();
+    return new io.millrace.cluster.ConnectionBudget(pooled, direct);
   }
 
   JobsOptions jobsOptions() {

@@ -170,10 +170,9 @@ public final class Counts {
     T result;
     try (Connection c = dataSource.getConnection()) {
       boolean autoCommit = c.getAutoCommit();
-      int isolation = c.getTransactionIsolation();
       c.setAutoCommit(false);
-      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       try {
+        Transactions.repeatableRead(c);
         Trust trust = marker(c);
         missing = trust == null;
         result = work.run(c, trust == null ? MISSING : trust);
@@ -182,7 +181,6 @@ public final class Counts {
         c.rollback();
         throw e;
       } finally {
-        c.setTransactionIsolation(isolation);
         c.setAutoCommit(autoCommit);
       }
       if (missing) {

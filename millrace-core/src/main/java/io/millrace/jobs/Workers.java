@@ -52,8 +52,13 @@ final class Workers {
   private final Thread completionThread;
   private @Nullable Thread wakeupThread;
 
+  /**
+   * @param dataSource where claims, completions and heartbeats run
+   * @param direct where the LISTEN connection comes from (it needs a session of its own)
+   */
   Workers(
       DataSource dataSource,
+      DataSource direct,
       SchemaName schema,
       HandlerRegistry handlers,
       RetryPolicies retries,
@@ -144,7 +149,7 @@ final class Workers {
     }
     this.wakeups =
         new Wakeups(
-            dataSource,
+            direct,
             schema.jobsChannel(),
             schema.cancelChannel(),
             this::wake,

@@ -84,19 +84,13 @@ public final class EventStore {
    */
   public AppendResult append(String stream, long expectedVersion, List<NewEvent> events) {
     Encoded encoded = check(stream, expectedVersion, events);
-    try (Connection c = dataSource.getConnection()) {
-      int isolation = c.getTransactionIsolation();
-      boolean change = isolation != Connection.TRANSACTION_READ_COMMITTED;
-      if (change) {
-        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-      }
-      try {
-        return Transactions.inTransaction(c, t -> write(t, stream, expectedVersion, encoded));
-      } finally {
-        if (change) {
-          c.setTransactionIsolation(isolation);
-        }
-      }
+    try {
+      return Transactions.inTransaction(
+          dataSource,
+          t -> {
+            Transactions.readCommitted(t);
+            return write(t, stream, expectedVersion, encoded);
+          });
     } catch (SQLException e) {
       throw failure(stream, expectedVersion, e);
     }

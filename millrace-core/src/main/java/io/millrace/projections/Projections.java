@@ -82,6 +82,11 @@ public final class Projections {
 
   /** Registers this node's projections and starts their runners; returns at once. */
   synchronized void start() {
+    start(dataSource);
+  }
+
+  /** As {@link #start()}, listening for new events on a connection of {@code direct}. */
+  synchronized void start(DataSource direct) {
     if (runners.isEmpty()) {
       return;
     }
@@ -101,7 +106,7 @@ public final class Projections {
     if (listen) {
       wakeups =
           new EventWakeups(
-              dataSource, events.channel(), () -> runners.values().forEach(ProjectionRunner::wake));
+              direct, events.channel(), () -> runners.values().forEach(ProjectionRunner::wake));
       Thread t = new Thread(wakeups, "millrace-projection-wakeups");
       t.setDaemon(true);
       threads.add(t);

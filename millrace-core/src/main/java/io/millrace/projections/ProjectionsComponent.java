@@ -13,8 +13,10 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class ProjectionsComponent implements Component {
   private final Projections projections;
+  private final javax.sql.DataSource direct;
 
   public ProjectionsComponent(NodeContext node, List<Projection> definitions) {
+    this.direct = node.directDataSource();
     this.projections =
         new Projections(
             node.dataSource(),
@@ -34,7 +36,7 @@ public final class ProjectionsComponent implements Component {
 
   @Override
   public void start(ScheduledExecutorService timer) {
-    projections.start();
+    projections.start(direct);
   }
 
   /**

@@ -99,15 +99,13 @@ public final class Workflows {
   public Optional<WorkflowView.Detail> get(long id) {
     try (Connection c = dataSource.getConnection()) {
       boolean autoCommit = c.getAutoCommit();
-      int isolation = c.getTransactionIsolation();
       c.setAutoCommit(false);
-      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       try {
         // One snapshot, so members, edges and the summary agree.
+        Transactions.repeatableRead(c);
         return reader.get(c, id);
       } finally {
         c.rollback();
-        c.setTransactionIsolation(isolation);
         c.setAutoCommit(autoCommit);
       }
     } catch (SQLException e) {
@@ -199,8 +197,13 @@ public final class Workflows {
 
   /** Starts dispatching completion events this node hears about (if the options allow). */
   synchronized void start() {
+    start(dataSource);
+  }
+
+  /** As {@link #start()}, listening on a connection of {@code direct} (it needs a session). */
+  synchronized void start(DataSource direct) {
     if (options.dispatch() && listener == null) {
-      listener = new CascadeListener(dataSource, schema.workflowsChannel(), dispatcher);
+      listener = new CascadeListener(direct, schema.workflowsChannel(), dispatcher);
       listener.start();
     }
   }

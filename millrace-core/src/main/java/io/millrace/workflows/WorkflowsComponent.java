@@ -15,7 +15,11 @@ import java.util.function.ToIntFunction;
  * reconciler that repairs any step the cascade missed, and pruning of finished workflows.
  */
 public final class WorkflowsComponent implements Component {
+  /** The threads that dispatch completion events on a node with dispatch on, one pooled each. */
+  public static final int DISPATCH_THREADS = CascadeListener.DISPATCH_THREADS;
+
   private final Workflows workflows;
+  private final javax.sql.DataSource direct;
 
   /**
    * @param maxArgsBytes the largest args document a step may carry (as for any job)
@@ -29,6 +33,7 @@ public final class WorkflowsComponent implements Component {
       int maxArgsBytes,
       Predicate<String> kindAccepted,
       ToIntFunction<JobRequest> maxAttempts) {
+    this.direct = node.directDataSource();
     this.workflows =
         new Workflows(
             node.dataSource(),
@@ -47,7 +52,7 @@ public final class WorkflowsComponent implements Component {
 
   @Override
   public void start(ScheduledExecutorService timer) {
-    workflows.start();
+    workflows.start(direct);
   }
 
   @Override

@@ -65,6 +65,7 @@ public final class PublicApi {
           "io.millrace.counts.QueueOverview",
           "io.millrace.counts.Trust",
           // cluster and health
+          "io.millrace.cluster.ConnectionBudget",
           "io.millrace.cluster.MaintenanceFailure",
           "io.millrace.cluster.NodeInfo",
           "io.millrace.cluster.Nodes",

@@ -33,7 +33,7 @@ public final class Membership {
       Duration nodeSilence) {
     this.node = node;
     this.registry = new NodeRegistry(node.dataSource(), node.schema());
-    this.elector = new LeaderElector(node.dataSource(), node.schema(), node.nodeId());
+    this.elector = new LeaderElector(node.directDataSource(), node.schema(), node.nodeId());
     List<Task> allHousekeeping = new ArrayList<>(housekeeping);
     allHousekeeping.add(new Task("prune-nodes", () -> registry.prune(nodeSilence)));
     this.loop =

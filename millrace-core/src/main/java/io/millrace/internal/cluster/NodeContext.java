@@ -18,6 +18,8 @@ import javax.sql.DataSource;
  * @param json how the application's values (args, results, event data, documents) become JSON
  * @param openTelemetry where spans go; asked for when a capability starts (the default reads
  *     GlobalOpenTelemetry then, after the application has had the chance to set it)
+ * @param directDataSource where the node's session connections come from (the leader lock and
+ *     LISTEN): a direct connection to PostgreSQL, or {@code dataSource} when none was configured
  */
 public record NodeContext(
     DataSource dataSource,
@@ -28,4 +30,5 @@ public record NodeContext(
     boolean listen,
     MeterRegistry meters,
     JsonCodec json,
-    Supplier<OpenTelemetry> openTelemetry) {}
+    Supplier<OpenTelemetry> openTelemetry,
+    DataSource directDataSource) {}

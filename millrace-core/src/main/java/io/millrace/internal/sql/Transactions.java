@@ -2,6 +2,7 @@ package io.millrace.internal.sql;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import javax.sql.DataSource;
 
 /**
@@ -35,6 +36,28 @@ public final class Transactions {
   public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
       return inTransaction(c, work);
+    }
+  }
+
+  /**
+   * Makes the transaction open on {@code c} (auto-commit off, nothing run in it yet) REPEATABLE
+   * READ. A {@code SET TRANSACTION}, not {@link Connection#setTransactionIsolation}: pgjdbc applies
+   * that to the session ({@code SET SESSION CHARACTERISTICS}), which behind a transaction pooler
+   * lands on whichever server session runs that one statement and stays there for its next clients
+   * (their claims then fail to serialize), while this transaction may run on another.
+   */
+  public static void repeatableRead(Connection c) throws SQLException {
+    isolation(c, "REPEATABLE READ");
+  }
+
+  /** As {@link #repeatableRead}, READ COMMITTED whatever the pool's or session's default. */
+  public static void readCommitted(Connection c) throws SQLException {
+    isolation(c, "READ COMMITTED");
+  }
+
+  private static void isolation(Connection c, String level) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET TRANSACTION ISOLATION LEVEL " + level);
     }
   }
 
