@@ -70,6 +70,18 @@ final class QueueWorker implements Runnable {
 
   private static final long CLAIM_PAUSE_MAX_MS = 5_000;
 
+  /**
+   * Flow control: how often a queue with no limit looks whether one was set, while its claims find
+   * nothing and no notification came (setting a limit sends one, which makes the look at once).
+   */
+  static final Duration LIMITS_RECHECK = Duration.ofSeconds(5);
+
+  /**
+   * Flow control: the wait before claiming again when the queue's concurrency limit held a claim
+   * back and no handler of this node has finished since (one that finishes wakes the loop).
+   */
+  static final Duration HELD_BACK_RECHECK = Duration.ofMillis(50);
+
   private final String queue;
   private final int concurrency;
   private final int capacityTotal;
@@ -110,6 +122,19 @@ final class QueueWorker implements Runnable {
   private @Nullable ClaimCursor cursor;
 
   private long lastFullClaimNanos;
+
+  /**
+   * The queue has a limit: claims go through {@link JobStore#claimLimited}, and nothing is claimed
+   * ahead of free handler threads. Claims without it are refused by the database while the queue
+   * has a limit, so a stale value costs time, never a limit.
+   */
+  private volatile boolean limited;
+
+  /** The queue's limits changed since the loop last looked at them (a notification said so). */
+  private volatile boolean notified = true;
+
+  /** When the claim loop last looked whether the queue has a limit. Claim loop only. */
+  private long lastLimitsCheckNanos = System.nanoTime();
 
   QueueWorker(
       String queue,
@@ -157,6 +182,17 @@ final class QueueWorker implements Runnable {
     }
   }
 
+  /** The queue's limits changed: the loop looks at them before its next claim. */
+  void limitsChanged() {
+    notified = true;
+    wakeUp();
+  }
+
+  /** Whether this queue's claims go through flow control now. */
+  boolean limited() {
+    return limited;
+  }
+
   void stopClaiming() {
     claiming = false;
     wakeUp();
@@ -187,30 +223,75 @@ final class QueueWorker implements Runnable {
       }
       allOverrun = false;
       int room = capacity.availablePermits();
-      if (room < worthwhile && !(room > 0 && ready.isEmpty())) {
-        sleep(settings.pollInterval());
-        continue;
+      boolean limitedClaim = limited;
+      int want;
+      if (limitedClaim) {
+        // A limited queue claims no more than its free handler threads take: a job claimed ahead
+        // counts against the cluster's limit while it waits here, idle.
+        int free = concurrency - (capacityTotal - room);
+        if (free <= 0) {
+          sleep(settings.pollInterval()); // a handler that finishes wakes the loop
+          continue;
+        }
+        want = Math.min(free, settings.fetchBatch());
+      } else {
+        if (room < worthwhile && !(room > 0 && ready.isEmpty())) {
+          sleep(settings.pollInterval());
+          continue;
+        }
+        want = Math.min(room, settings.fetchBatch());
       }
-      int want = Math.min(room, settings.fetchBatch());
       if (!capacity.tryAcquire(want)) {
         continue;
       }
       List<ClaimedJob> claimed;
       long leaseKnownUntil;
+      boolean heldBack = false;
+      Duration rateWait = null;
+      boolean becameLimited = false;
       try {
-        long now = System.nanoTime();
-        if (cursor != null && now - lastFullClaimNanos >= ClaimCursor.FULL_CLAIM_EVERY.toNanos()) {
+        if (limitedClaim) {
+          leaseKnownUntil = System.nanoTime() + settings.lease().toNanos();
+          JobStore.LimitedClaim claim =
+              store.claimLimited(queue, want, settings.nodeId(), settings.lease());
+          if (!claim.limited()) {
+            limited = false; // the limit was removed: claim as for any queue from now on
+            capacity.release(want);
+            continue;
+          }
+          claimed = claim.jobs();
+          heldBack = claim.heldBack() && claimed.size() < want;
+          rateWait = claim.rateWait();
           cursor = null;
+          errorPauseMs = 100;
+        } else {
+          long now = System.nanoTime();
+          if (cursor != null
+              && now - lastFullClaimNanos >= ClaimCursor.FULL_CLAIM_EVERY.toNanos()) {
+            cursor = null;
+          }
+          if (cursor == null) {
+            lastFullClaimNanos = now;
+          }
+          leaseKnownUntil = System.nanoTime() + settings.lease().toNanos();
+          JobStore.Claim claim =
+              store.claim(queue, want, settings.nodeId(), settings.lease(), cursor);
+          claimed = claim.jobs();
+          cursor = ClaimCursor.next(cursor, want, claimed, claim.claimedAt());
+          errorPauseMs = 100;
+          if (claimed.isEmpty()
+              && (notified
+                  || System.nanoTime() - lastLimitsCheckNanos >= LIMITS_RECHECK.toNanos())) {
+            // The claim refuses a limited queue: find out whether that is why it found nothing.
+            notified = false;
+            lastLimitsCheckNanos = System.nanoTime();
+            becameLimited = store.limited(queue);
+            if (becameLimited) {
+              limited = true;
+              cursor = null;
+            }
+          }
         }
-        if (cursor == null) {
-          lastFullClaimNanos = now;
-        }
-        leaseKnownUntil = System.nanoTime() + settings.lease().toNanos();
-        JobStore.Claim claim =
-            store.claim(queue, want, settings.nodeId(), settings.lease(), cursor);
-        claimed = claim.jobs();
-        cursor = ClaimCursor.next(cursor, want, claimed, claim.claimedAt());
-        errorPauseMs = 100;
       } catch (SQLException | RuntimeException e) {
         capacity.release(want);
         if (!SqlErrors.isTransient(e)) {
@@ -229,8 +310,25 @@ final class QueueWorker implements Runnable {
         continue;
       }
       capacity.release(want - claimed.size());
+      if (becameLimited) {
+        continue; // claim again at once, within the limits
+      }
       if (!claimed.isEmpty()) {
         metrics.claimed(queue, claimed.size());
+      }
+      if (heldBack) {
+        metrics.heldBack(queue);
+        backlogLikely = false;
+        flowing = !claimed.isEmpty();
+        for (ClaimedJob job : claimed) {
+          Attempt attempt = new Attempt(job, leaseKnownUntil);
+          inFlight.put(job.id(), attempt);
+          ready.add(attempt);
+        }
+        // Held back by a limit, not short of jobs: look again when the rate limit allows a start,
+        // or soon for the concurrency limit (a handler of this node that finishes wakes it sooner).
+        sleep(min(rateWait != null ? rateWait : HELD_BACK_RECHECK, settings.pollInterval()));
+        continue;
       }
       // Set before the jobs are handed over: an idle handler may take the last of them at once,
       // and it decides from these flags whether to wake this loop. Set after, that handler read the
@@ -281,7 +379,7 @@ final class QueueWorker implements Runnable {
       } finally {
         running.decrementAndGet();
         capacity.release();
-        if (backlogLikely) {
+        if (backlogLikely || limited) {
           wakeUp();
         }
       }

@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
 final class Workers {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
 
+  /**
+   * The payload prefix, on the jobs channel, of a queue's limits having changed (the space cannot
+   * occur in a queue name, so the payload is never mistaken for one).
+   */
+  static final String LIMITS_CHANGED = "limits ";
+
   private final WorkerSettings settings;
   private final JobStore store;
   private final Map<Long, Attempt> inFlight = new ConcurrentHashMap<>();
@@ -187,10 +193,16 @@ final class Workers {
     return attempt != null && attempt.job.attempt() == completion.attempt() ? attempt : null;
   }
 
-  private void wake(String queue) {
+  private void wake(String payload) {
+    boolean limits = payload.startsWith(LIMITS_CHANGED);
+    String queue = limits ? payload.substring(LIMITS_CHANGED.length()) : payload;
     for (QueueWorker worker : queueWorkers) {
       if (worker.queue().equals(queue)) {
-        worker.wakeUp();
+        if (limits) {
+          worker.limitsChanged();
+        } else {
+          worker.wakeUp();
+        }
       }
     }
   }

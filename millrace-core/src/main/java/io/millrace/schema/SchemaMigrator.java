@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SchemaMigrator {
   /** The schema version this build writes and understands. Bump with every new migration. */
-  public static final int CURRENT_VERSION = 9;
+  public static final int CURRENT_VERSION = 11;
 
   static final String HISTORY_TABLE = "millrace_schema_history";
 
