@@ -232,19 +232,28 @@ public final class Millrace implements AutoCloseable {
   }
 
   /**
-   * Every queue (with jobs, finished jobs or a pause) with its counts and pause flag.
+   * Every queue (with jobs, finished jobs, a pause or a limit) with its counts, pause flag and
+   * limits.
    *
    * @param exact an exact read, or the cheapest one (see {@link Counts#fast})
    */
   public QueueOverview queues(boolean exact) {
     java.util.Set<String> paused = admin().pausedQueues();
+    java.util.Map<String, io.millrace.jobs.QueueLimits> limits = admin().queueLimits();
     CountsReport report = exact ? counts().exact(List.of()) : counts().fast(List.of());
     java.util.Map<String, QueueCounts> byName = new java.util.TreeMap<>();
     report.queues().forEach(q -> byName.put(q.queue(), q));
     paused.forEach(name -> byName.computeIfAbsent(name, n -> QueueCounts.empty(n)));
+    limits.keySet().forEach(name -> byName.computeIfAbsent(name, n -> QueueCounts.empty(n)));
     List<QueueOverview.Queue> queues =
         byName.values().stream()
-            .map(q -> new QueueOverview.Queue(q.queue(), paused.contains(q.queue()), q))
+            .map(
+                q ->
+                    new QueueOverview.Queue(
+                        q.queue(),
+                        paused.contains(q.queue()),
+                        q,
+                        limits.getOrDefault(q.queue(), io.millrace.jobs.QueueLimits.NONE)))
             .toList();
     return new QueueOverview(queues, report.fromCounters(), report.exact());
   }

@@ -1,5 +1,7 @@
 package io.millrace.jobs;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.millrace.base.ValidationException;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -20,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  *     when {@code rateLimit} is
  */
 public record QueueLimits(
-    @Nullable Integer maxRunning, @Nullable Integer rateLimit, @Nullable Duration ratePeriod) {
+    @Nullable Integer maxRunning,
+    @Nullable Integer rateLimit,
+    @JsonIgnore @Nullable Duration ratePeriod) {
   /** No limit: the queue is claimed as fast as its nodes' handler threads allow. */
   public static final QueueLimits NONE = new QueueLimits(null, null, null);
 
@@ -71,7 +75,14 @@ public record QueueLimits(
     return new QueueLimits(maxRunning, starts, period);
   }
 
+  /** {@code ratePeriod} in milliseconds, as JSON carries it; null without a rate limit. */
+  @JsonProperty("ratePeriodMs")
+  public @Nullable Long ratePeriodMs() {
+    return ratePeriod == null ? null : ratePeriod.toMillis();
+  }
+
   /** Whether any limit is set. */
+  @JsonProperty("limited")
   public boolean limited() {
     return maxRunning != null || rateLimit != null;
   }
