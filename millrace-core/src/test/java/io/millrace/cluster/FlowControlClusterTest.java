@@ -100,6 +100,28 @@ class FlowControlClusterTest {
     assertThat(db.column("SELECT DISTINCT attempted_by FROM {schema}.job_history ORDER BY 1"))
         .containsExactly("node-a", "node-b", "node-c");
     assertThat(client.admin().limits("limited")).isEqualTo(QueueLimits.maxRunning(5));
+    // Metrics: the limit as a gauge (refreshed on each node's timer), and the claims held back.
+    Await.until(
+        "limit gauge",
+        () -> {
+          var g =
+              nodes
+                  .get(0)
+                  .meters()
+                  .find("millrace.queue.limit")
+                  .tags("limit", "max_running")
+                  .gauge();
+          return g != null && g.value() == 5;
+        });
+    double heldBack =
+        nodes.stream()
+            .mapToDouble(
+                n -> {
+                  var c = n.meters().find("millrace.jobs.claims.held.back").counter();
+                  return c == null ? 0 : c.count();
+                })
+            .sum();
+    assertThat(heldBack).isPositive();
   }
 
   @Test
@@ -159,6 +181,7 @@ class FlowControlClusterTest {
         .schema(db.schema())
         .nodeId(id)
         .pollInterval(Duration.ofMillis(200))
+        .countsRefreshInterval(Duration.ofMillis(200))
         .queue("limited", 4)
         .handler("work", Map.class, handler)
         .build();
