@@ -102,14 +102,17 @@ final class JobStore {
    * What a claim from a limited queue did. {@code limited} is false when the queue turned out to
    * have no limit (nothing was claimed; claim as for any queue). {@code heldBack} is true when the
    * limits allowed fewer jobs than were asked for; {@code rateWait} then says how long until the
-   * rate limit allows one again (null when the concurrency limit held the claim back).
+   * rate limit allows more (null when only the concurrency limit held the claim back). {@code
+   * concurrencyLimited}: the queue has a concurrency limit, so a slot frees when a job's completion
+   * is written.
    */
   record LimitedClaim(
       boolean limited,
       List<ClaimedJob> jobs,
       @Nullable Instant claimedAt,
       boolean heldBack,
-      @Nullable Duration rateWait) {}
+      @Nullable Duration rateWait,
+      boolean concurrencyLimited) {}
 
   /**
    * Claims up to {@code want} due jobs of a queue that has limits (flow control): in one
@@ -139,7 +142,7 @@ final class JobStore {
       lock.setString(1, queue);
       try (ResultSet rs = lock.executeQuery()) {
         if (!rs.next()) {
-          return new LimitedClaim(false, List.of(), null, false, null);
+          return new LimitedClaim(false, List.of(), null, false, null, false);
         }
       }
     }
@@ -147,19 +150,22 @@ final class JobStore {
       ps.setString(1, queue);
       ps.setInt(2, want);
       ps.setString(3, queue);
-      ps.setString(4, nodeId);
-      ps.setLong(5, lease.toMillis());
-      ps.setString(6, queue);
+      ps.setInt(4, want);
+      ps.setString(5, nodeId);
+      ps.setLong(6, lease.toMillis());
       ps.setString(7, queue);
+      ps.setString(8, queue);
       List<ClaimedJob> claimed = new ArrayList<>(want);
       Instant claimedAt = null;
       int allowed = want;
       Long rateWaitMs = null;
+      boolean concurrencyLimited = false;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           claimedAt = Instants.get(rs, 12);
           allowed = rs.getInt(13);
           rateWaitMs = rs.getObject(14, Long.class);
+          concurrencyLimited = rs.getBoolean(15);
           if (rs.getObject(1) == null) {
             continue; // the row of nulls: nothing claimed
           }
@@ -184,7 +190,8 @@ final class JobStore {
           claimed,
           claimed.isEmpty() ? null : claimedAt,
           allowed < want,
-          rateWaitMs == null ? null : Duration.ofMillis(Math.max(1, rateWaitMs)));
+          rateWaitMs == null ? null : Duration.ofMillis(Math.max(1, rateWaitMs)),
+          concurrencyLimited);
     }
   }
 

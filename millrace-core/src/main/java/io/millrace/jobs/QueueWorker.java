@@ -80,7 +80,7 @@ final class QueueWorker implements Runnable {
    * Flow control: the wait before claiming again when the queue's concurrency limit held a claim
    * back and no handler of this node has finished since (one that finishes wakes the loop).
    */
-  static final Duration HELD_BACK_RECHECK = Duration.ofMillis(50);
+  static final Duration HELD_BACK_RECHECK = Duration.ofMillis(20);
 
   private final String queue;
   private final int concurrency;
@@ -129,6 +129,15 @@ final class QueueWorker implements Runnable {
    * has a limit, so a stale value costs time, never a limit.
    */
   private volatile boolean limited;
+
+  /**
+   * The queue has a concurrency limit: a slot frees when a job's completion is written (a handler
+   * that returns, or a completion written, wakes the loop).
+   */
+  private volatile boolean concurrencyLimited;
+
+  /** A limited queue's loop waits for a free handler thread (one that finishes wakes it). */
+  private volatile boolean threadsFull;
 
   /** The queue's limits changed since the loop last looked at them (a notification said so). */
   private volatile boolean notified = true;
@@ -188,9 +197,14 @@ final class QueueWorker implements Runnable {
     wakeUp();
   }
 
-  /** Whether this queue's claims go through flow control now. */
-  boolean limited() {
-    return limited;
+  /**
+   * A completion of this queue's job was written: under a concurrency limit its slot is free in the
+   * database now, so the loop claims at once rather than after {@link #HELD_BACK_RECHECK}.
+   */
+  void completionWritten() {
+    if (limited && concurrencyLimited) {
+      wakeUp();
+    }
   }
 
   void stopClaiming() {
@@ -230,7 +244,9 @@ final class QueueWorker implements Runnable {
         // counts against the cluster's limit while it waits here, idle.
         int free = concurrency - (capacityTotal - room);
         if (free <= 0) {
+          threadsFull = true;
           sleep(settings.pollInterval()); // a handler that finishes wakes the loop
+          threadsFull = false;
           continue;
         }
         want = Math.min(free, settings.fetchBatch());
@@ -262,6 +278,7 @@ final class QueueWorker implements Runnable {
           claimed = claim.jobs();
           heldBack = claim.heldBack() && claimed.size() < want;
           rateWait = claim.rateWait();
+          concurrencyLimited = claim.concurrencyLimited();
           cursor = null;
           errorPauseMs = 100;
         } else {
@@ -379,7 +396,7 @@ final class QueueWorker implements Runnable {
       } finally {
         running.decrementAndGet();
         capacity.release();
-        if (backlogLikely || limited) {
+        if (backlogLikely || (limited && (concurrencyLimited || threadsFull))) {
           wakeUp();
         }
       }

@@ -41,6 +41,7 @@ final class Workers {
   private final JobStore store;
   private final Map<Long, Attempt> inFlight = new ConcurrentHashMap<>();
   private final List<QueueWorker> queueWorkers = new ArrayList<>();
+  private final Map<String, QueueWorker> byQueue = new ConcurrentHashMap<>();
   private final List<ExecutorService> pools = new ArrayList<>();
   private final List<Thread> loops = new ArrayList<>();
   private final ScheduledExecutorService timers;
@@ -84,6 +85,12 @@ final class Workers {
                   inFlight.remove(completion.id(), attempt);
                 }
                 String queue = attempt == null ? "?" : attempt.job.queue();
+                if (attempt != null) {
+                  QueueWorker worker = byQueue.get(queue);
+                  if (worker != null) {
+                    worker.completionWritten();
+                  }
+                }
                 if (held) {
                   metrics.completed(queue);
                 } else {
@@ -142,6 +149,7 @@ final class Workers {
               settings,
               metrics,
               overruns));
+      byQueue.put(q.getKey(), queueWorkers.get(queueWorkers.size() - 1));
     }
     this.wakeups =
         new Wakeups(

@@ -140,9 +140,10 @@ SELECT max_running, rate_limit, rate_period_ms
 -- only entries within the period and gains one for this claim. Jobs not claimed are left as they
 -- were (available, attempt unchanged).
 -- Returns one row per claimed job, or one row of nulls when none was; every row carries allowed
--- (how many the limits allowed) and rate_wait_ms (when the rate limit allowed none: how long until
--- the oldest logged start leaves the window).
--- Binds: 1 queue, 2 want, 3 queue, 4 node id, 5 lease ms, 6 queue, 7 queue.
+-- (how many the limits allowed), rate_wait_ms (when the rate limit allowed fewer than asked for: how
+-- long until the oldest logged start leaves the window, so more are allowed) and whether the queue
+-- has a concurrency limit.
+-- Binds: 1 queue, 2 want, 3 queue, 4 want, 5 node id, 6 lease ms, 7 queue, 8 queue.
 WITH q AS (
     SELECT paused, max_running, rate_limit, rate_period_ms, rate_log_at, rate_log_n,
            statement_timestamp() AS t
@@ -163,11 +164,12 @@ allowed AS (
                                           WHERE state = 'running' AND queue = ?), 2147483647),
                coalesce(q.rate_limit - (SELECT coalesce(sum(n), 0) FROM recent), 2147483647)))
            END AS n,
-           CASE WHEN q.rate_limit <= (SELECT coalesce(sum(n), 0) FROM recent)
+           CASE WHEN q.rate_limit - (SELECT coalesce(sum(n), 0) FROM recent) < ?::int
                 THEN ceil(extract(epoch FROM (SELECT min(at) FROM recent)
                                              + q.rate_period_ms * interval '1 millisecond' - q.t)
                           * 1000)::bigint
-           END AS rate_wait_ms
+           END AS rate_wait_ms,
+           q.max_running IS NOT NULL AS concurrency_limited
       FROM q
 ),
 claimed AS (
@@ -199,7 +201,8 @@ logged AS (
        AND EXISTS (SELECT 1 FROM claimed)
 )
 SELECT c.id, c.attempt, c.queue, c.kind, c.args, c.priority, c.max_attempts, c.tags,
-       c.timeout_ms, c.created_at, c.run_at, a.t AS claimed_at, a.n AS allowed, a.rate_wait_ms
+       c.timeout_ms, c.created_at, c.run_at, a.t AS claimed_at, a.n AS allowed, a.rate_wait_ms,
+       a.concurrency_limited
   FROM allowed a LEFT JOIN claimed c ON true;
 
 -- name: is_limited
