@@ -71,6 +71,7 @@ class FlowControlClusterTest {
     try (Sampler sampler = new Sampler(db.dataSource(), db.schema())) {
       // Demand (40 jobs, 12 handler threads) is above the limit: the queue runs at it.
       Await.until("3 running", () -> sampler.latest() == 3);
+      Await.until("3 handlers started", () -> started.get() == 3);
       sampler.awaitMore(200); // claims keep being tried and held back meanwhile
       assertThat(sampler.max()).isEqualTo(3);
       assertThat(started.get()).isEqualTo(3);
@@ -81,6 +82,7 @@ class FlowControlClusterTest {
       // Raised at run time, without a restart.
       client.admin().setLimits("limited", QueueLimits.maxRunning(5));
       Await.until("5 running", () -> sampler.latest() == 5);
+      Await.until("5 handlers started", () -> started.get() == 5);
       sampler.awaitMore(200);
       assertThat(sampler.max()).isEqualTo(5);
       assertThat(started.get()).isEqualTo(5);
