@@ -21,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.Test;
  * recorded), the queue runs at the limit while more jobs wait, and the jobs held back stay
  * available with no attempt counted, then complete on their first attempt.
  */
-@Tag("compat")
 class FlowControlClusterTest {
   TestDatabase db;
   final List<Millrace> nodes = new ArrayList<>();
