@@ -312,7 +312,8 @@ public final class Millrace implements AutoCloseable {
   }
 
   /**
-   * Every queue (with jobs, finished jobs or a pause) with its counts and pause flag.
+   * Every queue (with jobs, finished jobs, a pause or a limit) with its counts, pause flag and
+   * limits.
    *
    * @param exact an exact read, or the cheapest one (see {@link Counts#fast})
    */

@@ -8,6 +8,7 @@ import io.millrace.counts.CountsReport;
 import io.millrace.counts.QueueCounts;
 import io.millrace.counts.QueueOverview;
 import io.millrace.jobs.JobAdmin;
+import io.millrace.jobs.QueueLimits;
 import io.millrace.workflows.Workflows;
 import java.time.Duration;
 import java.util.List;
@@ -88,13 +89,21 @@ public final class ReplicaReads {
      */
     public QueueOverview queues(boolean exact) {
       Set<String> paused = jobs.pausedQueues();
+      Map<String, QueueLimits> limits = jobs.queueLimits();
       CountsReport report = exact ? counts.exact(List.of()) : counts.fast(List.of());
       Map<String, QueueCounts> byName = new TreeMap<>();
       report.queues().forEach(q -> byName.put(q.queue(), q));
       paused.forEach(name -> byName.computeIfAbsent(name, QueueCounts::empty));
+      limits.keySet().forEach(name -> byName.computeIfAbsent(name, QueueCounts::empty));
       List<QueueOverview.Queue> queues =
           byName.values().stream()
-              .map(q -> new QueueOverview.Queue(q.queue(), paused.contains(q.queue()), q))
+              .map(
+                  q ->
+                      new QueueOverview.Queue(
+                          q.queue(),
+                          paused.contains(q.queue()),
+                          q,
+                          limits.getOrDefault(q.queue(), QueueLimits.NONE)))
               .toList();
       return new QueueOverview(queues, report.fromCounters(), report.exact());
     }

@@ -1,11 +1,15 @@
 package io.millrace.cli;
 
+import io.millrace.base.ValidationException;
 import io.millrace.counts.QueueCounts;
 import io.millrace.counts.QueueOverview;
+import io.millrace.jobs.QueueLimits;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,8 +20,14 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "queues",
     mixinStandardHelpOptions = true,
-    description = "Show queues with their jobs by state (exact by default); pause or resume one.",
-    subcommands = {QueuesCommand.Pause.class, QueuesCommand.Resume.class})
+    description =
+        "Show queues with their jobs by state (exact by default) and their limits; pause, resume"
+            + " or limit one.",
+    subcommands = {
+      QueuesCommand.Pause.class,
+      QueuesCommand.Resume.class,
+      QueuesCommand.Limit.class
+    })
 final class QueuesCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
   @Spec CommandSpec spec;
@@ -58,7 +68,8 @@ final class QueuesCommand implements Callable<Integer> {
                 Long.toString(c.failed()),
                 Long.toString(c.cancelled()),
                 Long.toString(c.skipped()),
-                Long.toString(c.terminal())));
+                Long.toString(c.terminal()),
+                limits(q.limits())));
       }
       Output.table(
           out,
@@ -74,7 +85,8 @@ final class QueuesCommand implements Callable<Integer> {
               "FAILED",
               "CANCELLED",
               "SKIPPED",
-              "TERMINAL"),
+              "TERMINAL",
+              "LIMITS"),
           rows);
       if (!overview.fromCounters()) {
         out.println("note: " + overview.note());
@@ -116,6 +128,84 @@ final class QueuesCommand implements Callable<Integer> {
     public Integer call() {
       return setPaused(connection, spec, queue, false);
     }
+  }
+
+  @Command(
+      name = "limit",
+      mixinStandardHelpOptions = true,
+      description =
+          "Set a queue's cluster-wide flow control: at most --max-running jobs running across all"
+              + " nodes, at most --rate starts per --per. The options given replace the queue's"
+              + " limits (one left out is no such limit); --none clears them; no option shows"
+              + " them. Every node obeys the change from its next claim.")
+  static final class Limit implements Callable<Integer> {
+    @Mixin ConnectionOptions connection;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "QUEUE")
+    String queue;
+
+    @Option(names = "--max-running", paramLabel = "N", description = "At most N running.")
+    @Nullable Integer maxRunning;
+
+    @Option(
+        names = "--rate",
+        paramLabel = "N",
+        description = "At most N starts in any window of --per.")
+    @Nullable Integer rate;
+
+    @Option(
+        names = "--per",
+        paramLabel = "DURATION",
+        converter = DurationConverter.class,
+        description = "The window of --rate: 500ms, 1s, 1m, ... (default 1s).")
+    @Nullable Duration per;
+
+    @Option(names = "--none", description = "Remove every limit of the queue.")
+    boolean none;
+
+    @Override
+    public Integer call() {
+      try (Session session = Session.open(connection)) {
+        PrintWriter out = spec.commandLine().getOut();
+        QueueLimits limits;
+        if (none) {
+          if (maxRunning != null || rate != null || per != null) {
+            throw new ValidationException("none", "give either --none or limits, not both");
+          }
+          limits = QueueLimits.NONE;
+        } else if (maxRunning == null && rate == null && per == null) {
+          out.println("queue " + queue + ": " + limits(session.millrace().admin().limits(queue)));
+          out.flush();
+          return 0;
+        } else {
+          if (per != null && rate == null) {
+            throw new ValidationException("rate", "--per needs --rate");
+          }
+          limits =
+              new QueueLimits(
+                  maxRunning,
+                  rate,
+                  rate == null ? null : per == null ? Duration.ofSeconds(1) : per);
+        }
+        session.millrace().admin().setLimits(queue, limits);
+        out.println("queue " + queue + ": " + limits(limits));
+        out.flush();
+        return 0;
+      }
+    }
+  }
+
+  /** "running<=3, 10/1000ms", or "-" for none. */
+  static String limits(QueueLimits limits) {
+    List<String> parts = new ArrayList<>();
+    if (limits.maxRunning() != null) {
+      parts.add("running<=" + limits.maxRunning());
+    }
+    if (limits.rateLimit() != null) {
+      parts.add(limits.rateLimit() + "/" + limits.ratePeriodMs() + "ms");
+    }
+    return parts.isEmpty() ? "-" : String.join(", ", parts);
   }
 
   private static int setPaused(

@@ -122,6 +122,29 @@ class CliTest {
   }
 
   @Test
+  @Order(4)
+  void queuesLimitSetsShowsAndClearsFlowControl() throws Exception {
+    Run set =
+        cli("queues", "limit", "throttled", "--max-running", "3", "--rate", "10", "--per", "2s");
+    assertThat(set.exit).isZero();
+    assertThat(set.out).contains("running<=3, 10/2000ms");
+    assertThat(cli("queues").out).containsPattern("throttled\\s+active.*running<=3, 10/2000ms");
+    JsonNode listed = Json.parse(cli("queues", "--json").out);
+    for (JsonNode q : listed.get("queues")) {
+      if (q.get("name").asText().equals("throttled")) {
+        assertThat(q.get("limits").get("maxRunning").asInt()).isEqualTo(3);
+        assertThat(q.get("limits").get("ratePeriodMs").asLong()).isEqualTo(2000);
+      }
+    }
+    assertThat(cli("queues", "limit", "throttled").out).contains("running<=3, 10/2000ms");
+    Run bad = cli("queues", "limit", "throttled", "--max-running", "0");
+    assertThat(bad.exit).isEqualTo(2);
+    assertThat(bad.err).contains("maxRunning");
+    assertThat(cli("queues", "limit", "throttled", "--none").exit).isZero();
+    assertThat(cli("queues", "limit", "throttled").out).contains("throttled: -");
+  }
+
+  @Test
   @Order(5)
   void verifyAndRebuildCounters() throws Exception {
     Run clean = cli("storage", "verify-counters");

@@ -34,7 +34,9 @@ public final class CountsComponent implements Component {
 
   @Override
   public void start(ScheduledExecutorService timer) {
-    CountsMetrics metrics = new CountsMetrics(counts, node.meters());
+    io.millrace.jobs.JobAdmin admin =
+        new io.millrace.jobs.JobAdmin(node.dataSource(), node.schema());
+    CountsMetrics metrics = new CountsMetrics(counts, admin::queueLimits, node.meters());
     timer.scheduleWithFixedDelay(
         () -> {
           try {

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -296,6 +297,54 @@ public final class JobAdmin {
       return out;
     } catch (SQLException e) {
       throw new MillraceException("could not read paused queues", e);
+    }
+  }
+
+  /**
+   * Sets a queue's cluster-wide flow control ({@link QueueLimits}; {@link QueueLimits#NONE} clears
+   * it). Every node's next claim from the queue obeys it; jobs already running are not stopped, so
+   * lowering a limit below what runs now takes effect as those jobs finish.
+   */
+  public void setLimits(String queue, QueueLimits limits) {
+    JobRequest.requireName("queue", queue);
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("set_limits"))) {
+      ps.setString(1, queue);
+      ps.setObject(2, limits.maxRunning(), java.sql.Types.INTEGER);
+      ps.setObject(3, limits.rateLimit(), java.sql.Types.INTEGER);
+      Duration period = limits.ratePeriod();
+      ps.setObject(4, period == null ? null : period.toMillis(), java.sql.Types.BIGINT);
+      ps.setString(5, schema.jobsChannel());
+      ps.executeQuery().close();
+    } catch (SQLException e) {
+      throw new MillraceException("could not set the limits of queue " + queue, e);
+    }
+  }
+
+  /** A queue's flow control now ({@link QueueLimits#NONE} when it has none). */
+  public QueueLimits limits(String queue) {
+    JobRequest.requireName("queue", queue);
+    return queueLimits().getOrDefault(queue, QueueLimits.NONE);
+  }
+
+  /** Every queue that has a limit, by name. */
+  public java.util.SortedMap<String, QueueLimits> queueLimits() {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("queue_limits"));
+        ResultSet rs = ps.executeQuery()) {
+      java.util.SortedMap<String, QueueLimits> out = new java.util.TreeMap<>();
+      while (rs.next()) {
+        Long periodMs = rs.getObject(4, Long.class);
+        out.put(
+            rs.getString(1),
+            new QueueLimits(
+                rs.getObject(2, Integer.class),
+                rs.getObject(3, Integer.class),
+                periodMs == null ? null : Duration.ofMillis(periodMs)));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new MillraceException("could not read queue limits", e);
     }
   }
 

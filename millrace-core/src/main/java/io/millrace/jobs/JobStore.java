@@ -128,6 +128,117 @@ final class JobStore {
     }
   }
 
+  /**
+   * What a claim from a limited queue did. {@code limited} is false when the queue turned out to
+   * have no limit (nothing was claimed; claim as for any queue). {@code heldBack} is true when the
+   * limits allowed fewer jobs than were asked for; {@code rateWait} then says how long until the
+   * rate limit allows more (null when only the concurrency limit held the claim back). {@code
+   * concurrencyLimited}: the queue has a concurrency limit, so a slot frees when a job's completion
+   * is written.
+   */
+  record LimitedClaim(
+      boolean limited,
+      List<ClaimedJob> jobs,
+      @Nullable Instant claimedAt,
+      boolean heldBack,
+      @Nullable Duration rateWait,
+      boolean concurrencyLimited) {}
+
+  /**
+   * Claims up to {@code want} due jobs of a queue that has limits (flow control): in one
+   * transaction, locks the queue's row, then claims within its limits ({@code claim_limited} in
+   * jobs.sql says why that is exact across nodes).
+   */
+  LimitedClaim claimLimited(String queue, int want, String nodeId, Duration lease)
+      throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        LimitedClaim result = claimLimited(c, queue, want, nodeId, lease);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    }
+  }
+
+  private LimitedClaim claimLimited(
+      Connection c, String queue, int want, String nodeId, Duration lease) throws SQLException {
+    try (PreparedStatement lock = c.prepareStatement(sql.get("lock_limits"))) {
+      lock.setString(1, queue);
+      try (ResultSet rs = lock.executeQuery()) {
+        if (!rs.next()) {
+          return new LimitedClaim(false, List.of(), null, false, null, false);
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql.get("claim_limited"))) {
+      ps.setString(1, queue);
+      ps.setInt(2, want);
+      ps.setString(3, queue);
+      ps.setInt(4, want);
+      ps.setString(5, nodeId);
+      ps.setLong(6, lease.toMillis());
+      ps.setString(7, queue);
+      ps.setString(8, queue);
+      List<ClaimedJob> claimed = new ArrayList<>(want);
+      Instant claimedAt = null;
+      int allowed = want;
+      Long rateWaitMs = null;
+      boolean concurrencyLimited = false;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          claimedAt = Instants.get(rs, 12);
+          allowed = rs.getInt(13);
+          rateWaitMs = rs.getObject(14, Long.class);
+          concurrencyLimited = rs.getBoolean(15);
+          if (rs.getObject(1) == null) {
+            continue; // the row of nulls: nothing claimed
+          }
+          Array tags = rs.getArray(8);
+          claimed.add(
+              new ClaimedJob(
+                  rs.getLong(1),
+                  rs.getInt(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getInt(6),
+                  rs.getInt(7),
+                  List.of((String[]) tags.getArray()),
+                  rs.getObject(9, Long.class),
+                  Instants.require(rs, 10),
+                  Instants.require(rs, 11),
+                  rs.getString(16),
+                  rs.getString(17),
+                  rs.getBoolean(18)));
+        }
+      }
+      return new LimitedClaim(
+          true,
+          claimed,
+          claimed.isEmpty() ? null : claimedAt,
+          allowed < want,
+          rateWaitMs == null ? null : Duration.ofMillis(Math.max(1, rateWaitMs)),
+          concurrencyLimited);
+    }
+  }
+
+  /** Whether a queue has a limit now (its claims then go through {@link #claimLimited}). */
+  boolean limited(String queue) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("is_limited"))) {
+      ps.setString(1, queue);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
   /** Completes a batch; returns the ids that were still held (the rest lost their lease). */
   Set<Long> complete(List<Completion> batch) throws SQLException {
     Long[] ids = new Long[batch.size()];

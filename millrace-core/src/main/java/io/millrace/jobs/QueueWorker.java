@@ -71,6 +71,18 @@ final class QueueWorker implements Runnable {
 
   private static final long CLAIM_PAUSE_MAX_MS = 5_000;
 
+  /**
+   * Flow control: how often a queue with no limit looks whether one was set, while its claims find
+   * nothing and no notification came (setting a limit sends one, which makes the look at once).
+   */
+  static final Duration LIMITS_RECHECK = Duration.ofSeconds(5);
+
+  /**
+   * Flow control: the wait before claiming again when the queue's concurrency limit held a claim
+   * back and no handler of this node has finished since (one that finishes wakes the loop).
+   */
+  static final Duration HELD_BACK_RECHECK = Duration.ofMillis(20);
+
   private final String queue;
   private final int concurrency;
   private final int capacityTotal;
@@ -111,6 +123,28 @@ final class QueueWorker implements Runnable {
   private @Nullable ClaimCursor cursor;
 
   private long lastFullClaimNanos;
+
+  /**
+   * The queue has a limit: claims go through {@link JobStore#claimLimited}, and nothing is claimed
+   * ahead of free handler threads. Claims without it are refused by the database while the queue
+   * has a limit, so a stale value costs time, never a limit.
+   */
+  private volatile boolean limited;
+
+  /**
+   * The queue has a concurrency limit: a slot frees when a job's completion is written (a handler
+   * that returns, or a completion written, wakes the loop).
+   */
+  private volatile boolean concurrencyLimited;
+
+  /** A limited queue's loop waits for a free handler thread (one that finishes wakes it). */
+  private volatile boolean threadsFull;
+
+  /** The queue's limits changed since the loop last looked at them (a notification said so). */
+  private volatile boolean notified = true;
+
+  /** When the claim loop last looked whether the queue has a limit. Claim loop only. */
+  private long lastLimitsCheckNanos = System.nanoTime();
 
   QueueWorker(
       String queue,
@@ -158,6 +192,22 @@ final class QueueWorker implements Runnable {
     }
   }
 
+  /** The queue's limits changed: the loop looks at them before its next claim. */
+  void limitsChanged() {
+    notified = true;
+    wakeUp();
+  }
+
+  /**
+   * A completion of this queue's job was written: under a concurrency limit its slot is free in the
+   * database now, so the loop claims at once rather than after {@link #HELD_BACK_RECHECK}.
+   */
+  void completionWritten() {
+    if (limited && concurrencyLimited) {
+      wakeUp();
+    }
+  }
+
   void stopClaiming() {
     claiming = false;
     wakeUp();
@@ -188,11 +238,26 @@ final class QueueWorker implements Runnable {
       }
       allOverrun = false;
       int room = capacity.availablePermits();
-      if (room < worthwhile && !(room > 0 && ready.isEmpty())) {
-        sleep(settings.pollInterval());
-        continue;
+      boolean limitedClaim = limited;
+      int want;
+      if (limitedClaim) {
+        // A limited queue claims no more than its free handler threads take: a job claimed ahead
+        // counts against the cluster's limit while it waits here, idle.
+        int free = concurrency - (capacityTotal - room);
+        if (free <= 0) {
+          threadsFull = true;
+          sleep(settings.pollInterval()); // a handler that finishes wakes the loop
+          threadsFull = false;
+          continue;
+        }
+        want = Math.min(free, settings.fetchBatch());
+      } else {
+        if (room < worthwhile && !(room > 0 && ready.isEmpty())) {
+          sleep(settings.pollInterval());
+          continue;
+        }
+        want = Math.min(room, settings.fetchBatch());
       }
-      int want = Math.min(room, settings.fetchBatch());
       if (!capacity.tryAcquire(want)) {
         continue;
       }
@@ -200,22 +265,57 @@ final class QueueWorker implements Runnable {
       long leaseKnownUntil;
       long claimReturned;
       @Nullable Instant claimedAt;
+      boolean heldBack = false;
+      Duration rateWait = null;
+      boolean becameLimited = false;
       try {
-        long now = System.nanoTime();
-        if (cursor != null && now - lastFullClaimNanos >= ClaimCursor.FULL_CLAIM_EVERY.toNanos()) {
+        if (limitedClaim) {
+          leaseKnownUntil = System.nanoTime() + settings.lease().toNanos();
+          JobStore.LimitedClaim claim =
+              store.claimLimited(queue, want, settings.nodeId(), settings.lease());
+          claimReturned = System.nanoTime();
+          if (!claim.limited()) {
+            limited = false; // the limit was removed: claim as for any queue from now on
+            capacity.release(want);
+            continue;
+          }
+          claimed = claim.jobs();
+          claimedAt = claim.claimedAt();
+          heldBack = claim.heldBack() && claimed.size() < want;
+          rateWait = claim.rateWait();
+          concurrencyLimited = claim.concurrencyLimited();
           cursor = null;
+          errorPauseMs = 100;
+        } else {
+          long now = System.nanoTime();
+          if (cursor != null
+              && now - lastFullClaimNanos >= ClaimCursor.FULL_CLAIM_EVERY.toNanos()) {
+            cursor = null;
+          }
+          if (cursor == null) {
+            lastFullClaimNanos = now;
+          }
+          leaseKnownUntil = System.nanoTime() + settings.lease().toNanos();
+          JobStore.Claim claim =
+              store.claim(queue, want, settings.nodeId(), settings.lease(), cursor);
+          claimReturned = System.nanoTime();
+          claimed = claim.jobs();
+          claimedAt = claim.claimedAt();
+          cursor = ClaimCursor.next(cursor, want, claimed, claimedAt);
+          errorPauseMs = 100;
+          if (claimed.isEmpty()
+              && (notified
+                  || System.nanoTime() - lastLimitsCheckNanos >= LIMITS_RECHECK.toNanos())) {
+            // The claim refuses a limited queue: find out whether that is why it found nothing.
+            notified = false;
+            lastLimitsCheckNanos = System.nanoTime();
+            becameLimited = store.limited(queue);
+            if (becameLimited) {
+              limited = true;
+              cursor = null;
+            }
+          }
         }
-        if (cursor == null) {
-          lastFullClaimNanos = now;
-        }
-        leaseKnownUntil = System.nanoTime() + settings.lease().toNanos();
-        JobStore.Claim claim =
-            store.claim(queue, want, settings.nodeId(), settings.lease(), cursor);
-        claimReturned = System.nanoTime();
-        claimed = claim.jobs();
-        claimedAt = claim.claimedAt();
-        cursor = ClaimCursor.next(cursor, want, claimed, claimedAt);
-        errorPauseMs = 100;
       } catch (SQLException | RuntimeException e) {
         capacity.release(want);
         if (!SqlErrors.isTransient(e)) {
@@ -234,8 +334,26 @@ final class QueueWorker implements Runnable {
         continue;
       }
       capacity.release(want - claimed.size());
+      if (becameLimited) {
+        continue; // claim again at once, within the limits
+      }
       if (!claimed.isEmpty()) {
         metrics.claimed(queue, claimed.size());
+      }
+      if (heldBack) {
+        metrics.heldBack(queue);
+        backlogLikely = false;
+        flowing = !claimed.isEmpty();
+        for (ClaimedJob job : claimed) {
+          Attempt attempt =
+              new Attempt(job, leaseKnownUntil, Attempt.dueNanos(job, claimedAt, claimReturned));
+          inFlight.put(job.id(), attempt);
+          ready.add(attempt);
+        }
+        // Held back by a limit, not short of jobs: look again when the rate limit allows a start,
+        // or soon for the concurrency limit (a handler of this node that finishes wakes it sooner).
+        sleep(min(rateWait != null ? rateWait : HELD_BACK_RECHECK, settings.pollInterval()));
+        continue;
       }
       // Set before the jobs are handed over: an idle handler may take the last of them at once,
       // and it decides from these flags whether to wake this loop. Set after, that handler read the
@@ -287,7 +405,7 @@ final class QueueWorker implements Runnable {
       } finally {
         running.decrementAndGet();
         capacity.release();
-        if (backlogLikely) {
+        if (backlogLikely || (limited && (concurrencyLimited || threadsFull))) {
           wakeUp();
         }
       }

@@ -18,6 +18,11 @@ final class WorkerMetrics {
     counter("millrace.jobs.claimed", queue).increment(n);
   }
 
+  /** A claim from a queue with limits that its limits held back (flow control). */
+  void heldBack(String queue) {
+    counter("millrace.jobs.claims.held.back", queue).increment();
+  }
+
   void completed(String queue) {
     counter("millrace.jobs.completed", queue).increment();
   }

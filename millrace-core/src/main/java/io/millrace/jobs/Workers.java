@@ -32,10 +32,17 @@ import org.slf4j.LoggerFactory;
 final class Workers {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
 
+  /**
+   * The payload prefix, on the jobs channel, of a queue's limits having changed (the space cannot
+   * occur in a queue name, so the payload is never mistaken for one).
+   */
+  static final String LIMITS_CHANGED = "limits ";
+
   private final WorkerSettings settings;
   private final JobStore store;
   private final Map<Long, Attempt> inFlight = new ConcurrentHashMap<>();
   private final List<QueueWorker> queueWorkers = new ArrayList<>();
+  private final Map<String, QueueWorker> byQueue = new ConcurrentHashMap<>();
   private final List<ExecutorService> pools = new ArrayList<>();
   private final List<Thread> loops = new ArrayList<>();
   private final ScheduledExecutorService timers;
@@ -87,6 +94,12 @@ final class Workers {
                   inFlight.remove(completion.id(), attempt);
                 }
                 String queue = attempt == null ? "?" : attempt.job.queue();
+                if (attempt != null) {
+                  QueueWorker worker = byQueue.get(queue);
+                  if (worker != null) {
+                    worker.completionWritten();
+                  }
+                }
                 if (held) {
                   metrics.completed(queue);
                 } else {
@@ -146,6 +159,7 @@ final class Workers {
               settings,
               metrics,
               overruns));
+      byQueue.put(q.getKey(), queueWorkers.get(queueWorkers.size() - 1));
     }
     this.wakeups =
         new Wakeups(
@@ -199,10 +213,16 @@ final class Workers {
     return attempt != null && attempt.job.attempt() == completion.attempt() ? attempt : null;
   }
 
-  private void wake(String queue) {
+  private void wake(String payload) {
+    boolean limits = payload.startsWith(LIMITS_CHANGED);
+    String queue = limits ? payload.substring(LIMITS_CHANGED.length()) : payload;
     for (QueueWorker worker : queueWorkers) {
       if (worker.queue().equals(queue)) {
-        worker.wakeUp();
+        if (limits) {
+          worker.limitsChanged();
+        } else {
+          worker.wakeUp();
+        }
       }
     }
   }

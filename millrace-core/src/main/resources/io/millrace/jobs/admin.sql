@@ -126,3 +126,24 @@ ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = now();
 
 -- name: paused_queues
 SELECT name FROM {schema}.queues WHERE paused ORDER BY name;
+
+-- name: set_limits
+-- A queue's flow control (QueueLimits; nulls clear). The notification ('limits ' and the queue: a
+-- space never occurs in a queue name) tells the queue's workers to look at the new limits now rather
+-- than at their next periodic look.
+-- Binds: 1 queue, 2 max_running, 3 rate_limit, 4 rate_period_ms, 5 jobs channel.
+WITH up AS (
+    INSERT INTO {schema}.queues AS q (name, max_running, rate_limit, rate_period_ms, updated_at)
+    VALUES (?, ?, ?, ?, now())
+    ON CONFLICT (name) DO UPDATE
+       SET max_running = excluded.max_running, rate_limit = excluded.rate_limit,
+           rate_period_ms = excluded.rate_period_ms, updated_at = now()
+    RETURNING q.name
+)
+SELECT pg_notify(?, 'limits ' || name) FROM up;
+
+-- name: queue_limits
+SELECT name, max_running, rate_limit, rate_period_ms
+  FROM {schema}.queues
+ WHERE max_running IS NOT NULL OR rate_limit IS NOT NULL
+ ORDER BY name;

@@ -39,7 +39,8 @@ SELECT unique_key, id FROM {schema}.jobs WHERE unique_key = ANY(?::text[]);
 -- Claims up to N due jobs of one queue in one statement. SKIP LOCKED lets many workers claim from
 -- the same queue without waiting on each other. The literal states match jobs_claim_idx's
 -- predicate so the planner uses it; the ORDER BY is that index's order. A paused queue yields no
--- rows for every node, because the pause flag is read by the same statement that claims.
+-- rows for every node, because the pause flag is read by the same statement that claims; so does a
+-- queue with a limit (flow control), which only claim_limited claims from.
 -- The picked ids go in as an array (id = ANY(ARRAY(...))) so the update is one primary-key lookup
 -- per row: joining the picked rows back to jobs (UPDATE ... FROM) planned a hash join over a
 -- sequential scan of the whole hot table, a claim cost that grew with the backlog.
@@ -57,7 +58,8 @@ UPDATE {schema}.jobs
             WHERE state IN ('available', 'scheduled', 'retryable')
               AND queue = ?
               AND run_at <= now()
-              AND NOT coalesce((SELECT paused FROM {schema}.queues WHERE name = ?), false)
+              AND NOT coalesce((SELECT paused OR max_running IS NOT NULL OR rate_limit IS NOT NULL
+                                FROM {schema}.queues WHERE name = ?), false)
             ORDER BY priority DESC, run_at, id
             LIMIT ?
               FOR UPDATE SKIP LOCKED))
@@ -86,7 +88,8 @@ UPDATE {schema}.jobs
               AND queue = ?
               AND run_at >= ?
               AND run_at <= now()
-              AND NOT coalesce((SELECT paused FROM {schema}.queues WHERE name = ?), false)
+              AND NOT coalesce((SELECT paused OR max_running IS NOT NULL OR rate_limit IS NOT NULL
+                                FROM {schema}.queues WHERE name = ?), false)
             ORDER BY priority DESC, run_at, id
             LIMIT ?
               FOR UPDATE SKIP LOCKED))
@@ -114,7 +117,8 @@ UPDATE {schema}.jobs
               AND priority = ?
               AND run_at >= ?
               AND run_at <= now()
-              AND NOT coalesce((SELECT paused FROM {schema}.queues WHERE name = ?), false)
+              AND NOT coalesce((SELECT paused OR max_running IS NOT NULL OR rate_limit IS NOT NULL
+                                FROM {schema}.queues WHERE name = ?), false)
             ORDER BY priority DESC, run_at, id
             LIMIT ?
               FOR UPDATE SKIP LOCKED))
@@ -122,6 +126,97 @@ RETURNING id, attempt, queue, kind, args::text, priority, max_attempts, tags,
           timeout_ms, created_at, run_at, now() AS claimed_at,
           trace_context->>'traceparent', trace_context->>'tracestate',
           workflow_id IS NOT NULL AS workflow_member;
+
+-- name: lock_limits
+-- Flow control, first statement of the claim transaction of a limited queue: locks the queue's row,
+-- so the claims of that queue, on every node, run one after another. Returns no row (and locks
+-- nothing) when the queue has no limit any more; the caller then claims as for any queue.
+-- Binds: 1 queue.
+SELECT max_running, rate_limit, rate_period_ms
+  FROM {schema}.queues
+ WHERE name = ? AND (max_running IS NOT NULL OR rate_limit IS NOT NULL)
+   FOR NO KEY UPDATE;
+
+-- name: claim_limited
+-- Flow control, second statement, while lock_limits' lock is held. It is a new statement under READ
+-- COMMITTED, so its snapshot is taken after the lock was granted: every earlier claim of this queue
+-- committed before releasing the lock, so the running count and the rate log below include them.
+-- It claims at most: what was asked for; max_running minus the jobs of the queue running now; and
+-- rate_limit minus the starts logged within the last rate_period_ms. The time of the claim is
+-- statement_timestamp(), which follows the lock order, so the log is in time order. The log keeps
+-- only entries within the period and gains one for this claim. Jobs not claimed are left as they
+-- were (available, attempt unchanged).
+-- Returns one row per claimed job, or one row of nulls when none was; every row carries allowed
+-- (how many the limits allowed), rate_wait_ms (when the rate limit allowed fewer than asked for: how
+-- long until the oldest logged start leaves the window, so more are allowed) and whether the queue
+-- has a concurrency limit.
+-- Binds: 1 queue, 2 want, 3 queue, 4 want, 5 node id, 6 lease ms, 7 queue, 8 queue.
+WITH q AS (
+    SELECT paused, max_running, rate_limit, rate_period_ms, rate_log_at, rate_log_n,
+           statement_timestamp() AS t
+      FROM {schema}.queues
+     WHERE name = ?
+),
+recent AS (
+    SELECT l.at, l.n
+      FROM q, unnest(q.rate_log_at, q.rate_log_n) AS l(at, n)
+     WHERE q.rate_limit IS NOT NULL
+       AND l.at > q.t - q.rate_period_ms * interval '1 millisecond'
+),
+allowed AS (
+    SELECT q.t,
+           CASE WHEN q.paused THEN 0 ELSE greatest(0, least(
+               ?::int,
+               coalesce(q.max_running - (SELECT count(*) FROM {schema}.jobs
+                                          WHERE state = 'running' AND queue = ?), 2147483647),
+               coalesce(q.rate_limit - (SELECT coalesce(sum(n), 0) FROM recent), 2147483647)))
+           END AS n,
+           CASE WHEN q.rate_limit - (SELECT coalesce(sum(n), 0) FROM recent) < ?::int
+                THEN ceil(extract(epoch FROM (SELECT min(at) FROM recent)
+                                             + q.rate_period_ms * interval '1 millisecond' - q.t)
+                          * 1000)::bigint
+           END AS rate_wait_ms,
+           q.max_running IS NOT NULL AS concurrency_limited
+      FROM q
+),
+claimed AS (
+    UPDATE {schema}.jobs
+       SET state = 'running',
+           attempt = attempt + 1,
+           attempted_at = (SELECT t FROM allowed),
+           attempted_by = ?,
+           lease_expires_at = (SELECT t FROM allowed) + ? * interval '1 millisecond'
+     WHERE id = ANY(ARRAY(
+               SELECT id
+                 FROM {schema}.jobs
+                WHERE state IN ('available', 'scheduled', 'retryable')
+                  AND queue = ?
+                  AND run_at <= statement_timestamp()
+                ORDER BY priority DESC, run_at, id
+                LIMIT (SELECT n FROM allowed)
+                  FOR UPDATE SKIP LOCKED))
+    RETURNING id, attempt, queue, kind, args::text AS args, priority, max_attempts, tags,
+              timeout_ms, created_at, run_at, trace_context->>'traceparent' AS traceparent,
+              trace_context->>'tracestate' AS tracestate, workflow_id IS NOT NULL AS workflow_member
+),
+logged AS (
+    UPDATE {schema}.queues AS u
+       SET rate_log_at = ARRAY(SELECT at FROM recent ORDER BY at, n) || (SELECT t FROM allowed),
+           rate_log_n = ARRAY(SELECT n FROM recent ORDER BY at, n)
+                        || (SELECT count(*)::int FROM claimed)
+     WHERE u.name = ?
+       AND u.rate_limit IS NOT NULL
+       AND EXISTS (SELECT 1 FROM claimed)
+)
+SELECT c.id, c.attempt, c.queue, c.kind, c.args, c.priority, c.max_attempts, c.tags,
+       c.timeout_ms, c.created_at, c.run_at, a.t AS claimed_at, a.n AS allowed, a.rate_wait_ms,
+       a.concurrency_limited, c.traceparent, c.tracestate, c.workflow_member
+  FROM allowed a LEFT JOIN claimed c ON true;
+
+-- name: is_limited
+-- Whether a queue has a limit, so its workers claim with claim_limited. Binds: 1 queue.
+SELECT 1 FROM {schema}.queues
+ WHERE name = ? AND (max_running IS NOT NULL OR rate_limit IS NOT NULL);
 
 -- name: complete_batch
 -- Completes many attempts in one statement. Fenced: a row moves only while it is still running

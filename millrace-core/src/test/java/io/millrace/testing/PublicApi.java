@@ -51,6 +51,7 @@ public final class PublicApi {
           "io.millrace.jobs.NonRetryableException",
           "io.millrace.jobs.Outcome",
           "io.millrace.jobs.PeriodicJob",
+          "io.millrace.jobs.QueueLimits",
           "io.millrace.jobs.RetryPolicy",
           "io.millrace.jobs.Schedule",
           "io.millrace.jobs.ScheduleStatus",

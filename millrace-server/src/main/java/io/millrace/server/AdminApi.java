@@ -43,6 +43,7 @@ final class AdminApi {
         });
     routes.post("/api/queues/{name}/pause", ctx -> setPaused(ctx, true));
     routes.post("/api/queues/{name}/resume", ctx -> setPaused(ctx, false));
+    routes.post("/api/queues/{name}/limits", this::setLimits);
     routes.get(
         "/api/nodes", ctx -> ctx.json(ReadSource.read(ctx, millrace, v -> v.nodes().list())));
   }
@@ -121,6 +122,17 @@ final class AdminApi {
     String queue = ctx.pathParam("name");
     millrace.admin().setPaused(queue, paused);
     ctx.json(Map.of("queue", queue, "paused", paused));
+  }
+
+  /** Flow control: the body's limits replace the queue's (absent ones: none). */
+  private void setLimits(Context ctx) {
+    String queue = ctx.pathParam("name");
+    io.millrace.jobs.QueueLimits limits = LimitsBody.parse(ApiBody.read(ctx));
+    millrace.admin().setLimits(queue, limits);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("queue", queue);
+    body.put("limits", limits);
+    ctx.json(body);
   }
 
   private static long id(Context ctx) {

@@ -36,6 +36,19 @@ final class OperationsDocs implements OpenApi.Section {
         .ok(200, "Resumed", object("queue", string(null), "paused", bool()))
         .cli("queues resume");
     api.op(
+            "post",
+            "/api/queues/{name}/limits",
+            "queues",
+            "Set a queue's cluster-wide flow control (absent limits: none); obeyed from every"
+                + " node's next claim")
+        .param("name", "path", true, "Queue name", string(null))
+        .body("QueueLimitsRequest", false)
+        .ok(
+            200,
+            "The queue's limits now",
+            object("queue", string(null), "limits", ref("QueueLimits")))
+        .cli("queues limit");
+    api.op(
             "get",
             "/api/storage/counters",
             "storage",
@@ -100,10 +113,39 @@ final class OperationsDocs implements OpenApi.Section {
             "unfinished",
             integer("int64")));
     api.schema(
+        "QueueLimits",
+        object(
+            "maxRunning",
+            nullable(integer("int32")),
+            "rateLimit",
+            nullable(integer("int32")),
+            "ratePeriodMs",
+            nullable(integer("int64")),
+            "limited",
+            bool()));
+    api.schema(
+        "QueueLimitsRequest",
+        object(
+            "maxRunning",
+            nullable(integer("int32")),
+            "rateLimit",
+            nullable(integer("int32")),
+            "ratePeriodMs",
+            nullable(integer("int64"))));
+    api.schema(
         "QueueOverview",
         object(
             "queues",
-            arrayOf(object("name", string(null), "paused", bool(), "counts", ref("QueueCounts"))),
+            arrayOf(
+                object(
+                    "name",
+                    string(null),
+                    "paused",
+                    bool(),
+                    "counts",
+                    ref("QueueCounts"),
+                    "limits",
+                    ref("QueueLimits"))),
             "fromCounters",
             bool(),
             "exact",

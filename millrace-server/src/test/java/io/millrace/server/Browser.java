@@ -192,6 +192,22 @@ final class Browser implements AutoCloseable {
         });
   }
 
+  /** Waits for the prompt() dialog a click opened, types {@code answer} into it and accepts. */
+  void answerPrompt(String answer) {
+    waitFor(
+        "prompt dialog",
+        () -> {
+          try {
+            var prompt = driver.switchTo().alert();
+            prompt.sendKeys(answer);
+            prompt.accept();
+            return true;
+          } catch (org.openqa.selenium.NoAlertPresentException notYet) {
+            return false;
+          }
+        });
+  }
+
   void waitFor(String what, BooleanSupplier condition) {
     io.millrace.testing.Await.until(what, Duration.ofSeconds(30), condition);
   }

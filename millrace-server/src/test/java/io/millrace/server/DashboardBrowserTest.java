@@ -145,6 +145,20 @@ class DashboardBrowserTest {
         "0 available in queue shown",
         () -> "0".equals(browser.text("tr[data-queue='shown'] [data-count='available']")));
     assertThat(node.admin().pausedQueues()).doesNotContain("shown");
+
+    // Flow control: the queue's limits are shown, and set from the page.
+    node.admin().setLimits("shown", io.millrace.jobs.QueueLimits.maxRunning(2));
+    browser.waitForText("tr[data-queue='shown'] [data-limits]", "≤2 running");
+    browser.click("tr[data-queue='shown'] button[data-action='limits']");
+    browser.answerPrompt("running 4, rate 10 per 1000 ms");
+    browser.waitFor(
+        "limits set from the page",
+        () ->
+            node.admin()
+                .limits("shown")
+                .equals(
+                    new io.millrace.jobs.QueueLimits(4, 10, java.time.Duration.ofMillis(1000))));
+    browser.waitForText("tr[data-queue='shown'] [data-limits]", "≤4 running", "10 per 1000 ms");
     browser.waitFor(
         "throughput chart drawn",
         () -> !browser.all("[data-testid='throughput'] svg rect").isEmpty());

@@ -230,6 +230,35 @@ class MillraceServerTest {
   }
 
   @Test
+  void queueLimitsAreSetListedAndClearedOverHttp() throws Exception {
+    Reply set =
+        post(
+            open,
+            "/api/queues/throttled/limits",
+            "{\"maxRunning\":2,\"rateLimit\":10,\"ratePeriodMs\":1000}",
+            null);
+    assertThat(set.status).isEqualTo(200);
+    assertThat(set.json.get("limits").get("maxRunning").asInt()).isEqualTo(2);
+    JsonNode limits = queue("throttled").get("limits");
+    assertThat(limits.get("maxRunning").asInt()).isEqualTo(2);
+    assertThat(limits.get("rateLimit").asInt()).isEqualTo(10);
+    assertThat(limits.get("ratePeriodMs").asLong()).isEqualTo(1000);
+    assertThat(limits.get("limited").asBoolean()).isTrue();
+
+    Reply refused = post(open, "/api/queues/throttled/limits", "{\"maxRunning\":0}", null);
+    assertThat(refused.status).isEqualTo(400);
+    assertThat(refused.json.get("field").asText()).isEqualTo("maxRunning");
+    Reply halfRate = post(open, "/api/queues/throttled/limits", "{\"rateLimit\":5}", null);
+    assertThat(halfRate.status).isEqualTo(400);
+    assertThat(halfRate.json.get("field").asText()).isEqualTo("ratePeriod");
+    assertThat(queue("throttled").get("limits").get("maxRunning").asInt()).isEqualTo(2);
+
+    post(open, "/api/queues/throttled/limits", "{}", null);
+    assertThat(get(open, "/api/queues").json.get("queues").findValues("name"))
+        .noneMatch(n -> n.asText().equals("throttled"));
+  }
+
+  @Test
   void cancelAWaitingJob() throws Exception {
     long id =
         post(
