@@ -78,6 +78,8 @@ public final class PgBouncer implements AutoCloseable {
               "postgres = host=127.0.0.1 port="
                   + postgres.getPort()
                   + " dbname=postgres timezone=America/Los_Angeles",
+              // Any other database of the same server, under its own name (jdbcUrl(database)).
+              "* = host=127.0.0.1 port=" + postgres.getPort(),
               "",
               "[pgbouncer]",
               "listen_addr = 127.0.0.1",
@@ -132,7 +134,12 @@ public final class PgBouncer implements AutoCloseable {
 
   /** The JDBC URL of the embedded PostgreSQL through this PgBouncer (no prepareThreshold set). */
   public String jdbcUrl() {
-    return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    return jdbcUrl("postgres");
+  }
+
+  /** The JDBC URL of another database of the embedded PostgreSQL through this PgBouncer. */
+  public String jdbcUrl(String database) {
+    return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
   }
 
   /**
