@@ -1,7 +1,10 @@
 package io.millrace.server;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.millrace.base.Json;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.millrace.base.Storable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,6 +29,21 @@ final class Http {
   }
 
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+  /**
+   * Reads answers deeper than Jackson's default limit of 1000 levels: args may be stored that deep
+   * (Storable.MAX_JSON_DEPTH) and the server answers them back inside its envelopes, a few levels
+   * more.
+   */
+  private static final ObjectMapper READER =
+      new ObjectMapper(
+          JsonFactory.builder()
+              .streamReadConstraints(
+                  StreamReadConstraints.builder()
+                      .maxNestingDepth(Storable.MAX_JSON_DEPTH + 100)
+                      .build())
+              .build());
+
   private final int port;
 
   Http(MillraceServer server) {
@@ -152,7 +170,7 @@ final class Http {
     }
     byte[] rest = java.util.Arrays.copyOfRange(response, end + 4, response.length);
     String body = new String(chunked ? dechunk(rest) : rest, StandardCharsets.UTF_8);
-    JsonNode json = body.startsWith("{") || body.startsWith("[") ? Json.parse(body) : null;
+    JsonNode json = body.startsWith("{") || body.startsWith("[") ? READER.readTree(body) : null;
     return new Reply(status, json, headers);
   }
 
@@ -188,7 +206,7 @@ final class Http {
     JsonNode json =
         body.isEmpty()
             ? null
-            : body.startsWith("{") || body.startsWith("[") ? Json.parse(body) : null;
+            : body.startsWith("{") || body.startsWith("[") ? READER.readTree(body) : null;
     return new Reply(r.statusCode(), json, r.headers().map());
   }
 }
