@@ -89,6 +89,15 @@ final class Database implements AutoCloseable {
 
   private static HikariDataSource pool(
       String url, @Nullable String user, @Nullable String password, int size) {
+    return pool("millrace", url, user, password, size);
+  }
+
+  /**
+   * A pool on {@code url} with the command's credentials, failing now with the driver's message
+   * when it cannot connect: for the node's direct sessions and its read replica too.
+   */
+  static HikariDataSource pool(
+      String name, String url, @Nullable String user, @Nullable String password, int size) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);
     if (user != null) {
@@ -97,7 +106,7 @@ final class Database implements AutoCloseable {
     if (password != null) {
       config.setPassword(password);
     }
-    config.setPoolName("millrace");
+    config.setPoolName(name);
     config.setMaximumPoolSize(size);
     config.setMinimumIdle(0);
     config.setConnectionTimeout(10_000);

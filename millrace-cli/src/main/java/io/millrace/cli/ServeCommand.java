@@ -1,10 +1,12 @@
 package io.millrace.cli;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.millrace.Millrace;
 import io.millrace.MillraceBuilder;
 import io.millrace.server.MillraceServer;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,12 +91,49 @@ public final class ServeCommand implements Callable<Integer> {
           "Handlers running at once on queue 'default' (with --demo). Default: ${DEFAULT-VALUE}.")
   int concurrency;
 
+  @Option(
+      names = "--direct-database-url",
+      paramLabel = "URL",
+      description =
+          "JDBC URL straight to PostgreSQL for the node's session connections (leadership, LISTEN) "
+              + "when --database-url goes through a transaction pooler such as PgBouncer; same "
+              + "user and password. Default: $MILLRACE_DIRECT_DATABASE_URL, else none (sessions "
+              + "come from --database-url).")
+  @Nullable String directUrl = System.getenv("MILLRACE_DIRECT_DATABASE_URL");
+
+  @Option(
+      names = "--read-database-url",
+      paramLabel = "URL",
+      description =
+          "JDBC URL of a streaming replica for the dashboard's and the API's reads (never for "
+              + "anything that decides work); same user and password. Default: "
+              + "$MILLRACE_READ_DATABASE_URL, else none (reads go to the primary).")
+  @Nullable String readUrl = System.getenv("MILLRACE_READ_DATABASE_URL");
+
+  @Option(
+      names = "--max-replica-lag",
+      defaultValue = "5s",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description =
+          "Beyond this replay lag the replica is passed over for the primary. Default: ${DEFAULT-VALUE}.")
+  @SuppressWarnings("NullAway.Init") // picocli sets defaultValue before call()
+  Duration maxReplicaLag;
+
+  /** Session connections a node holds at most (leader, job LISTEN, workflows, projections), +1. */
+  private static final int DIRECT_POOL_SIZE = 5;
+
+  private static final int READ_POOL_SIZE = 4;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CountDownLatch started = new CountDownLatch(1);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile Runnable shutdown = () -> {};
   // Null until the HTTP server has started.
   private volatile @Nullable MillraceServer server;
+  // Null unless --direct-database-url / --read-database-url is given.
+  private @Nullable HikariDataSource direct;
+  private @Nullable HikariDataSource read;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -106,6 +145,22 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       MillraceBuilder builder =
           Millrace.builder(database.dataSource()).schema(connection.schema).meterRegistry(registry);
+      if (directUrl != null && !directUrl.isBlank()) {
+        direct =
+            Database.pool(
+                "millrace-direct",
+                directUrl,
+                connection.user,
+                connection.password,
+                DIRECT_POOL_SIZE);
+        builder.directDataSource(direct);
+      }
+      if (readUrl != null && !readUrl.isBlank()) {
+        read =
+            Database.pool(
+                "millrace-read", readUrl, connection.user, connection.password, READ_POOL_SIZE);
+        builder.readDataSource(read).maxReplicaLag(maxReplicaLag);
+      }
       if (demo) {
         Demo.register(builder, concurrency);
       }
@@ -142,6 +197,7 @@ public final class ServeCommand implements Callable<Integer> {
           demo ? "; demo jobs every 10 s" : "");
     } catch (RuntimeException e) {
       close(demoJobs, millrace, http, database);
+      closeExtraPools();
       started.countDown();
       throw e;
     }
@@ -149,7 +205,11 @@ public final class ServeCommand implements Callable<Integer> {
     Demo demoTicker = demoJobs;
     MillraceServer httpServer = http;
     server = httpServer;
-    shutdown = () -> close(demoTicker, node, httpServer, database);
+    shutdown =
+        () -> {
+          close(demoTicker, node, httpServer, database);
+          closeExtraPools();
+        };
     // SIGINT/SIGTERM are handled here, not only by a shutdown hook: the embedded PostgreSQL
     // registers a hook of its own that stops the database, and JVM hooks run concurrently, so the
     // node would lose its connections halfway through its graceful close. A handled signal shuts
@@ -214,6 +274,16 @@ public final class ServeCommand implements Callable<Integer> {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** The direct and read pools, after the node that used them has closed. */
+  private void closeExtraPools() {
+    if (direct != null) {
+      direct.close();
+    }
+    if (read != null) {
+      read.close();
     }
   }
 
