@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.millrace.Millrace;
+import io.millrace.jobs.Backoff;
 import io.millrace.jobs.JobRequest;
 import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
@@ -104,6 +105,7 @@ class RollingUpgradeTest {
     Millrace newNode =
         db.builder()
             .nodeId("new")
+            .backoff(Backoff.fixed(Duration.ofMillis(50)))
             .queue("default", 2)
             .handler(
                 KIND,
@@ -131,7 +133,17 @@ class RollingUpgradeTest {
     int total = enqueued;
     Await.until("every job finished", () -> finished() >= total);
 
-    assertThat(count("")).as("runs").isEqualTo(total);
+    long retried = db.count("FROM {schema}.job_history WHERE id % 5 = 0");
+    assertThat(retried).isPositive();
+    assertThat(count("")).as("runs: one per job, two per retried job").isEqualTo(total + retried);
+    assertThat(db.count("FROM (SELECT DISTINCT job_id, attempt FROM {schema}.upgrade_runs) r"))
+        .as("no attempt ran twice")
+        .isEqualTo(total + retried);
+    assertThat(
+            db.count(
+                "FROM {schema}.job_history WHERE attempt = CASE WHEN id % 5 = 0 THEN 2 ELSE 1 END"))
+        .as("each job completed at the attempt that succeeded")
+        .isEqualTo(total);
     assertThat(db.count("FROM (SELECT DISTINCT job_id FROM {schema}.upgrade_runs) r"))
         .as("every job ran exactly once")
         .isEqualTo(total);
@@ -162,10 +174,19 @@ class RollingUpgradeTest {
       }
     }
     insertRun(id, attempt, "old", after);
+    failFirstAttemptOfSome(id, attempt);
+  }
+
+  /** Every fifth job fails its first attempt and is retried, on whichever node claims it. */
+  private static void failFirstAttemptOfSome(long id, int attempt) {
+    if (id % 5 == 0 && attempt == 1) {
+      throw new IllegalStateException("first attempt of job " + id + " fails");
+    }
   }
 
   private void record(long id, int attempt, String node) {
     insertRun(id, attempt, node, true);
+    failFirstAttemptOfSome(id, attempt);
   }
 
   private void insertRun(long id, int attempt, String node, boolean afterMigration) {
@@ -337,6 +358,10 @@ class RollingUpgradeTest {
       invoke(b, "countsRefreshInterval", Duration.ofMillis(200));
       invoke(b, "shutdownTimeout", Duration.ofSeconds(5));
       invoke(b, "queue", "default", 2);
+      invoke(
+          b,
+          "backoff",
+          invoke(loadClass("io.millrace.jobs.Backoff"), "fixed", Duration.ofMillis(50)));
       invoke(b, "handler", KIND, Map.class, handler);
       return invoke(b, "build");
     }
