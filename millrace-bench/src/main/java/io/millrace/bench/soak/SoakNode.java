@@ -104,6 +104,14 @@ public final class SoakNode {
         .shutdownTimeout(Duration.ofSeconds(5))
         .handler("ok", Map.class, job -> record(ledger, job, nodeId, true))
         .handler("step", Map.class, job -> record(ledger, job, nodeId, true))
+        .handler(
+            "slow",
+            Map.class,
+            job -> {
+              // Long enough that kills land while some of these run (rescued, a new attempt).
+              Thread.sleep(2_000);
+              return record(ledger, job, nodeId, true);
+            })
         .handler("tick", Map.class, job -> record(ledger, job, nodeId, true))
         .handler(
             "flaky",
