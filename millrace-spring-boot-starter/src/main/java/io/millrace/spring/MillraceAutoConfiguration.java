@@ -76,7 +76,9 @@ public class MillraceAutoConfiguration {
       ObjectProvider<MeterRegistry> meterRegistry,
       JsonCodec jsonCodec,
       ObjectProvider<MillraceBuilderCustomizer> customizers,
-      ObjectProvider<OpenTelemetry> openTelemetry) {
+      ObjectProvider<OpenTelemetry> openTelemetry,
+      @MillraceDirectDataSource ObjectProvider<DataSource> directDataSource,
+      @MillraceReadDataSource ObjectProvider<DataSource> readDataSource) {
     List<MillraceBuilderCustomizer> customizing = new ArrayList<>();
     // The application's OpenTelemetry, when it has exactly one, carries the attempts' spans;
     // without one the builder's default (GlobalOpenTelemetry) stands. First, so that an
@@ -102,6 +104,8 @@ public class MillraceAutoConfiguration {
                 periodicJobs.orderedStream().toList(),
                 projections.orderedStream().toList(),
                 backfills.orderedStream().toList(),
+                directDataSource.getIfUnique(),
+                readDataSource.getIfUnique(),
                 meterRegistry.getIfUnique(),
                 jsonCodec,
                 List.copyOf(customizing)));

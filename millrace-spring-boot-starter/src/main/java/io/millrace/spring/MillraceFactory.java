@@ -39,6 +39,8 @@ final class MillraceFactory {
       List<PeriodicJob> periodicJobs,
       List<Projection> projections,
       List<Backfill> backfills,
+      @Nullable DataSource directDataSource,
+      @Nullable DataSource readDataSource,
       @Nullable MeterRegistry meterRegistry,
       JsonCodec jsonCodec,
       List<MillraceBuilderCustomizer> customizers) {}
@@ -99,6 +101,17 @@ final class MillraceFactory {
     beans.periodicJobs().forEach(b::periodic);
     beans.projections().forEach(b::projection);
     beans.backfills().forEach(b::backfill);
+    // The @MillraceDirectDataSource and @MillraceReadDataSource beans; the builder refuses a read
+    // DataSource that is the node's own, naming it.
+    DataSource direct = beans.directDataSource();
+    if (direct != null && direct != dataSource) {
+      b.directDataSource(direct);
+    }
+    DataSource read = beans.readDataSource();
+    if (read != null) {
+      b.readDataSource(read);
+    }
+    set("millrace.max-replica-lag", p.getMaxReplicaLag(), b::maxReplicaLag);
     if (beans.meterRegistry() != null) {
       b.meterRegistry(beans.meterRegistry());
     }

@@ -114,6 +114,13 @@ public class MillraceProperties {
   private @Nullable Duration orphanedScheduleAfter;
 
   /**
+   * How far behind the primary the read replica (the {@link MillraceReadDataSource} bean) may be
+   * and still answer the operators' reads; beyond it they go to the primary. Default 5s; 0 only a
+   * replica that has replayed everything.
+   */
+  private @Nullable Duration maxReplicaLag;
+
+  /**
    * How long shutdown lets running handlers finish before releasing them. Default: the
    * spring.lifecycle.timeout-per-shutdown-phase less 5s (at least half of it), so the drain ends
    * before Spring moves on and closes the DataSource. Must be shorter than that phase timeout.
@@ -633,6 +640,14 @@ public class MillraceProperties {
 
   public void setOrphanedScheduleAfter(@Nullable Duration orphanedScheduleAfter) {
     this.orphanedScheduleAfter = orphanedScheduleAfter;
+  }
+
+  public @Nullable Duration getMaxReplicaLag() {
+    return maxReplicaLag;
+  }
+
+  public void setMaxReplicaLag(@Nullable Duration maxReplicaLag) {
+    this.maxReplicaLag = maxReplicaLag;
   }
 
   public @Nullable Duration getShutdownTimeout() {

@@ -70,6 +70,7 @@ class MillracePropertiesValidationTest {
         "millrace.retention.skipped=-1d | millrace.retention.skipped",
         "millrace.max-args-bytes=1 | millrace.max-args-bytes",
         "millrace.misfire-threshold=0s | millrace.misfire-threshold",
+        "millrace.max-replica-lag=-1s | millrace.max-replica-lag",
         "millrace.shutdown-timeout=-1s | millrace.shutdown-timeout",
         "millrace.shutdown-timeout=30s | millrace.shutdown-timeout",
         "millrace.counts-refresh-interval=0s | millrace.counts-refresh-interval",
