@@ -12,6 +12,7 @@ import io.millrace.testing.Await;
 import io.millrace.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -29,30 +30,44 @@ class MillraceTopologyBeansTest {
       new ApplicationContextRunner()
           .withConfiguration(AutoConfigurations.of(MillraceAutoConfiguration.class))
           .withUserConfiguration(TestDataSource.class)
-          .withPropertyValues(TestDataSource.fastNode(db.schema()));
+          .withPropertyValues(TestDataSource.fastNode(db.schema()))
+          .withPropertyValues("app.db.direct-url=" + url(), "app.db.replica-url=" + url());
 
   @AfterAll
   static void closePool() {
     db.close();
   }
 
+  /** As docs/spring-boot.md shows it. */
   @Configuration(proxyBeanMethods = false)
   static class DirectPool {
     @Bean(defaultCandidate = false)
     @MillraceDirectDataSource
-    HikariDataSource millraceDirect() {
-      return TestDatabase.pool(TestDatabase.jdbcUrl(), 4, "millrace-spring-direct");
+    HikariDataSource millraceDirect(@Value("${app.db.direct-url}") String url) {
+      HikariDataSource direct = new HikariDataSource(); // PostgreSQL itself, not PgBouncer
+      direct.setJdbcUrl(url);
+      direct.setMaximumPoolSize(4);
+      return direct;
     }
   }
 
+  /** As docs/spring-boot.md shows it; the primary itself stands in for a replica. */
   @Configuration(proxyBeanMethods = false)
   static class ReadPool {
     @Bean(defaultCandidate = false)
     @MillraceReadDataSource
-    HikariDataSource millraceReplica() {
-      // The primary itself stands in for a replica: the node must find out that it is not one.
-      return TestDatabase.pool(TestDatabase.jdbcUrl(), 2, "millrace-spring-read");
+    HikariDataSource millraceReplica(@Value("${app.db.replica-url}") String url) {
+      HikariDataSource replica = new HikariDataSource(); // the hot standby
+      replica.setJdbcUrl(url);
+      replica.setMaximumPoolSize(2);
+      return replica;
     }
+  }
+
+  /** The embedded server's URL with its credentials, as an application would configure it. */
+  private static String url() {
+    String u = TestDatabase.jdbcUrl();
+    return u + (u.contains("?") ? "&" : "?") + "user=postgres&password=postgres";
   }
 
   record Ping(int n) {}
