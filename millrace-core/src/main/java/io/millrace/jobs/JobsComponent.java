@@ -87,8 +87,20 @@ public final class JobsComponent implements Component {
     return List.copyOf(handlers.kinds());
   }
 
+  /**
+   * Enqueues in a transaction of its own. Once it has committed, this node's claim loops for the
+   * queues of the jobs due now are woken here, without waiting for PostgreSQL's notification: under
+   * load that arrives milliseconds to tens of milliseconds later (see {@link QueueWorker}). Other
+   * nodes still learn from the notification. Jobs enqueued in the caller's transaction wait for it:
+   * only the caller knows when that commits.
+   */
   public List<EnqueueResult> enqueue(List<JobRequest> requests) {
-    return enqueuer.enqueue(requests);
+    List<EnqueueResult> results = enqueuer.enqueue(requests);
+    Workers w = workers;
+    if (w != null) {
+      w.enqueuedHere(requests);
+    }
+    return results;
   }
 
   public List<EnqueueResult> enqueue(Connection connection, List<JobRequest> requests) {

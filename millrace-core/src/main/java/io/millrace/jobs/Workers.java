@@ -5,6 +5,7 @@ import io.millrace.base.JsonCodec;
 import io.millrace.schema.SchemaName;
 import io.opentelemetry.api.OpenTelemetry;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -211,6 +212,25 @@ final class Workers {
   private @Nullable Attempt attemptOf(JobStore.Completion completion) {
     Attempt attempt = inFlight.get(completion.id());
     return attempt != null && attempt.job.attempt() == completion.attempt() ? attempt : null;
+  }
+
+  /**
+   * Jobs this node has just enqueued and committed: the claim loops of their queues claim now. A
+   * job with a run_at in the future is left to the loop's own recheck, as a notification would be.
+   */
+  void enqueuedHere(List<JobRequest> requests) {
+    Instant now = Instant.now();
+    @Nullable String last = null;
+    for (JobRequest r : requests) {
+      Instant runAt = r.runAt();
+      if ((runAt == null || !runAt.isAfter(now)) && !r.queue().equals(last)) {
+        last = r.queue();
+        QueueWorker worker = byQueue.get(last);
+        if (worker != null) {
+          worker.wakeUp();
+        }
+      }
+    }
   }
 
   private void wake(String payload) {

@@ -42,6 +42,51 @@ class WakeupTest {
   }
 
   @Test
+  void aJobEnqueuedOnTheNodeWakesItsOwnClaimLoopWithoutNotifyOrPoll() throws Exception {
+    // No LISTEN and a ten-minute poll: only the node's own enqueue can wake the claim loop, once
+    // the enqueue has committed. A job due later and one enqueued in the caller's transaction are
+    // not woken that way (the first is not due; only the caller knows when the second commits).
+    try (TestDatabase db = TestDatabase.create("local_wake")) {
+      Millrace node =
+          db.builder()
+              .listen(false)
+              .pollInterval(Duration.ofMinutes(10))
+              .queue("default", 2)
+              .queue("other", 1)
+              .handler("ping", Map.class, job -> "pong")
+              .build();
+      node.migrate();
+      long first = node.enqueue(JobRequest.of("ping", Map.of("i", 0))).id();
+      node.start();
+      try {
+        // The first claim takes the job that was there before start; once the queue has found
+        // nothing for longer than its busy window, its loop sleeps for the poll interval.
+        Await.until(
+            "the job from before start completed",
+            () -> node.admin().get(first).map(j -> j.state() == JobState.COMPLETED).orElse(false));
+        Thread.sleep(QueueWorker.BUSY_WINDOW.multipliedBy(2).toMillis());
+        long later = node.enqueue(JobRequest.of("ping", Map.of()).delay(Duration.ofHours(1))).id();
+        var ids =
+            node.enqueueAll(
+                java.util.List.of(
+                    JobRequest.of("ping", Map.of("i", 1)),
+                    JobRequest.of("ping", Map.of("i", 2)).queue("other"),
+                    JobRequest.of("ping", Map.of("i", 3))));
+        for (var r : ids) {
+          Await.until(
+              "job " + r.id() + " completed without NOTIFY or poll",
+              Duration.ofSeconds(60),
+              () ->
+                  node.admin().get(r.id()).map(j -> j.state() == JobState.COMPLETED).orElse(false));
+        }
+        assertThat(node.admin().get(later).orElseThrow().state()).isEqualTo(JobState.SCHEDULED);
+      } finally {
+        node.close();
+      }
+    }
+  }
+
+  @Test
   void pollingAloneWorksWithoutListen() {
     try (TestDatabase db = TestDatabase.create("poll")) {
       Millrace node =
