@@ -34,17 +34,7 @@ moved AS (
       FROM done
     RETURNING id, queue, state
 ),
-counted AS (
-    -- Counted in the same statement: the counters can never disagree with a committed finish.
-    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
-    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
-    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
-),
-workflow_events AS (
-    -- Workflow members only: the completion event commits with the cancel itself.
-    INSERT INTO {schema}.workflow_events (workflow_id, job_id, state)
-    SELECT workflow_id, id, 'cancelled' FROM done WHERE workflow_id IS NOT NULL
-)
+{finish}
 SELECT id FROM moved;
 
 -- name: discard_waiting
@@ -67,11 +57,7 @@ moved AS (
       FROM done
     RETURNING id, queue, state
 ),
-counted AS (
-    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
-    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
-    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
-)
+{finish}
 SELECT id FROM moved;
 
 -- name: request_cancel_running

@@ -250,18 +250,7 @@ moved AS (
       FROM done JOIN c ON c.id = done.id
     RETURNING id, queue, state
 ),
-counted AS (
-    -- Counted in the same statement: the counters can never disagree with a committed finish.
-    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
-    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
-    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
-),
-workflow_events AS (
-    -- Workflow members only (workflow_id is null on every other job, so this inserts nothing for
-    -- them): the completion event commits with the finish itself.
-    INSERT INTO {schema}.workflow_events (workflow_id, job_id, state)
-    SELECT workflow_id, id, 'completed' FROM done WHERE workflow_id IS NOT NULL
-)
+{finish}
 SELECT id FROM moved;
 
 -- name: retry_later
@@ -293,19 +282,7 @@ moved AS (
       FROM done
     RETURNING id, queue, state
 ),
-counted AS (
-    -- Counted in the same statement: the counters can never disagree with a committed finish.
-    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
-    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
-    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
-),
-workflow_events AS (
-    -- Workflow members only: the completion event commits with the finish itself.
-    INSERT INTO {schema}.workflow_events (workflow_id, job_id, state)
-    SELECT done.workflow_id, moved.id, moved.state
-      FROM done JOIN moved ON moved.id = done.id
-     WHERE done.workflow_id IS NOT NULL
-)
+{finish}
 SELECT id FROM moved;
 
 -- name: snooze

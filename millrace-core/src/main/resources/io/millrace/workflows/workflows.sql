@@ -97,7 +97,7 @@ released AS (
      WHERE j.id = ANY(ARRAY(SELECT job_id FROM advanced WHERE ready)) AND j.state = 'pending'
     RETURNING j.id, j.queue
 ),
-skipped AS (
+done AS (
     DELETE FROM {schema}.jobs j
      WHERE j.id = ANY(ARRAY(SELECT job_id FROM advanced WHERE impossible)) AND j.state = 'pending'
     RETURNING j.*
@@ -110,23 +110,13 @@ moved AS (
            errors || jsonb_build_array(jsonb_build_object('attempt', attempt, 'at', now(), 'message', ?::text)),
            created_at, now(),
            attempted_at, attempted_by, trace_context
-      FROM skipped
+      FROM done
     RETURNING id, queue, state
 ),
-counted AS (
-    -- Counted in the same statement: the counters can never disagree with a committed finish.
-    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
-    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
-    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
-),
-events AS (
-    INSERT INTO {schema}.workflow_events (workflow_id, job_id, state)
-    SELECT workflow_id, id, 'skipped' FROM skipped
-    RETURNING id
-)
+{finish}
 SELECT 'released' AS what, id, queue FROM released
 UNION ALL
-SELECT 'skipped', id, NULL FROM events;
+SELECT 'skipped', id, NULL FROM moved;
 
 -- name: stale_events
 -- The reconciler's sweep: events nobody dispatched within the stale threshold, oldest first,
@@ -233,15 +223,7 @@ moved AS (
       FROM done
     RETURNING id, queue, state
 ),
-counted AS (
-    INSERT INTO {schema}.job_counts AS k (queue, state, shard, n)
-    SELECT queue, state, pg_backend_pid() % 16, count(*) FROM moved GROUP BY queue, state
-    ON CONFLICT (queue, state, shard) DO UPDATE SET n = k.n + excluded.n
-),
-events AS (
-    INSERT INTO {schema}.workflow_events (workflow_id, job_id, state)
-    SELECT workflow_id, id, 'cancelled' FROM done
-)
+{finish}
 SELECT id FROM moved;
 
 -- name: cancel_running_members

@@ -13,8 +13,17 @@ import java.util.Map;
  * {@code -- name: some_name} line; {@code {schema}} is replaced by the validated, quoted schema
  * name. Values are never spliced in: statements bind them as parameters, in the order documented
  * next to each statement.
+ *
+ * <p>{@code {finish}} is replaced by the shared tail of every statement that ends a job ({@code
+ * finish.sql} beside this class): the counters and the workflow completion event have one owner,
+ * and a statement that finishes a job only has to say so.
  */
 public final class SqlFile {
+  /** The placeholder a finishing statement puts where its counting tail goes. */
+  public static final String FINISH = "{finish}";
+
+  private static final String FINISH_RESOURCE = "io/millrace/internal/sql/finish.sql";
+
   private final String resource;
   private final Map<String, String> statements;
 
@@ -25,15 +34,7 @@ public final class SqlFile {
 
   public static SqlFile load(Class<?> owner, String resourceName, SchemaName schema) {
     String path = owner.getPackageName().replace('.', '/') + "/" + resourceName;
-    String text;
-    try (InputStream in = owner.getClassLoader().getResourceAsStream(path)) {
-      if (in == null) {
-        throw new MillraceException("missing SQL resource " + path);
-      }
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new MillraceException("could not read SQL resource " + path, e);
-    }
+    String text = read(owner.getClassLoader(), path);
     Map<String, String> statements = new LinkedHashMap<>();
     String name = null;
     StringBuilder body = new StringBuilder();
@@ -52,8 +53,36 @@ public final class SqlFile {
     if (name != null) {
       statements.put(name, body.toString().trim());
     }
-    statements.replaceAll((k, v) -> stripTrailingSemicolon(v.replace("{schema}", schema.quoted())));
+    String finish = finishTail();
+    statements.replaceAll(
+        (k, v) ->
+            stripTrailingSemicolon(v.replace(FINISH, finish).replace("{schema}", schema.quoted())));
     return new SqlFile(path, Map.copyOf(statements));
+  }
+
+  /**
+   * The finishing tail with its comment lines dropped, still holding {@code {schema}}: two CTEs,
+   * each statement that ends a job splices it after its {@code done} and {@code moved}.
+   */
+  public static String finishTail() {
+    StringBuilder tail = new StringBuilder();
+    for (String line : read(SqlFile.class.getClassLoader(), FINISH_RESOURCE).split("\n", -1)) {
+      if (!line.trim().startsWith("--") && !line.isBlank()) {
+        tail.append(line).append('\n');
+      }
+    }
+    return tail.toString().trim();
+  }
+
+  private static String read(ClassLoader loader, String path) {
+    try (InputStream in = loader.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new MillraceException("missing SQL resource " + path);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new MillraceException("could not read SQL resource " + path, e);
+    }
   }
 
   public String get(String name) {
