@@ -37,8 +37,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Run: {@code ./mvnw -B -q -pl millrace-bench -am -DskipTests package && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.harness.Harness [--jobs 100000]
- * [--workers 16] [--work-ms 1] [--latency-s 20] [--rate R] [--only NAME,...] [--node-peers DIR]
- * [--out target/harness-results.md]}
+ * [--workers 16[,64...]] [--work-ms 1] [--latency-s 20] [--rate R] [--only NAME,...] [--node-peers
+ * DIR] [--out target/harness-results.md]}
  */
 public final class Harness {
   /** Extra connections beyond W: room for each system's pollers, heartbeats and housekeeping. */
@@ -64,6 +64,10 @@ public final class Harness {
   /**
    * The command line's settings.
    *
+   * @param workers the worker count of this run: the first of {@code workerCounts}, or the one
+   *     {@link #withWorkers} chose
+   * @param workerCounts every count {@code --workers} listed; {@link Harness#main} runs each in
+   *     turn
    * @param rate offered jobs/s for the latency workload; 0 means half of Millrace's drain rate
    * @param only names (prefixes, case-insensitive) of the systems to run; empty runs all. Millrace
    *     and the raw-SQL ceiling always run, since every ratio refers to them.
@@ -71,6 +75,7 @@ public final class Harness {
   record Options(
       int jobs,
       int workers,
+      List<Integer> workerCounts,
       int workMs,
       int latencySeconds,
       double rate,
@@ -79,7 +84,7 @@ public final class Harness {
       Path out) {
     static Options parse(String... argv) {
       int jobs = 100_000;
-      int workers = 16;
+      List<Integer> workerCounts = List.of(16);
       int workMs = 1;
       int latencySeconds = 20;
       double rate = 0;
@@ -93,7 +98,7 @@ public final class Harness {
         String value = argv[i + 1];
         switch (argv[i]) {
           case "--jobs" -> jobs = positive("--jobs", value);
-          case "--workers" -> workers = positive("--workers", value);
+          case "--workers" -> workerCounts = counts("--workers", value);
           case "--work-ms" -> workMs = Integer.parseInt(value);
           case "--latency-s" -> latencySeconds = positive("--latency-s", value);
           case "--rate" -> rate = Double.parseDouble(value);
@@ -104,11 +109,35 @@ public final class Harness {
               throw new IllegalArgumentException(
                   "unknown option "
                       + argv[i]
-                      + "; usage: [--jobs N] [--workers W] [--work-ms MS] [--latency-s S] [--rate JOBS_PER_S]"
+                      + "; usage: [--jobs N] [--workers W,...] [--work-ms MS] [--latency-s S] [--rate JOBS_PER_S]"
                       + " [--only NAME,...] [--node-peers DIR] [--out FILE]");
         }
       }
-      return new Options(jobs, workers, workMs, latencySeconds, rate, only, nodePeers, out);
+      return new Options(
+          jobs,
+          workerCounts.get(0),
+          workerCounts,
+          workMs,
+          latencySeconds,
+          rate,
+          only,
+          nodePeers,
+          out);
+    }
+
+    /** These options for one of the worker counts. */
+    Options withWorkers(int count) {
+      return new Options(
+          jobs, count, workerCounts, workMs, latencySeconds, rate, only, nodePeers, out);
+    }
+
+    /** A comma-separated list of positive integers, e.g. {@code 16,64}. */
+    static List<Integer> counts(String name, String value) {
+      List<Integer> counts = new ArrayList<>();
+      for (String part : value.split(",")) {
+        counts.add(positive(name, part.strip()));
+      }
+      return List.copyOf(counts);
     }
 
     private static int positive(String name, String value) {
@@ -135,8 +164,20 @@ public final class Harness {
   public static void main(String[] argv) throws Exception {
     Options options = Options.parse(argv);
     try (BenchDatabase db = BenchDatabase.open(2)) {
-      String table = runAndReport(options, db.dataSource(), db.description());
-      System.out.print(table);
+      // One table per worker count, each from a complete run (its own drain rate, so its own
+      // default offered rate); the file ends up holding all of them.
+      StringBuilder all = new StringBuilder();
+      for (int workers : options.workerCounts()) {
+        String table =
+            runAndReport(options.withWorkers(workers), db.dataSource(), db.description());
+        if (options.workerCounts().size() > 1) {
+          all.append("### ").append(workers).append(" workers\n\n");
+        }
+        all.append(table).append('\n');
+        System.out.print(table);
+      }
+      Path out = options.out().toAbsolutePath();
+      Files.writeString(out, all.toString(), StandardCharsets.UTF_8);
     }
   }
 

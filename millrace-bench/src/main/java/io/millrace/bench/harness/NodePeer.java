@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * in {@code peers/node/README.md}. If {@code node_modules} is missing the harness first runs {@code
  * npm ci} there, which installs the exact versions of {@code package-lock.json}.
  */
-final class NodePeer implements Peer {
+public final class NodePeer implements Peer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Longest a script may run before the harness gives up on it. */
@@ -125,7 +125,7 @@ final class NodePeer implements Peer {
   }
 
   /** Runs {@code npm ci} in {@code directory} unless its {@code node_modules} is already there. */
-  static synchronized void ensureInstalled(Path directory)
+  public static synchronized void ensureInstalled(Path directory)
       throws IOException, InterruptedException {
     if (Files.isDirectory(directory.resolve("node_modules"))) {
       return;
@@ -151,7 +151,7 @@ final class NodePeer implements Peer {
   }
 
   /** The peers' directory: {@code millrace-bench/peers/node} from the repository or the module. */
-  static Path locate() {
+  public static Path locate() {
     for (Path candidate :
         List.of(Path.of("millrace-bench", "peers", "node"), Path.of("peers", "node"))) {
       if (Files.isRegularFile(candidate.resolve("bench.mjs"))) {
@@ -165,7 +165,7 @@ final class NodePeer implements Peer {
   }
 
   /** The {@code postgres://} form of the pool's JDBC URL and credentials, which node's pg takes. */
-  static String postgresUrl(HikariDataSource ds) {
+  public static String postgresUrl(HikariDataSource ds) {
     String jdbc = ds.getJdbcUrl();
     if (!jdbc.startsWith("jdbc:postgresql://")) {
       throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + jdbc);
