@@ -137,8 +137,8 @@ public final class Millrace implements AutoCloseable {
         .tag("kind", "direct")
         .register(meters);
     readiness.add(this::schemaStatus);
-    readiness.add(node.notifier().readinessCheck());
     components.forEach(c -> c.readinessChecks().forEach(readiness::add));
+    readiness.add(node.notifier().readinessCheck());
     this.reads = replicaReads(readDataSource, maxReplicaLag);
   }
 
