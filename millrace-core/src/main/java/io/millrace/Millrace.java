@@ -17,6 +17,7 @@ import io.millrace.internal.cluster.Component;
 import io.millrace.internal.cluster.Membership;
 import io.millrace.internal.cluster.NodeContext;
 import io.millrace.internal.cluster.NodeRegistry;
+import io.millrace.internal.cluster.Notifier;
 import io.millrace.internal.cluster.SessionCheck;
 import io.millrace.internal.cluster.Task;
 import io.millrace.jobs.EnqueueResult;
@@ -95,6 +96,8 @@ public final class Millrace implements AutoCloseable {
     this.settings = settings;
     MeterRegistry meters =
         settings.meterRegistry() == null ? new SimpleMeterRegistry() : settings.meterRegistry();
+    DataSource direct =
+        settings.directDataSource() != null ? settings.directDataSource() : settings.dataSource();
     this.node =
         new NodeContext(
             settings.dataSource(),
@@ -106,9 +109,8 @@ public final class Millrace implements AutoCloseable {
             meters,
             settings.jsonCodec(),
             settings::openTelemetry,
-            settings.directDataSource() != null
-                ? settings.directDataSource()
-                : settings.dataSource());
+            direct,
+            new Notifier(direct, settings.listen(), meters));
     this.migrator = new SchemaMigrator(settings.dataSource(), settings.schema());
     this.nodes = new NodeRegistry(settings.dataSource(), settings.schema());
     this.jobs = new JobsComponent(node, settings.jobsOptions());
@@ -136,6 +138,7 @@ public final class Millrace implements AutoCloseable {
         .register(meters);
     readiness.add(this::schemaStatus);
     components.forEach(c -> c.readinessChecks().forEach(readiness::add));
+    readiness.add(node.notifier().readinessCheck());
     this.reads = replicaReads(readDataSource, maxReplicaLag);
   }
 
@@ -161,7 +164,8 @@ public final class Millrace implements AutoCloseable {
             new SimpleMeterRegistry(), // its never-started loops must not shadow the node's meters
             settings.jsonCodec(),
             OpenTelemetry::noop,
-            replica);
+            replica,
+            new Notifier(replica, false, new SimpleMeterRegistry()));
     ReplicaReads.View onReplica =
         new ReplicaReads.View(
             new JobAdmin(replica, settings.schema()),
@@ -247,6 +251,8 @@ public final class Millrace implements AutoCloseable {
     membership = joined;
     timer = maintenanceTimer;
     components.forEach(c -> c.start(maintenanceTimer));
+    // After every capability subscribed; each polls once as soon as the connection is up.
+    node.notifier().start();
     maintenanceTimer.scheduleWithFixedDelay(
         joined::tick, 0, settings.maintenanceInterval().toMillis(), TimeUnit.MILLISECONDS);
     started = true;
@@ -373,9 +379,13 @@ public final class Millrace implements AutoCloseable {
     return jobs.overrunHandlers();
   }
 
-  /** True while this node's LISTEN connection is up (false: it relies on polling alone). */
+  /**
+   * True while this node's LISTEN connection is up (false: it relies on polling alone, as with
+   * {@code listen(false)}). Also the gauge {@code millrace.notifier.listening} and the {@code
+   * notifier} check's {@code listening} detail in {@code /ready}.
+   */
   public boolean isListening() {
-    return jobs.listening();
+    return node.notifier().listening();
   }
 
   /**
@@ -452,6 +462,7 @@ public final class Millrace implements AutoCloseable {
       throw new IllegalStateException("started without a timer or membership");
     }
     t.shutdown();
+    node.notifier().stop();
     for (int i = components.size() - 1; i >= 0; i--) {
       components.get(i).stop(deadline);
     }

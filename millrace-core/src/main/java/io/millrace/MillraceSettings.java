@@ -71,12 +71,11 @@ record MillraceSettings(
    */
   io.millrace.cluster.ConnectionBudget connectionBudget() {
     boolean works = !queues.isEmpty();
-    boolean dispatch = workflowOptions.dispatch();
-    int direct =
-        1
-            + (works && listen ? 1 : 0)
-            + (dispatch ? 1 : 0)
-            + (!projections.isEmpty() && listen ? 1 : 0);
+    // Workflow dispatch runs on what the notifier hears: with listen off the reconciler does it
+    // all.
+    boolean dispatch = workflowOptions.dispatch() && listen;
+    boolean subscribes = works || dispatch || !projections.isEmpty();
+    int direct = 1 + (listen && subscribes ? 1 : 0);
     int pooled = 1;
     if (works) {
       pooled += queues.values().stream().mapToInt(Integer::intValue).sum() + queues.size() + 3;

@@ -10,11 +10,9 @@ package io.millrace.cluster;
  * <ul>
  *   <li>1 for leadership, on every started node, leader or not (the session that takes, or tries
  *       for, the session advisory lock at each maintenance tick);
- *   <li>1 for new-job and cancel notifications, when the node works queues and {@code listen} is
- *       on;
- *   <li>1 for workflow completion events, when workflow dispatch is on ({@code
- *       WorkflowOptions.dispatch}, the default);
- *   <li>1 for new events, when the node runs projections and {@code listen} is on.
+ *   <li>1 for the node's notifier, when {@code listen} is on and the node works queues, dispatches
+ *       workflows or runs projections: one LISTEN session carries new-job, cancel, workflow and
+ *       new-event notifications alike.
  * </ul>
  *
  * <p>{@code pooled}: the most connections the node's own threads borrow from the pooled DataSource
@@ -26,7 +24,8 @@ package io.millrace.cluster;
  *   <li>when the node works queues: the sum of their concurrencies (a handler thread records its
  *       own failure, retry or snooze), plus 1 claim loop per queue, plus 3 (the completion writer,
  *       the lease heartbeat, the timeout recorder);
- *   <li>4 workflow dispatch threads when workflow dispatch is on;
+ *   <li>4 workflow dispatch threads when workflow dispatch ({@code WorkflowOptions.dispatch}, the
+ *       default) and {@code listen} are on;
  *   <li>when the node runs backfills: 1 for the loop that acquires them, plus 2 per backfill (its
  *       run's registry writes and its target connection, counted here as if the target were the
  *       same pool);

@@ -166,7 +166,7 @@ public final class JobsComponent implements Component {
       Workers started =
           new Workers(
               node.dataSource(),
-              node.directDataSource(),
+              node.notifier(),
               node.schema(),
               handlers,
               retries,

@@ -2,6 +2,7 @@ package io.millrace.jobs;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.base.JsonCodec;
+import io.millrace.internal.cluster.Notifier;
 import io.millrace.schema.SchemaName;
 import io.opentelemetry.api.OpenTelemetry;
 import java.sql.SQLException;
@@ -49,7 +50,7 @@ final class Workers {
   private final ScheduledExecutorService timers;
   private final CompletionBatcher completions;
   private final LeaseKeeper leaseKeeper;
-  private final Wakeups wakeups;
+  private final Notifier notifier;
   private final WorkerMetrics metrics;
   private final Overruns overruns;
   private final QueueLag lag;
@@ -58,15 +59,14 @@ final class Workers {
   private final ExecutorService outcomes;
 
   private final Thread completionThread;
-  private @Nullable Thread wakeupThread;
 
   /**
    * @param dataSource where claims, completions and heartbeats run
-   * @param direct where the LISTEN connection comes from (it needs a session of its own)
+   * @param notifier the node's LISTEN connection, which wakes the claim loops and cancels attempts
    */
   Workers(
       DataSource dataSource,
-      DataSource direct,
+      Notifier notifier,
       SchemaName schema,
       HandlerRegistry handlers,
       RetryPolicies retries,
@@ -162,13 +162,9 @@ final class Workers {
               overruns));
       byQueue.put(q.getKey(), queueWorkers.get(queueWorkers.size() - 1));
     }
-    this.wakeups =
-        new Wakeups(
-            direct,
-            schema.jobsChannel(),
-            schema.cancelChannel(),
-            this::wake,
-            leaseKeeper::cancelNow);
+    this.notifier = notifier;
+    notifier.subscribe(schema.jobsChannel(), this::wake, this::mayHaveMissed);
+    notifier.subscribe(schema.cancelChannel(), this::cancel, () -> {});
   }
 
   void start() {
@@ -177,10 +173,6 @@ final class Workers {
     timers.scheduleWithFixedDelay(leaseKeeper, beat, beat, TimeUnit.MILLISECONDS);
     long lagEvery = QueueLag.INTERVAL.toMillis();
     timers.scheduleWithFixedDelay(lag::sample, 0, lagEvery, TimeUnit.MILLISECONDS);
-    if (settings.listen()) {
-      wakeupThread = daemon("millrace-listen").newThread(wakeups);
-      wakeupThread.start();
-    }
     for (QueueWorker worker : queueWorkers) {
       worker.startHandlers();
       Thread t = daemon("millrace-claim-" + worker.queue()).newThread(worker);
@@ -192,7 +184,7 @@ final class Workers {
 
   /** True when this node listens for notifications (false: polling only). */
   boolean listening() {
-    return wakeups.listening();
+    return notifier.listening();
   }
 
   /** Attempts this node holds right now. */
@@ -230,6 +222,23 @@ final class Workers {
           worker.wakeUp();
         }
       }
+    }
+  }
+
+  /**
+   * New jobs or changed limits may have been announced while no one listened: every claim loop
+   * looks at its limits and claims once now rather than at its next poll. A missed cancel needs
+   * nothing here: the lease heartbeat sees the cancellation and stops the attempt.
+   */
+  private void mayHaveMissed() {
+    queueWorkers.forEach(QueueWorker::limitsChanged);
+  }
+
+  private void cancel(String payload) {
+    try {
+      leaseKeeper.cancelNow(Long.parseLong(payload));
+    } catch (NumberFormatException e) {
+      log.warn("ignoring malformed cancel notification '{}'", payload);
     }
   }
 
@@ -308,10 +317,6 @@ final class Workers {
     }
     completions.close(Math.max(deadlineNanos, System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
     join(completionThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
-    wakeups.close();
-    if (wakeupThread != null) {
-      join(wakeupThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
-    }
     timers.shutdownNow();
     pools.forEach(ExecutorService::shutdownNow);
   }

@@ -8,6 +8,7 @@ import io.millrace.base.MillraceException;
 import io.millrace.base.Storable;
 import io.millrace.base.ValidationException;
 import io.millrace.health.Readiness;
+import io.millrace.internal.cluster.Notifier;
 import io.millrace.internal.sql.SqlFile;
 import io.millrace.jobs.JobRequest;
 import io.millrace.schema.SchemaName;
@@ -29,8 +30,9 @@ import org.jspecify.annotations.Nullable;
  * and answers for all of them, including those other nodes run: status, retry, rebuild, the query
  * guard's status, readiness, and reads of the document store.
  *
- * <p>Start-up never waits for a catch-up: {@link #start()} only registers and starts threads, so a
- * server binds and answers {@code /health} at once while the runners catch up in the background.
+ * <p>Start-up never waits for a catch-up: {@link #start(Notifier)} only registers and starts
+ * threads, so a server binds and answers {@code /health} at once while the runners catch up in the
+ * background.
  */
 public final class Projections {
   /** The answer of {@link #retry} and {@link #rebuild}. */
@@ -45,10 +47,7 @@ public final class Projections {
   private final ProjectionStore store;
   private final SqlFile documentsSql;
   private final Map<String, ProjectionRunner> runners = new LinkedHashMap<>();
-  private final boolean listen;
   private final List<Thread> threads = new ArrayList<>();
-  // Null until start(), and stays null when the node does not listen for new events.
-  private @Nullable EventWakeups wakeups;
 
   Projections(
       DataSource dataSource,
@@ -57,14 +56,12 @@ public final class Projections {
       List<Projection> projections,
       Duration lease,
       Duration poll,
-      boolean listen,
       MeterRegistry meters,
       JsonCodec codec) {
     this.dataSource = dataSource;
     this.events = new EventStore(dataSource, schema, codec);
     this.store = new ProjectionStore(dataSource, schema);
     this.documentsSql = SqlFile.load(Projections.class, "documents.sql", schema);
-    this.listen = listen;
     for (Projection p : projections) {
       if (runners.containsKey(p.name())) {
         throw new ValidationException("projection", "'" + p.name() + "' is registered twice");
@@ -80,13 +77,12 @@ public final class Projections {
     return events;
   }
 
-  /** Registers this node's projections and starts their runners; returns at once. */
-  synchronized void start() {
-    start(dataSource);
-  }
-
-  /** As {@link #start()}, listening for new events on a connection of {@code direct}. */
-  synchronized void start(DataSource direct) {
+  /**
+   * Registers this node's projections and starts their runners; returns at once. The runners wake
+   * on each append announced to {@code notifier}, and once after each of its connects (appends
+   * announced while no one listened); they poll as well.
+   */
+  synchronized void start(Notifier notifier) {
     if (runners.isEmpty()) {
       return;
     }
@@ -103,22 +99,12 @@ public final class Projections {
       threads.add(t);
       t.start();
     }
-    if (listen) {
-      wakeups =
-          new EventWakeups(
-              direct, events.channel(), () -> runners.values().forEach(ProjectionRunner::wake));
-      Thread t = new Thread(wakeups, "millrace-projection-wakeups");
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
-    }
+    Runnable wakeAll = () -> runners.values().forEach(ProjectionRunner::wake);
+    notifier.subscribe(events.channel(), payload -> wakeAll.run(), wakeAll);
   }
 
   /** Stops the runners after their page in flight and releases their leases. */
   synchronized void stop() {
-    if (wakeups != null) {
-      wakeups.close();
-    }
     runners.values().forEach(ProjectionRunner::stop);
     for (Thread t : threads) {
       try {

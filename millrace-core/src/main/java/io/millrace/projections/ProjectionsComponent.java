@@ -13,10 +13,10 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class ProjectionsComponent implements Component {
   private final Projections projections;
-  private final javax.sql.DataSource direct;
+  private final io.millrace.internal.cluster.Notifier notifier;
 
   public ProjectionsComponent(NodeContext node, List<Projection> definitions) {
-    this.direct = node.directDataSource();
+    this.notifier = node.notifier();
     this.projections =
         new Projections(
             node.dataSource(),
@@ -25,7 +25,6 @@ public final class ProjectionsComponent implements Component {
             definitions,
             node.lease(),
             node.pollInterval(),
-            node.listen(),
             node.meters(),
             node.json());
   }
@@ -36,7 +35,7 @@ public final class ProjectionsComponent implements Component {
 
   @Override
   public void start(ScheduledExecutorService timer) {
-    projections.start(direct);
+    projections.start(notifier);
   }
 
   /**

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.base.JsonCodec;
 import io.millrace.base.MillraceException;
 import io.millrace.base.ValidationException;
+import io.millrace.internal.cluster.Notifier;
 import io.millrace.internal.sql.SqlFile;
 import io.millrace.internal.sql.Transactions;
 import io.millrace.jobs.JobRequest;
@@ -45,7 +46,7 @@ public final class Workflows {
   private final WorkflowOptions options;
   private final SqlFile sql;
   // Null until start(), and while this node does not dispatch.
-  private @Nullable CascadeListener listener;
+  private @Nullable CascadeDispatch cascade;
 
   /**
    * @param maxArgsBytes the largest args document a step may carry (as for any job)
@@ -195,23 +196,24 @@ public final class Workflows {
     return removed;
   }
 
-  /** Starts dispatching completion events this node hears about (if the options allow). */
-  synchronized void start() {
-    start(dataSource);
-  }
-
-  /** As {@link #start()}, listening on a connection of {@code direct} (it needs a session). */
-  synchronized void start(DataSource direct) {
-    if (options.dispatch() && listener == null) {
-      listener = new CascadeListener(direct, schema.workflowsChannel(), dispatcher);
-      listener.start();
+  /**
+   * Starts dispatching the completion events this node hears about from {@code notifier} (if the
+   * options allow and the node listens; otherwise the reconciler advances every workflow).
+   */
+  synchronized void start(Notifier notifier) {
+    if (options.dispatch() && notifier.enabled() && cascade == null) {
+      CascadeDispatch started = new CascadeDispatch(dispatcher);
+      started.start();
+      // What was announced while the connection was down is the reconciler's once stale.
+      notifier.subscribe(schema.workflowsChannel(), started::announced, () -> {});
+      cascade = started;
     }
   }
 
   synchronized void stop() {
-    if (listener != null) {
-      listener.close();
-      listener = null;
+    if (cascade != null) {
+      cascade.close();
+      cascade = null;
     }
   }
 

@@ -15,11 +15,14 @@ import java.util.function.ToIntFunction;
  * reconciler that repairs any step the cascade missed, and pruning of finished workflows.
  */
 public final class WorkflowsComponent implements Component {
-  /** The threads that dispatch completion events on a node with dispatch on, one pooled each. */
-  public static final int DISPATCH_THREADS = CascadeListener.DISPATCH_THREADS;
+  /**
+   * The threads that dispatch completion events on a node with dispatch and listen on, one pooled
+   * each.
+   */
+  public static final int DISPATCH_THREADS = CascadeDispatch.DISPATCH_THREADS;
 
   private final Workflows workflows;
-  private final javax.sql.DataSource direct;
+  private final io.millrace.internal.cluster.Notifier notifier;
 
   /**
    * @param maxArgsBytes the largest args document a step may carry (as for any job)
@@ -33,7 +36,7 @@ public final class WorkflowsComponent implements Component {
       int maxArgsBytes,
       Predicate<String> kindAccepted,
       ToIntFunction<JobRequest> maxAttempts) {
-    this.direct = node.directDataSource();
+    this.notifier = node.notifier();
     this.workflows =
         new Workflows(
             node.dataSource(),
@@ -52,7 +55,7 @@ public final class WorkflowsComponent implements Component {
 
   @Override
   public void start(ScheduledExecutorService timer) {
-    workflows.start(direct);
+    workflows.start(notifier);
   }
 
   @Override

@@ -88,20 +88,14 @@ class TerminateBackendTest {
         () ->
             cluster.nodes().stream().filter(Millrace::isLeader).count() >= 1
                 && holdsAdvisoryLock(application));
-    // Each node holds two LISTEN sessions: new jobs and cancels (last statement LISTEN
-    // "millrace_cancel_…"),
-    // and workflow completion events.
+    // Each node holds one LISTEN session, its notifier's, for every channel it hears.
     Await.until(
         "every node listening again",
         () ->
-            queryLong(
-                        "SELECT count(*) FROM pg_stat_activity"
-                            + " WHERE application_name = ? AND query LIKE 'LISTEN \"millrace_cancel_%'",
-                        application)
-                    == 3
+            cluster.nodes().stream().allMatch(Millrace::isListening)
                 && queryLong(
                         "SELECT count(*) FROM pg_stat_activity"
-                            + " WHERE application_name = ? AND query LIKE 'LISTEN \"millrace_wf_%'",
+                            + " WHERE application_name = ? AND query LIKE 'LISTEN%'",
                         application)
                     == 3);
   }

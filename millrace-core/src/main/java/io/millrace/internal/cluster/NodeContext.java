@@ -20,6 +20,8 @@ import javax.sql.DataSource;
  *     GlobalOpenTelemetry then, after the application has had the chance to set it)
  * @param directDataSource where the node's session connections come from (the leader lock and
  *     LISTEN): a direct connection to PostgreSQL, or {@code dataSource} when none was configured
+ * @param notifier the node's one LISTEN connection, which capabilities subscribe to before the node
+ *     starts (it opens nothing when {@code listen} is off)
  */
 public record NodeContext(
     DataSource dataSource,
@@ -31,4 +33,5 @@ public record NodeContext(
     MeterRegistry meters,
     JsonCodec json,
     Supplier<OpenTelemetry> openTelemetry,
-    DataSource directDataSource) {}
+    DataSource directDataSource,
+    Notifier notifier) {}
