@@ -106,17 +106,12 @@ class DatabaseRestartTest {
                 && count(
                         db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
                     == 1);
-    // Each node holds two LISTEN sessions: new jobs and cancels, and workflow completion events.
+    // Each node holds one LISTEN session, its notifier's, for every channel it hears.
     Await.until(
         "every node listening again",
         () ->
-            count(
-                        db,
-                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN \"millrace_cancel_%'")
-                    == 3
-                && count(
-                        db,
-                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN \"millrace_wf_%'")
+            cluster.nodes().stream().allMatch(Millrace::isListening)
+                && count(db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'")
                     == 3);
   }
 

@@ -97,8 +97,11 @@ class FlowControlClusterTest {
     assertThat(db.count("FROM {schema}.job_history WHERE state = 'completed' AND attempt = 1"))
         .isEqualTo(jobs);
     assertThat(started.get()).isEqualTo(jobs);
+    // Which node wins a freed slot is a race, so not every node need have run a job; but five at
+    // once, with four handler threads a node, took at least two of them.
     assertThat(db.column("SELECT DISTINCT attempted_by FROM {schema}.job_history ORDER BY 1"))
-        .containsExactly("node-a", "node-b", "node-c");
+        .isSubsetOf("node-a", "node-b", "node-c")
+        .hasSizeGreaterThanOrEqualTo(2);
     assertThat(client.admin().limits("limited")).isEqualTo(QueueLimits.maxRunning(5));
     // Metrics: the limit as a gauge (refreshed on each node's timer), and the claims held back.
     Await.until(
