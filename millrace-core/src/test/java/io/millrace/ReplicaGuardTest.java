@@ -7,17 +7,18 @@ import io.millrace.base.ValidationException;
 import io.millrace.jobs.JobAdmin;
 import io.millrace.jobs.JobRequest;
 import io.millrace.testing.Await;
+import io.millrace.testing.ForwardingDataSource;
 import io.millrace.testing.TestDatabase;
 import io.millrace.workflows.WorkflowRequest;
-import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,55 +30,17 @@ import org.junit.jupiter.api.Test;
 class ReplicaGuardTest {
 
   /** Stands in for a replica (it is the primary, which the measurement finds is no standby). */
-  static final class Recording implements DataSource {
-    final DataSource target;
+  static final class Recording extends ForwardingDataSource {
     final List<StackTraceElement[]> callers = new CopyOnWriteArrayList<>();
 
-    Recording(DataSource target) {
-      this.target = target;
+    Recording(@Nullable DataSource target) {
+      super(target);
     }
 
     @Override
-    public Connection getConnection() throws java.sql.SQLException {
+    public Connection getConnection() throws SQLException {
       callers.add(new Throwable().getStackTrace());
-      return target.getConnection();
-    }
-
-    @Override
-    public Connection getConnection(String user, String password) throws java.sql.SQLException {
-      callers.add(new Throwable().getStackTrace());
-      return target.getConnection(user, password);
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-      return new PrintWriter(System.err);
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {}
-
-    @Override
-    public void setLoginTimeout(int seconds) {}
-
-    @Override
-    public int getLoginTimeout() {
-      return 0;
-    }
-
-    @Override
-    public Logger getParentLogger() {
-      return Logger.getGlobal();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-      return false;
+      return super.getConnection();
     }
   }
 

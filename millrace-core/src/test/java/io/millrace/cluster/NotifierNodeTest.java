@@ -12,14 +12,13 @@ import io.millrace.projections.EventStore;
 import io.millrace.projections.NewEvent;
 import io.millrace.projections.Projection;
 import io.millrace.testing.Await;
+import io.millrace.testing.ForwardingDataSource;
 import io.millrace.testing.TestDatabase;
 import io.millrace.workflows.SubmittedWorkflow;
 import io.millrace.workflows.WorkflowOptions;
 import io.millrace.workflows.WorkflowRequest;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -256,12 +254,11 @@ class NotifierNodeTest {
    * The node's direct DataSource, which can refuse new connections to the notifier's thread (only),
    * so a test sees the node without its LISTEN session for as long as it needs.
    */
-  static final class GatedDataSource implements DataSource {
-    private final DataSource delegate;
+  static final class GatedDataSource extends ForwardingDataSource {
     private volatile boolean closed;
 
     GatedDataSource(DataSource delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     void close() {
@@ -272,57 +269,12 @@ class NotifierNodeTest {
       closed = false;
     }
 
-    private void check() throws SQLException {
+    @Override
+    public Connection getConnection() throws SQLException {
       if (closed && Thread.currentThread().getName().equals("millrace-notifier")) {
         throw new SQLException("refused by the test");
       }
-    }
-
-    @Override
-    public Connection getConnection() throws SQLException {
-      check();
-      return delegate.getConnection();
-    }
-
-    @Override
-    public Connection getConnection(String user, String password) throws SQLException {
-      check();
-      return delegate.getConnection(user, password);
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      return delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-      return delegate.isWrapperFor(iface);
+      return super.getConnection();
     }
   }
 }

@@ -17,17 +17,16 @@ import io.millrace.projections.NewEvent;
 import io.millrace.projections.Projection;
 import io.millrace.projections.ProjectionStatus;
 import io.millrace.testing.Await;
+import io.millrace.testing.ForwardingDataSource;
 import io.millrace.testing.PgBouncer;
 import io.millrace.testing.TestDatabase;
 import io.millrace.workflows.SubmittedWorkflow;
 import io.millrace.workflows.WorkflowRequest;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -485,8 +483,7 @@ class PgBouncerTest {
    * A DataSource that counts the connections borrowed from it and not yet closed (and the most at
    * once), and records in {@link #SESSION_USE} every session-scoped statement or call made on them.
    */
-  static final class Counting implements DataSource {
-    private final DataSource delegate;
+  static final class Counting extends ForwardingDataSource {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger most = new AtomicInteger();
 
@@ -519,7 +516,7 @@ class PgBouncerTest {
     }
 
     Counting(DataSource delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     int most() {
@@ -528,7 +525,7 @@ class PgBouncerTest {
 
     @Override
     public Connection getConnection() throws SQLException {
-      Connection c = delegate.getConnection();
+      Connection c = super.getConnection();
       most.accumulateAndGet(open.incrementAndGet(), Math::max);
       AtomicInteger closed = new AtomicInteger();
       return (Connection)
@@ -550,46 +547,6 @@ class PgBouncerTest {
                 Object result = call(c, method, args);
                 return name.equals("createStatement") ? audited((Statement) result) : result;
               });
-    }
-
-    @Override
-    public Connection getConnection(String user, String password) throws SQLException {
-      throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      return delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-      return delegate.isWrapperFor(iface);
     }
   }
 }
