@@ -1,12 +1,16 @@
-package io.millrace.bench.phases;
+package io.millrace.bench;
 
 import java.util.List;
+import java.util.Locale;
 
-/** Median and spread over rounds; NaN values (a figure a round did not have) are left out. */
-final class Stats {
+/**
+ * Median and spread over a benchmark's rounds; NaN values (a figure a round did not have) are left
+ * out.
+ */
+public final class Stats {
   private Stats() {}
 
-  static double median(List<Double> values) {
+  public static double median(List<Double> values) {
     double[] v =
         values.stream()
             .mapToDouble(Double::doubleValue)
@@ -20,7 +24,7 @@ final class Stats {
     return v.length % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
   }
 
-  static double min(List<Double> values) {
+  public static double min(List<Double> values) {
     return values.stream()
         .mapToDouble(Double::doubleValue)
         .filter(x -> !Double.isNaN(x))
@@ -28,11 +32,30 @@ final class Stats {
         .orElse(Double.NaN);
   }
 
-  static double max(List<Double> values) {
+  public static double max(List<Double> values) {
     return values.stream()
         .mapToDouble(Double::doubleValue)
         .filter(x -> !Double.isNaN(x))
         .max()
         .orElse(Double.NaN);
+  }
+
+  /**
+   * "median (lowest–highest)" with {@code digits} decimals, or the one value, or "–" when no round
+   * had the figure.
+   */
+  public static String spread(List<Double> values, int digits) {
+    double median = median(values);
+    if (Double.isNaN(median)) {
+      return "–";
+    }
+    String format = "%,." + digits + "f";
+    String m = String.format(Locale.ROOT, format, median);
+    long present = values.stream().filter(v -> !Double.isNaN(v)).count();
+    if (present < 2) {
+      return m;
+    }
+    return m
+        + String.format(Locale.ROOT, " (" + format + "–" + format + ")", min(values), max(values));
   }
 }

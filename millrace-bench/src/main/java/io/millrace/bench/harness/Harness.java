@@ -9,8 +9,12 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -38,7 +42,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Run: {@code ./mvnw -B -q -pl millrace-bench -am -DskipTests package && java -cp
  * millrace-bench/target/millrace-bench.jar io.millrace.bench.harness.Harness [--jobs 100000]
  * [--workers 16[,64...]] [--work-ms 1] [--latency-s 20] [--rate R] [--only NAME,...] [--node-peers
- * DIR] [--out target/harness-results.md]}
+ * DIR] [--out target/harness-results.md] [--rounds 1] [--pause-s 5]}
+ *
+ * <p>Order matters on a shared machine (whichever system runs first in a sitting tends to do better
+ * or worse than it would later), so {@code --rounds N} measures each table N times, reversing the
+ * systems' order every other round, and reports each figure's median and spread, with each ratio
+ * taken within a round (paired) before its median.
  */
 public final class Harness {
   /** Extra connections beyond W: room for each system's pollers, heartbeats and housekeeping. */
@@ -71,6 +80,11 @@ public final class Harness {
    * @param rate offered jobs/s for the latency workload; 0 means half of Millrace's drain rate
    * @param only names (prefixes, case-insensitive) of the systems to run; empty runs all. Millrace
    *     and the raw-SQL ceiling always run, since every ratio refers to them.
+   * @param rounds how many times each worker count's table is measured; from 2 on, the systems run
+   *     in the listed order in odd rounds and reversed in even ones, and the table gives medians
+   *     with their spread
+   * @param pauseSeconds the pause after each step's {@code CHECKPOINT}, so the next system starts
+   *     on a settled server (autovacuum and the checkpointer done with the last one's tables)
    */
   record Options(
       int jobs,
@@ -81,7 +95,9 @@ public final class Harness {
       double rate,
       List<String> only,
       @Nullable Path nodePeers,
-      Path out) {
+      Path out,
+      int rounds,
+      int pauseSeconds) {
     static Options parse(String... argv) {
       int jobs = 100_000;
       List<Integer> workerCounts = List.of(16);
@@ -91,6 +107,8 @@ public final class Harness {
       List<String> only = List.of();
       Path nodePeers = null;
       Path out = Path.of("target", "harness-results.md");
+      int rounds = 1;
+      int pauseSeconds = 5;
       for (int i = 0; i < argv.length; i += 2) {
         if (i + 1 >= argv.length) {
           throw new IllegalArgumentException("missing value for " + argv[i]);
@@ -105,12 +123,15 @@ public final class Harness {
           case "--only" -> only = List.of(value.toLowerCase(Locale.ROOT).split(","));
           case "--node-peers" -> nodePeers = Path.of(value).toAbsolutePath();
           case "--out" -> out = Path.of(value);
+          case "--rounds" -> rounds = positive("--rounds", value);
+          case "--pause-s" -> pauseSeconds = Integer.parseInt(value);
           default ->
               throw new IllegalArgumentException(
                   "unknown option "
                       + argv[i]
                       + "; usage: [--jobs N] [--workers W,...] [--work-ms MS] [--latency-s S] [--rate JOBS_PER_S]"
-                      + " [--only NAME,...] [--node-peers DIR] [--out FILE]");
+                      + " [--only NAME,...] [--node-peers DIR] [--out FILE] [--rounds N]"
+                      + " [--pause-s S]");
         }
       }
       return new Options(
@@ -122,13 +143,41 @@ public final class Harness {
           rate,
           only,
           nodePeers,
-          out);
+          out,
+          rounds,
+          pauseSeconds);
     }
 
     /** These options for one of the worker counts. */
     Options withWorkers(int count) {
       return new Options(
-          jobs, count, workerCounts, workMs, latencySeconds, rate, only, nodePeers, out);
+          jobs,
+          count,
+          workerCounts,
+          workMs,
+          latencySeconds,
+          rate,
+          only,
+          nodePeers,
+          out,
+          rounds,
+          pauseSeconds);
+    }
+
+    /** These options with the offered rate fixed (every round offers what the first one did). */
+    Options withRate(double fixed) {
+      return new Options(
+          jobs,
+          workers,
+          workerCounts,
+          workMs,
+          latencySeconds,
+          fixed,
+          only,
+          nodePeers,
+          out,
+          rounds,
+          pauseSeconds);
     }
 
     /** A comma-separated list of positive integers, e.g. {@code 16,64}. */
@@ -181,14 +230,53 @@ public final class Harness {
     }
   }
 
-  /** Runs every system, writes the table to {@code options.out()} and returns it. */
+  /**
+   * Runs every system ({@code options.rounds()} times), writes the table to {@code options.out()}
+   * and returns it.
+   */
   static String runAndReport(Options options, HikariDataSource admin, String where)
       throws Exception {
     List<Peer> peers = peers(options.nodePeers()).stream().filter(options::selected).toList();
+    List<List<Row>> rounds = new ArrayList<>();
+    Options fixed = options;
+    for (int round = 1; round <= options.rounds(); round++) {
+      List<Peer> order = new ArrayList<>(peers);
+      if (round % 2 == 0) {
+        Collections.reverse(order);
+      }
+      if (options.rounds() > 1) {
+        System.err.printf(
+            Locale.ROOT, "harness: round %d of %d: %s%n", round, options.rounds(), names(order));
+      }
+      List<Row> rows = runRound(fixed, admin, peers, order);
+      if (fixed.rate() <= 0) {
+        // Half of Millrace's drain in the first round, then the same offer in every later one.
+        fixed = fixed.withRate(millraceRow(rows).result().drainPerSecond() / 2);
+      }
+      rounds.add(rows);
+    }
+    String table =
+        options.rounds() == 1
+            ? table(options, where, fixed.rate(), rounds.get(0))
+            : RoundsTable.render(options, where, fixed.rate(), rounds);
+    Path out = options.out().toAbsolutePath();
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, table, StandardCharsets.UTF_8);
+    return table;
+  }
+
+  /**
+   * One round: every system's throughput, then every system's latency, in {@code order}; the rows
+   * come back in table order ({@code peers}).
+   */
+  private static List<Row> runRound(
+      Options options, HikariDataSource admin, List<Peer> peers, List<Peer> order)
+      throws Exception {
     Peer.Settings settings = new Peer.Settings(options.jobs(), options.workers(), options.workMs());
-    List<Peer.Result> results = new ArrayList<>();
-    for (Peer peer : peers) {
-      results.add(
+    Map<Peer, Peer.Result> results = new HashMap<>();
+    for (Peer peer : order) {
+      results.put(
+          peer,
           inSchema(
               options,
               admin,
@@ -207,12 +295,16 @@ public final class Harness {
                 return r;
               }));
     }
-    double millraceDrain = results.get(indexOf(peers, MillracePeer.class)).drainPerSecond();
-    double rate = options.rate() > 0 ? options.rate() : millraceDrain / 2;
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < peers.size(); i++) {
-      Peer peer = peers.get(i);
-      Optional<Peer.Latency> measured =
+    double rate =
+        options.rate() > 0
+            ? options.rate()
+            : Objects.requireNonNull(results.get(peers.get(indexOf(peers, MillracePeer.class))))
+                    .drainPerSecond()
+                / 2;
+    Map<Peer, Optional<Peer.Latency>> latencies = new HashMap<>();
+    for (Peer peer : order) {
+      latencies.put(
+          peer,
           inSchema(
               options,
               admin,
@@ -232,14 +324,29 @@ public final class Harness {
                       l.p99Ms());
                 }
                 return Optional.ofNullable(l);
-              });
-      rows.add(new Row(peer, results.get(i), measured.orElse(null)));
+              }));
     }
-    String table = table(options, where, rate, rows);
-    Path out = options.out().toAbsolutePath();
-    Files.createDirectories(out.getParent());
-    Files.writeString(out, table, StandardCharsets.UTF_8);
-    return table;
+    List<Row> rows = new ArrayList<>();
+    for (Peer peer : peers) {
+      rows.add(
+          new Row(
+              peer,
+              Objects.requireNonNull(results.get(peer)),
+              Objects.requireNonNull(latencies.get(peer)).orElse(null)));
+    }
+    return rows;
+  }
+
+  static Row millraceRow(List<Row> rows) {
+    return rows.get(indexOf(rows.stream().map(Row::peer).toList(), MillracePeer.class));
+  }
+
+  static Row ceilingRow(List<Row> rows) {
+    return rows.get(indexOf(rows.stream().map(Row::peer).toList(), RawSqlPeer.class));
+  }
+
+  private static String names(List<Peer> peers) {
+    return String.join(", ", peers.stream().map(Peer::name).toList());
   }
 
   /** One step of one system, in a fresh schema on a fresh pool of the connection budget. */
@@ -264,14 +371,14 @@ public final class Harness {
     } finally {
       execute(admin, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
       execute(admin, "CHECKPOINT");
+      Thread.sleep(options.pauseSeconds() * 1_000L);
     }
   }
 
   /** The results as a Markdown table, with the settings above it. */
   static String table(Options o, String where, double rate, List<Row> rows) {
-    Row millrace = rows.get(indexOf(rows.stream().map(Row::peer).toList(), MillracePeer.class));
-    Peer.Result ceiling =
-        rows.get(indexOf(rows.stream().map(Row::peer).toList(), RawSqlPeer.class)).result();
+    Row millrace = millraceRow(rows);
+    Peer.Result ceiling = ceilingRow(rows).result();
     StringBuilder s = new StringBuilder();
     s.append(
         String.format(
@@ -366,7 +473,7 @@ public final class Harness {
         "");
   }
 
-  private static int indexOf(List<Peer> peers, Class<? extends Peer> type) {
+  static int indexOf(List<Peer> peers, Class<? extends Peer> type) {
     for (int i = 0; i < peers.size(); i++) {
       if (type.isInstance(peers.get(i))) {
         return i;

@@ -1,5 +1,6 @@
 package io.millrace.bench.phases;
 
+import io.millrace.bench.Stats;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.millrace.bench.phases;
 
+import io.millrace.bench.Stats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,19 +64,6 @@ final class PhaseReport {
 
   /** "median (lowest–highest)", or the one value, or "–" when no round had the figure. */
   static String cell(List<PhaseFigures> rounds, ToDoubleFunction<PhaseFigures> figure, int digits) {
-    List<Double> values = rounds.stream().map(f -> figure.applyAsDouble(f)).toList();
-    double median = Stats.median(values);
-    if (Double.isNaN(median)) {
-      return "–";
-    }
-    String format = "%,." + digits + "f";
-    String m = String.format(Locale.ROOT, format, median);
-    long present = values.stream().filter(v -> !Double.isNaN(v)).count();
-    if (present < 2) {
-      return m;
-    }
-    return m
-        + String.format(
-            Locale.ROOT, " (" + format + "–" + format + ")", Stats.min(values), Stats.max(values));
+    return Stats.spread(rounds.stream().map(f -> figure.applyAsDouble(f)).toList(), digits);
   }
 }

@@ -33,6 +33,8 @@ class HarnessTest {
             "2",
             "--rate",
             "100",
+            "--pause-s",
+            "0",
             "--out",
             out.toString());
     String table;
@@ -66,6 +68,54 @@ class HarnessTest {
               .isPositive();
         }
       }
+    }
+  }
+
+  @Test
+  void roundsGiveEachFigureItsMedianAndSpreadWithRatiosPairedWithinARound(@TempDir Path dir)
+      throws Exception {
+    Path out = dir.resolve("rounds.md");
+    Harness.Options options =
+        Harness.Options.parse(
+            "--jobs",
+            "200",
+            "--workers",
+            "4",
+            "--latency-s",
+            "2",
+            "--rate",
+            "100",
+            "--only",
+            "millrace",
+            "--rounds",
+            "3",
+            "--pause-s",
+            "0",
+            "--out",
+            out.toString());
+    String table;
+    try (HikariDataSource admin = TestDatabase.pool(TestDatabase.jdbcUrl(), 2)) {
+      table = Harness.runAndReport(options, admin, "test server");
+    }
+
+    assertThat(Files.readString(out)).isEqualTo(table);
+    assertThat(table).startsWith("Harness: 3 rounds");
+    List<String> rows =
+        table
+            .lines()
+            .filter(line -> line.startsWith("| ") && !line.startsWith("| system"))
+            .toList();
+    // --only keeps Millrace and the raw-SQL ceiling, every ratio's reference.
+    assertThat(rows).hasSize(2);
+    String millrace =
+        rows.stream().filter(r -> r.startsWith("| Millrace")).findFirst().orElseThrow();
+    String[] cells = millrace.split("\\|");
+    // Millrace against itself, round by round: every paired ratio is exactly 1.
+    assertThat(cells[3].strip()).isEqualTo("1.00 (1.00–1.00)");
+    assertThat(cells[5].strip()).isEqualTo("1.00 (1.00–1.00)");
+    assertThat(cells[8].strip()).isEqualTo("1.00 (1.00–1.00)");
+    for (int c : new int[] {2, 4, 6, 7}) {
+      assertThat(cells[c].strip()).as("column %d", c).matches("[0-9,.]+ \\([0-9,.]+–[0-9,.]+\\)");
     }
   }
 }

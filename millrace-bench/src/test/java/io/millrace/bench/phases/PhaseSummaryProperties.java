@@ -2,6 +2,7 @@ package io.millrace.bench.phases;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.millrace.bench.Stats;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
