@@ -124,7 +124,7 @@ public final class Harness {
           case "--node-peers" -> nodePeers = Path.of(value).toAbsolutePath();
           case "--out" -> out = Path.of(value);
           case "--rounds" -> rounds = positive("--rounds", value);
-          case "--pause-s" -> pauseSeconds = Integer.parseInt(value);
+          case "--pause-s" -> pauseSeconds = notNegative("--pause-s", value);
           default ->
               throw new IllegalArgumentException(
                   "unknown option "
@@ -187,6 +187,14 @@ public final class Harness {
         counts.add(positive(name, part.strip()));
       }
       return List.copyOf(counts);
+    }
+
+    private static int notNegative(String name, String value) {
+      int n = Integer.parseInt(value);
+      if (n < 0) {
+        throw new IllegalArgumentException(name + " must not be negative, got " + value);
+      }
+      return n;
     }
 
     private static int positive(String name, String value) {
