@@ -76,7 +76,10 @@ class SchedulesTest {
 
     Instant firstTick = ops.nextFireTimes().get(0);
     assertThat(schedules.pause("ops").orElseThrow().paused()).isTrue();
-    assertThat(client.firePeriodicJobs(firstTick.plusSeconds(1))).isZero();
+    // Each step counts the ops schedule's own jobs: how many firePeriodicJobs fires in all includes
+    // the daily schedule whenever the stepped-to time passes its 02:30 in Berlin, which depends on
+    // the time of day the test runs.
+    client.firePeriodicJobs(firstTick.plusSeconds(1));
     assertThat(jobs("ops")).isZero();
 
     // A restart registers the schedule again; the pause is the operator's and stays.
@@ -85,13 +88,15 @@ class SchedulesTest {
     ScheduleStatus paused = schedules.get("ops").orElseThrow();
     assertThat(paused.paused()).isTrue();
     assertThat(paused.registeredBy()).containsExactly("node-2");
-    assertThat(client.firePeriodicJobs(firstTick.plusSeconds(1))).isZero();
+    client.firePeriodicJobs(firstTick.plusSeconds(1));
+    assertThat(jobs("ops")).isZero();
 
     ScheduleStatus resumed = schedules.resume("ops").orElseThrow();
     assertThat(resumed.paused()).isFalse();
     assertThat(resumed.firesWhenOrphaned()).isFalse();
     Instant next = resumed.nextFireTimes().get(0);
-    assertThat(client.firePeriodicJobs(next.plusSeconds(1))).isEqualTo(1);
+    client.firePeriodicJobs(next.plusSeconds(1));
+    assertThat(jobs("ops")).isEqualTo(1);
     ScheduleStatus fired = schedules.get("ops").orElseThrow();
     assertThat(fired.lastJobId()).isNotNull();
     assertThat(fired.lastOutcome()).isEqualTo(JobState.AVAILABLE);
@@ -110,7 +115,7 @@ class SchedulesTest {
     assertThat(schedules.delete("ops")).isTrue();
     assertThat(schedules.get("ops")).isEmpty();
     assertThat(schedules.delete("ops")).isFalse();
-    assertThat(client.firePeriodicJobs(next.plus(Duration.ofHours(5)))).isZero();
+    client.firePeriodicJobs(next.plus(Duration.ofHours(5)));
     assertThat(jobs("ops")).isEqualTo(2);
     assertThat(schedules.pause("ops")).isEmpty();
     assertThat(schedules.resume("ops")).isEmpty();
