@@ -150,29 +150,22 @@ public final class Harness {
 
     /** These options for one of the worker counts. */
     Options withWorkers(int count) {
-      return new Options(
-          jobs,
-          count,
-          workerCounts,
-          workMs,
-          latencySeconds,
-          rate,
-          only,
-          nodePeers,
-          out,
-          rounds,
-          pauseSeconds);
+      return with(count, rate);
     }
 
     /** These options with the offered rate fixed (every round offers what the first one did). */
     Options withRate(double fixed) {
+      return with(workers, fixed);
+    }
+
+    private Options with(int workerCount, double offered) {
       return new Options(
           jobs,
-          workers,
+          workerCount,
           workerCounts,
           workMs,
           latencySeconds,
-          fixed,
+          offered,
           only,
           nodePeers,
           out,

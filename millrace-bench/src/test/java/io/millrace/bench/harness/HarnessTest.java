@@ -37,17 +37,8 @@ class HarnessTest {
             "0",
             "--out",
             out.toString());
-    String table;
-    try (HikariDataSource admin = TestDatabase.pool(TestDatabase.jdbcUrl(), 2)) {
-      table = Harness.runAndReport(options, admin, "test server");
-    }
-
-    assertThat(Files.readString(out)).isEqualTo(table);
-    List<String> rows =
-        table
-            .lines()
-            .filter(line -> line.startsWith("| ") && !line.startsWith("| system"))
-            .toList();
+    String table = run(options, out);
+    List<String> rows = rows(table);
     List<Peer> peers = Harness.peers(options.nodePeers());
     assertThat(rows).hasSize(peers.size());
     for (int i = 0; i < rows.size(); i++) {
@@ -93,18 +84,9 @@ class HarnessTest {
             "0",
             "--out",
             out.toString());
-    String table;
-    try (HikariDataSource admin = TestDatabase.pool(TestDatabase.jdbcUrl(), 2)) {
-      table = Harness.runAndReport(options, admin, "test server");
-    }
-
-    assertThat(Files.readString(out)).isEqualTo(table);
+    String table = run(options, out);
     assertThat(table).startsWith("Harness: 3 rounds");
-    List<String> rows =
-        table
-            .lines()
-            .filter(line -> line.startsWith("| ") && !line.startsWith("| system"))
-            .toList();
+    List<String> rows = rows(table);
     // --only keeps Millrace and the raw-SQL ceiling, every ratio's reference.
     assertThat(rows).hasSize(2);
     String millrace =
@@ -117,5 +99,23 @@ class HarnessTest {
     for (int c : new int[] {2, 4, 6, 7}) {
       assertThat(cells[c].strip()).as("column %d", c).matches("[0-9,.]+ \\([0-9,.]+–[0-9,.]+\\)");
     }
+  }
+
+  /** Runs the harness against the test server; the table it returns is the one it wrote. */
+  private static String run(Harness.Options options, Path out) throws Exception {
+    String table;
+    try (HikariDataSource admin = TestDatabase.pool(TestDatabase.jdbcUrl(), 2)) {
+      table = Harness.runAndReport(options, admin, "test server");
+    }
+    assertThat(Files.readString(out)).isEqualTo(table);
+    return table;
+  }
+
+  /** The table's rows, one per system. */
+  private static List<String> rows(String table) {
+    return table
+        .lines()
+        .filter(line -> line.startsWith("| ") && !line.startsWith("| system"))
+        .toList();
   }
 }
