@@ -186,10 +186,20 @@ class ApiSecurityTest {
 
   @Test
   void oversizedBodiesAndBadSettingsAreRefused() throws Exception {
+    // Only the head, declaring 3 MiB: the server must refuse on the declared length, before any
+    // of the body. (Sending the body too made the test racy: the server answers and closes while
+    // the client still writes, and the client's socket may be reset before it reads the answer.)
     Http.Reply r =
         new Http(open)
-            .post("/api/bulk/jobs/retry", "{\"queue\":\"" + "q".repeat(3 * 1024 * 1024) + "\"}");
+            .raw(
+                "POST",
+                "/api/bulk/jobs/retry",
+                null,
+                false,
+                "Content-Type: application/json",
+                "Content-Length: " + 3 * 1024 * 1024);
     assertThat(r.status()).isEqualTo(413);
+    assertThat(r.json().path("field").asText()).isEqualTo("body");
     PrometheusMeterRegistry registry = (PrometheusMeterRegistry) node.meters();
     assertThat(fieldOf(() -> MillraceServer.builder(node, registry).readsNeedToken(true).start()))
         .isEqualTo("readsNeedToken");
