@@ -56,6 +56,7 @@ public final class MillraceBuilder {
   private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
   private final Map<String, RetryPolicy> retryPolicies = new LinkedHashMap<>();
   private boolean listen = true;
+  private boolean vacuumHotTable = true;
   private Duration maintenanceInterval = Duration.ofSeconds(1);
   private Duration housekeepingInterval = Duration.ofMinutes(1);
   private Duration nodeSilence = Duration.ofMinutes(10);
@@ -354,6 +355,20 @@ public final class MillraceBuilder {
     return this;
   }
 
+  /**
+   * Whether the leader vacuums the jobs table itself as soon as enough dead rows are removable;
+   * default on. Every job leaves two dead rows in it, and autovacuum visits a database once per
+   * {@code autovacuum_naptime} (a minute by default): under load, and above all after a transaction
+   * was held open, claims and counts walk hundreds of thousands of them until it comes. A pass runs
+   * at most a fifth of the time, on a thread and a pooled connection of its own, and only when the
+   * role owns the table (the role that migrates); otherwise autovacuum alone keeps it. Turn it off
+   * where operators tune autovacuum for the table themselves.
+   */
+  public MillraceBuilder vacuumHotTable(boolean vacuumHotTable) {
+    this.vacuumHotTable = vacuumHotTable;
+    return this;
+  }
+
   /** How often the leader manages history partitions, retention and dead nodes; default 1 min. */
   public MillraceBuilder housekeepingInterval(Duration interval) {
     this.housekeepingInterval = positive("housekeepingInterval", interval);
@@ -570,6 +585,7 @@ public final class MillraceBuilder {
             retryPolicy,
             Map.copyOf(retryPolicies),
             listen,
+            vacuumHotTable,
             maintenanceInterval,
             housekeepingInterval,
             nodeSilence,

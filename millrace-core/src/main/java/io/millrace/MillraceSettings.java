@@ -40,6 +40,7 @@ record MillraceSettings(
     RetryPolicy retryPolicy,
     Map<String, RetryPolicy> retryPolicies,
     boolean listen,
+    boolean vacuumHotTable,
     Duration maintenanceInterval,
     Duration housekeepingInterval,
     Duration nodeSilence,
@@ -76,7 +77,8 @@ record MillraceSettings(
     boolean dispatch = workflowOptions.dispatch() && listen;
     boolean subscribes = works || dispatch || !projections.isEmpty();
     int direct = 1 + (listen && subscribes ? 1 : 0);
-    int pooled = 1;
+    // The maintenance thread, and the leader's vacuum thread (on every node: any may lead).
+    int pooled = 1 + (vacuumHotTable ? 1 : 0);
     if (works) {
       pooled += queues.values().stream().mapToInt(Integer::intValue).sum() + queues.size() + 3;
     }
@@ -102,7 +104,8 @@ record MillraceSettings(
         misfireThreshold,
         orphanedScheduleAfter,
         retryPolicy,
-        retryPolicies);
+        retryPolicies,
+        vacuumHotTable);
   }
 
   WorkerSettings workerSettings() {

@@ -21,6 +21,8 @@ package io.millrace.cluster;
  *
  * <ul>
  *   <li>1 for the maintenance thread (node heartbeat, leader tasks, queue gauges);
+ *   <li>1 for the leader's vacuum of the jobs table when {@code vacuumHotTable} is on (on every
+ *       node, since any may lead; borrowed only on the leader, during a pass);
  *   <li>when the node works queues: the sum of their concurrencies (a handler thread records its
  *       own failure, retry or snooze), plus 1 claim loop per queue, plus 3 (the completion writer,
  *       the lease heartbeat, the timeout recorder);

@@ -6,6 +6,7 @@ import io.millrace.internal.cluster.Task;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
@@ -14,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The jobs capability of one node: enqueue and administration from the moment it is built; once
- * started, the workers of its queues; on the leader, rescue of expired leases, periodic jobs and
- * history partitions and retention.
+ * started, the workers of its queues; on the leader, rescue of expired leases, periodic jobs, the
+ * hot table's vacuum, and history partitions and retention.
  */
 public final class JobsComponent implements Component {
   private static final Logger log = LoggerFactory.getLogger(JobsComponent.class);
@@ -30,6 +31,7 @@ public final class JobsComponent implements Component {
   private final Schedules schedules;
   private final Rescuer rescuer;
   private final HistoryRetention retention;
+  private final @Nullable HotTableVacuum vacuum;
   // Null until start(), and stays null on a node with nothing for it to run.
   private volatile @Nullable Workers workers;
 
@@ -61,6 +63,11 @@ public final class JobsComponent implements Component {
             node.dataSource(), node.schema(), node.json(), admin, options.orphanedScheduleAfter());
     this.rescuer = new Rescuer(node.dataSource(), node.schema(), options.rescueGrace());
     this.retention = new HistoryRetention(node.dataSource(), node.schema(), options.retention());
+    this.vacuum =
+        options.vacuumHotTable()
+            ? new HotTableVacuum(
+                node.dataSource(), node.schema(), new VacuumPolicy(), node.meters())
+            : null;
   }
 
   /**
@@ -185,6 +192,10 @@ public final class JobsComponent implements Component {
     if (w != null) {
       w.stop(deadlineNanos);
     }
+    HotTableVacuum v = vacuum;
+    if (v != null) {
+      v.stop();
+    }
     if (!options.periodicJobs().isEmpty()) {
       try {
         periodic.deregister();
@@ -198,11 +209,16 @@ public final class JobsComponent implements Component {
 
   @Override
   public List<Task> leaderTasks() {
-    return List.of(
-        // Completions win over rescue: a leader that has just taken over (after an outage, every
-        // lease has expired) gives nodes the grace to renew what they still hold.
-        new Task("rescue", rescuer::rescue, options.rescueGrace()),
-        new Task("periodic-jobs", periodic::fireDue));
+    List<Task> tasks = new ArrayList<>();
+    // Completions win over rescue: a leader that has just taken over (after an outage, every lease
+    // has expired) gives nodes the grace to renew what they still hold.
+    tasks.add(new Task("rescue", rescuer::rescue, options.rescueGrace()));
+    tasks.add(new Task("periodic-jobs", periodic::fireDue));
+    HotTableVacuum v = vacuum;
+    if (v != null) {
+      tasks.add(new Task(HotTableVacuum.TASK, v::tick));
+    }
+    return List.copyOf(tasks);
   }
 
   @Override

@@ -18,6 +18,7 @@ import java.util.Set;
  *     leader stops firing it
  * @param retryPolicy the retry policy of kinds without their own
  * @param retryPolicies the retry policies of kinds that have their own
+ * @param vacuumHotTable whether the leader vacuums the jobs table itself ({@link HotTableVacuum})
  */
 public record JobsOptions(
     WorkerSettings workers,
@@ -30,7 +31,8 @@ public record JobsOptions(
     Duration misfireThreshold,
     Duration orphanedScheduleAfter,
     RetryPolicy retryPolicy,
-    Map<String, RetryPolicy> retryPolicies) {
+    Map<String, RetryPolicy> retryPolicies,
+    boolean vacuumHotTable) {
   public JobsOptions {
     retryPolicies = Map.copyOf(retryPolicies);
     handlers = List.copyOf(handlers);

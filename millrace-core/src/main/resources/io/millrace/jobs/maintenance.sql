@@ -113,3 +113,19 @@ SELECT {schema}.guard_history(true);
 INSERT INTO {schema}.job_count_rollup AS r (queue, state, n)
 SELECT queue, state, count(*) FROM {schema}.{table} GROUP BY queue, state
 ON CONFLICT (queue, state) DO UPDATE SET n = r.n + excluded.n;
+
+-- name: hot_table_stats
+-- The hot table's dead and live rows as PostgreSQL's statistics count them (a read of shared
+-- memory, no scan), and whether this role may vacuum it (it owns the table: the role that
+-- migrates). Binds: 1 the schema's name.
+SELECT pg_stat_get_dead_tuples(c.oid), pg_stat_get_live_tuples(c.oid),
+       pg_has_role(current_user, c.relowner, 'USAGE')
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = ? AND c.relname = 'jobs';
+
+-- name: hot_table_vacuum
+-- Removes the dead rows of finished and claimed jobs without waiting for autovacuum, whose launcher
+-- visits a database once per autovacuum_naptime. SKIP_LOCKED: when autovacuum (or an operator) is
+-- already at it, this pass is skipped rather than queued behind it. Needs autocommit: VACUUM cannot
+-- run in a transaction block.
+VACUUM (SKIP_LOCKED) {schema}.jobs;

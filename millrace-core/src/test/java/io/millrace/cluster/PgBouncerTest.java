@@ -259,7 +259,7 @@ class PgBouncerTest {
             .queue("default", 8)
             .handler("ok", Map.class, job -> null)
             .build()) {
-      assertThat(example.connectionBudget()).isEqualTo(new ConnectionBudget(17, 2));
+      assertThat(example.connectionBudget()).isEqualTo(new ConnectionBudget(18, 2));
       // With listen off: no notifier session, and no dispatch threads (the reconciler advances).
       assertThat(
               Millrace.builder(db.dataSource())
@@ -268,12 +268,13 @@ class PgBouncerTest {
                   .listen(false)
                   .build()
                   .connectionBudget())
-          .isEqualTo(new ConnectionBudget(13, 1));
+          .isEqualTo(new ConnectionBudget(14, 1));
     }
     ConnectionBudget budget = nodes.get(0).connectionBudget();
-    // One queue of 4, workflow dispatch, one backfill, one projection; see ConnectionBudget. The
+    // Maintenance and the leader's vacuum; one queue of 4, workflow dispatch, one backfill, one
+    // projection; see ConnectionBudget. The
     // direct sessions: leadership and the one notifier.
-    assertThat(budget).isEqualTo(new ConnectionBudget(1 + 4 + 1 + 3 + 4 + 1 + 2 + 1, 2));
+    assertThat(budget).isEqualTo(new ConnectionBudget(1 + 1 + 4 + 1 + 3 + 4 + 1 + 2 + 1, 2));
     assertThat(
             nodes
                 .get(0)

@@ -80,6 +80,7 @@ final class MillraceFactory {
     set("millrace.completion-linger", p.getCompletionLinger(), b::completionLinger);
     RetrySettings.apply(p, b);
     set("millrace.listen", p.getListen(), b::listen);
+    set("millrace.vacuum-hot-table", p.getVacuumHotTable(), b::vacuumHotTable);
     set("millrace.maintenance-interval", p.getMaintenanceInterval(), b::maintenanceInterval);
     set("millrace.housekeeping-interval", p.getHousekeepingInterval(), b::housekeepingInterval);
     MillraceProperties.Retention r = p.getRetention();

@@ -92,6 +92,12 @@ public class MillraceProperties {
    */
   private @Nullable Boolean listen;
 
+  /**
+   * Whether the leader vacuums the jobs table itself as soon as enough dead rows are removable;
+   * default true. Turn off where operators tune autovacuum for that table themselves.
+   */
+  private @Nullable Boolean vacuumHotTable;
+
   /** How often the cluster loop runs (heartbeat, election, leader maintenance); default 1s. */
   private @Nullable Duration maintenanceInterval;
 
@@ -596,6 +602,14 @@ public class MillraceProperties {
 
   public void setListen(@Nullable Boolean listen) {
     this.listen = listen;
+  }
+
+  public @Nullable Boolean getVacuumHotTable() {
+    return vacuumHotTable;
+  }
+
+  public void setVacuumHotTable(@Nullable Boolean vacuumHotTable) {
+    this.vacuumHotTable = vacuumHotTable;
   }
 
   public @Nullable Duration getMaintenanceInterval() {
