@@ -38,12 +38,7 @@ class HotTableVacuumTest {
       Map<Long, AtomicInteger> runs = new ConcurrentHashMap<>();
       try (Millrace node = worker(db, runs)) {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        HotTableVacuum vacuum =
-            new HotTableVacuum(
-                db.dataSource(),
-                SchemaName.of(db.schema()),
-                new VacuumPolicy(MIN_DEAD, Duration.ofMillis(200)),
-                meters);
+        HotTableVacuum vacuum = vacuum(db.dataSource(), db, meters);
         try {
           // Below the threshold (nothing has run yet): no pass.
           assertThat(vacuum.tick()).isFalse();
@@ -70,12 +65,7 @@ class HotTableVacuumTest {
       Slowed slowed = new Slowed(db.dataSource());
       try (Millrace node = worker(db, runs)) {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        HotTableVacuum vacuum =
-            new HotTableVacuum(
-                slowed,
-                SchemaName.of(db.schema()),
-                new VacuumPolicy(MIN_DEAD, Duration.ofMillis(200)),
-                meters);
+        HotTableVacuum vacuum = vacuum(slowed, db, meters);
         try {
           runJobs(node, runs, 600);
           Await.until("dead rows counted", Duration.ofSeconds(30), () -> dead(db) >= MIN_DEAD);
@@ -117,12 +107,7 @@ class HotTableVacuumTest {
         try (var pool = TestDatabase.pool(TestDatabase.jdbcUrl(), 2)) {
           DataSource asReader = new AsRole(pool, role);
           SimpleMeterRegistry meters = new SimpleMeterRegistry();
-          HotTableVacuum vacuum =
-              new HotTableVacuum(
-                  asReader,
-                  SchemaName.of(db.schema()),
-                  new VacuumPolicy(MIN_DEAD, Duration.ofMillis(200)),
-                  meters);
+          HotTableVacuum vacuum = vacuum(asReader, db, meters);
           try {
             assertThat(vacuum.tick()).isFalse();
             assertThat(vacuum.tick()).isFalse();
@@ -150,6 +135,16 @@ class HotTableVacuumTest {
         assertThat(on.connectionBudget().pooled()).isEqualTo(off.connectionBudget().pooled() + 1);
       }
     }
+  }
+
+  /** A vacuum with a small threshold and a short retry, as the leader would run it. */
+  private static HotTableVacuum vacuum(
+      DataSource dataSource, TestDatabase db, SimpleMeterRegistry meters) {
+    return new HotTableVacuum(
+        dataSource,
+        SchemaName.of(db.schema()),
+        new VacuumPolicy(MIN_DEAD, Duration.ofMillis(200)),
+        meters);
   }
 
   /** Ticks as the leader's loop would until a pass starts. */
